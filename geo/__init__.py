@@ -1,0 +1,1 @@
+"""Coverage analysis and camera placement over real towns (OSM extracts and camera registries)."""

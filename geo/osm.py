@@ -1,0 +1,63 @@
+"""Reading OSM extracts (.osm.pbf, .osm XML, .osm.gz) through GDAL's OSM driver via pyogrio."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+
+from xueliang.errors import InputError
+
+OSM_SUFFIXES = (".osm", ".pbf", ".osm.gz")
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _readable_path(path: Path) -> Path:
+    """GDAL reads .osm and .pbf directly; a gzipped .osm is unpacked to a temporary file once."""
+    if path.name.lower().endswith(".gz"):
+        digest = sha256_file(path)[:16]
+        out = Path(tempfile.gettempdir()) / f"xueliang-osm-{digest}.osm"
+        if not out.exists():
+            tmp = out.with_suffix(".part")
+            try:
+                with gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except (OSError, EOFError) as exc:
+                raise InputError(str(path), f"not a readable gzip file: {exc}") from None
+            tmp.replace(out)
+        return out
+    return path
+
+
+def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd.GeoDataFrame:
+    """One layer (``points``, ``lines``, ``multilinestrings``, ``multipolygons``) in EPSG:4326."""
+    import pyogrio
+    from pyogrio.errors import DataSourceError, DataLayerError
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(str(p), "no such file")
+    if not p.name.lower().endswith(OSM_SUFFIXES):
+        raise InputError(str(p), "not an OSM extract: expected .osm, .osm.pbf or .osm.gz")
+    src = _readable_path(p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(src, layer=layer, where=where)
+    except (DataSourceError, DataLayerError) as exc:
+        raise InputError(str(p), f"not a readable OSM file ({str(exc).splitlines()[0]})") from None
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    return gdf

@@ -1,0 +1,53 @@
+"""``xueliang cameras``: the camera registry."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import click
+
+from xueliang.cli._common import db_option, open_db
+
+
+@click.group()
+def cameras() -> None:
+    """Import and list the camera registry (CSV, GeoJSON, OSM extracts)."""
+
+
+@cameras.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@db_option
+def import_cmd(files: tuple[str, ...], db_url: str | None) -> None:
+    """Import camera FILES; each file goes in whole or not at all."""
+    from geo.registry import import_camera_file
+
+    db = open_db(db_url)
+    for f in files:
+        r = import_camera_file(db, f)
+        click.echo(
+            f"{f}: {r.added} added, {r.updated} updated, {r.unknown_direction} with unknown direction "
+            f"(sha256 {r.sha256[:12]}) -> {db.url}"
+        )
+
+
+@cameras.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per camera.")
+def list_cmd(db_url: str | None, as_json: bool) -> None:
+    """List registered cameras with a summary by admin unit and kind."""
+    from dataclasses import asdict
+
+    from geo.registry import load_cameras
+
+    cams = load_cameras(open_db(db_url))
+    if as_json:
+        for c in cams:
+            click.echo(json.dumps(asdict(c), ensure_ascii=False))
+        return
+    unknown = sum(c.heading_deg is None for c in cams)
+    click.echo(f"{len(cams)} cameras, {sum(c.channels for c in cams)} channels, {unknown} with unknown direction")
+    for kind, n in sorted(Counter(c.kind for c in cams).items()):
+        click.echo(f"  kind {kind}: {n}")
+    for unit, n in sorted(Counter(c.admin_unit or "(none)" for c in cams).items()):
+        click.echo(f"  {unit}: {n}")

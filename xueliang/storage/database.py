@@ -1,0 +1,122 @@
+"""Open a database by URL and bring its schema up to date with alembic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from xueliang.errors import StorageError
+from xueliang.storage.tables import AuditRow
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise StorageError(f"--db {url!r}: not a usable database URL ({exc})") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.url.database and engine.url.database != ":memory:":
+            parent = Path(engine.url.database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StorageError(f"--db {url!r}: folder {parent} does not exist")
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration of every branch (``alembic upgrade heads``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+    except OperationalError as exc:
+        raise StorageError(f"database {engine.url!r}: cannot migrate schema: {exc.orig}") from exc
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine and its session factory; create with :func:`open_database`."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed together or not at all."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def audit(self, *, actor: str | None, action: str, query: dict[str, Any], result_count: int | None) -> None:
+        """Append one line to the audit log (searches and exports)."""
+        with self.transaction() as s:
+            s.add(
+                AuditRow(
+                    at=dt.datetime.now(dt.UTC),
+                    actor=actor or current_user(),
+                    action=action,
+                    query=json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
+                    result_count=result_count,
+                )
+            )
+
+    def audit_log(self, limit: int = 100) -> list[AuditRow]:
+        with self.sessions() as s:
+            return list(s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database at ``url``."""
+    engine = make_engine(url)
+    try:
+        if migrate:
+            upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(f"database {url!r}: {exc}") from exc
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
