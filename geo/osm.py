@@ -57,12 +57,13 @@ def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(src, layer=layer, where=where)
+            # clipped extracts hold broken rings (2-point LinearRings): those features are dropped
+            gdf = pyogrio.read_dataframe(src, layer=layer, where=where, on_invalid="ignore")
     except (DataSourceError, DataLayerError) as exc:
         raise InputError(str(p), f"not a readable OSM file ({str(exc).splitlines()[0]})") from None
     if gdf.crs is None:
         gdf = gdf.set_crs(4326)
-    return gdf
+    return gdf[gdf.geometry.notna()].reset_index(drop=True)
 
 
 def tag(gdf: gpd.GeoDataFrame, key: str) -> pd.Series:

@@ -101,12 +101,12 @@ def intersections(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     inc = inc[outward.to_numpy()].assign(
         bearing=bearing_deg((inc["nx"] - inc["x"]).to_numpy()[outward], (inc["ny"] - inc["y"]).to_numpy()[outward])
     )
-    legs = inc.groupby("cluster")["bearing"].apply(lambda b: ";".join(f"{v:.1f}" for v in sorted(b)))
+    ordered = inc.sort_values(["cluster", "bearing"])
+    legs = (ordered["bearing"].round(1).astype(str)).groupby(ordered["cluster"]).agg(";".join)
     names = town.roads["name"].to_numpy()[inc["line"].to_numpy()]
-    street_names = (
-        pd.Series(names, index=inc.index)
-        .groupby(inc["cluster"])
-        .apply(lambda s: " / ".join(sorted({str(v) for v in s.dropna()})[:3]) or None)
+    named = pd.DataFrame({"cluster": inc["cluster"].to_numpy(), "name": names}).dropna().drop_duplicates()
+    street_names = named.sort_values(["cluster", "name"]).groupby("cluster")["name"].agg(
+        lambda s: " / ".join(s.astype(str).iloc[:3])
     )
     geoms = shapely.points(clusters["x"].to_numpy(), clusters["y"].to_numpy())
     out = _frame(
