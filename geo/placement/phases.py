@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ def coverage_curve(
     ``max_cameras`` or until no camera adds coverage. Each point is a feasible plan, so it is a
     lower envelope of the optimal curve."""
     if budget is not None and not (
-        isinstance(budget, int | float) and budget >= 0 and not math.isnan(budget)
+        isinstance(budget, numbers.Real) and budget >= 0 and not math.isnan(budget)
     ):
         raise PlacementInputError(f"expected a budget >= 0, got {budget!r}", field="budget")
     if max_cameras is not None and max_cameras < 0:

@@ -148,7 +148,7 @@ class CoverageProblem:
         if bad.any():
             j = _first_bad(bad)
             raise PlacementInputError(
-                f"expected a finite cost > 0 for every candidate, got {cost[j]!r} at candidate {j}"
+                f"expected a finite cost > 0 for every candidate, got {float(cost[j])!r} at candidate {j}"
                 f" ({int(bad.sum())} bad in all)",
                 field="cost",
             )
@@ -161,7 +161,7 @@ class CoverageProblem:
         if bad.any():
             i = _first_bad(bad)
             raise PlacementInputError(
-                f"expected a finite weight >= 0 for every target, got {weight[i]!r} at target {i}",
+                f"expected a finite weight >= 0 for every target, got {float(weight[i])!r} at target {i}",
                 field="weight",
             )
         object.__setattr__(self, "weight", weight)

@@ -8,6 +8,7 @@ The best plan found and the tightest valid bound are reported, with the gap, hon
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Sequence
 
@@ -34,7 +35,7 @@ _NAN = math.nan
 
 
 def _check_time(time_limit: float) -> None:
-    if not (isinstance(time_limit, int | float) and math.isfinite(time_limit) and time_limit > 0):
+    if not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit) and time_limit > 0):
         raise PlacementInputError(
             f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
         )
@@ -112,7 +113,7 @@ def solve_max_coverage(
     """
     _check_time(time_limit)
     t0 = time.monotonic()
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(budget):
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget):
         raise PlacementInputError(f"expected a finite number, got {budget!r}", field="budget")
     model = build_model(problem)
     if not model.free.any():
