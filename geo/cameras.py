@@ -136,8 +136,9 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
     heading = _number(_pick(row, "heading_deg"), "heading", src, where, lo=0, hi=360, unit="degrees")
     fov = _number(_pick(row, "fov_deg"), "fov", src, where, lo=0, hi=360, unit="degrees")
     if fov is not None and fov <= 0:
-        raise SchemaError(src, f"field of view must be more than 0 and at most 360 degrees, got {fov:g}", where=where,
-                          field="fov")
+        raise SchemaError(
+            src, f"field of view must be more than 0 and at most 360 degrees, got {fov:g}", where=where, field="fov"
+        )
     focal = _number(_pick(row, "focal_mm"), "focal_mm", src, where, lo=0.1, hi=2000, unit="mm")
     sensor = _number(_pick(row, "sensor_width_mm"), "sensor_width_mm", src, where, lo=0.1, hi=100, unit="mm")
     if fov is None and focal is not None and sensor is not None:
@@ -150,8 +151,9 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
         raise SchemaError(src, f"expected a whole number of channels, got {channels}", where=where, field="channels")
     kind_raw = str(_pick(row, "kind") or "").lower()
     if kind_raw not in _KIND_WORDS:
-        raise SchemaError(src, f"expected one of bullet, dome, ptz (or fixed/panning), got {kind_raw!r}",
-                          where=where, field="kind")
+        raise SchemaError(
+            src, f"expected one of bullet, dome, ptz (or fixed/panning), got {kind_raw!r}", where=where, field="kind"
+        )
     kind = _KIND_WORDS[kind_raw]
     if fov is not None and fov >= 360 and kind == "unknown":
         kind = "dome"
@@ -187,8 +189,12 @@ def _check_unique(cameras: list[Camera], src: str, wheres: list[str]) -> None:
         seen[cam.id] = where
         if cam.gb_id:
             if cam.gb_id in seen_gb:
-                raise SchemaError(src, f"duplicate GB/T 28181 id {cam.gb_id} (first at {seen_gb[cam.gb_id]})",
-                                  where=where, field="gb_id")
+                raise SchemaError(
+                    src,
+                    f"duplicate GB/T 28181 id {cam.gb_id} (first at {seen_gb[cam.gb_id]})",
+                    where=where,
+                    field="gb_id",
+                )
             seen_gb[cam.gb_id] = where
 
 
@@ -211,8 +217,11 @@ def read_csv(path: Path) -> list[Camera]:
     lowered = [f.strip().lower() for f in reader.fieldnames]
     for field in ("lon", "lat"):
         if not any(a in lowered for a in ALIASES[field]):
-            raise SchemaError(src, f"no {field} column: expected one of {', '.join(ALIASES[field])}; "
-                                   f"header is {', '.join(reader.fieldnames)}")
+            raise SchemaError(
+                src,
+                f"no {field} column: expected one of {', '.join(ALIASES[field])}; "
+                f"header is {', '.join(reader.fieldnames)}",
+            )
     cams, wheres = [], []
     for i, raw in enumerate(reader, start=2):
         if None in raw:
@@ -232,8 +241,9 @@ def _crs_of(doc: Mapping[str, Any], src: str) -> str | None:
     try:
         name = str(crs["properties"]["name"])
     except (KeyError, TypeError):
-        raise SchemaError(src, f"'crs' member must be {{'type': 'name', 'properties': {{'name': ...}}}}, got {crs!r}",
-                          field="crs") from None
+        raise SchemaError(
+            src, f"'crs' member must be {{'type': 'name', 'properties': {{'name': ...}}}}, got {crs!r}", field="crs"
+        ) from None
     return name
 
 
@@ -273,13 +283,20 @@ def read_geojson(path: Path) -> list[Camera]:
             or len(coords) not in (2, 3)
             or not all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in coords)
         ):
-            raise SchemaError(src, f"expected [x, y] numbers, got {coords!r}", where=where, field="geometry.coordinates")
+            raise SchemaError(
+                src, f"expected [x, y] numbers, got {coords!r}", where=where, field="geometry.coordinates"
+            )
         x, y = float(coords[0]), float(coords[1])
         if transform is not None:
             x, y = transform.transform(x, y)
         elif not (-180 <= x <= 180 and -90 <= y <= 90):
-            raise SchemaError(src, f"coordinates ({x:g}, {y:g}) are not lon/lat degrees and the file declares no "
-                                   "'crs': add a crs member or reproject to EPSG:4326", where=where, field="geometry")
+            raise SchemaError(
+                src,
+                f"coordinates ({x:g}, {y:g}) are not lon/lat degrees and the file declares no "
+                "'crs': add a crs member or reproject to EPSG:4326",
+                where=where,
+                field="geometry",
+            )
         row = {str(k).lower(): v for k, v in props.items()}
         if "id" in feat and not any(a in row for a in ALIASES["id"]):
             row["id"] = feat["id"]
@@ -304,8 +321,9 @@ def read_osm(path: Path) -> list[Camera]:
     src = str(path)
     points = read_layer(path, "points", where="man_made = 'surveillance'")
     cams, wheres = [], []
-    for osm_id, name, geom, other in zip(points["osm_id"], points["name"], points.geometry, points["other_tags"],
-                                         strict=True):
+    for osm_id, name, geom, other in zip(
+        points["osm_id"], points["name"], points.geometry, points["other_tags"], strict=True
+    ):
         tags = parse_other_tags(other)
         if tags.get("surveillance:type", "camera") not in ("camera", "ALPR", "alpr"):
             continue
@@ -325,8 +343,12 @@ def read_osm(path: Path) -> list[Camera]:
     return cams
 
 
-_COMPASS = {d: i * 22.5 for i, d in enumerate(
-    "N NNE NE ENE E ESE SE SSE S SSW SW WSW W WNW NW NNW".split())}
+_COMPASS = {
+    d: i * 22.5
+    for i, d in enumerate(
+        ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
+    )
+}
 
 
 def _osm_direction(value: str, src: str, where: str) -> str:
@@ -338,9 +360,10 @@ def _osm_direction(value: str, src: str, where: str) -> str:
         try:
             lo, hi = float(a), float(b)
         except ValueError:
-            raise SchemaError(src, f"expected degrees or a compass point, got {value!r}", where=where,
-                              field="camera:direction") from None
-        return str(((lo + ((hi - lo) % 360) / 2)) % 360)
+            raise SchemaError(
+                src, f"expected degrees or a compass point, got {value!r}", where=where, field="camera:direction"
+            ) from None
+        return str((lo + ((hi - lo) % 360) / 2) % 360)
     return value
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from xueliang.errors import InputError
 
@@ -44,7 +46,7 @@ def _readable_path(path: Path) -> Path:
 def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd.GeoDataFrame:
     """One layer (``points``, ``lines``, ``multilinestrings``, ``multipolygons``) in EPSG:4326."""
     import pyogrio
-    from pyogrio.errors import DataSourceError, DataLayerError
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     p = Path(path)
     if not p.is_file():
@@ -61,3 +63,26 @@ def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd
     if gdf.crs is None:
         gdf = gdf.set_crs(4326)
     return gdf
+
+
+def tag(gdf: gpd.GeoDataFrame, key: str) -> pd.Series:
+    """Values of OSM tag ``key``: GDAL's own column when it has one, else parsed from ``other_tags``."""
+    if key in gdf.columns and key != "geometry":
+        return pd.Series(gdf[key].astype("object"))
+    if "other_tags" not in gdf.columns:
+        return pd.Series([None] * len(gdf), index=gdf.index, dtype="object")
+    pattern = '"' + re.escape(key) + r'"=>"((?:[^"\\]|\\.)*)"'
+    return pd.Series(gdf["other_tags"].astype("string").str.extract(pattern, expand=False).astype("object"))
+
+
+def match_tags(gdf: gpd.GeoDataFrame, tags: dict[str, list[str]]) -> tuple[pd.Series, pd.Series]:
+    """Rows matching any ``key in values`` (``"*"`` = any value) and, for each, the ``key=value`` that matched."""
+    hit = pd.Series(False, index=gdf.index)
+    kind = pd.Series([None] * len(gdf), index=gdf.index, dtype="object")
+    for key, values in tags.items():
+        col = tag(gdf, key)
+        m = col.notna() if "*" in values else col.isin(values)
+        m &= ~hit
+        kind[m] = key + "=" + col[m].astype(str)
+        hit |= m
+    return hit, kind

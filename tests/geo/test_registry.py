@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from geo.registry import import_camera_file, load_cameras
+from xueliang.errors import SchemaError
+from xueliang.storage import Database
+
+
+def test_import_is_all_or_nothing_and_reimport_updates(tmp_path: Path, db: Database) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("id,lon,lat,heading\nA,113,28,10\nB,113.1,28,\n", encoding="utf-8")
+    r = import_camera_file(db, good)
+    assert (r.added, r.updated, r.unknown_direction) == (2, 0, 1)
+    before = [(c.id, c.heading_deg) for c in load_cameras(db)]
+
+    bad = tmp_path / "bad.csv"  # first row would update A, second is broken: nothing may change
+    bad.write_text("id,lon,lat,heading\nA,113,28,99\nC,113,28,400\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="line 3: 'heading'"):
+        import_camera_file(db, bad)
+    assert [(c.id, c.heading_deg) for c in load_cameras(db)] == before
+
+    good.write_text("id,lon,lat,heading\nA,113,28,20\n", encoding="utf-8")
+    r = import_camera_file(db, good)
+    assert (r.added, r.updated) == (0, 1)
+    assert {c.id: c.heading_deg for c in load_cameras(db)} == {"A": 20.0, "B": None}
+
+
+def test_schema_is_migrated_with_alembic(db: Database) -> None:
+    names = set(sa.inspect(db.engine).get_table_names())
+    assert {"cameras", "audit_log", "alembic_version"} <= names
+    with db.engine.connect() as c:
+        heads = {r[0] for r in c.execute(sa.text("select version_num from alembic_version"))}
+    assert "core_0001" in heads
+
+
+def test_audit_log_appends(db: Database) -> None:
+    db.audit(actor="li", action="search", query={"colour": "white"}, result_count=3)
+    db.audit(actor="wang", action="export", query={"case": "X"}, result_count=1)
+    rows = db.audit_log()
+    assert [(r.actor, r.action, r.result_count) for r in rows] == [("wang", "export", 1), ("li", "search", 3)]
+    assert rows[1].at.tzinfo is not None or db.engine.dialect.name == "sqlite"
