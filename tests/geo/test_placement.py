@@ -425,3 +425,21 @@ def test_phase_errors_name_the_phase() -> None:
     prob = CoverageProblem.from_arrays(small(), [3.0, 2.0, 4.0])
     with pytest.raises(PlacementInputError, match=r"phase 2: 'budget': expected a budget of at least"):
         plan_phases(prob, [5.0, 0.5])
+
+
+def test_time_limited_run_reports_a_valid_bound_and_gap() -> None:
+    """A heavily overlapping instance under a one-second limit: whatever the status, the bound holds."""
+    rng = np.random.default_rng(11)
+    pts = rng.uniform(0, 2000, (3000, 2))
+    cams = rng.uniform(0, 2000, (300, 2))
+    d = np.hypot(pts[:, None, 0] - cams[None, :, 0], pts[:, None, 1] - cams[None, :, 1])
+    prob = CoverageProblem.from_arrays(sp.csc_array(d <= 400), weight=rng.integers(1, 10, 3000).astype(float))
+    res = solve_max_coverage(prob, 12.0, time_limit=1.0)
+    assert res.status in ("optimal", "time_limit")
+    assert res.bound >= res.objective
+    assert res.gap == pytest.approx((res.bound - res.objective) / res.objective)
+    assert res.added.size <= 12
+    cover = solve_set_cover(CoverageProblem.from_arrays(sp.csc_array(d <= 400)), time_limit=1.0)
+    assert cover.bound <= cover.objective
+    assert cover.covered.all()
+    assert {s.stage for s in cover.stages} >= {"greedy", "milp"}
