@@ -1,0 +1,336 @@
+"""Entry points: minimum-cost set cover and budgeted maximum coverage.
+
+Each runs lazy greedy, local-search polish, then (``exact=True``) a HiGHS MILP warm-started from
+the heuristic under the time limit; if the gap is still open, a Lagrangian bound is computed.
+The best plan found and the tightest valid bound are reported, with the gap, honestly.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
+from geo.placement._model import Model, build_model, covered_weight, units_covered
+from geo.placement._reduce import reduce_rows, reduce_units
+from geo.placement.heuristic import (
+    SelectionState,
+    greedy_max_coverage,
+    greedy_set_cover,
+    polish_max_coverage,
+    polish_set_cover,
+    quota_status,
+    state_from_selection,
+)
+from geo.placement.lagrange import max_coverage_bound, set_cover_bound
+from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.problem import CoverageProblem, Quota
+from geo.placement.result import Kind, PlacementResult, StageLog, Status
+
+_NAN = math.nan
+
+
+def _check_time(time_limit: float) -> None:
+    if not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit) and time_limit > 0):
+        raise PlacementInputError(
+            f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
+        )
+
+
+def _gap(objective: float, bound: float) -> float:
+    if not math.isfinite(bound):
+        return math.inf
+    return abs(bound - objective) / max(abs(objective), 1e-12) if bound != objective else 0.0
+
+
+def _finish(
+    kind: Kind,
+    model: Model,
+    st: SelectionState,
+    *,
+    objective: float,
+    bound: float,
+    bound_source: str,
+    milp_status: str | None,
+    rel_gap: float,
+    t0: float,
+    budget: float | None,
+    stages: list[StageLog],
+) -> PlacementResult:
+    gap = _gap(objective, bound)
+    status: Status
+    if milp_status == "optimal" or gap <= rel_gap:
+        status = "optimal"
+    elif milp_status == "time_limit":
+        status = "time_limit"
+    else:
+        status = "feasible"
+    problem = model.problem
+    counted = units_covered(model, st.cnt)[model.unit_of_row]
+    added = st.added()
+    return PlacementResult(
+        kind=kind,
+        selected=np.flatnonzero(st.selected).astype(np.int64),
+        added=added,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        status=status,
+        bound_source=bound_source,
+        seconds=time.monotonic() - t0,
+        cost=float(problem.cost[added].sum()),
+        covered_weight=float(problem.weight[counted].sum()),
+        total_weight=float(problem.weight.sum()),
+        covered=st.cnt > 0,
+        counted=counted,
+        budget=budget,
+        stages=tuple(stages),
+    )
+
+
+def solve_max_coverage(
+    problem: CoverageProblem,
+    budget: float,
+    *,
+    time_limit: float = 60.0,
+    exact: bool = True,
+    rel_gap: float = 1e-6,
+    seed: int = 0,
+) -> PlacementResult:
+    """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
+
+    Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) bounds the
+    whole call apart from building the model and the greedy pass. With ``exact=False`` only
+    greedy, polish and the Lagrangian bound run.
+
+    Raises:
+        PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
+            candidate can be added at all.
+    """
+    _check_time(time_limit)
+    t0 = time.monotonic()
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget):
+        raise PlacementInputError(f"expected a finite number, got {budget!r}", field="budget")
+    model = build_model(problem)
+    if not model.free.any():
+        raise PlacementInputError(
+            "expected at least one candidate that can be added, got none (all fixed or their groups full)",
+            field="fixed",
+        )
+    cheapest = float(model.cost[model.free].min())
+    if budget < cheapest:
+        raise PlacementInputError(
+            f"expected a budget of at least the cheapest addable camera ({cheapest:g}), got {budget:g}",
+            field="budget",
+        )
+    budget = float(budget)
+    deadline = t0 + time_limit
+    stages: list[StageLog] = []
+
+    st, _ = greedy_max_coverage(model, budget)
+    stages.append(
+        StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added")
+    )
+    t = time.monotonic()
+    polished = st.copy()
+    polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
+    if polished.covered_weight > st.covered_weight:
+        st = polished
+    stages.append(StageLog("polish", time.monotonic() - t, st.covered_weight, _NAN))
+
+    red = reduce_units(model, problem.weight[:, None])
+    # trivial bound: everything that can be covered at all
+    bound = float(red.constant[0] + red.coef[:, 0].sum())
+    source = "trivial"
+    milp_status: str | None = None
+    if exact and bound > st.covered_weight:
+        remaining = deadline - time.monotonic()
+        out = solve_unit_cover_milp(
+            model, red, budget, st.selected, time_limit=max(remaining * 0.85, 0.5), rel_gap=rel_gap, seed=seed
+        )
+        milp_status = out.status
+        if out.chosen is not None:
+            cand = state_from_selection(model, out.chosen)
+            if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+                st = cand
+        if math.isfinite(out.bound) and out.bound < bound:
+            bound, source = out.bound, "milp"
+        stages.append(
+            StageLog(
+                "milp",
+                out.seconds,
+                out.objective,
+                out.bound,
+                f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
+            )
+        )
+    objective = covered_weight(model, st.cnt)
+    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
+        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
+        lag = max_coverage_bound(red, model.cost[red.cols], budget, objective, seconds=seconds)
+        if lag.bound < bound:
+            bound, source = lag.bound, "lagrangian"
+        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
+    bound = max(bound, objective)
+    return _finish(
+        "max_coverage",
+        model,
+        st,
+        objective=objective,
+        bound=bound,
+        bound_source=source,
+        milp_status=milp_status,
+        rel_gap=rel_gap,
+        t0=t0,
+        budget=budget,
+        stages=stages,
+    )
+
+
+def _check_quotas(problem: CoverageProblem, quotas: Sequence[Quota]) -> tuple[Quota, ...]:
+    out = tuple(quotas)
+    for q, quota in enumerate(out):
+        if not isinstance(quota, Quota):
+            raise PlacementInputError(
+                f"expected a Quota, got {type(quota).__name__}", field="quotas", where=f"quota {q}"
+            )
+        if quota.targets.size != problem.n_targets:
+            raise PlacementInputError(
+                f"expected a mask with one entry per target row ({problem.n_targets}), "
+                f"got {quota.targets.size}",
+                field="quotas",
+                where=f"quota {q}",
+            )
+    return out
+
+
+def solve_set_cover(
+    problem: CoverageProblem,
+    *,
+    quotas: Sequence[Quota] = (),
+    time_limit: float = 60.0,
+    exact: bool = True,
+    rel_gap: float = 1e-6,
+    seed: int = 0,
+) -> PlacementResult:
+    """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
+
+    Raises:
+        UncoverableTargetsError: required targets that no candidate or fixed camera sees
+            (``.targets`` lists their row indices).
+        InfeasiblePlanError: group limits or quotas make every plan infeasible.
+    """
+    _check_time(time_limit)
+    quotas_t = _check_quotas(problem, quotas)
+    t0 = time.monotonic()
+    must = problem.required
+    seen_by_any = np.diff(problem.coverage.tocsr().indptr) > 0
+    bad = np.flatnonzero(must & ~seen_by_any)
+    if bad.size:
+        raise UncoverableTargetsError(bad.tolist())
+    model = build_model(problem)
+    everything = SelectionState(model)
+    for j in np.flatnonzero(model.free):
+        everything.add(int(j))
+    unmet = np.flatnonzero(~quota_status(model, everything.cnt, quotas_t))
+    if unmet.size:
+        raise InfeasiblePlanError(
+            f"placement: quota {int(unmet[0])} cannot be met even with every candidate "
+            f"(fraction {quotas_t[int(unmet[0])].fraction:g})"
+        )
+    blocked = np.flatnonzero(must & (everything.cnt == 0))
+    if blocked.size:
+        raise InfeasiblePlanError(
+            f"placement: {blocked.size} required targets are seen only by candidates whose group is "
+            f"already full: rows {blocked[:20].tolist()}"
+        )
+    deadline = t0 + time_limit
+    stages: list[StageLog] = []
+    st, feasible = greedy_set_cover(model, must, quotas_t)
+    greedy_cost = st.spent if feasible else math.inf
+    stages.append(
+        StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete")
+    )
+    if feasible:
+        t = time.monotonic()
+        polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
+        stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
+    elif not exact:
+        raise InfeasiblePlanError(
+            "placement: greedy could not satisfy the group limits; "
+            "rerun with exact=True to let the MILP decide"
+        )
+
+    rows = reduce_rows(model, must)
+    bound, source = 0.0, "trivial"
+    milp_status: str | None = None
+    if (exact and st.spent > 0) or not feasible:
+        quota_units = None
+        rhs = np.zeros(0)
+        if quotas_t:
+            w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
+            quota_units = reduce_units(model, w)
+            totals = w.sum(axis=0)
+            rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
+            rhs -= 1e-9 * np.maximum(totals, 1.0)
+        remaining = deadline - time.monotonic()
+        out = solve_row_cover_milp(
+            model,
+            rows,
+            quota_units,
+            rhs,
+            st.selected if feasible else None,
+            time_limit=max(remaining * 0.85, 0.5),
+            rel_gap=rel_gap,
+            seed=seed,
+        )
+        milp_status = out.status
+        stages.append(
+            StageLog(
+                "milp",
+                out.seconds,
+                out.objective,
+                out.bound,
+                f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
+            )
+        )
+        if out.status == "infeasible":
+            raise InfeasiblePlanError(
+                "placement: no plan meets the group limits, quotas and required targets"
+            )
+        if out.chosen is not None:
+            cand = state_from_selection(model, out.chosen)
+            ok = not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all()
+            if ok and (not feasible or cand.spent < st.spent):
+                st, feasible = cand, True
+        if not feasible:
+            raise InfeasiblePlanError(
+                f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
+            )
+        if math.isfinite(out.bound) and out.bound > bound:
+            bound, source = out.bound, "milp"
+    objective = float(problem.cost[st.added()].sum())
+    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
+        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
+        lag = set_cover_bound(rows, model.cost[rows.cols], objective, seconds=seconds)
+        if lag.bound > bound:
+            bound, source = lag.bound, "lagrangian"
+        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
+    bound = min(bound, objective)
+    return _finish(
+        "set_cover",
+        model,
+        st,
+        objective=objective,
+        bound=bound,
+        bound_source=source,
+        milp_status=milp_status,
+        rel_gap=rel_gap,
+        t0=t0,
+        budget=None,
+        stages=stages,
+    )
