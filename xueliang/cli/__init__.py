@@ -41,6 +41,7 @@ def _register() -> None:
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
     cli.add_command(demo.demo)
+    cli.add_command(__import__("xueliang.cli.ledger", fromlist=["ledger"]).ledger)
 
 
 _register()

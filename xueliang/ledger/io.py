@@ -1,0 +1,566 @@
+"""Read a case ledger (CSV in UTF-8 or GBK/GB18030, or Excel .xlsx), map its columns and validate every row.
+
+Nothing here touches the database: :func:`read_ledger` returns the valid records and a list of
+rejections (row, field, reason, value), and :mod:`xueliang.ledger.store` writes the valid ones.
+Rows are numbered as in a spreadsheet: the header is row 1, the first case is row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict
+
+from xueliang.config import load_model, parse_model
+from xueliang.errors import ConfigError, InputError, SchemaError
+
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "case_id",
+    "case_type",
+    "occurred_start",
+    "occurred_end",
+    "lon",
+    "lat",
+    "area",
+    "status",
+    "solved_at",
+    "video_requested_at",
+    "video_expires_at",
+    "video_obtained",
+    "video_contribution",
+)
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "hours_reviewed",
+    "vehicles_screened",
+    "vehicles_eliminated",
+    "cameras",
+    "sightings",
+)
+ALL_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_FIELDS
+CONTRIBUTIONS: tuple[str, ...] = ("none", "corroborating", "lead", "identified", "decisive")
+STATUSES: tuple[str, ...] = ("open", "solved", "closed")
+_YES = {"yes", "y", "true", "1", "是", "有"}
+_NO = {"no", "n", "false", "0", "否", "无"}
+_LIST_SPLIT = re.compile(r"[;,|；，、]")
+_DATE_RE = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class ColumnMapping(BaseModel):
+    """Which column of the file holds each ledger field (unset = the field's own name).
+
+    A mapping file is TOML or JSON with these keys, e.g. ``case_id = "编号"``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case_id: str | None = None
+    case_type: str | None = None
+    occurred_start: str | None = None
+    occurred_end: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    area: str | None = None
+    status: str | None = None
+    solved_at: str | None = None
+    video_requested_at: str | None = None
+    video_expires_at: str | None = None
+    video_obtained: str | None = None
+    video_contribution: str | None = None
+    hours_reviewed: str | None = None
+    vehicles_screened: str | None = None
+    vehicles_eliminated: str | None = None
+    cameras: str | None = None
+    sightings: str | None = None
+
+    def column_for(self, field: str) -> str:
+        value = getattr(self, field)
+        return field if value is None else str(value)
+
+
+def load_mapping(path: str | Path | None = None, pairs: Sequence[str] = ()) -> ColumnMapping:
+    """A mapping from a TOML/JSON file and/or ``field=column`` pairs (pairs win)."""
+    base: dict[str, Any] = {}
+    if path is not None:
+        base = load_model(path, ColumnMapping).model_dump(exclude_none=True)
+    for pair in pairs:
+        key, sep, column = pair.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise ConfigError("--map", f"expected FIELD=COLUMN, got {pair!r}")
+        base[key.strip()] = column.strip()
+    return parse_model(base, ColumnMapping, source="--map")
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One validated case. Times are timezone-aware UTC."""
+
+    case_id: str
+    case_type: str
+    occurred_start: dt.datetime
+    occurred_end: dt.datetime | None
+    lon: float | None
+    lat: float | None
+    area: str | None
+    status: str
+    solved_at: dt.datetime | None
+    video_requested_at: dt.datetime | None
+    video_expires_at: dt.datetime | None
+    video_obtained: bool
+    video_contribution: str
+    hours_reviewed: float | None = None
+    vehicles_screened: int | None = None
+    vehicles_eliminated: int | None = None
+    cameras: tuple[str, ...] = ()
+    sightings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    row: int
+    record: CaseRecord
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one row of the file was not imported (a row may have several)."""
+
+    row: int
+    case_id: str | None
+    field: str | None
+    column: str | None
+    reason: str
+    value: str | None
+
+    def message(self, source: str) -> str:
+        return str(SchemaError(source, self.reason, where=f"row {self.row}", field=self.column or self.field))
+
+
+@dataclass(frozen=True)
+class ParsedLedger:
+    source: str
+    sha256: str
+    encoding: str
+    fields: frozenset[str]
+    ignored_columns: tuple[str, ...]
+    rows_read: int
+    rows: tuple[SourceRow, ...]
+    rejections: tuple[Rejection, ...]
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({r.row for r in self.rejections})
+
+
+@dataclass(frozen=True)
+class RawTable:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    encoding: str
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, source: str) -> tuple[str, str]:
+    """Decode as UTF-8 (with or without BOM), else as GB18030 (a superset of GBK and GB2312)."""
+    for encoding, label in (("utf-8-sig", "utf-8"), ("gb18030", "gb18030")):
+        try:
+            return data.decode(encoding), label
+        except UnicodeDecodeError:
+            continue
+    raise InputError(source, "cannot decode as UTF-8 or GB18030/GBK; save the file as UTF-8")
+
+
+def _read_csv(data: bytes, source: str) -> RawTable:
+    text, encoding = decode_text(data, source)
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        lines = [tuple(cell.strip() for cell in line) for line in reader]
+    except csv.Error as exc:
+        raise InputError(source, f"not a readable CSV file: {exc}") from exc
+    if not lines:
+        raise InputError(source, "the file is empty; expected a header row and cases")
+    return RawTable(header=lines[0], rows=tuple(lines[1:]), encoding=encoding)
+
+
+def _excel_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(path: Path, source: str, sheet: str | None) -> RawTable:
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise InputError(source, "reading Excel needs openpyxl: pip install openpyxl") from exc
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(source, f"not a readable .xlsx workbook: {exc}") from exc
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise InputError(source, f"no sheet {sheet!r}; sheets are {', '.join(wb.sheetnames)}")
+        lines = [tuple(_excel_cell(v) for v in line) for line in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not lines:
+        raise InputError(source, "the sheet is empty; expected a header row and cases")
+    return RawTable(header=lines[0], rows=tuple(lines[1:]), encoding="xlsx")
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[RawTable, str]:
+    """The header and cells of a CSV or .xlsx file, and the file's sha256."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
+    digest = sha256_bytes(data)
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(p, str(p), sheet), digest
+    if suffix in (".xls",):
+        raise InputError(str(p), "old .xls workbooks are not read; save as .xlsx or CSV")
+    return _read_csv(data, str(p)), digest
+
+
+def resolve_columns(header: Sequence[str], mapping: ColumnMapping, source: str) -> dict[str, int]:
+    """Field name -> column index. Raises when a required column is absent or a column is doubled."""
+    positions: dict[str, int] = {}
+    counts = Counter(h for h in header if h)
+    doubled = sorted(h for h, n in counts.items() if n > 1)
+    if doubled:
+        raise SchemaError(
+            source, f"column(s) {', '.join(map(repr, doubled))} appear more than once", where="row 1"
+        )
+    index = {h: i for i, h in enumerate(header)}
+    missing = []
+    for field in ALL_FIELDS:
+        column = mapping.column_for(field)
+        if column in index:
+            positions[field] = index[column]
+        elif field in REQUIRED_FIELDS or getattr(mapping, field) is not None:
+            missing.append(field if column == field else f"{field} (mapped to {column!r})")
+    if missing:
+        found = ", ".join(repr(h) for h in header if h) or "none"
+        raise SchemaError(
+            source,
+            f"missing column(s) {', '.join(missing)}; found {found}. "
+            "Rename them or map them with --map FIELD=COLUMN or --mapping FILE",
+            where="row 1",
+        )
+    return positions
+
+
+def parse_when(text: str, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
+    """A date or date-time as UTC and whether it was a bare date. Naive values are in ``tz``."""
+    m = _DATE_RE.match(text.strip())
+    if m is None:
+        raise ValueError("expected a date like 2024-03-01 or 2024-03-01 14:30")
+    y, mo, d, hh, mm, ss, frac, off = m.groups()
+    value = dt.datetime(
+        int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0), int((frac or "0").ljust(6, "0"))
+    )
+    if off:
+        if off == "Z":
+            zone: dt.tzinfo = dt.UTC
+        else:
+            sign = 1 if off[0] == "+" else -1
+            digits = off[1:].replace(":", "")
+            zone = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        value = value.replace(tzinfo=zone)
+    else:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(dt.UTC), hh is None
+
+
+def get_zone(name: str) -> dt.tzinfo:
+    if name.upper() == "UTC":
+        return dt.UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            "--tz", f"unknown time zone {name!r}; expected an IANA name like Asia/Shanghai"
+        ) from exc
+
+
+class _RowChecker:
+    """Collects every problem of one row instead of stopping at the first."""
+
+    def __init__(self, row: int, cells: Mapping[str, str], columns: Mapping[str, str], tz: dt.tzinfo):
+        self.row = row
+        self.cells = cells
+        self.columns = columns
+        self.tz = tz
+        self.case_id: str | None = cells.get("case_id") or None
+        self.problems: list[Rejection] = []
+
+    def reject(self, field: str | None, reason: str) -> None:
+        value = self.cells.get(field) if field else None
+        column = self.columns.get(field) if field else None
+        self.problems.append(Rejection(self.row, self.case_id, field, column, reason, value))
+
+    def text(self, field: str, *, required: bool) -> str | None:
+        value = self.cells.get(field, "")
+        if not value:
+            if required:
+                self.reject(field, "is empty; a value is required")
+            return None
+        return value
+
+    def when(self, field: str, *, required: bool) -> tuple[dt.datetime, bool] | None:
+        value = self.text(field, required=required)
+        if value is None:
+            return None
+        try:
+            return parse_when(value, self.tz)
+        except ValueError as exc:
+            self.reject(field, f"{exc}, got {value!r}")
+        return None
+
+    def number(self, field: str, *, lo: float, hi: float, integer: bool = False) -> float | None:
+        value = self.text(field, required=False)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        kind = "a whole number" if integer else "a number"
+        if not math.isfinite(number) or (integer and not number.is_integer()):
+            self.reject(field, f"expected {kind}, got {value!r}")
+            return None
+        if not lo <= number <= hi:
+            self.reject(field, f"expected {kind} from {lo:g} to {hi:g}, got {value}")
+            return None
+        return number
+
+    def choice(self, field: str, allowed: Sequence[str]) -> str | None:
+        value = self.text(field, required=True)
+        if value is None:
+            return None
+        if value.lower() not in allowed:
+            self.reject(field, f"expected one of {', '.join(allowed)}, got {value!r}")
+            return None
+        return value.lower()
+
+    def yes_no(self, field: str) -> bool | None:
+        value = self.text(field, required=True)
+        if value is None:
+            return None
+        if value.lower() in _YES:
+            return True
+        if value.lower() in _NO:
+            return False
+        self.reject(field, f"expected yes or no, got {value!r}")
+        return None
+
+    def refs(self, field: str) -> tuple[str, ...]:
+        value = self.cells.get(field, "")
+        return tuple(sorted({p.strip() for p in _LIST_SPLIT.split(value) if p.strip()}))
+
+
+def _not_future(
+    chk: _RowChecker, field: str, when: tuple[dt.datetime, bool] | None, now: dt.datetime
+) -> None:
+    if when is not None and when[0] > now:
+        chk.reject(field, f"is in the future (after {now:%Y-%m-%d %H:%M} UTC), got {chk.cells[field]!r}")
+
+
+def _before(a: tuple[dt.datetime, bool], b: tuple[dt.datetime, bool]) -> bool:
+    """``a`` is strictly before ``b``; a bare date compares by day only."""
+    if a[1] or b[1]:
+        return a[0].date() < b[0].date()
+    return a[0] < b[0]
+
+
+def check_row(
+    row: int, cells: Mapping[str, str], columns: Mapping[str, str], *, tz: dt.tzinfo, now: dt.datetime
+) -> tuple[CaseRecord | None, list[Rejection]]:
+    """Validate one row's cells (field -> text); a record, or None and the reasons."""
+    chk = _RowChecker(row, cells, columns, tz)
+    case_id = chk.text("case_id", required=True)
+    case_type = chk.text("case_type", required=True)
+    start = chk.when("occurred_start", required=True)
+    end = chk.when("occurred_end", required=False)
+    _not_future(chk, "occurred_start", start, now)
+    if start and end and _before(end, start):
+        chk.reject("occurred_end", f"is before occurred_start {chk.cells['occurred_start']!r}")
+    lon = chk.number("lon", lo=-180, hi=180)
+    lat = chk.number("lat", lo=-90, hi=90)
+    if (cells.get("lon", "") == "") != (cells.get("lat", "") == ""):
+        chk.reject(
+            "lat" if cells.get("lon") else "lon", "lon and lat must be given together or both left empty"
+        )
+    area = chk.text("area", required=False)
+    status = chk.choice("status", STATUSES)
+    solved = chk.when("solved_at", required=False)
+    _not_future(chk, "solved_at", solved, now)
+    if status == "solved" and solved is None and cells.get("solved_at", "") == "":
+        chk.reject("solved_at", "is empty but status is solved; the solved date is required")
+    if status in ("open", "closed") and solved is not None:
+        chk.reject("solved_at", f"is set but status is {status!r}; only solved cases have a solved date")
+    if start and solved and _before(solved, start):
+        chk.reject("solved_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
+    requested = chk.when("video_requested_at", required=False)
+    _not_future(chk, "video_requested_at", requested, now)
+    if start and requested and _before(requested, start):
+        chk.reject("video_requested_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
+    expires = chk.when("video_expires_at", required=False)
+    if start and expires and _before(expires, start):
+        chk.reject("video_expires_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
+    obtained = chk.yes_no("video_obtained")
+    contribution = chk.choice("video_contribution", CONTRIBUTIONS)
+    if obtained is False and contribution not in (None, "none"):
+        chk.reject("video_contribution", f"is {contribution!r} but video_obtained is no; expected none")
+    hours = chk.number("hours_reviewed", lo=0, hi=1e6)
+    screened = chk.number("vehicles_screened", lo=0, hi=1e9, integer=True)
+    eliminated = chk.number("vehicles_eliminated", lo=0, hi=1e9, integer=True)
+    if screened is not None and eliminated is not None and eliminated > screened:
+        chk.reject(
+            "vehicles_eliminated", f"is more than vehicles_screened ({screened:g}), got {eliminated:g}"
+        )
+    if chk.problems:
+        return None, chk.problems
+    assert case_id and case_type and start and status and obtained is not None and contribution
+    record = CaseRecord(
+        case_id=case_id,
+        case_type=case_type.lower(),
+        occurred_start=start[0],
+        occurred_end=end[0] if end else None,
+        lon=lon,
+        lat=lat,
+        area=area,
+        status=status,
+        solved_at=solved[0] if solved else None,
+        video_requested_at=requested[0] if requested else None,
+        video_expires_at=expires[0] if expires else None,
+        video_obtained=obtained,
+        video_contribution=contribution,
+        hours_reviewed=hours,
+        vehicles_screened=None if screened is None else int(screened),
+        vehicles_eliminated=None if eliminated is None else int(eliminated),
+        cameras=chk.refs("cameras"),
+        sightings=chk.refs("sightings"),
+    )
+    return record, []
+
+
+def validate_table(
+    table: RawTable,
+    *,
+    source: str,
+    sha256: str,
+    mapping: ColumnMapping | None = None,
+    tz: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
+) -> ParsedLedger:
+    """Check every row; duplicate case ids within the file reject every row that carries them."""
+    mapping = mapping or ColumnMapping()
+    now = now or dt.datetime.now(dt.UTC)
+    header = tuple(h.strip().lstrip("\ufeff") for h in table.header)
+    positions = resolve_columns(header, mapping, source)
+    columns = {field: header[i] for field, i in positions.items()}
+    used = set(positions.values())
+    ignored = tuple(h for i, h in enumerate(header) if i not in used and h)
+    records: list[SourceRow] = []
+    rejections: list[Rejection] = []
+    rows_read = 0
+    for offset, line in enumerate(table.rows):
+        if not any(line):
+            continue
+        rows_read += 1
+        row = offset + 2
+        cells = {field: (line[i].strip() if i < len(line) else "") for field, i in positions.items()}
+        record, problems = check_row(row, cells, columns, tz=tz, now=now)
+        if record is not None:
+            records.append(SourceRow(row, record))
+        rejections.extend(problems)
+    rows_of: dict[str, list[int]] = {}
+    for sr in records:
+        rows_of.setdefault(sr.record.case_id, []).append(sr.row)
+    dup = {cid: rows for cid, rows in rows_of.items() if len(rows) > 1}
+    if dup:
+        for sr in records:
+            rows = dup.get(sr.record.case_id)
+            if rows:
+                others = ", ".join(str(r) for r in rows if r != sr.row)
+                rejections.append(
+                    Rejection(
+                        sr.row,
+                        sr.record.case_id,
+                        "case_id",
+                        columns["case_id"],
+                        f"duplicate case id {sr.record.case_id!r}, also on row(s) {others}; "
+                        "none of them imported",
+                        sr.record.case_id,
+                    )
+                )
+        records = [sr for sr in records if sr.record.case_id not in dup]
+    rejections.sort(key=lambda r: (r.row, ALL_FIELDS.index(r.field) if r.field in ALL_FIELDS else -1))
+    return ParsedLedger(
+        source=source,
+        sha256=sha256,
+        encoding=table.encoding,
+        fields=frozenset(positions),
+        ignored_columns=ignored,
+        rows_read=rows_read,
+        rows=tuple(records),
+        rejections=tuple(rejections),
+    )
+
+
+def read_ledger(
+    path: str | Path,
+    *,
+    mapping: ColumnMapping | None = None,
+    tz: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
+    sheet: str | None = None,
+) -> ParsedLedger:
+    """Read and validate a ledger file; file-level problems (unreadable, missing columns) raise."""
+    table, digest = read_table(path, sheet=sheet)
+    return validate_table(table, source=str(path), sha256=digest, mapping=mapping, tz=tz, now=now)
+
+
+def write_rejections(path: str | Path, parsed: ParsedLedger) -> None:
+    """The validation report as CSV: row, case_id, field, column, reason, value."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["row", "case_id", "field", "column", "reason", "value"])
+        for r in parsed.rejections:
+            w.writerow([r.row, r.case_id or "", r.field or "", r.column or "", r.reason, r.value or ""])
