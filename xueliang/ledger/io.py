@@ -401,10 +401,10 @@ def _not_future(
         chk.reject(field, f"is in the future (after {now:%Y-%m-%d %H:%M} UTC), got {chk.cells[field]!r}")
 
 
-def _before(a: tuple[dt.datetime, bool], b: tuple[dt.datetime, bool]) -> bool:
-    """``a`` is strictly before ``b``; a bare date compares by day only."""
+def _before(a: tuple[dt.datetime, bool], b: tuple[dt.datetime, bool], tz: dt.tzinfo) -> bool:
+    """``a`` is strictly before ``b``; a bare date compares by day only (the day in ``tz``)."""
     if a[1] or b[1]:
-        return a[0].date() < b[0].date()
+        return a[0].astimezone(tz).date() < b[0].astimezone(tz).date()
     return a[0] < b[0]
 
 
@@ -418,7 +418,7 @@ def check_row(
     start = chk.when("occurred_start", required=True)
     end = chk.when("occurred_end", required=False)
     _not_future(chk, "occurred_start", start, now)
-    if start and end and _before(end, start):
+    if start and end and _before(end, start, tz):
         chk.reject("occurred_end", f"is before occurred_start {chk.cells['occurred_start']!r}")
     lon = chk.number("lon", lo=-180, hi=180)
     lat = chk.number("lat", lo=-90, hi=90)
@@ -434,14 +434,14 @@ def check_row(
         chk.reject("solved_at", "is empty but status is solved; the solved date is required")
     if status in ("open", "closed") and solved is not None:
         chk.reject("solved_at", f"is set but status is {status!r}; only solved cases have a solved date")
-    if start and solved and _before(solved, start):
+    if start and solved and _before(solved, start, tz):
         chk.reject("solved_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
     requested = chk.when("video_requested_at", required=False)
     _not_future(chk, "video_requested_at", requested, now)
-    if start and requested and _before(requested, start):
+    if start and requested and _before(requested, start, tz):
         chk.reject("video_requested_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
     expires = chk.when("video_expires_at", required=False)
-    if start and expires and _before(expires, start):
+    if start and expires and _before(expires, start, tz):
         chk.reject("video_expires_at", f"is before the occurrence {chk.cells['occurred_start']!r}")
     obtained = chk.yes_no("video_obtained")
     contribution = chk.choice("video_contribution", CONTRIBUTIONS)
