@@ -234,7 +234,7 @@ def test_gbk_file_with_chinese_headers_and_mapping(db: Database, tmp_path: Path)
         }
         for i in range(3)
     ]
-    f = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk", header=list(CHINESE.values()) + ["备注"])
+    f = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk", header=[*CHINESE.values(), "备注"])
     raw = f.read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
@@ -353,5 +353,5 @@ def test_empty_and_unreadable_files(tmp_path: Path) -> None:
         read_ledger(tmp_path / "absent.csv")
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf")
-    with pytest.raises(InputError, match="old .xls workbooks are not read"):
+    with pytest.raises(InputError, match=r"old \.xls workbooks are not read"):
         read_ledger(old)

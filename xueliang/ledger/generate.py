@@ -205,10 +205,10 @@ def _add_bad_rows(
     """Append ``bad`` broken copies of random rows, one kind of fault each (cycling through BAD_KINDS)."""
     f = {name: i for i, name in enumerate(ALL_FIELDS)}
     kinds = []
-    base_count = len(rows)
+    originals = list(rows)  # copy only good rows, never an earlier bad one
     for j in range(bad):
         kind = BAD_KINDS[j % len(BAD_KINDS)]
-        src = rows[int(rng.integers(0, base_count))]
+        src = originals[int(rng.integers(0, len(originals)))]
         r = list(src)
         if kind != "duplicate case id":
             r[f["case_id"]] = f"BAD{j + 1:04d}"
