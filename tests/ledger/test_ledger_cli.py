@@ -95,11 +95,13 @@ def test_blindspots_command(runner: CliRunner, ledger_csv: Path, db_url: str, tm
     # the western half of the default (Monaco) box is covered
     views = gpd.GeoDataFrame({"camera_id": ["C1"]}, geometry=[box(7.40, 43.72, 7.4225, 43.76)], crs=4326)
     views.to_file(cov / "coverage.gpkg", layer="views", driver="GPKG")
-    out = tmp_path / "demand.csv"
-    res = runner.invoke(
-        cli, ["ledger", "blindspots", "--coverage", str(cov), "--out", str(out), "--db", db_url]
-    )
+    out, tagged = tmp_path / "demand.csv", tmp_path / "tagged.csv"
+    args = ["ledger", "blindspots", "--coverage", str(cov), "--out", str(out), "--tagged", str(tagged)]
+    res = runner.invoke(cli, [*args, "--db", db_url])
     assert res.exit_code == 0, res.output
+    tags = list(csv.DictReader(tagged.open(encoding="utf-8")))
+    assert len(tags) == 799 and {t["in_view"] for t in tags} == {"yes", "no"}
+    assert all((float(t["lon"]) <= 7.4225) == (t["in_view"] == "yes") for t in tags)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert rows and all(float(r["lon"]) > 7.4225 for r in rows)
     total = sum(int(r["weight"]) for r in rows)
@@ -118,3 +120,33 @@ def test_generate_errors(runner: CliRunner, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--bbox: expected four numbers" in res.output
     res = runner.invoke(cli, ["ledger", "generate", "--out", str(tmp_path / "x.csv"), "--bbox", "3,2,1,4"])
     assert res.exit_code == 2 and "expected lon_min < lon_max" in res.output
+
+
+def test_history_command(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    header = "case_id,case_type,occurred_start,occurred_end,lon,lat,area,status,solved_at,"
+    header += "video_requested_at,video_expires_at,video_obtained,video_contribution\n"
+    f.write_text(header + "A1,theft,2024-01-01,,,,,open,,,,no,none\n", encoding="utf-8")
+    assert runner.invoke(cli, ["ledger", "import", str(f), "--db", db_url]).exit_code == 0
+    f.write_text(header + "A1,theft,2024-01-01,,,,,solved,2024-02-01,,,no,none\n", encoding="utf-8")
+    assert runner.invoke(cli, ["ledger", "import", str(f), "--db", db_url]).exit_code == 0
+    res = runner.invoke(cli, ["ledger", "history", "A1", "--db", db_url, "--json"])
+    assert res.exit_code == 0, res.output
+    changes = [json.loads(line) for line in res.output.splitlines()]
+    assert [(c["field"], c["old_value"], c["new_value"]) for c in changes[-2:]] == [
+        ("status", "open", "solved"),
+        ("solved_at", None, "2024-02-01T00:00:00+00:00"),
+    ]
+    res = runner.invoke(cli, ["ledger", "history", "Z9", "--db", db_url])
+    assert res.exit_code == 2 and "case 'Z9': no history in the ledger" in res.output
+
+
+def test_stats_trend_note_for_long_windows(runner: CliRunner, ledger_csv: Path, db_url: str) -> None:
+    assert runner.invoke(cli, ["ledger", "import", str(ledger_csv), "--db", db_url, "--quiet"]).exit_code == 0
+    res = runner.invoke(
+        cli, ["ledger", "stats", "--db", db_url, "--from", "2021-01-01", "--to", "2022-12-31"]
+    )
+    assert (
+        res.exit_code == 0
+        and "Trend: not computed: 2021-01-01 to 2022-12-31 is longer than a year" in res.output
+    )

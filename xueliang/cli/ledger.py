@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from xueliang.cli._common import db_option, open_db
-from xueliang.errors import ConfigError
+from xueliang.errors import ConfigError, NotFoundError
 
 
 @click.group()
@@ -102,6 +102,9 @@ def stats_cmd(by: str | None, from_: str | None, to: str | None, as_json: bool, 
         table, start=start, end=end, by=cast(GroupBy | None, by), registered=registered_camera_ids(db)
     )
     click.echo(render_json(stats) if as_json else render_text(stats))
+    db.audit(
+        actor=None, action="ledger.stats", query={"by": by, "from": from_, "to": to}, result_count=stats.cases
+    )
 
 
 @ledger.command("blindspots")
@@ -109,6 +112,9 @@ def stats_cmd(by: str | None, from_: str | None, to: str | None, as_json: bool, 
     "--coverage", "coverage_dir", required=True, type=click.Path(), help="Folder with coverage.gpkg."
 )
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write demand weights CSV here.")
+@click.option(
+    "--tagged", default=None, type=click.Path(dir_okay=False), help="Write every case with in_view."
+)
 @click.option("--weight", type=click.Choice(["count", "unsolved"]), default="count", show_default=True)
 @click.option("--type-weight", "type_weights", multiple=True, metavar="TYPE=W", help="Weight per crime type.")
 @click.option(
@@ -120,6 +126,7 @@ def stats_cmd(by: str | None, from_: str | None, to: str | None, as_json: bool, 
 def blindspots_cmd(
     coverage_dir: str,
     out: str | None,
+    tagged: str | None,
     weight: str,
     type_weights: tuple[str, ...],
     decimals: int,
@@ -130,7 +137,13 @@ def blindspots_cmd(
     """Tag each case inside/outside the camera views; list blind-spot cases as demand weights."""
     from typing import cast
 
-    from xueliang.ledger.blindspots import WeightBy, find_blind_spots, read_views, write_demand_csv
+    from xueliang.ledger.blindspots import (
+        WeightBy,
+        find_blind_spots,
+        read_views,
+        write_case_tags,
+        write_demand_csv,
+    )
     from xueliang.ledger.metrics import between
     from xueliang.ledger.store import load_cases
 
@@ -144,7 +157,8 @@ def blindspots_cmd(
         if not sep or weights[name.strip().lower()] < 0:
             raise ConfigError("--type-weight", f"expected TYPE=NUMBER >= 0, got {pair!r}")
     union = read_views(coverage_dir)
-    table = load_cases(open_db(db_url))
+    db = open_db(db_url)
+    table = load_cases(db)
     table = table.select(between(table, _parse_day(from_, "--from"), _parse_day(to, "--to")))
     res = find_blind_spots(
         table, union, decimals=decimals, weight_by=cast(WeightBy, weight), type_weights=weights
@@ -159,6 +173,43 @@ def blindspots_cmd(
     if out:
         write_demand_csv(out, res.points)
         click.echo(f"demand weights: {out} ({len(res.points)} points)")
+    if tagged:
+        write_case_tags(tagged, table, res)
+        click.echo(f"cases tagged in/out of view: {tagged} ({res.cases} cases)")
+    if out or tagged:
+        query = {
+            "coverage": coverage_dir,
+            "out": out,
+            "tagged": tagged,
+            "weight": weight,
+            "from": from_,
+            "to": to,
+        }
+        db.audit(actor=None, action="ledger.blindspots", query=query, result_count=res.outside)
+
+
+@ledger.command("history")
+@click.argument("case_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
+@db_option
+def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
+    """Every recorded change (of CASE_ID, or of all cases): field, old and new value, when, source file."""
+    import json
+    from dataclasses import asdict
+
+    from xueliang.ledger.store import case_history
+
+    entries = case_history(open_db(db_url), case_id)
+    if case_id is not None and not entries:
+        raise NotFoundError(f"case {case_id!r}: no history in the ledger")
+    for h in entries:
+        if as_json:
+            click.echo(json.dumps(asdict(h), ensure_ascii=False, default=str))
+        else:
+            click.echo(
+                f"{h.changed_at:%Y-%m-%d %H:%M:%S} {h.case_id} {h.field}: {h.old_value!r} -> {h.new_value!r} "
+                f"({h.source} row {h.source_row})"
+            )
 
 
 @ledger.command("generate")

@@ -82,6 +82,8 @@ class BlindSpotResult:
     outside: int
     outside_case_ids: tuple[str, ...]
     points: tuple[DemandPoint, ...]
+    in_view: NDArray[np.bool_]
+    placed: NDArray[np.bool_]
 
 
 def demand_points(
@@ -133,6 +135,8 @@ def find_blind_spots(
         outside=int(np.count_nonzero(outside)),
         outside_case_ids=tuple(sorted(str(c) for c in out.case_id)),
         points=demand_points(out, decimals=decimals, weight_by=weight_by, type_weights=type_weights),
+        in_view=inside,
+        placed=placed,
     )
 
 
@@ -144,3 +148,16 @@ def write_demand_csv(path: str | Path, points: tuple[DemandPoint, ...]) -> None:
         for p in points:
             weight = int(p.weight) if float(p.weight).is_integer() else p.weight
             w.writerow([p.lon, p.lat, weight, ";".join(p.case_ids)])
+
+
+def write_case_tags(path: str | Path, t: CaseTable, result: BlindSpotResult) -> None:
+    """Every case with ``in_view`` = yes, no (a blind spot) or unknown (no place), sorted by case id."""
+    order = np.argsort(t.case_id.astype(str), kind="stable")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "case_type", "lon", "lat", "solved", "in_view"])
+        for i in order:
+            tag = "unknown" if not result.placed[i] else ("yes" if result.in_view[i] else "no")
+            lon = "" if math.isnan(t.lon[i]) else float(t.lon[i])
+            lat = "" if math.isnan(t.lat[i]) else float(t.lat[i])
+            w.writerow([t.case_id[i], t.case_type[i], lon, lat, "yes" if t.solved[i] else "no", tag])

@@ -50,6 +50,8 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
 ALL_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_FIELDS
 CONTRIBUTIONS: tuple[str, ...] = ("none", "corroborating", "lead", "identified", "decisive")
 STATUSES: tuple[str, ...] = ("open", "solved", "closed")
+#: Column widths of the tables (a longer value would fail on a strict database).
+MAX_LENGTH = {"case_id": 64, "case_type": 64, "area": 200, "ref": 200}
 _YES = {"yes", "y", "true", "1", "是", "有"}
 _NO = {"no", "n", "false", "0", "否", "无"}
 _LIST_SPLIT = re.compile(r"[;,|；，、]")
@@ -340,6 +342,10 @@ class _RowChecker:
             if required:
                 self.reject(field, "is empty; a value is required")
             return None
+        limit = MAX_LENGTH.get(field)
+        if limit is not None and len(value) > limit:
+            self.reject(field, f"expected at most {limit} characters, got {len(value)}")
+            return None
         return value
 
     def when(self, field: str, *, required: bool) -> tuple[dt.datetime, bool] | None:
@@ -391,7 +397,13 @@ class _RowChecker:
 
     def refs(self, field: str) -> tuple[str, ...]:
         value = self.cells.get(field, "")
-        return tuple(sorted({p.strip() for p in _LIST_SPLIT.split(value) if p.strip()}))
+        refs = tuple(sorted({p.strip() for p in _LIST_SPLIT.split(value) if p.strip()}))
+        long = [r for r in refs if len(r) > MAX_LENGTH["ref"]]
+        if long:
+            self.reject(
+                field, f"expected ids of at most {MAX_LENGTH['ref']} characters, got {long[0][:40]!r}..."
+            )
+        return refs
 
 
 def _not_future(

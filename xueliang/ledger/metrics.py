@@ -368,6 +368,7 @@ class LedgerStats:
     retention: Retention
     effort: Effort
     trend: Trend | None
+    trend_note: str | None
     groups_by: str | None
     groups: tuple[GroupSummary, ...]
     cameras: tuple[CameraContribution, ...]
@@ -391,12 +392,15 @@ def ledger_stats(
     as_of = as_of or dt.datetime.now(dt.UTC)
     sub = t.select(between(t, start, end))
     tr: Trend | None = None
+    note: str | None = None
     if len(t):
         latest = t.occurred.max().astype(dt.datetime).date()
         earliest = t.occurred.min().astype(dt.datetime).date()
         t_end = end or latest
         t_start = start or max(dt.date(t_end.year, 1, 1), earliest)
-        if t_start <= t_end:
+        if (t_end - t_start).days >= 366:
+            note = f"not computed: {t_start} to {t_end} is longer than a year (use --by year instead)"
+        elif t_start <= t_end:
             tr = trend(t, t_start, t_end, years=trend_years)
     return LedgerStats(
         period_start=start,
@@ -412,6 +416,7 @@ def ledger_stats(
         retention=retention(sub, as_of),
         effort=effort(sub),
         trend=tr,
+        trend_note=note,
         groups_by=by,
         groups=summarise_groups(sub, by) if by else (),
         cameras=camera_contributions(sub, registered),

@@ -16,6 +16,14 @@ LABELS = {
     "solved_of_all": "solved, share of all cases",
 }
 
+SHORT = {
+    "video_supported_of_solved": "supported/solved",
+    "obtained_of_all": "obtained/all",
+    "useful_of_all": "useful/all",
+    "useful_of_obtained": "useful/obtained",
+    "solved_of_all": "solved/all",
+}
+
 
 def pct(p: Proportion) -> str:
     if p.value is None or p.low is None or p.high is None:
@@ -91,20 +99,22 @@ def render_text(s: LedgerStats) -> str:
         mean = "n/a" if t.baseline_mean_cases is None else f"{t.baseline_mean_cases:,.1f}"
         out.append(f"  ... and against the same dates of {years} pooled (mean {mean} cases a year)")
         out += [_change(c) for c in t.vs_baseline]
+    elif s.trend_note:
+        out += ["", f"Trend: {s.trend_note}"]
     if s.groups_by:
         out += ["", f"By {s.groups_by}"]
-        keys = list(LABELS)
+        keys = list(SHORT)
         out.append(
             f"  {'group':<16} {'cases':>6}  "
-            + "  ".join(f"{k:<24}" for k in keys)
-            + "  solve-rate difference"
+            + "  ".join(f"{SHORT[k]:<20}" for k in keys)
+            + "  solve rate, useful minus not"
         )
         for g in s.groups:
             cells = {m.key: m.proportion for m in g.measures}
             shares = "  ".join(
-                f"{'n/a':<24}"
+                f"{'n/a':<20}"
                 if cells[k].value is None
-                else f"{cells[k].value:5.1%} ({cells[k].numerator}/{cells[k].denominator})".ljust(24)
+                else f"{cells[k].value:5.1%} ({cells[k].numerator}/{cells[k].denominator})".ljust(20)
                 for k in keys
             )
             out.append(f"  {g.group:<16} {g.cases:>6,}  {shares}  {diff(g.comparison.difference)}")
