@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +67,15 @@ class GeneratedLedger:
     bad_rows: tuple[str, ...]
 
 
+def _fold(
+    x: np.ndarray[Any, np.dtype[np.float64]], lo: float, hi: float
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Reflect values that spill over an edge back inside (clipping would pile them up on the edge)."""
+    x = np.where(x < lo, 2 * lo - x, x)
+    x = np.where(x > hi, 2 * hi - x, x)
+    return np.clip(x, lo, hi)
+
+
 def _day(d: dt.datetime) -> str:
     return d.strftime("%Y-%m-%d")
 
@@ -112,8 +122,8 @@ def generate_ledger(
     near = hot[rng.integers(0, k_hot, n)] + rng.normal(0, 0.0012, (n, 2))
     pts[kind == 1] = near[kind == 1]
     pts[kind == 0] = addresses[rng.integers(0, len(addresses), n)][kind == 0]
-    pts[:, 0] = np.clip(pts[:, 0], lon0, lon1)
-    pts[:, 1] = np.clip(pts[:, 1], lat0, lat1)
+    pts[:, 0] = _fold(pts[:, 0], lon0, lon1)
+    pts[:, 1] = _fold(pts[:, 1], lat0, lat1)
     cams = np.column_stack([rng.uniform(lon0, lon1, n_cameras), rng.uniform(lat0, lat1, n_cameras)])
     cams[: n_cameras // 2] = hot[rng.integers(0, k_hot, n_cameras // 2)] + rng.normal(
         0, 0.001, (n_cameras // 2, 2)
