@@ -7,9 +7,10 @@ from pathlib import Path
 
 from xueliang.cli.ledger import ledger
 from xueliang.ledger.generate import generate_ledger, write_ledger
-from xueliang.ledger.io import ALL_FIELDS, CONTRIBUTIONS, STATUSES, read_ledger
+from xueliang.ledger.io import read_ledger
 from xueliang.ledger.metrics import core_measures, solve_comparison
 from xueliang.ledger.render import frac
+from xueliang.ledger.schema import ALL_FIELDS, CONTRIBUTIONS, STATUSES
 from xueliang.ledger.store import import_ledger, load_cases
 from xueliang.storage import Database
 

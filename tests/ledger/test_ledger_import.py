@@ -12,15 +12,9 @@ from sqlalchemy import func, select
 
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger import store
-from xueliang.ledger.io import (
-    ALL_FIELDS,
-    REQUIRED_FIELDS,
-    get_zone,
-    load_mapping,
-    read_ledger,
-    write_rejections,
-)
+from xueliang.ledger.io import load_mapping, read_ledger, write_rejections
 from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerHistoryRow
+from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, get_zone
 from xueliang.ledger.store import case_history, import_ledger, import_ledger_file, load_cases
 from xueliang.storage import Database
 

@@ -50,7 +50,8 @@ def import_cmd(
     db_url: str | None,
 ) -> None:
     """Import a ledger FILE (CSV in UTF-8 or GBK, or .xlsx); valid rows go in together, bad rows listed."""
-    from xueliang.ledger.io import get_zone, load_mapping, read_ledger, write_rejections
+    from xueliang.ledger.io import load_mapping, read_ledger, write_rejections
+    from xueliang.ledger.schema import get_zone
     from xueliang.ledger.store import import_ledger
 
     mapping = load_mapping(mapping_file, pairs)

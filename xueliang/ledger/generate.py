@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from xueliang.errors import ConfigError
-from xueliang.ledger.io import ALL_FIELDS
+from xueliang.ledger.schema import ALL_FIELDS
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, insert, select
 
-from xueliang.ledger.io import ALL_FIELDS, CaseRecord, ColumnMapping, ParsedLedger, Rejection, read_ledger
+from xueliang.ledger.io import ColumnMapping, ParsedLedger, read_ledger
 from xueliang.ledger.metrics import CaseTable
 from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
+from xueliang.ledger.schema import ALL_FIELDS, CaseRecord, Rejection
 from xueliang.storage import CameraRow, Database
 
 _SCALARS = tuple(f for f in ALL_FIELDS if f not in ("cameras", "sightings"))
