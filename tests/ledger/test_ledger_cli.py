@@ -41,11 +41,13 @@ def test_import_stats_and_reimport(runner: CliRunner, ledger_csv: Path, db_url: 
     assert "0 added, 0 updated, 799 unchanged, 8 rejected; 0 history rows" in again.output
     assert "rejected: " not in again.output
 
-    text = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--by", "type"])
+    text = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--by", "type", "--claim", "0.8"])
     assert text.exit_code == 0, text.output
     assert "Case ledger: 799 cases" in text.output
     assert "video-supported, share of solved cases" in text.output and "solved cases" in text.output
     assert "Newcombe" in text.output and "By type" in text.output
+    assert "Claim: video supported 80% of solved cases." in text.output
+    assert "the claim is above the 95% interval" in text.output
 
     js = runner.invoke(
         cli, ["ledger", "stats", "--db", db_url, "--json", "--from", "2023-01-01", "--to", "2023-12-31"]

@@ -197,6 +197,13 @@ def test_missing_columns_fail_the_whole_file(db: Database, tmp_path: Path) -> No
     assert count(db, LedgerCaseRow) == 0
 
 
+def test_header_case_does_not_matter(tmp_path: Path) -> None:
+    upper = {k.upper(): v for k, v in case("A1").items()}
+    f = write_csv(tmp_path / "c.csv", [upper], header=[h.upper() for h in ALL_FIELDS])
+    parsed = read_ledger(f, now=NOW)
+    assert (len(parsed.rows), parsed.rejections, parsed.fields) == (1, (), frozenset(ALL_FIELDS))
+
+
 def test_doubled_column_fails(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "c.csv", [case("A1")], header=[*ALL_FIELDS, "area"])
     with pytest.raises(SchemaError, match="column\\(s\\) 'area' appear more than once"):

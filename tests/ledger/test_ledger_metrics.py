@@ -12,6 +12,7 @@ from xueliang.ledger.metrics import (
     CaseTable,
     between,
     camera_contributions,
+    check_claim,
     core_measures,
     ledger_stats,
     newcombe,
@@ -206,3 +207,18 @@ def test_stats_period_filter() -> None:
     stats = ledger_stats(table(TEN), start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 30))
     assert stats.cases == 6
     assert not math.isnan(stats.measures[1].proportion.value or math.nan)
+
+
+def test_claim_check_against_the_interval() -> None:
+    # 8/10 has the interval [0.4902, 0.9433]
+    p = wilson(8, 10)
+    assert check_claim(p, 0.95).verdict == "above"
+    assert check_claim(p, 0.9).verdict == "within"
+    assert check_claim(p, 0.45).verdict == "below"
+    assert check_claim(wilson(0, 0), 0.8).verdict == "no data"
+    with pytest.raises(ValueError, match="between 0 and 1, got 80"):
+        check_claim(p, 80)
+    stats = ledger_stats(table(TEN), claim=0.8, as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert (
+        stats.claim is not None and stats.claim.proportion.numerator == 3 and stats.claim.verdict == "within"
+    )

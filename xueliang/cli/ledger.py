@@ -83,8 +83,17 @@ def import_cmd(
 @click.option("--from", "from_", default=None, metavar="DATE", help="First day of occurrence (YYYY-MM-DD).")
 @click.option("--to", "to", default=None, metavar="DATE", help="Last day of occurrence (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--claim",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="SHARE",
+    help="A claimed video-supported share of solved cases (e.g. 0.8) to check against the ledger.",
+)
 @db_option
-def stats_cmd(by: str | None, from_: str | None, to: str | None, as_json: bool, db_url: str | None) -> None:
+def stats_cmd(
+    by: str | None, from_: str | None, to: str | None, as_json: bool, claim: float | None, db_url: str | None
+) -> None:
     """Shares with their numerators, denominators and 95% intervals; solve rates with vs without video."""
     from typing import cast
 
@@ -100,7 +109,12 @@ def stats_cmd(by: str | None, from_: str | None, to: str | None, as_json: bool, 
     if len(table) == 0:
         raise ConfigError("ledger", f"no cases in {db.url}; run `xueliang ledger import FILE` first")
     stats = ledger_stats(
-        table, start=start, end=end, by=cast(GroupBy | None, by), registered=registered_camera_ids(db)
+        table,
+        start=start,
+        end=end,
+        by=cast(GroupBy | None, by),
+        registered=registered_camera_ids(db),
+        claim=claim,
     )
     click.echo(render_json(stats) if as_json else render_text(stats))
     db.audit(

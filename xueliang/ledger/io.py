@@ -187,11 +187,16 @@ def resolve_columns(header: Sequence[str], mapping: ColumnMapping, source: str) 
             source, f"column(s) {', '.join(map(repr, doubled))} appear more than once", where="row 1"
         )
     index = {h: i for i, h in enumerate(header)}
+    folded: dict[str, int] = {}
+    for i, h in enumerate(header):
+        folded.setdefault(h.casefold(), i)
     missing = []
     for field in ALL_FIELDS:
         column = mapping.column_for(field)
         if column in index:
             positions[field] = index[column]
+        elif column.casefold() in folded:  # "Case_ID" for case_id
+            positions[field] = folded[column.casefold()]
         elif field in REQUIRED_FIELDS or getattr(mapping, field) is not None:
             missing.append(field if column == field else f"{field} (mapped to {column!r})")
     if missing:

@@ -161,6 +161,10 @@ def core_measures(t: CaseTable) -> tuple[Measure, ...]:
     return tuple(Measure(k, *MEASURES[k], values[k]) for k in MEASURES)
 
 
+def _measure(measures: tuple[Measure, ...], key: str) -> Proportion:
+    return next(m.proportion for m in measures if m.key == key)
+
+
 @dataclass(frozen=True)
 class SolveComparison:
     """Solve rate of cases with useful video against cases without, and the difference."""
@@ -357,6 +361,28 @@ def camera_contributions(
 
 
 @dataclass(frozen=True)
+class ClaimCheck:
+    """A claimed video-supported share of solved cases against the ledger's figure.
+
+    ``verdict``: ``above`` (the claim exceeds the 95% interval), ``below``, ``within``, or
+    ``no data`` when there is no solved case.
+    """
+
+    claimed: float
+    proportion: Proportion
+    verdict: str
+
+
+def check_claim(p: Proportion, claimed: float) -> ClaimCheck:
+    if not 0 <= claimed <= 1:
+        raise ValueError(f"a claimed share is between 0 and 1, got {claimed}")
+    if p.low is None or p.high is None:
+        return ClaimCheck(claimed, p, "no data")
+    verdict = "above" if claimed > p.high else "below" if claimed < p.low else "within"
+    return ClaimCheck(claimed, p, verdict)
+
+
+@dataclass(frozen=True)
 class LedgerStats:
     period_start: dt.date | None
     period_end: dt.date | None
@@ -372,6 +398,7 @@ class LedgerStats:
     groups_by: str | None
     groups: tuple[GroupSummary, ...]
     cameras: tuple[CameraContribution, ...]
+    claim: ClaimCheck | None = None
 
 
 def ledger_stats(
@@ -383,6 +410,7 @@ def ledger_stats(
     registered: frozenset[str] = frozenset(),
     as_of: dt.datetime | None = None,
     trend_years: int = 5,
+    claim: float | None = None,
 ) -> LedgerStats:
     """Every measure over the cases that occurred from ``start`` to ``end``.
 
@@ -391,6 +419,7 @@ def ledger_stats(
     """
     as_of = as_of or dt.datetime.now(dt.UTC)
     sub = t.select(between(t, start, end))
+    measures = core_measures(sub)
     tr: Trend | None = None
     note: str | None = None
     if len(t):
@@ -407,7 +436,7 @@ def ledger_stats(
         period_end=end,
         as_of=as_of,
         cases=len(sub),
-        measures=core_measures(sub),
+        measures=measures,
         solve_overall=solve_comparison(sub),
         solve_by_type=tuple(
             solve_comparison(sub.select(sub.case_type == k), str(k))
@@ -420,4 +449,5 @@ def ledger_stats(
         groups_by=by,
         groups=summarise_groups(sub, by) if by else (),
         cameras=camera_contributions(sub, registered),
+        claim=None if claim is None else check_claim(_measure(measures, "video_supported_of_solved"), claim),
     )

@@ -64,6 +64,20 @@ def render_text(s: LedgerStats) -> str:
     out.append(f"  {'measure':<50} {'share [95% CI]':<22} {'numer. / denom.':<15}  denominator")
     for m in s.measures:
         out.append(f"  {LABELS[m.key]:<50} {pct(m.proportion)} {frac(m.proportion)}  {m.denominator}")
+    if s.claim is not None:
+        claim = s.claim
+        where = {
+            "above": "above the 95% interval: the records do not support it",
+            "below": "below the 95% interval: the records show more",
+            "within": "within the 95% interval: the records are consistent with it",
+            "no data": "not checkable: no solved case in the period",
+        }[claim.verdict]
+        out += [
+            "",
+            f"Claim: video supported {claim.claimed:.0%} of solved cases. "
+            f"The ledger: {pct(claim.proportion).strip()} ({claim.proportion.numerator:,} of "
+            f"{claim.proportion.denominator:,} solved cases); the claim is {where}.",
+        ]
     out += ["", "Solve rate with vs without useful video (difference: Newcombe hybrid score 95% interval)"]
     out.append(f"  {'crime type':<16} {'with useful video':<38}  {'without':<38}  difference")
     out.append(_comparison(s.solve_overall))
