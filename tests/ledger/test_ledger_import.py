@@ -204,6 +204,22 @@ def test_header_case_does_not_matter(tmp_path: Path) -> None:
     assert (len(parsed.rows), parsed.rejections, parsed.fields) == (1, (), frozenset(ALL_FIELDS))
 
 
+def test_title_rows_above_the_header(tmp_path: Path) -> None:
+    f = tmp_path / "titled.csv"
+    body = write_csv(tmp_path / "body.csv", [case("A1"), case("A2", status="maybe")]).read_text(
+        encoding="utf-8"
+    )
+    f.write_text("城关县案件台账 2024,,\n\n" + body, encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"row 1: missing column.*point --header-row at the header"):
+        read_ledger(f, now=NOW)
+    parsed = read_ledger(f, now=NOW, header_row=3)
+    assert len(parsed.rows) == 1 and [r.row for r in parsed.rejections] == [5]
+    with pytest.raises(InputError, match="the file has only 5 row\\(s\\); expected a header on row 9"):
+        read_ledger(f, now=NOW, header_row=9)
+    with pytest.raises(ConfigError, match="--header-row: expected a row number from 1, got 0"):
+        read_ledger(f, now=NOW, header_row=0)
+
+
 def test_doubled_column_fails(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "c.csv", [case("A1")], header=[*ALL_FIELDS, "area"])
     with pytest.raises(SchemaError, match="column\\(s\\) 'area' appear more than once"):

@@ -126,6 +126,15 @@ def test_solve_rate_with_and_without_useful_video() -> None:
     assert (by_type["theft"].with_useful.numerator, by_type["theft"].without_useful.numerator) == (3, 1)
 
 
+def test_solve_rate_by_request() -> None:
+    requested = np.array(["2024-01-06"] * 3 + ["NaT"] * 7, dtype="datetime64[s]")
+    stats = ledger_stats(table(TEN, requested_at=requested), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    c = stats.solve_by_request
+    assert (c.with_useful.numerator, c.with_useful.denominator) == (3, 3)  # c01-c03 all solved
+    assert (c.without_useful.numerator, c.without_useful.denominator) == (1, 7)
+    assert c.difference.estimate == pytest.approx(1 - 1 / 7)
+
+
 def test_contribution_without_footage_is_not_useful() -> None:
     rows = [("x1", "theft", "2024-01-01", True, False, "lead")]  # impossible after import; still not counted
     got = {m.key: m.proportion for m in core_measures(table(rows))}

@@ -37,6 +37,9 @@ def _parse_day(value: str | None, option: str) -> dt.date | None:
 )
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of times written without an offset.")
 @click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
+@click.option(
+    "--header-row", default=1, show_default=True, type=int, help="Row of the header (after titles)."
+)
 @click.option("--quiet", is_flag=True, help="Do not print each rejected row.")
 @db_option
 def import_cmd(
@@ -46,6 +49,7 @@ def import_cmd(
     report: str | None,
     tz: str,
     sheet: str | None,
+    header_row: int,
     quiet: bool,
     db_url: str | None,
 ) -> None:
@@ -56,7 +60,7 @@ def import_cmd(
 
     mapping = load_mapping(mapping_file, pairs)
     now = dt.datetime.now(dt.UTC)
-    parsed = read_ledger(file, mapping=mapping, tz=get_zone(tz), now=now, sheet=sheet)
+    parsed = read_ledger(file, mapping=mapping, tz=get_zone(tz), now=now, sheet=sheet, header_row=header_row)
     db = open_db(db_url)
     result = import_ledger(db, parsed, now=now)
     if not quiet:

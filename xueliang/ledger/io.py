@@ -3,7 +3,7 @@
 Nothing here touches the database: :func:`read_ledger` returns the valid records and a list of
 rejections (row, field, reason, value), and :mod:`xueliang.ledger.store` writes the valid ones.
 The check of one row lives in :mod:`xueliang.ledger.schema`.
-Rows are numbered as in a spreadsheet: the header is row 1, the first case is row 2.
+Rows are numbered as in a spreadsheet: the header is row 1 (or ``header_row``), cases follow.
 """
 
 from __future__ import annotations
@@ -88,9 +88,19 @@ class ParsedLedger:
 
 @dataclass(frozen=True)
 class RawTable:
+    """Cells as text; ``header_row`` is the spreadsheet row number of ``header`` (1 = first line)."""
+
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     encoding: str
+    header_row: int = 1
+
+
+def _split(lines: list[tuple[str, ...]], header_row: int, encoding: str, source: str) -> RawTable:
+    if len(lines) < header_row:
+        where = "the file is empty" if not lines else f"the file has only {len(lines)} row(s)"
+        raise InputError(source, f"{where}; expected a header on row {header_row} and cases below it")
+    return RawTable(lines[header_row - 1], tuple(lines[header_row:]), encoding, header_row)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -107,18 +117,17 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
     raise InputError(source, "cannot decode as UTF-8 or GB18030/GBK; save the file as UTF-8")
 
 
-def _read_csv(data: bytes, source: str) -> RawTable:
+def _read_csv(data: bytes, source: str, header_row: int) -> RawTable:
     text, encoding = decode_text(data, source)
-    first = text.split("\n", 1)[0]
+    head = text.split("\n", header_row)
+    first = head[header_row - 1] if len(head) >= header_row else ""
     delimiter = max((",", "\t", ";"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         lines = [tuple(cell.strip() for cell in line) for line in reader]
     except csv.Error as exc:
         raise InputError(source, f"not a readable CSV file: {exc}") from exc
-    if not lines:
-        raise InputError(source, "the file is empty; expected a header row and cases")
-    return RawTable(header=lines[0], rows=tuple(lines[1:]), encoding=encoding)
+    return _split(lines, header_row, encoding, source)
 
 
 def _excel_cell(value: object) -> str:
@@ -137,7 +146,7 @@ def _excel_cell(value: object) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(path: Path, source: str, sheet: str | None) -> RawTable:
+def _read_xlsx(path: Path, source: str, sheet: str | None, header_row: int) -> RawTable:
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -156,13 +165,16 @@ def _read_xlsx(path: Path, source: str, sheet: str | None) -> RawTable:
         lines = [tuple(_excel_cell(v) for v in line) for line in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
-    if not lines:
-        raise InputError(source, "the sheet is empty; expected a header row and cases")
-    return RawTable(header=lines[0], rows=tuple(lines[1:]), encoding="xlsx")
+    return _split(lines, header_row, "xlsx", source)
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[RawTable, str]:
-    """The header and cells of a CSV or .xlsx file, and the file's sha256."""
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1) -> tuple[RawTable, str]:
+    """The header and cells of a CSV or .xlsx file, and the file's sha256.
+
+    ``header_row`` skips title lines above the header (row numbers as in a spreadsheet).
+    """
+    if header_row < 1:
+        raise ConfigError("--header-row", f"expected a row number from 1, got {header_row}")
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -171,20 +183,24 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[RawTable,
     digest = sha256_bytes(data)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, str(p), sheet), digest
+        return _read_xlsx(p, str(p), sheet, header_row), digest
     if suffix in (".xls",):
         raise InputError(str(p), "old .xls workbooks are not read; save as .xlsx or CSV")
-    return _read_csv(data, str(p)), digest
+    return _read_csv(data, str(p), header_row), digest
 
 
-def resolve_columns(header: Sequence[str], mapping: ColumnMapping, source: str) -> dict[str, int]:
+def resolve_columns(
+    header: Sequence[str], mapping: ColumnMapping, source: str, *, header_row: int = 1
+) -> dict[str, int]:
     """Field name -> column index. Raises when a required column is absent or a column is doubled."""
     positions: dict[str, int] = {}
     counts = Counter(h for h in header if h)
     doubled = sorted(h for h, n in counts.items() if n > 1)
     if doubled:
         raise SchemaError(
-            source, f"column(s) {', '.join(map(repr, doubled))} appear more than once", where="row 1"
+            source,
+            f"column(s) {', '.join(map(repr, doubled))} appear more than once",
+            where=f"row {header_row}",
         )
     index = {h: i for i, h in enumerate(header)}
     folded: dict[str, int] = {}
@@ -204,8 +220,9 @@ def resolve_columns(header: Sequence[str], mapping: ColumnMapping, source: str) 
         raise SchemaError(
             source,
             f"missing column(s) {', '.join(missing)}; found {found}. "
-            "Rename them or map them with --map FIELD=COLUMN or --mapping FILE",
-            where="row 1",
+            "Rename them or map them with --map FIELD=COLUMN or --mapping FILE"
+            + (" (or point --header-row at the header)" if header_row == 1 else ""),
+            where=f"row {header_row}",
         )
     return positions
 
@@ -223,7 +240,7 @@ def validate_table(
     mapping = mapping or ColumnMapping()
     now = now or dt.datetime.now(dt.UTC)
     header = tuple(h.strip().lstrip("\ufeff") for h in table.header)
-    positions = resolve_columns(header, mapping, source)
+    positions = resolve_columns(header, mapping, source, header_row=table.header_row)
     columns = {field: header[i] for field, i in positions.items()}
     used = set(positions.values())
     ignored = tuple(h for i, h in enumerate(header) if i not in used and h)
@@ -234,7 +251,7 @@ def validate_table(
         if not any(line):
             continue
         rows_read += 1
-        row = offset + 2
+        row = table.header_row + 1 + offset
         cells = {field: (line[i].strip() if i < len(line) else "") for field, i in positions.items()}
         record, problems = check_row(row, cells, columns, tz=tz, now=now)
         if record is not None:
@@ -281,9 +298,10 @@ def read_ledger(
     tz: dt.tzinfo = dt.UTC,
     now: dt.datetime | None = None,
     sheet: str | None = None,
+    header_row: int = 1,
 ) -> ParsedLedger:
     """Read and validate a ledger file; file-level problems (unreadable, missing columns) raise."""
-    table, digest = read_table(path, sheet=sheet)
+    table, digest = read_table(path, sheet=sheet, header_row=header_row)
     return validate_table(table, source=str(path), sha256=digest, mapping=mapping, tz=tz, now=now)
 
 

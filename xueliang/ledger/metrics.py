@@ -175,10 +175,13 @@ class SolveComparison:
     difference: Difference
 
 
-def solve_comparison(t: CaseTable, group: str = "all") -> SolveComparison:
-    useful = t.useful
-    a = share(t.solved, useful)
-    b = share(t.solved, ~useful)
+def solve_comparison(
+    t: CaseTable, group: str = "all", *, exposed: BoolArray | None = None
+) -> SolveComparison:
+    """Solve rate where ``exposed`` holds (default: useful video) against where it does not."""
+    mask = t.useful if exposed is None else exposed
+    a = share(t.solved, mask)
+    b = share(t.solved, ~mask)
     return SolveComparison(group, a, b, newcombe(a, b))
 
 
@@ -390,6 +393,7 @@ class LedgerStats:
     cases: int
     measures: tuple[Measure, ...]
     solve_overall: SolveComparison
+    solve_by_request: SolveComparison
     solve_by_type: tuple[SolveComparison, ...]
     retention: Retention
     effort: Effort
@@ -438,6 +442,7 @@ def ledger_stats(
         cases=len(sub),
         measures=measures,
         solve_overall=solve_comparison(sub),
+        solve_by_request=solve_comparison(sub, "requested", exposed=~np.isnat(sub.requested_at)),
         solve_by_type=tuple(
             solve_comparison(sub.select(sub.case_type == k), str(k))
             for k in sorted(set(sub.case_type.tolist()))

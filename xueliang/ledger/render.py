@@ -82,6 +82,11 @@ def render_text(s: LedgerStats) -> str:
     out.append(f"  {'crime type':<16} {'with useful video':<38}  {'without':<38}  difference")
     out.append(_comparison(s.solve_overall))
     out += [_comparison(c) for c in s.solve_by_type]
+    out += [
+        "",
+        "Solve rate with footage requested vs not (cases not matched, unlike the Australian rail study)",
+        _comparison(s.solve_by_request),
+    ]
     r = s.retention
     out += [
         "",
