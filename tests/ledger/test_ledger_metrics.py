@@ -18,6 +18,7 @@ from xueliang.ledger.metrics import (
     newcombe,
     retention,
     solve_comparison,
+    summarise_groups,
     trend,
     wilson,
 )
@@ -181,6 +182,12 @@ def test_trend_year_on_year_and_five_year_pool() -> None:
     pool = {c.key: c for c in tr.vs_baseline}
     assert (pool["solved_of_all"].baseline.numerator, pool["solved_of_all"].baseline.denominator) == (5, 15)
     assert pool["solved_of_all"].difference.estimate == pytest.approx(1 / 6 - 1 / 3)
+    years = {g.group: g for g in summarise_groups(t, "year")}
+    assert years["2019"].vs_previous_year == ()
+    prev = {c.key: c for c in years["2020"].vs_previous_year}
+    assert (prev["solved_of_all"].current.numerator, prev["solved_of_all"].current.denominator) == (1, 2)
+    assert (prev["solved_of_all"].baseline.numerator, prev["solved_of_all"].baseline.denominator) == (1, 1)
+    assert years["2024"].cases == 7  # the June case counts in its year
 
 
 def test_between_includes_both_days() -> None:

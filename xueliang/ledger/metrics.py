@@ -191,6 +191,8 @@ class GroupSummary:
     cases: int
     measures: tuple[Measure, ...]
     comparison: SolveComparison
+    #: with ``by="year"``: each trend measure against the previous calendar year (when it has cases)
+    vs_previous_year: tuple[Change, ...] = ()
 
 
 def group_keys(t: CaseTable, by: GroupBy) -> NDArray[Any]:
@@ -205,9 +207,14 @@ def group_keys(t: CaseTable, by: GroupBy) -> NDArray[Any]:
 def summarise_groups(t: CaseTable, by: GroupBy) -> tuple[GroupSummary, ...]:
     keys = group_keys(t, by)
     out = []
-    for key in sorted(set(keys.tolist())):
+    present = set(keys.tolist())
+    for key in sorted(present):
         sub = t.select(keys == key)
-        out.append(GroupSummary(str(key), len(sub), core_measures(sub), solve_comparison(sub, str(key))))
+        prev = str(int(key) - 1) if by == "year" else None
+        changes = _changes(sub, t.select(keys == prev)) if prev in present else ()
+        out.append(
+            GroupSummary(str(key), len(sub), core_measures(sub), solve_comparison(sub, str(key)), changes)
+        )
     return tuple(out)
 
 

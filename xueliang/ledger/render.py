@@ -137,6 +137,12 @@ def render_text(s: LedgerStats) -> str:
                 for k in keys
             )
             out.append(f"  {g.group:<16} {g.cases:>6,}  {shares}  {diff(g.comparison.difference)}")
+    yoy = [g for g in s.groups if g.vs_previous_year]
+    if yoy:
+        out += ["", "Year on year (each year against the one before; the latest year may be partial)"]
+        for g in yoy:
+            parts = [f"{SHORT[c.key]} {diff(c.difference)}" for c in g.vs_previous_year]
+            out.append(f"  {g.group} vs {int(g.group) - 1}  " + "   ".join(parts))
     if s.cameras:
         out += ["", f"Cameras linked to cases: {len(s.cameras)} (top 10 by cases where video contributed)"]
         out.append(
