@@ -141,6 +141,7 @@ BAD = [
     (case("F11", lon=""), "lon", "lon and lat must be given together"),
     (case(""), "case_id", "is empty; a value is required"),
     (case("L" * 65), "case_id", "expected at most 64 characters, got 65"),
+    (case("F13", cameras="CAM-1;" + "X" * 201), "cameras", "expected ids of at most 200 characters"),
 ]
 
 
@@ -152,7 +153,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(db: Database, tmp_path: Pat
         problems = [r for r in parsed.rejections if r.row == i + 3]
         assert any(p.field == field and reason in p.reason for p in problems), (field, problems)
     dup = [r for r in parsed.rejections if r.case_id == "D1"]
-    assert [r.row for r in dup] == [16, 18] and "also on row(s) 18" in dup[0].reason
+    assert [r.row for r in dup] == [17, 19] and "also on row(s) 19" in dup[0].reason
     assert parsed.rejected_rows == len(BAD) + 2
     msg = parsed.rejections[0].message(str(f))
     assert msg.startswith(f"{f}: row 3: 'occurred_start': is in the future")

@@ -240,6 +240,7 @@ def check_row(
     start = chk.when("occurred_start", required=True)
     end = chk.when("occurred_end", required=False)
     _not_future(chk, "occurred_start", start, now)
+    _not_future(chk, "occurred_end", end, now)
     if start and end and _before(end, start, tz):
         chk.reject("occurred_end", f"is before occurred_start {chk.cells['occurred_start']!r}")
     lon = chk.number("lon", lo=-180, hi=180)
@@ -276,6 +277,7 @@ def check_row(
         chk.reject(
             "vehicles_eliminated", f"is more than vehicles_screened ({screened:g}), got {eliminated:g}"
         )
+    cameras, sightings = chk.refs("cameras"), chk.refs("sightings")
     if chk.problems:
         return None, chk.problems
     assert case_id and case_type and start and status and obtained is not None and contribution
@@ -296,7 +298,7 @@ def check_row(
         hours_reviewed=hours,
         vehicles_screened=None if screened is None else int(screened),
         vehicles_eliminated=None if eliminated is None else int(eliminated),
-        cameras=chk.refs("cameras"),
-        sightings=chk.refs("sightings"),
+        cameras=cameras,
+        sightings=sightings,
     )
     return record, []
