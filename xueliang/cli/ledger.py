@@ -24,7 +24,7 @@ def _parse_day(value: str | None, option: str) -> dt.date | None:
         raise ConfigError(option, f"expected a date like 2024-01-31, got {value!r}") from None
 
 
-@ledger.command("import")
+@ledger.command("import", short_help="Import cases from CSV (UTF-8 or GBK) or .xlsx.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable)."
@@ -80,7 +80,7 @@ def import_cmd(
         click.echo(f"validation report: {report} ({len(result.rejections)} problems)")
 
 
-@ledger.command("stats")
+@ledger.command("stats", short_help="Shares with numerators, denominators, intervals.")
 @click.option(
     "--by", type=click.Choice(["type", "area", "month", "year"]), default=None, help="Also per group."
 )
@@ -126,7 +126,7 @@ def stats_cmd(
     )
 
 
-@ledger.command("blindspots")
+@ledger.command("blindspots", short_help="Cases outside camera views, as demand weights.")
 @click.option(
     "--coverage", "coverage_dir", required=True, type=click.Path(), help="Folder with coverage.gpkg."
 )
@@ -207,7 +207,7 @@ def blindspots_cmd(
         db.audit(actor=None, action="ledger.blindspots", query=query, result_count=res.outside)
 
 
-@ledger.command("history")
+@ledger.command("history", short_help="Recorded changes of a case, or of all cases.")
 @click.argument("case_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
 @db_option
@@ -231,7 +231,7 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
             )
 
 
-@ledger.command("generate")
+@ledger.command("generate", short_help="Write a synthetic ledger for demos.")
 @click.option("--n", "n", default=5000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV (or .xlsx) to write.")
