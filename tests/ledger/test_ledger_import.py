@@ -351,7 +351,7 @@ def test_nothing_is_half_written(db: Database, tmp_path: Path, monkeypatch: pyte
     real_insert = store.insert
 
     def failing_insert(table: Any) -> Any:
-        if table is LedgerHistoryRow:
+        if getattr(table, "name", None) == "ledger_history":
             raise RuntimeError("disk full")
         return real_insert(table)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from xueliang.ledger.io import ColumnMapping, ParsedLedger, read_ledger
 from xueliang.ledger.metrics import CaseTable
@@ -83,6 +84,12 @@ def _row_values(
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
+
+
+def _bulk_insert(s: Session, table: Any, rows: Sequence[dict[str, Any]], batch: int = 5000) -> None:
+    """Core executemany in batches (much lighter than ORM objects for tens of thousands of rows)."""
+    for i in range(0, len(rows), batch):
+        s.execute(insert(table), rows[i : i + batch])
 
 
 def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None = None) -> ImportResult:
@@ -172,14 +179,10 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
                     setattr(row, f, getattr(rec, f))
             row.source, row.updated_at = parsed.source, now
         s.flush()
-        if new_cases:
-            s.execute(insert(LedgerCaseRow), new_cases)
-        if new_cameras:
-            s.execute(insert(LedgerCaseCameraRow), new_cameras)
-        if new_sightings:
-            s.execute(insert(LedgerCaseSightingRow), new_sightings)
-        if history:
-            s.execute(insert(LedgerHistoryRow), history)
+        _bulk_insert(s, LedgerCaseRow.__table__, new_cases)
+        _bulk_insert(s, LedgerCaseCameraRow.__table__, new_cameras)
+        _bulk_insert(s, LedgerCaseSightingRow.__table__, new_sightings)
+        _bulk_insert(s, LedgerHistoryRow.__table__, history)
     return ImportResult(
         source=parsed.source,
         sha256=parsed.sha256,
