@@ -283,6 +283,32 @@ def test_mapping_file_rejects_unknown_keys(tmp_path: Path) -> None:
         load_mapping(pairs=["case_id"])
 
 
+def test_mapping_file_translates_values(tmp_path: Path) -> None:
+    m = tmp_path / "map.toml"
+    m.write_text(
+        'status = "状态"\n[values.status]\n"已破" = "solved"\n"未破" = "open"\n'
+        '[values.video_contribution]\n"直接破案" = "decisive"\n',
+        encoding="utf-8",
+    )
+    header = ["状态" if h == "status" else h for h in ALL_FIELDS]
+    rows = [
+        {**case("A1", video_contribution="直接破案"), "状态": "已破"},
+        {**case("A2", solved_at=""), "状态": "未破"},
+        {**case("A3"), "状态": "在侦"},
+    ]
+    parsed = read_ledger(write_csv(tmp_path / "c.csv", rows, header=header), mapping=load_mapping(m), now=NOW)
+    assert [(r.record.status, r.record.video_contribution) for r in parsed.rows] == [
+        ("solved", "decisive"),
+        ("open", "lead"),
+    ]
+    assert [(r.row, r.column) for r in parsed.rejections] == [(4, "状态")]
+    assert "expected one of open, solved, closed, got '在侦'" in parsed.rejections[0].reason
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[values.lon]\n"x" = "1"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="values for lon: expected only case_type, area, status"):
+        load_mapping(bad)
+
+
 def test_mapped_column_absent_is_named(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "c.csv", [case("A1")])
     with pytest.raises(SchemaError, match=r"case_id \(mapped to '编号'\)"):

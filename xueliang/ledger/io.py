@@ -18,17 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xueliang.config import load_model, parse_model
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, Rejection, SourceRow, check_row
 
+VALUE_FIELDS = ("case_type", "area", "status", "video_obtained", "video_contribution")
+
 
 class ColumnMapping(BaseModel):
     """Which column of the file holds each ledger field (unset = the field's own name).
 
-    A mapping file is TOML or JSON with these keys, e.g. ``case_id = "编号"``.
+    A mapping file is TOML or JSON with these keys, e.g. ``case_id = "编号"``, and optionally a
+    ``[values.FIELD]`` table that translates the file's values into the ledger's, e.g.
+    ``[values.status]`` with ``"已破" = "solved"`` (for case_type, area, status, video_obtained and
+    video_contribution). Values not listed are read as they are.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,6 +56,18 @@ class ColumnMapping(BaseModel):
     vehicles_eliminated: str | None = None
     cameras: str | None = None
     sightings: str | None = None
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("values")
+    @classmethod
+    def _known_value_fields(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        unknown = sorted(set(v) - set(VALUE_FIELDS))
+        if unknown:
+            raise ValueError(f"values for {', '.join(unknown)}: expected only {', '.join(VALUE_FIELDS)}")
+        return v
+
+    def translate(self, field: str, value: str) -> str:
+        return self.values.get(field, {}).get(value, value)
 
     def column_for(self, field: str) -> str:
         value = getattr(self, field)
@@ -252,7 +269,10 @@ def validate_table(
             continue
         rows_read += 1
         row = table.header_row + 1 + offset
-        cells = {field: (line[i].strip() if i < len(line) else "") for field, i in positions.items()}
+        cells = {
+            field: mapping.translate(field, line[i].strip() if i < len(line) else "")
+            for field, i in positions.items()
+        }
         record, problems = check_row(row, cells, columns, tz=tz, now=now)
         if record is not None:
             records.append(SourceRow(row, record))
