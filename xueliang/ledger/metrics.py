@@ -130,9 +130,11 @@ def between(table: CaseTable, start: dt.date | None, end: dt.date | None) -> Boo
 
 @dataclass(frozen=True)
 class Measure:
+    """A share and, in words, what its numerator and denominator count."""
+
     key: str
-    numerator: str
-    denominator: str
+    numerator_counts: str
+    denominator_counts: str
     proportion: Proportion
 
 

@@ -63,7 +63,7 @@ def render_text(s: LedgerStats) -> str:
     ]
     out.append(f"  {'measure':<50} {'share [95% CI]':<22} {'numer. / denom.':<15}  denominator")
     for m in s.measures:
-        out.append(f"  {LABELS[m.key]:<50} {pct(m.proportion)} {frac(m.proportion)}  {m.denominator}")
+        out.append(f"  {LABELS[m.key]:<50} {pct(m.proportion)} {frac(m.proportion)}  {m.denominator_counts}")
     if s.claim is not None:
         claim = s.claim
         where = {
