@@ -238,3 +238,16 @@ def test_claim_check_against_the_interval() -> None:
     assert (
         stats.claim is not None and stats.claim.proportion.numerator == 3 and stats.claim.verdict == "within"
     )
+
+
+def test_wilson_agrees_with_scipy() -> None:
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 7, 30, 251):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            p = wilson(k, n)
+            assert (p.low, p.high) == (pytest.approx(ci.low, abs=1e-9), pytest.approx(ci.high, abs=1e-9)), (
+                k,
+                n,
+            )
