@@ -52,7 +52,8 @@ def read_views(coverage: str | Path) -> Any:
             str(path),
             f"layer 'views': expected Polygon or MultiPolygon geometries, got {', '.join(sorted(kinds))}",
         )
-    return shapely.union_all(np.asarray(geoms.values))
+    # make_valid: a self-touching view polygon would otherwise break the union
+    return shapely.union_all(shapely.make_valid(np.asarray(geoms.values)))
 
 
 def tag_inside(union: Any, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
