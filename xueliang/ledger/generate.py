@@ -128,7 +128,11 @@ def generate_ledger(
     cams[: n_cameras // 2] = hot[rng.integers(0, k_hot, n_cameras // 2)] + rng.normal(
         0, 0.001, (n_cameras // 2, 2)
     )
+    cams[:, 0] = _fold(cams[:, 0], lon0, lon1)
+    cams[:, 1] = _fold(cams[:, 1], lat0, lat1)
     cam_ids = tuple(f"CAM-{i + 1:04d}" for i in range(n_cameras))
+    # nearest cameras by a local equirectangular projection (metres up to a constant factor)
+    kx = float(np.cos(np.radians((lat0 + lat1) / 2)))
     years = end.year - start.year + 1
 
     rows: list[list[str]] = []
@@ -173,7 +177,7 @@ def generate_ledger(
             if prof.vehicles:
                 s = int(rng.poisson(40))
                 screened, eliminated = str(s), str(int(rng.binomial(s, 0.8)))
-            d2 = (cams[:, 0] - lon) ** 2 + (cams[:, 1] - lat) ** 2
+            d2 = ((cams[:, 0] - lon) * kx) ** 2 + (cams[:, 1] - lat) ** 2
             k = int(rng.integers(1, 5))
             cameras = ";".join(cam_ids[j] for j in sorted(np.argsort(d2)[:k]))
         rows.append(
