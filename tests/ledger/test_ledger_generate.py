@@ -1,0 +1,55 @@
+"""The demo generator: deterministic, valid, near the published rates, with the bad rows it promises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from xueliang.ledger.generate import BAD_KINDS, generate_ledger, write_ledger
+from xueliang.ledger.io import read_ledger
+from xueliang.ledger.metrics import core_measures, solve_comparison
+from xueliang.ledger.store import import_ledger, load_cases
+from xueliang.storage import Database
+
+NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def test_same_seed_same_ledger() -> None:
+    a = generate_ledger(300, seed=7)
+    assert a == generate_ledger(300, seed=7)
+    assert a.rows != generate_ledger(300, seed=8).rows
+
+
+def test_generated_ledger_is_valid_and_realistic(db: Database, tmp_path: Path) -> None:
+    gen = generate_ledger(3000, seed=1)
+    path = tmp_path / "g.csv"
+    write_ledger(path, gen)
+    parsed = read_ledger(path, now=NOW)
+    assert parsed.rejections == () and len(parsed.rows) == 3000
+    import_ledger(db, parsed, now=NOW)
+    t = load_cases(db)
+    m = {x.key: x.proportion.value for x in core_measures(t)}
+    assert 0.35 <= (m["obtained_of_all"] or 0) <= 0.55  # BTP: available in 45% of cases
+    assert 0.20 <= (m["useful_of_all"] or 0) <= 0.35  # BTP: useful in 29%
+    assert 0.55 <= (m["useful_of_obtained"] or 0) <= 0.75  # BTP: 65% of those available
+    c = solve_comparison(t)
+    assert c.difference.low is not None and c.difference.low > 0
+    assert len(set(t.case_type)) == 6 and len({round(x, 4) for x in t.lon}) < 3000  # repeat places
+
+
+def test_bad_rows_are_each_rejected(tmp_path: Path) -> None:
+    gen = generate_ledger(200, seed=2, bad=len(BAD_KINDS))
+    assert len(gen.rows) == 200 + len(BAD_KINDS)
+    path = tmp_path / "bad.csv"
+    write_ledger(path, gen, encoding="gbk")
+    parsed = read_ledger(path, now=NOW)
+    assert parsed.rejected_rows == len(BAD_KINDS) + 1  # the duplicate's original is rejected too
+    assert len(parsed.rows) == 200 - 1
+
+
+def test_excel_output(tmp_path: Path) -> None:
+    gen = generate_ledger(50, seed=3)
+    path = tmp_path / "g.xlsx"
+    write_ledger(path, gen)
+    parsed = read_ledger(path, now=NOW)
+    assert parsed.rejections == () and len(parsed.rows) == 50
