@@ -111,8 +111,10 @@ def main() -> None:
     t0 = time.perf_counter()
     targets = build_targets(town, cfg)
     t_targets = time.perf_counter() - t0
-    print(f"town {Path(args.osm).name}: {len(town.roads)} drivable ways, {len(town.buildings)} buildings; "
-          f"load {t_load:.1f} s, targets {t_targets:.1f} s: " + ", ".join(f"{k} {len(v)}" for k, v in targets.items()))
+    print(
+        f"town {Path(args.osm).name}: {len(town.roads)} drivable ways, {len(town.buildings)} buildings; "
+        f"load {t_load:.1f} s, targets {t_targets:.1f} s: " + ", ".join(f"{k} {len(v)}" for k, v in targets.items())
+    )
     all_cams = synthetic_cameras(town, args.cameras, args.seed)
     times = {}
     for n in (args.cameras // 4, args.cameras // 2, args.cameras):
@@ -120,13 +122,19 @@ def main() -> None:
         r = run_coverage(town, all_cams[:n], cfg)
         times[n] = time.perf_counter() - t0
         cov = r.classes["intersections"].targets["covered"].mean()
-        print(f"{n:>7} cameras: coverage, all classes + view polygons: {times[n]:6.1f} s "
-              f"({times[n] / n * 1e6:.0f} us/camera); intersections covered {cov:.1%}")
+        print(
+            f"{n:>7} cameras: coverage, all classes + view polygons: {times[n]:6.1f} s "
+            f"({times[n] / n * 1e6:.0f} us/camera); intersections covered {cov:.1%}"
+        )
     ns = sorted(times)
-    print(f"growth: x{ns[-1] / ns[0]:.0f} cameras -> x{times[ns[-1]] / times[ns[0]]:.2f} time (linear = x{ns[-1] / ns[0]:.0f})")
+    print(
+        f"growth: x{ns[-1] / ns[0]:.0f} cameras -> x{times[ns[-1]] / times[ns[0]]:.2f} time "
+        f"(linear = x{ns[-1] / ns[0]:.0f})"
+    )
     # the straightforward loop on a subsample, same targets (point classes), same cameras
-    xy = np.concatenate([shapely.get_coordinates(t.geometry.to_numpy()) for k, t in targets.items()
-                         if k != "crowded_areas"])
+    xy = np.concatenate(
+        [shapely.get_coordinates(t.geometry.to_numpy()) for k, t in targets.items() if k != "crowded_areas"]
+    )
     sample = all_cams[: args.loop_sample]
     t0 = time.perf_counter()
     naive_pairs = naive_loop(town, sample, xy, cfg)
@@ -136,11 +144,16 @@ def main() -> None:
     t0 = time.perf_counter()
     m = point_coverage(v, xy[:, 0], xy[:, 1], Occluders.from_geoms(town.buildings.geometry.to_numpy()), clearance=0)
     t_vec = time.perf_counter() - t0
-    print(f"point coverage of {len(xy)} targets by {len(sample)} cameras: per-camera shapely loop {t_naive:.2f} s "
-          f"({naive_pairs} pairs), vectorised {t_vec:.3f} s ({m.nnz} pairs): ratio x{t_naive / t_vec:.0f}")
+    print(
+        f"point coverage of {len(xy)} targets by {len(sample)} cameras: per-camera shapely loop {t_naive:.2f} s "
+        f"({naive_pairs} pairs), vectorised {t_vec:.3f} s ({m.nnz} pairs): ratio x{t_naive / t_vec:.0f}"
+    )
     per_cam = t_naive / len(sample)
-    print(f"loop extrapolated to {args.cameras} cameras: {per_cam * args.cameras:.0f} s for point targets alone, "
-          f"vs {times[args.cameras]:.1f} s for the whole vectorised run (x{per_cam * args.cameras / times[args.cameras]:.0f})")
+    print(
+        f"loop extrapolated to {args.cameras} cameras: {per_cam * args.cameras:.0f} s for point targets alone, "
+        f"vs {times[args.cameras]:.1f} s for the whole vectorised run "
+        f"(x{per_cam * args.cameras / times[args.cameras]:.0f})"
+    )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

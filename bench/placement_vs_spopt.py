@@ -56,9 +56,7 @@ def coverage_matrix(demand: np.ndarray, candidates: np.ndarray, radius: float) -
     hits = tree.query_ball_point(candidates, radius, workers=2, return_sorted=True)
     lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
-    indices = (
-        np.concatenate([np.asarray(h, dtype=np.int32) for h in hits]) if indptr[-1] else np.zeros(0, np.int32)
-    )
+    indices = np.concatenate([np.asarray(h, dtype=np.int32) for h in hits]) if indptr[-1] else np.zeros(0, np.int32)
     data = np.ones(indices.size, dtype=bool)
     return sp.csc_array((data, indices, indptr), shape=(len(demand), len(candidates)))
 
@@ -99,9 +97,7 @@ def run_spopt(inst: Instance, kind: str, p: int, time_limit: float) -> tuple[np.
         geometry=gpd.points_from_xy(inst.demand[:, 0], inst.demand[:, 1]),
         crs="EPSG:32650",
     )
-    fac = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(inst.candidates[:, 0], inst.candidates[:, 1]), crs="EPSG:32650"
-    )
+    fac = gpd.GeoDataFrame(geometry=gpd.points_from_xy(inst.candidates[:, 0], inst.candidates[:, 1]), crs="EPSG:32650")
     if kind == "mclp":
         model = MCLP.from_geodataframe(
             dem, fac, "geometry", "geometry", "w", service_radius=inst.radius, p_facilities=p
@@ -124,10 +120,7 @@ def compare(args: argparse.Namespace) -> None:
     except ImportError:
         have_spopt = False
         print("spopt is not installed (pip install spopt): printing xueliang's side only")
-    print(
-        f"== comparison: {n_cand:,} candidates x {n_dem:,} demand points "
-        f"in {side / 1000:g} km square, p = {p}"
-    )
+    print(f"== comparison: {n_cand:,} candidates x {n_dem:,} demand points in {side / 1000:g} km square, p = {p}")
     for radius in (250.0, 500.0):
         inst = make_instance(f"r{radius:g}", n_cand, n_dem, side, radius, seed=args.seed)
         A = coverage_matrix(inst.demand, inst.candidates, radius)
@@ -140,14 +133,10 @@ def compare(args: argparse.Namespace) -> None:
             case = (
                 inst
                 if kind == "mclp"
-                else Instance(
-                    inst.name, inst.demand[coverable], inst.candidates, inst.weight[coverable], radius
-                )
+                else Instance(inst.name, inst.demand[coverable], inst.candidates, inst.weight[coverable], radius)
             )
             ours, t_ours, t_build = run_ours(case, kind, p, args.time_limit)
-            print(
-                f"   {kind.upper():5s} xueliang: {t_ours:8.2f} s (matrix {t_build:.2f} s)  {describe(ours)}"
-            )
+            print(f"   {kind.upper():5s} xueliang: {t_ours:8.2f} s (matrix {t_build:.2f} s)  {describe(ours)}")
             if not have_spopt:
                 continue
             chosen, t_sp, t_sp_build = run_spopt(case, kind, p, args.spopt_time_limit)
@@ -178,47 +167,30 @@ def county(args: argparse.Namespace) -> None:
         f"{side / 1000:g} km square, radius 250 m"
     )
     dense_gb = n_cand * n_dem * 8 / 1e9
-    print(
-        f"   spopt would need a dense {n_dem:,} x {n_cand:,} float64 distance matrix: "
-        f"{dense_gb:,.0f} GB; not run"
-    )
+    print(f"   spopt would need a dense {n_dem:,} x {n_cand:,} float64 distance matrix: {dense_gb:,.0f} GB; not run")
     t0 = time.perf_counter()
     A = coverage_matrix(inst.demand, inst.candidates, 250.0)
     t_build = time.perf_counter() - t0
     cost = rng.choice([1.0, 1.6, 2.5], size=n_cand)  # three camera models
     fixed = np.zeros(n_cand, dtype=bool)
     fixed[rng.choice(n_cand, n_fixed, replace=False)] = True
-    print(
-        f"   sparse matrix: {A.nnz:,} pairs in {t_build:.1f} s, {A.data.nbytes + A.indices.nbytes >> 20} MB"
-    )
+    print(f"   sparse matrix: {A.nnz:,} pairs in {t_build:.1f} s, {A.data.nbytes + A.indices.nbytes >> 20} MB")
     budget = 0.1 * float(cost.sum())
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed)
     t0 = time.perf_counter()
     res = solve_max_coverage(prob, budget, time_limit=args.county_time_limit)
     t_m = time.perf_counter() - t0
-    print(
-        f"   MCLP budget {budget:,.0f}: {t_m:.1f} s  {describe(res)}  "
-        f"covered {100 * res.covered_fraction:.2f}%"
-    )
+    print(f"   MCLP budget {budget:,.0f}: {t_m:.1f} s  {describe(res)}  covered {100 * res.covered_fraction:.2f}%")
     for s in res.stages:
-        print(
-            f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  "
-            f"bound {s.bound:,.1f}  {s.detail}"
-        )
+        print(f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     coverable = np.diff(A.tocsr().indptr) > 0
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed, required=coverable)
     t0 = time.perf_counter()
     res = solve_set_cover(prob, time_limit=args.county_time_limit)
     t_s = time.perf_counter() - t0
-    print(
-        f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s  {describe(res)}  "
-        f"cost {res.cost:,.1f}"
-    )
+    print(f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s  {describe(res)}  cost {res.cost:,.1f}")
     for s in res.stages:
-        print(
-            f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  "
-            f"bound {s.bound:,.1f}  {s.detail}"
-        )
+        print(f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     print(f"   total {t_build + t_m + t_s:.1f} s, peak RSS {rss_mb():,.0f} MB")
 
 

@@ -7,6 +7,7 @@ and a user file. Sites inside building footprints are dropped.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,9 @@ class Sites:
         return len(self.x)
 
 
-def _offset(x: NDArray[np.float64], y: NDArray[np.float64], bearing: NDArray[np.float64], d: float | NDArray[np.float64]
-            ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _offset(
+    x: NDArray[np.float64], y: NDArray[np.float64], bearing: NDArray[np.float64], d: float | NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r = np.radians(bearing)
     return x + np.sin(r) * d, y + np.cos(r) * d
 
@@ -72,8 +74,9 @@ def road_pole_sites(roads: gpd.GeoDataFrame, highways: list[str], *, spacing_m: 
     q = shapely.get_coordinates(shapely.line_interpolate_point(lines[which], np.minimum(at + 1.0, lengths[which])))
     b = bearing_deg(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
     x, y = _offset(p[:, 0], p[:, 1], b + 90.0, side_m)
-    return Sites(x, y, np.full(len(x), "main_road", dtype=object),
-                 [np.array([v % 360.0, (v + 180.0) % 360.0]) for v in b])
+    return Sites(
+        x, y, np.full(len(x), "main_road", dtype=object), [np.array([v % 360.0, (v + 180.0) % 360.0]) for v in b]
+    )
 
 
 def ring_sites(points: NDArray[np.object_], source: str, *, radius_m: float, n: int = 8) -> Sites:
@@ -103,12 +106,30 @@ def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
     return Sites(np.array(xs, dtype=float), np.array(ys, dtype=float), np.full(n, "crowded_area", dtype=object), hs)
 
 
+def area_interior_sites(areas: NDArray[np.object_], occluders: Occluders | None, *, spacing_m: float) -> Sites:
+    """Poles on a grid inside crowded areas (squares and markets have lamp posts), trying four headings."""
+    xs, ys = [], []
+    for a in areas:
+        minx, miny, maxx, maxy = shapely.bounds(a)
+        gx, gy = np.meshgrid(
+            np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
+        )
+        pts = shapely.points(gx.ravel(), gy.ravel())
+        inside = shapely.contains(a, pts)
+        xs.append(gx.ravel()[inside])
+        ys.append(gy.ravel()[inside])
+    x = np.concatenate(xs) if xs else np.zeros(0)
+    y = np.concatenate(ys) if ys else np.zeros(0)
+    heads = [np.array([45.0, 135.0, 225.0, 315.0]) for _ in range(len(x))]
+    return Sites(x, y, np.full(len(x), "crowded_area", dtype=object), heads)
+
+
 def user_sites(path: str | Path, town: Town) -> Sites:
     """CSV with ``lon,lat`` and optional ``heading``; without a heading, eight are tried."""
     p = Path(path)
     if not p.is_file():
         raise SchemaError(str(p), "no such file")
-    df = pd.read_csv(pd.io.common.StringIO(decode_text(p.read_bytes(), str(p))))
+    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))))
     cols = {c.lower().strip(): c for c in df.columns}
     if "lon" not in cols or "lat" not in cols:
         raise SchemaError(str(p), f"expected columns lon, lat (and optionally heading); got {', '.join(df.columns)}")
@@ -124,7 +145,7 @@ def user_sites(path: str | Path, town: Town) -> Sites:
     for i in range(len(df)):
         h = pd.to_numeric(pd.Series([df[hcol].iloc[i]]), errors="coerce").iloc[0] if hcol else np.nan
         if pd.isna(h):
-            heads.append(np.arange(8) * 45.0)
+            heads.append(np.arange(8, dtype=np.float64) * 45.0)
         elif not 0 <= h <= 360:
             raise SchemaError(str(p), f"must be 0-360 degrees, got {h}", where=f"line {i + 2}", field="heading")
         else:

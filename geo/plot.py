@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
 
 from geo.analysis import CoverageResult
 from geo.targets import AREA_CLASSES
+from geo.town import Town
 
 COLOURS = {
     "intersections": "#1f77b4",
@@ -78,6 +82,56 @@ def draw_coverage_map(result: CoverageResult, path: Path, *, dpi: int = 130) -> 
     ax.set_aspect("equal")
     ax.set_title(f"Coverage at {result.config.level} — {Path(town.source).name} ({town.crs.to_string()}, metres)")
     ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
+def draw_plan(
+    town: Town, existing: gpd.GeoDataFrame, plan_sites: gpd.GeoDataFrame, path: Path, *, title: str, dpi: int = 130
+) -> None:
+    """Existing cameras in black, proposed sites coloured by phase, on the extract's own roads."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 11))
+    town.buildings.plot(ax=ax, color="#d9d9d9", linewidth=0)
+    town.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
+    if len(existing):
+        existing.plot(ax=ax, color="black", marker="^", markersize=14, label=f"existing ({len(existing)})")
+    sites = plan_sites.to_crs(town.crs)
+    cmap = plt.get_cmap("tab10")
+    for k, (phase, g) in enumerate(sites.groupby("phase")):
+        g.plot(
+            ax=ax, color=cmap(k % 10), markersize=22, label=f"phase {phase}: {len(g)} new, cost {g['cost'].sum():,.0f}"
+        )
+    minx, miny, maxx, maxy = town.roads.total_bounds
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
+def draw_curve(cumulative_cost: Any, covered_fraction: Any, path: Path, *, dpi: int = 110) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.step(range(len(covered_fraction)), [100 * f for f in covered_fraction], where="post")
+    ax.set_xlabel("cameras added (greedy order)")
+    ax.set_ylabel("covered weight (%)")
+    ax2 = ax.secondary_xaxis("top")
+    ax2.set_xlabel("")
+    ax.grid(alpha=0.3)
+    ax.set_title(f"Coverage versus cameras (total cost {float(cumulative_cost[-1]):,.0f})")
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)

@@ -1,0 +1,105 @@
+"""``xueliang plan``: where the next cameras should go for the budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xueliang.errors import InputError
+
+
+def _phases(value: str | None) -> list[float] | None:
+    if not value:
+        return None
+    try:
+        out = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise InputError("--phases", f"expected comma-separated amounts like 100000,80000, got {value!r}") from None
+    return out
+
+
+@click.command()
+@click.option("--osm", required=True, type=click.Path(dir_okay=False), help="OSM extract of the town.")
+@click.option("--cameras", "cameras_file", type=click.Path(dir_okay=False), help="Existing cameras (kept fixed).")
+@click.option("--budget", type=float, help="Budget: maximise weighted coverage within it.")
+@click.option("--phases", help="Budgets per phase, e.g. 200000,150000 (each phase builds on the last).")
+@click.option("--catalogue", type=click.Path(dir_okay=False), help="Camera models and costs (CSV/TOML/JSON).")
+@click.option(
+    "--targets",
+    "targets_file",
+    type=click.Path(dir_okay=False),
+    help="TOML/JSON: required fractions per class, weights, spacing (see geo/planning.py PlanTargets).",
+)
+@click.option("--weights", type=click.Path(dir_okay=False), help="Demand weights CSV lon,lat,weight (e.g. cases).")
+@click.option(
+    "--candidates",
+    "candidates_file",
+    type=click.Path(dir_okay=False),
+    help="Extra candidate sites CSV lon,lat[,heading].",
+)
+@click.option("--config", type=click.Path(dir_okay=False), help="Coverage config (levels, tags, defaults).")
+@click.option("--level", help="Required level for every class (default recognition).")
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+def plan(
+    osm: str,
+    cameras_file: str | None,
+    budget: float | None,
+    phases: str | None,
+    catalogue: str | None,
+    targets_file: str | None,
+    weights: str | None,
+    candidates_file: str | None,
+    config: str | None,
+    level: str | None,
+    out: str,
+) -> None:
+    """Propose new camera sites: minimum cost to meet the targets (no budget), or the most coverage for
+    --budget, or phase by phase for --phases."""
+    from geo.cameras import read_cameras
+    from geo.catalogue import load_catalogue
+    from geo.config import load_coverage_config
+    from geo.osm import sha256_file
+    from geo.planning import build_instance, load_plan_targets, solve_plan, write_plan
+    from geo.town import load_town
+
+    budgets = _phases(phases)
+    if budget is not None and budgets:
+        raise InputError("--budget", "give either --budget or --phases, not both")
+    cfg = load_coverage_config(config)
+    if level is not None:
+        cfg = cfg.model_validate({**cfg.model_dump(), "level": level})
+    spec = load_plan_targets(targets_file)
+    cat = load_catalogue(catalogue)
+    cheapest = min(m.cost for m in cat.models)
+    for b in ([budget] if budget is not None else []) + (budgets or []):
+        if b < cheapest:
+            raise InputError(
+                "--budget" if budget is not None else "--phases",
+                f"budget {b:g} is below the cheapest camera ({cheapest:g}); nothing could be bought",
+            )
+    cams = read_cameras(cameras_file) if cameras_file else []
+
+    def say(msg: str) -> None:
+        click.echo(f"  ... {msg}", err=True)
+
+    town = load_town(osm, cfg)
+    inst = build_instance(
+        town, cams, cfg, spec, cat, weights_file=weights, candidates_file=candidates_file, progress=say
+    )
+    result = solve_plan(inst, spec, budget=budget, phases=budgets)
+    inputs = {
+        p: sha256_file(p) for p in (osm, cameras_file, catalogue, targets_file, weights, candidates_file, config) if p
+    }
+    s = write_plan(result, cat, out, inputs=inputs)
+    click.echo(
+        f"plan ({s['mode']}): {s['cameras_added']} new cameras, cost {s['total_cost']:,.0f}; "
+        f"objective {s['objective']:.6g}, bound {s['bound']:.6g}, gap {s['gap']:.2%}, status {s['status']}"
+    )
+    for name, after in s["coverage_after"].items():
+        before = s["coverage_before"][name]
+        if "ratio" in after:
+            click.echo(f"  {name:<20} {before['covered']:>6} -> {after['covered']:<6} of {after['total']}")
+        else:
+            click.echo(f"  {name:<20} area {before['area_weighted']:.1%} -> {after['area_weighted']:.1%}")
+    click.echo(f"results in {Path(out)}/: plan.geojson, plan.json, curve.csv")
