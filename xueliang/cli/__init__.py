@@ -36,11 +36,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo
+    from xueliang.cli import cameras, coverage, demo, index
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
     cli.add_command(demo.demo)
+    cli.add_command(index.index)
 
 
 _register()
