@@ -27,7 +27,9 @@ class TrackerConfig:
     max_lost_frames: int = 48
     min_hits: int = 2
     #: centre distance, in units of the track's box diagonal, still accepted by the distance pass
-    max_centre_distance: float = 1.0
+    max_centre_distance: float = 0.8
+    #: the same for tracks seen once (no velocity estimate yet)
+    max_centre_distance_young: float = 1.8
 
 
 @dataclass
@@ -171,8 +173,11 @@ class ByteTracker:
                 ratio = np.maximum(ta[:, None], da[None, :]) / np.maximum(
                     np.minimum(ta[:, None], da[None, :]), 1.0
                 )
-                cost = np.where(ratio < 2.5, dist, 1e6)
-                pairs = _assign(cost, cfg.max_centre_distance)
+                # a track seen once has no velocity yet: its prediction may lag a whole box behind
+                young = np.array([self._tracks[i].hits == 1 for i in free_tracks])
+                allowed = np.where(young, cfg.max_centre_distance_young, cfg.max_centre_distance)
+                cost = np.where(ratio < 2.5, dist / allowed[:, None], 1e6)
+                pairs = _assign(cost, 1.0)
             else:
                 cost = 1.0 - iou_matrix(tb, boxes[det_idx])
                 pairs = _assign(cost, 1.0 - cfg.match_iou)
