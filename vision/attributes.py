@@ -51,6 +51,9 @@ class ColourConfig:
     black_lightness: float = 32.0
     background_delta: float = 10.0
     min_body_pixels: int = 30
+    chromatic_share: float = 0.25
+    white_l75: float = 74.0
+    black_l75: float = 42.0
 
 
 def _lab(img: Frame) -> npt.NDArray[np.float32]:
@@ -93,8 +96,8 @@ def body_mask(shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     """Ellipse over the lower-middle of a box crop: the body panels, not the glass, wheels or corners."""
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w]
-    cy, cx = 0.62 * h, 0.5 * w
-    ry, rx = 0.30 * h, 0.42 * w
+    cy, cx = 0.6 * h, 0.5 * w
+    ry, rx = 0.34 * h, 0.45 * w
     return np.asarray(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1.0)
 
 
@@ -130,20 +133,37 @@ def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = 
         near_bg = np.linalg.norm(lab - bg, axis=2) < cfg.background_delta
         if np.count_nonzero(mask & ~near_bg) >= cfg.min_body_pixels:
             mask &= ~near_bg
-    labels = classify_lab(lab[mask], cfg)
-    if labels.size == 0:
+    return decide(lab[mask], cfg)
+
+
+def decide(body: npt.NDArray[np.float32], cfg: ColourConfig | None = None) -> Attribute:
+    """The body colour from the CIELAB pixels (M, 3) under the body mask.
+
+    Glass, tyres, grilles, shadows and the road are dark or grey whatever the paint, so a chromatic
+    class with at least ``chromatic_share`` of the pixels wins (confidence: its share). Otherwise the
+    paint is achromatic and its lightness is read from the bright panels: the 75th percentile of L*
+    over the achromatic pixels (glass and shadow are the darker quarter or more) is compared with
+    ``white_l75`` and ``black_l75`` (confidence grows with the distance from the nearest threshold).
+    """
+    cfg = cfg or ColourConfig()
+    if body.shape[0] == 0:
         return Attribute("other", 0.0)
-    counts = np.bincount(labels, minlength=len(PALETTE)).astype(np.float64)
-    white, grey = PALETTE.index("white"), PALETTE.index("grey/silver")
-    if counts.argmax() != white and counts[white] < 0.35 * counts.sum():
-        counts[white] = 0.0  # specular highlights on a coloured or dark body
-    if counts.sum() == 0:
-        return Attribute("other", 0.0)
-    # silver bodies reflect the sky: a near tie between white and grey is silver
-    if counts.argmax() == white and counts[grey] > 0.8 * counts[white]:
-        counts[grey] += counts[white] * 0.25
-    best = int(counts.argmax())
-    return Attribute(PALETTE[best], round(float(counts[best] / counts.sum()), 3))
+    labels = classify_lab(body, cfg)
+    share = np.bincount(labels, minlength=len(PALETTE)) / float(labels.size)
+    chromatic = [PALETTE.index(c) for c in ("red", "blue", "yellow", "green", "brown/gold")]
+    best_c = max(chromatic, key=lambda i: share[i])
+    if share[best_c] >= cfg.chromatic_share:
+        return Attribute(PALETTE[best_c], round(float(share[best_c]), 3))
+    achromatic = np.isin(labels, [PALETTE.index(c) for c in ("white", "grey/silver", "black")])
+    light = body[achromatic, 0] if achromatic.any() else body[:, 0]
+    l75 = float(np.percentile(light, 75))
+    if l75 >= cfg.white_l75:
+        name, margin = "white", l75 - cfg.white_l75
+    elif l75 < cfg.black_l75:
+        name, margin = "black", cfg.black_l75 - l75
+    else:
+        name, margin = "grey/silver", min(l75 - cfg.black_l75, cfg.white_l75 - l75)
+    return Attribute(name, round(min(0.9, 0.5 + margin / 40.0), 3))
 
 
 class TypeClassifier(Protocol):
