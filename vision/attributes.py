@@ -180,8 +180,8 @@ class GeometryTypeClassifier:
     """Box height/width ratio thresholds (see the module docstring); non-car classes pass through."""
 
     name: str = "geometry-v1"
-    suv_ratio: float = 0.80
-    van_ratio: float = 1.05
+    suv_ratio: float = 0.72
+    van_ratio: float = 1.0
 
     def classify(self, crop: Frame, detector_class: str) -> Attribute:
         h, w = crop.shape[:2]

@@ -30,10 +30,13 @@ ProgressFn = Callable[[int, int], None]  # (frames decoded so far, frames in fil
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """``detect_fps``: how many frames per second of video may go to the detector (the others are
-    only decoded; the tracker predicts across them); 0 = every frame. ``motion`` gates those frames."""
+    """``detect_fps``: how many frames per second of video may go to the detector while a vehicle is
+    moving in view (the others are only decoded; the tracker predicts across them); 0 = every frame.
+    ``idle_fps``: the rate while no tracked vehicle moves (0 = same as ``detect_fps``). ``motion``
+    then gates the scheduled frames: no detection on a frame where nothing changed."""
 
-    detect_fps: float = 6.0
+    detect_fps: float = 3.0
+    idle_fps: float = 1.5
     motion: MotionConfig = field(default_factory=MotionConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     plates: bool = True
@@ -46,6 +49,13 @@ class PipelineConfig:
         if self.detect_fps <= 0:
             return 1
         return max(1, round(fps / self.detect_fps))
+
+    def idle_step(self, fps: float) -> int:
+        """Frames between detections while nothing moves: a multiple of :meth:`step`."""
+        step = self.step(fps)
+        if self.idle_fps <= 0 or self.detect_fps <= 0:
+            return step
+        return step * max(1, round(fps / self.idle_fps / step))
 
 
 @dataclass(frozen=True)
@@ -220,7 +230,10 @@ def process_video(
                     )
                 )
 
+    idle_step = config.idle_step(info.fps)
     for index, frame in reader:
+        if index % idle_step and not tracker.moving_tracks(config.tracker.moving_speed):
+            continue
         scheduled += 1
         if progress is not None and scheduled % 25 == 0:
             progress(index, total)

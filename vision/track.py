@@ -30,6 +30,8 @@ class TrackerConfig:
     max_centre_distance: float = 0.8
     #: the same for tracks seen once (no velocity estimate yet)
     max_centre_distance_young: float = 1.8
+    #: box diagonals per 25 frames (about a second) above which a track counts as moving
+    moving_speed: float = 0.15
 
 
 @dataclass
@@ -220,6 +222,16 @@ class ByteTracker:
     def _retire(self, t: TrackState) -> None:
         if t.hits >= self.config.min_hits:
             self._finished.append(t)
+
+    def moving_tracks(self, min_speed: float) -> int:
+        """How many live tracks move faster than ``min_speed`` box diagonals per second-of-frames
+        (a parked car has none; a young track counts as moving until it has a velocity)."""
+        n = 0
+        for t in self._tracks:
+            diag = float(np.hypot(t.mean[2], t.mean[3]))
+            speed = float(np.hypot(t.mean[4], t.mean[5]))
+            n += t.hits == 1 or speed * 25.0 >= min_speed * diag
+        return n
 
     def live_ids(self) -> set[int]:
         return {t.track_id for t in self._tracks}

@@ -110,8 +110,11 @@ def test_embedding_same_car_is_closer_than_another_car() -> None:
 def test_real_yolo_pipeline_on_street_clip(db: Database, camera: str, tmp_path: Path) -> None:
     clip = shared_file("video/street_two_lane.mp4")
     summary = index_files(
-        db, [IndexItem(str(clip), camera, START)], detector=DetectorSpec(weights=str(weights())),
-        config=PipelineConfig(max_frames=264, plates=False, embeddings=False), media_dir=tmp_path,
+        db,
+        [IndexItem(str(clip), camera, START)],
+        detector=DetectorSpec(weights=str(weights())),
+        config=PipelineConfig(max_frames=264, plates=False, embeddings=False),
+        media_dir=tmp_path,
     )
     assert summary.indexed == 1, summary.files
     with db.sessions() as s:
