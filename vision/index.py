@@ -15,7 +15,7 @@ import datetime as dt
 import multiprocessing
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -126,11 +126,13 @@ class _Worker:
     config: PipelineConfig
     media_dir: Path | None
     detector: Detector | None = None
-    analysers: Analysers = field(default_factory=Analysers)
+    analysers: Analysers | None = None
 
     def run(self, info: VideoInfo, camera_id: str, start: dt.datetime) -> FileResult:
         if self.detector is None:
             self.detector = load_detector(self.spec)
+        if self.analysers is None:
+            self.analysers = Analysers.for_config(self.config)
         return process_video(
             info,
             camera_id=camera_id,
@@ -252,7 +254,8 @@ def index_files(
     if workers < 1:
         raise ConfigError("--workers", f"expected 1 or more, got {workers}")
     local = _Worker(spec=spec, config=config, media_dir=media_dir)
-    local.detector = load_detector(spec)  # fail fast, once, on unusable weights
+    local.detector = load_detector(spec)  # fail fast, once, on unusable weights (and type model)
+    local.analysers = Analysers.for_config(config)
 
     with db.sessions() as s:
         cameras = set(s.scalars(select(CameraRow.id)))

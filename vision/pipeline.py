@@ -42,6 +42,9 @@ class PipelineConfig:
     plates: bool = True
     embeddings: bool = True
     max_frames: int | None = None
+    #: a user's ONNX vehicle-type classifier (and its labels file) instead of the box geometry
+    type_model: str | None = None
+    type_labels: str | None = None
     #: tracks whose centre moves less than this many box diagonals are ``stationary``
     stationary_diagonals: float = 0.5
 
@@ -93,6 +96,15 @@ class Analysers:
     type_classifier: TypeClassifier = field(default_factory=GeometryTypeClassifier)
     plates: PlateReader = field(default_factory=PlateReader)
     embedder: Embedder = field(default_factory=Embedder)
+
+    @classmethod
+    def for_config(cls, config: PipelineConfig) -> Analysers:
+        """The analysers a config asks for: a user's ONNX type classifier when ``type_model`` is set."""
+        if config.type_model is None:
+            return cls()
+        from vision.attributes import OnnxTypeClassifier
+
+        return cls(type_classifier=OnnxTypeClassifier(config.type_model, config.type_labels))
 
 
 def direction_of(points: list[TrackPoint], stationary_diagonals: float) -> tuple[str, float | None]:

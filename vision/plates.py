@@ -126,6 +126,8 @@ class PlateReader:
             got = self._ocr_once(loose)
             if got:
                 votes.setdefault(got[0], []).append(got[1])
+                if len(votes[got[0]]) == 2:
+                    break  # two crops agree: the third cannot change the majority
         if not votes:
             return None
         text = max(votes, key=lambda k: (len(votes[k]), max(votes[k])))

@@ -72,6 +72,8 @@ class _RichProgress:
     "--detect-fps", default=None, type=float, help="Frames per video second sent to the detector (0 = all)."
 )
 @click.option("--no-motion-gate", is_flag=True, help="Send every scheduled frame to the detector.")
+@click.option("--type-model", type=click.Path(dir_okay=False), help="Your ONNX vehicle-type classifier.")
+@click.option("--type-labels", type=click.Path(dir_okay=False), help="Its labels, one per line.")
 @click.option("--no-plates", is_flag=True, help="Skip plate reading.")
 @click.option("--no-embeddings", is_flag=True, help="Skip appearance embeddings.")
 @db_option
@@ -87,6 +89,8 @@ def index(
     media: str | None,
     detect_fps: float | None,
     no_motion_gate: bool,
+    type_model: str | None,
+    type_labels: str | None,
     no_plates: bool,
     no_embeddings: bool,
     db_url: str | None,
@@ -114,7 +118,9 @@ def index(
     items = [IndexItem(path=p, camera_id=camera_id, start=start_t) for p in paths]
     if manifest:
         items += load_manifest(manifest)
-    cfg = PipelineConfig(plates=not no_plates, embeddings=not no_embeddings)
+    cfg = PipelineConfig(
+        plates=not no_plates, embeddings=not no_embeddings, type_model=type_model, type_labels=type_labels
+    )
     if detect_fps is not None:
         cfg = replace(cfg, detect_fps=detect_fps)
     if no_motion_gate:
