@@ -36,13 +36,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, ledger, plan
+    from xueliang.cli import cameras, coverage, demo, index, ledger, plan
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
     cli.add_command(plan.plan)
     cli.add_command(ledger.ledger)
     cli.add_command(demo.demo)
+    cli.add_command(index.index)
 
 
 _register()

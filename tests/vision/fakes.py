@@ -1,0 +1,61 @@
+"""Fake detectors honouring vision.detect.Detector, for the synthetic clip (no weights needed)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from vision.detect import DetectorSpec
+from vision.types import Detections
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sample_media import make_sample  # noqa: E402
+
+
+class BlobDetector:
+    """Boxes of connected regions that differ from the synthetic clip's known background."""
+
+    name = "fake:blob"
+
+    def __init__(self, spec: DetectorSpec | None = None, *, delay: float = 0.0) -> None:
+        self.background = make_sample.background(0).astype(np.int16)
+        self.delay = delay
+        self.calls = 0
+
+    def detect(self, frame: np.ndarray) -> Detections:
+        import cv2
+
+        self.calls += 1
+        if self.delay:
+            time.sleep(self.delay)
+        diff = np.abs(frame.astype(np.int16) - self.background).max(axis=2)
+        mask = cv2.morphologyEx((diff > 40).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        boxes = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:n] if area >= 150]
+        if not boxes:
+            return Detections.empty()
+        return Detections(
+            xyxy=np.array(boxes, np.float32),
+            confidence=np.full(len(boxes), 0.9, np.float32),
+            class_id=np.full(len(boxes), 2, np.int64),
+        )
+
+
+def blob(spec: DetectorSpec) -> BlobDetector:
+    """Plugin factory: ``--detector-plugin tests.vision.fakes:blob``."""
+    return BlobDetector(spec)
+
+
+def slow_blob(spec: DetectorSpec) -> BlobDetector:
+    """Same, but 60 ms per call, so a test can kill a run in the middle of a file."""
+    return BlobDetector(spec, delay=0.06)
+
+
+def not_a_detector(spec: DetectorSpec) -> object:
+    return object()

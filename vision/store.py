@@ -1,0 +1,98 @@
+"""ORM tables of footage indexing: ``videos``, ``sightings``, ``sighting_points`` (alembic branch ``vision``).
+
+A video row and all its sightings are written in one transaction at the end of the file, so a
+``videos`` row exists only for a completely indexed file: that row is the "done" mark reruns skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from xueliang.storage import Base
+
+
+class VideoRow(Base):
+    """One indexed file, identified by the SHA-256 of its bytes."""
+
+    __tablename__ = "videos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
+    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    end_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    fps: Mapped[float] = mapped_column(Float)
+    frame_count: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    detector: Mapped[str] = mapped_column(String(200))
+    frames_decoded: Mapped[int] = mapped_column(Integer)
+    frames_detected: Mapped[int] = mapped_column(Integer)
+    processing_s: Mapped[float] = mapped_column(Float)
+    indexed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    sightings: Mapped[list[SightingRow]] = relationship(
+        back_populates="video", cascade="all, delete-orphan", order_by="SightingRow.id"
+    )
+
+
+class SightingRow(Base):
+    """One vehicle track: when and where it was seen, its attributes, each with a confidence."""
+
+    __tablename__ = "sightings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
+    track_id: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    detector_class: Mapped[str] = mapped_column(String(32))
+    detector_confidence: Mapped[float] = mapped_column(Float)
+    colour: Mapped[str] = mapped_column(String(32), index=True)
+    colour_confidence: Mapped[float] = mapped_column(Float)
+    vehicle_type: Mapped[str] = mapped_column(String(32), index=True)
+    vehicle_type_confidence: Mapped[float] = mapped_column(Float)
+    plate_state: Mapped[str] = mapped_column(String(16), index=True)
+    plate_state_confidence: Mapped[float] = mapped_column(Float)
+    plate_text: Mapped[str | None] = mapped_column(String(32), index=True)
+    plate_text_confidence: Mapped[float | None] = mapped_column(Float)
+    plate_colour: Mapped[str | None] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    direction_deg: Mapped[float | None] = mapped_column(Float)
+    best_frame: Mapped[int] = mapped_column(Integer)
+    thumbnail_path: Mapped[str | None] = mapped_column(Text)
+    frame_path: Mapped[str | None] = mapped_column(Text)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None] = mapped_column(String(64))
+
+    video: Mapped[VideoRow] = relationship(back_populates="sightings")
+    points: Mapped[list[SightingPointRow]] = relationship(
+        back_populates="sighting", cascade="all, delete-orphan", order_by="SightingPointRow.frame"
+    )
+
+    __table_args__ = (Index("ix_sightings_camera_first_seen", "camera_id", "first_seen"),)
+
+
+class SightingPointRow(Base):
+    """One box of a sighting's trajectory (pixels of the video frame)."""
+
+    __tablename__ = "sighting_points"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"), index=True)
+    frame: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    x1: Mapped[float] = mapped_column(Float)
+    y1: Mapped[float] = mapped_column(Float)
+    x2: Mapped[float] = mapped_column(Float)
+    y2: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+
+    sighting: Mapped[SightingRow] = relationship(back_populates="points")
