@@ -32,7 +32,17 @@ def test_schema_is_migrated_with_alembic(db: Database) -> None:
     assert {"cameras", "audit_log", "alembic_version"} <= names
     with db.engine.connect() as c:
         heads = {r[0] for r in c.execute(sa.text("select version_num from alembic_version"))}
-    assert "core_0001" in heads
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from xueliang.storage.database import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    applied = {r.revision for r in script.iterate_revisions(tuple(heads), "base")}
+    assert applied == {r.revision for r in script.walk_revisions()}  # every branch is at its head
+    assert "core_0001" in applied
 
 
 def test_audit_log_appends(db: Database) -> None:
