@@ -106,20 +106,24 @@ def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
     return Sites(np.array(xs, dtype=float), np.array(ys, dtype=float), np.full(n, "crowded_area", dtype=object), hs)
 
 
-def area_interior_sites(areas: NDArray[np.object_], occluders: Occluders | None, *, spacing_m: float) -> Sites:
+def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centres of a ``spacing_m`` grid that fall inside ``area``."""
+    minx, miny, maxx, maxy = shapely.bounds(area)
+    gx, gy = np.meshgrid(np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m))
+    xs: NDArray[np.float64] = gx.ravel()
+    ys: NDArray[np.float64] = gy.ravel()
+    if len(xs) == 0:
+        return xs, ys
+    pts = np.asarray(shapely.points(xs, ys), dtype=object)
+    inside = np.asarray(shapely.contains(area, pts), dtype=np.bool_)
+    return xs[inside], ys[inside]
+
+
+def area_interior_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
     """Poles on a grid inside crowded areas (squares and markets have lamp posts), trying four headings."""
-    xs, ys = [], []
-    for a in areas:
-        minx, miny, maxx, maxy = shapely.bounds(a)
-        gx, gy = np.meshgrid(
-            np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
-        )
-        pts = shapely.points(gx.ravel(), gy.ravel())
-        inside = shapely.contains(a, pts)
-        xs.append(gx.ravel()[inside])
-        ys.append(gy.ravel()[inside])
-    x = np.concatenate(xs) if xs else np.zeros(0)
-    y = np.concatenate(ys) if ys else np.zeros(0)
+    cells = [grid_in(a, spacing_m) for a in areas]
+    x = np.concatenate([c[0] for c in cells]) if cells else np.zeros(0)
+    y = np.concatenate([c[1] for c in cells]) if cells else np.zeros(0)
     heads = [np.array([45.0, 135.0, 225.0, 315.0]) for _ in range(len(x))]
     return Sites(x, y, np.full(len(x), "crowded_area", dtype=object), heads)
 

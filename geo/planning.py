@@ -28,6 +28,7 @@ from geo.candidates import (
     area_interior_sites,
     concat_sites,
     expand,
+    grid_in,
     intersection_sites,
     ring_sites,
     road_pole_sites,
@@ -117,15 +118,10 @@ def _grid(areas: gpd.GeoDataFrame, occ: Occluders | None, cell: float, w: float)
             bi = occ.tree.query(a, predicate="intersects")
             if len(bi):
                 space = shapely.difference(a, shapely.union_all(occ.geoms[bi]))
-        minx, miny, maxx, maxy = space.bounds
-        gx, gy = np.meshgrid(np.arange(minx + cell / 2, maxx, cell), np.arange(miny + cell / 2, maxy, cell))
-        pts = np.asarray(shapely.points(gx.ravel(), gy.ravel()), dtype=object)
-        inside = np.asarray(shapely.contains(space, pts), dtype=bool) if len(pts) else np.zeros(0, dtype=bool)
-        if not inside.any():
+        xs, ys = grid_in(space, cell)
+        if len(xs) == 0:
             p = shapely.point_on_surface(space if not space.is_empty else a)
             xs, ys = np.array([p.x]), np.array([p.y])
-        else:
-            xs, ys = gx.ravel()[inside], gy.ravel()[inside]
         for x, y in zip(xs, ys, strict=True):
             rows.append(("crowded_areas", tid, x, y, w / len(xs), -1))
     return pd.DataFrame(rows, columns=["cls", "target_id", "x", "y", "weight", "all_of"])
@@ -243,7 +239,7 @@ def generate_candidates(
     if "crowded_areas" in targets and len(targets["crowded_areas"]):
         areas = targets["crowded_areas"].geometry.to_numpy()
         parts.append(area_edge_sites(areas, spacing_m=30.0))
-        parts.append(area_interior_sites(areas, occ, spacing_m=spec.crowded_pole_spacing_m))
+        parts.append(area_interior_sites(areas, spacing_m=spec.crowded_pole_spacing_m))
     if user_file is not None:
         parts.append(user_sites(user_file, town))
     return expand(concat_sites(parts, occ), catalogue)
