@@ -109,7 +109,9 @@ def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
 def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Centres of a ``spacing_m`` grid that fall inside ``area``."""
     minx, miny, maxx, maxy = shapely.bounds(area)
-    gx, gy = np.meshgrid(np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m))
+    gx, gy = np.meshgrid(
+        np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
+    )
     xs: NDArray[np.float64] = gx.ravel()
     ys: NDArray[np.float64] = gy.ravel()
     if len(xs) == 0:
