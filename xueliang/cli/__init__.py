@@ -36,7 +36,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan
+    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, serve, users
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -44,6 +44,9 @@ def _register() -> None:
     cli.add_command(ledger.ledger)
     cli.add_command(demo.demo)
     cli.add_command(index.index)
+    cli.add_command(report.report)
+    cli.add_command(serve.serve)
+    cli.add_command(users.users)
 
 
 _register()
