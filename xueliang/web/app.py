@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import open_database
 from xueliang.web.auth import NotLoggedIn
+from xueliang.web.media import MediaPathError
 from xueliang.web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +24,13 @@ def create_app(settings: WebSettings) -> FastAPI:
     """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
     from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="xueliang",
         version="0.1.0",
         description="Maps for planners, sighting search for investigators, compliance and ledger for reviewers.",
@@ -43,11 +52,9 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
+        if isinstance(exc, MediaPathError):  # do not tell the client where the media folder is
+            return JSONResponse({"detail": "media path refused: outside the media folder"}, status_code=400)
         return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    @app.on_event("shutdown")
-    def _close() -> None:
-        app.state.db.dispose()
 
     app.include_router(routes_common.router())
     app.include_router(routes_planner.router())
