@@ -33,8 +33,17 @@ def test_report_pdf_has_every_section(report_data: WebData, tmp_path: Path) -> N
     r = CliRunner().invoke(
         cli,
         [
-            "report", "--osm", str(TOWN), "--cameras", str(CAMERAS), "--plan", str(report_data.plan),
-            "--db", report_data.db_url, "--out", str(out),
+            "report",
+            "--osm",
+            str(TOWN),
+            "--cameras",
+            str(CAMERAS),
+            "--plan",
+            str(report_data.plan),
+            "--db",
+            report_data.db_url,
+            "--out",
+            str(out),
         ],
     )
     assert r.exit_code == 0, r.output

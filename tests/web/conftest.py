@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tests.web.factories import PASSWORD, WebData, build  # noqa: E402
-from xueliang.web.app import create_app  # noqa: E402
-from xueliang.web.settings import WebSettings  # noqa: E402
+from tests.web.factories import PASSWORD, WebData, build
+from xueliang.web.app import create_app
+from xueliang.web.settings import WebSettings
 
 
 @pytest.fixture(scope="session")

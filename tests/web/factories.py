@@ -62,9 +62,21 @@ def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
     ids = []
     with db.transaction() as s:
         video = VideoRow(
-            sha256="ab" * 32, path="/footage/cam001.mp4", size_bytes=1000, camera_id="CAM001", start_time=T0,
-            end_time=T0 + dt.timedelta(hours=2), fps=25.0, frame_count=180000, duration_s=7200.0, width=640,
-            height=360, detector="test", frames_decoded=1, frames_detected=1, processing_s=1.0,
+            sha256="ab" * 32,
+            path="/footage/cam001.mp4",
+            size_bytes=1000,
+            camera_id="CAM001",
+            start_time=T0,
+            end_time=T0 + dt.timedelta(hours=2),
+            fps=25.0,
+            frame_count=180000,
+            duration_s=7200.0,
+            width=640,
+            height=360,
+            detector="test",
+            frames_decoded=1,
+            frames_detected=1,
+            processing_s=1.0,
             indexed_at=T0,
         )
         s.add(video)
@@ -76,19 +88,39 @@ def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
             _image(media / frame, 640, 360, BGR.get(colour, (0, 200, 200)), f"{cam} {ptext or ''}")
             first = T0 + dt.timedelta(minutes=minutes)
             row = SightingRow(
-                video_id=video.id, camera_id=cam, track_id=k + 1, first_seen=first,
-                last_seen=first + dt.timedelta(seconds=8), detector_class="car", detector_confidence=0.9,
-                colour=colour, colour_confidence=0.8, vehicle_type=vtype, vehicle_type_confidence=0.7,
-                plate_state=pstate, plate_state_confidence=0.9, plate_text=ptext,
-                plate_text_confidence=0.85 if ptext else None, plate_colour="blue" if ptext else None,
-                direction="east", direction_deg=90.0, best_frame=10, thumbnail_path=thumb, frame_path=frame,
+                video_id=video.id,
+                camera_id=cam,
+                track_id=k + 1,
+                first_seen=first,
+                last_seen=first + dt.timedelta(seconds=8),
+                detector_class="car",
+                detector_confidence=0.9,
+                colour=colour,
+                colour_confidence=0.8,
+                vehicle_type=vtype,
+                vehicle_type_confidence=0.7,
+                plate_state=pstate,
+                plate_state_confidence=0.9,
+                plate_text=ptext,
+                plate_text_confidence=0.85 if ptext else None,
+                plate_colour="blue" if ptext else None,
+                direction="east",
+                direction_deg=90.0,
+                best_frame=10,
+                thumbnail_path=thumb,
+                frame_path=frame,
             )
             for i in range(8):
                 x = 60 + 60 * i
                 row.points.append(
                     SightingPointRow(
-                        frame=i * 25, at=first + dt.timedelta(seconds=i), x1=x, y1=150 + 5 * i,
-                        x2=x + 120, y2=230 + 5 * i, confidence=0.9,
+                        frame=i * 25,
+                        at=first + dt.timedelta(seconds=i),
+                        x1=x,
+                        y1=150 + 5 * i,
+                        x2=x + 120,
+                        y2=230 + 5 * i,
+                        confidence=0.9,
                     )
                 )
             s.add(row)

@@ -139,7 +139,7 @@ def test_search_and_export_are_audited(as_role: AsRole, web_data: WebData) -> No
     log = db.audit_log(limit=5)
     db.dispose()
     actions = [(a.action, a.actor) for a in log]
-    assert ("web.export", "investigator") == actions[0]
+    assert actions[0] == ("web.export", "investigator")
     search = next(a for a in log if a.action == "web.search")
     assert json.loads(search.query)["colour"] == "white" and search.result_count == 2
 

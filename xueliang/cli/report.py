@@ -6,9 +6,15 @@ import click
 
 
 @click.command()
-@click.option("--osm", type=click.Path(dir_okay=False), help="OSM extract: basemap, and coverage if --coverage is missing.")
-@click.option("--cameras", type=click.Path(dir_okay=False), help="Camera file for the coverage run (else the registry).")
-@click.option("--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`.")
+@click.option(
+    "--osm", type=click.Path(dir_okay=False), help="OSM extract: basemap, and coverage if --coverage is missing."
+)
+@click.option(
+    "--cameras", type=click.Path(dir_okay=False), help="Camera file for the coverage run (else the registry)."
+)
+@click.option(
+    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
+)
 @click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
 @click.option("--db", "db_url", default=None, metavar="URL", help="Database with the case ledger.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for report.html and report.pdf.")

@@ -14,7 +14,9 @@ from xueliang.cli._common import db_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @db_option
 @click.option("--media", "media_dir", type=click.Path(file_okay=False), help="Media folder (thumbnails, frames).")
-@click.option("--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`.")
+@click.option(
+    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
+)
 @click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
 def serve(
     host: str, port: int, db_url: str | None, media_dir: str | None, coverage_dir: str | None, plan_dir: str | None

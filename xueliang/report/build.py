@@ -155,15 +155,19 @@ def build_report(
         figures.update({f"plan_{k}": p.name for k, p in charts.plan_charts(pl, out_dir).items()})
     if ledger is not None:
         figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir).items()})
-    html = _templates().get_template("report.html.j2").render(
-        now=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        version=__version__,
-        inputs=inputs,
-        coverage=cov,
-        plan=pl,
-        ledger=ledger,
-        figures=figures,
-        db_url=_safe_url(db_url),
+    html = (
+        _templates()
+        .get_template("report.html.j2")
+        .render(
+            now=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            version=__version__,
+            inputs=inputs,
+            coverage=cov,
+            plan=pl,
+            ledger=ledger,
+            figures=figures,
+            db_url=_safe_url(db_url),
+        )
     )
     html_path = out_dir / "report.html"
     html_path.write_text(html, encoding="utf-8")

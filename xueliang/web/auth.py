@@ -57,7 +57,9 @@ def require(*roles: str) -> Callable[[Request], User]:
     def dep(request: Request) -> User:
         user = current_user(request)
         if not user.may(*roles):
-            raise HTTPException(status_code=403, detail=f"role {user.role!r} may not open this; needs {'/'.join(roles)}")
+            raise HTTPException(
+                status_code=403, detail=f"role {user.role!r} may not open this; needs {'/'.join(roles)}"
+            )
         return user
 
     return dep

@@ -83,9 +83,7 @@ def router() -> APIRouter:
         except ValidationError as exc:
             error = format_validation_error(exc)
             q = SightingQuery()
-        return page(
-            request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error
-        )
+        return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
 
     @r.get("/api/sightings", tags=["investigator"])
     def api_search(request: Request, user: Investigator, q: Annotated[SightingQuery, Query()]) -> dict[str, Any]:
@@ -97,9 +95,7 @@ def router() -> APIRouter:
         db: Database = request.app.state.db
         sighting, track = get_sighting(db, sighting_id)
         width, height = _video_size(db, sighting_id)
-        return page(
-            request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None
-        )
+        return page(request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None)
 
     @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
     def api_detail(request: Request, user: Investigator, sighting_id: int) -> dict[str, Any]:
@@ -127,7 +123,9 @@ def router() -> APIRouter:
         """Record keep/eliminate with a reason (appended; the latest mark counts)."""
         db: Database = request.app.state.db
         m = add_mark(db, sighting_id, body.mark, body.reason, user.name)
-        db.audit(actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1)
+        db.audit(
+            actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
+        )
         return asdict(m)
 
     @r.post("/investigator/sightings/{sighting_id}/mark", include_in_schema=False)
@@ -140,18 +138,26 @@ def router() -> APIRouter:
     ) -> Response:
         db: Database = request.app.state.db
         try:
-            body = MarkIn(mark=mark, reason=reason)  # type: ignore[arg-type]
+            body = MarkIn.model_validate({"mark": mark, "reason": reason})
         except ValidationError as exc:
             sighting, track = get_sighting(db, sighting_id)
             width, height = _video_size(db, sighting_id)
             resp = page(
-                request, "sighting.html", user, s=sighting, track=track, width=width, height=height,
+                request,
+                "sighting.html",
+                user,
+                s=sighting,
+                track=track,
+                width=width,
+                height=height,
                 error=format_validation_error(exc),
             )
             resp.status_code = 400
             return resp
         add_mark(db, sighting_id, body.mark, body.reason, user.name)
-        db.audit(actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1)
+        db.audit(
+            actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
+        )
         return RedirectResponse(f"/investigator/sightings/{sighting_id}", status_code=303)
 
     @r.post("/api/sightings/{sighting_id}/export", tags=["investigator"])
@@ -163,7 +169,9 @@ def router() -> APIRouter:
         files: dict[str, bytes] = {
             "sighting.json": json.dumps(
                 {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track], "exported_by": user.name},
-                ensure_ascii=False, indent=2, default=str,
+                ensure_ascii=False,
+                indent=2,
+                default=str,
             ).encode("utf-8")
         }
         for kind in ("thumbnail", "frame"):
@@ -178,7 +186,9 @@ def router() -> APIRouter:
                 z.writestr(name, data)
             z.writestr("SHA256SUMS", manifest)
         db.audit(
-            actor=user.name, action="web.export", query={"sighting": sighting_id, "files": sorted(files)},
+            actor=user.name,
+            action="web.export",
+            query={"sighting": sighting_id, "files": sorted(files)},
             result_count=1,
         )
         return Response(

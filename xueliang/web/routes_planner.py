@@ -66,9 +66,7 @@ def router() -> APIRouter:
         p = load_plan(st.plan_dir)
         return {
             "sites": p.sites,
-            "classes": [
-                {"name": c.name, "before": c.before, "after": c.after} for c in p.classes
-            ],
+            "classes": [{"name": c.name, "before": c.before, "after": c.after} for c in p.classes],
             "cameras_added": p.plan.get("cameras_added"),
             "total_cost": p.plan.get("total_cost"),
         }

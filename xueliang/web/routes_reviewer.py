@@ -41,7 +41,11 @@ def router() -> APIRouter:
         return {
             "all_passed": cov.all_passed,
             "rows": [asdict(x) for x in cov.rows],
-            "villages": {"meeting": cov.villages_meeting, "total": cov.villages_total, "min_channels": cov.min_channels},
+            "villages": {
+                "meeting": cov.villages_meeting,
+                "total": cov.villages_total,
+                "min_channels": cov.min_channels,
+            },
             "inputs_sha256": cov.summary.get("inputs_sha256", {}),
             "files_sha256": cov.files_sha256,
         }
