@@ -16,6 +16,7 @@ from tests.web.factories import CAMERAS, TOWN, WebData
 from xueliang.cli import cli
 from xueliang.report.build import build_report
 from xueliang.report.data import load_coverage, load_ledger_stats
+from xueliang.storage import open_database
 
 NEEDS_PDF_TOOLS = pytest.mark.skipif(
     shutil.which("chromium") is None or shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
@@ -78,6 +79,11 @@ def test_report_pdf_has_every_section(report_data: WebData, tmp_path: Path) -> N
     assert re.search(row, text[at : at + 400]), text[at : at + 400]
     for name in ("intersections", "main_road_nodes", "crowded_areas", "key_sites", "boundary_crossings"):
         assert (out / f"map_{name}.png").stat().st_size > 10000
+    db = open_database(report_data.db_url)
+    last = db.audit_log(limit=1)[0]
+    db.dispose()
+    assert last.action == "report.build" and last.result_count == stats["cases"]
+    assert _sha(report_data.root / "ledger.csv") in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_html_tables_match_the_inputs(report_data: WebData, tmp_path: Path) -> None:

@@ -147,6 +147,8 @@ def build_report(
     cov = load_coverage(coverage) if coverage else None
     pl = load_plan(plan) if plan else None
     ledger = load_ledger_stats(db_url) if db_url else None
+    for src in (ledger or {}).get("sources", []):
+        inputs[f"ledger import {src['source']} ({src['imported'][:19]})"] = src["sha256"]
     basemap = charts.load_basemap(osm) if osm else None
     figures: dict[str, str] = {}
     if cov is not None:
@@ -172,6 +174,17 @@ def build_report(
     html_path = out_dir / "report.html"
     html_path.write_text(html, encoding="utf-8")
     pdf_path = render_pdf(html_path, out_dir / "report.pdf") if pdf else None
+    if db_url:
+        from xueliang.storage import open_database
+
+        db = open_database(db_url)
+        db.audit(
+            actor=None,
+            action="report.build",
+            query={"osm": osm, "cameras": cameras, "coverage": coverage, "plan": plan, "out": str(out_dir)},
+            result_count=None if ledger is None else int(ledger["cases"]),
+        )
+        db.dispose()
     return ReportResult(html=html_path, pdf=pdf_path, coverage=cov, plan=pl, ledger=ledger)
 
 

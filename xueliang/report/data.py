@@ -183,6 +183,21 @@ def load_plan(directory: str | Path) -> PlanData:
     return PlanData(directory=d, plan=plan, classes=tuple(classes), curve=tuple(curve), sites=sites, files_sha256=files)
 
 
+def ledger_sources(db: Any) -> list[dict[str, str]]:
+    """The imported files behind the ledger: name, SHA-256 and when it was last imported (from its history)."""
+    from sqlalchemy import func, select
+
+    from xueliang.ledger.models import LedgerHistoryRow as H
+
+    stmt = (
+        select(H.source, H.source_sha256, func.max(H.changed_at))
+        .group_by(H.source, H.source_sha256)
+        .order_by(func.max(H.changed_at))
+    )
+    with db.sessions() as s:
+        return [{"source": a, "sha256": b, "imported": str(c)} for a, b, c in s.execute(stmt)]
+
+
 def load_ledger_stats(db_url: str) -> dict[str, Any] | None:
     """``ledger stats --json`` by year as a dict, or None when the database holds no cases."""
     from xueliang.ledger.metrics import ledger_stats
@@ -197,6 +212,7 @@ def load_ledger_stats(db_url: str) -> dict[str, Any] | None:
             return None
         stats = ledger_stats(table, by="year", registered=registered_camera_ids(db))
         data: dict[str, Any] = json.loads(render_json(stats))
+        data["sources"] = ledger_sources(db)
         return data
     finally:
         db.dispose()
