@@ -31,7 +31,8 @@ class XueliangGroup(click.Group):
 def cli() -> None:
     """Toolkit for public video-surveillance programmes.
 
-    Planners: `cameras`, `coverage`. Start with `xueliang demo`.
+    Planners: `cameras`, `coverage`. Reviewers: `report`. Web app: `users`, `serve`.
+    Start with `xueliang demo`.
     """
 
 
