@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from tests.web.factories import WebData
+from tests.web.factories import PASSWORD, WebData
 from xueliang.storage import open_database
 from xueliang.web.media import MediaPathError, safe_media_file
 
@@ -33,6 +33,14 @@ def test_wrong_password_is_refused(client: TestClient) -> None:
     r = client.post("/login", data={"username": "planner", "password": "wrong password"})
     assert r.status_code == 401 and "Wrong name or password" in r.text
     assert client.get("/api/me").status_code == 401
+
+
+def test_repeated_failures_lock_the_name(client: TestClient) -> None:
+    for _ in range(5):
+        assert client.post("/login", data={"username": "reviewer", "password": "nope-nope"}).status_code == 401
+    r = client.post("/login", data={"username": "reviewer", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many failed logins" in r.text
+    assert client.post("/login", data={"username": "planner", "password": PASSWORD}).status_code == 200
 
 
 def test_tampered_cookie_is_refused(as_role: AsRole) -> None:
