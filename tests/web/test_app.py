@@ -43,6 +43,14 @@ def test_repeated_failures_lock_the_name(client: TestClient) -> None:
     assert client.post("/login", data={"username": "planner", "password": PASSWORD}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "nxt,where", [("/reviewer", "/reviewer"), ("//evil.example/", "/planner"), ("/\\evil", "/planner")]
+)
+def test_login_redirects_only_inside_the_app(client: TestClient, nxt: str, where: str) -> None:
+    r = client.post("/login", data={"username": "planner", "password": PASSWORD, "next": nxt}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == where
+
+
 def test_tampered_cookie_is_refused(as_role: AsRole) -> None:
     c = as_role("investigator")
     token = c.cookies["xueliang_session"]

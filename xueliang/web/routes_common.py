@@ -81,7 +81,7 @@ def router() -> APIRouter:
             resp.status_code = 401
             return resp
         failures.clear(username)
-        target = next if next.startswith("/") and not next.startswith("//") else HOME[user.role]
+        target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else HOME[user.role]
         redirect = RedirectResponse(target, status_code=303)
         set_session(redirect, request, user)
         return redirect
