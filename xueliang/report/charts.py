@@ -69,7 +69,7 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
             basemap.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
         live = views[~views.geometry.is_empty]
         if len(live):
-            live.plot(ax=ax, color="#2ca02c", alpha=0.3, linewidth=0)
+            live.plot(ax=ax, facecolor="#2ca02c", alpha=0.45, edgecolor="#1a7a1a", linewidth=0.8)
         if cams is not None and len(cams):
             cams.plot(ax=ax, color="black", marker="^", markersize=14)
         colour = COLOURS.get(row.name, "black")
@@ -90,6 +90,7 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
             ax.set_xlim(minx, maxx)
             ax.set_ylim(miny, maxy)
         ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(labelsize=6)
         ax.set_title(
             f"{row.name}: {row.covered} of {row.total} covered at {row.level} "

@@ -28,7 +28,7 @@
     if (cov.ok) {
       const layers = await cov.json();
       if (layers.views) {
-        const v = L.geoJSON(layers.views, { style: { color: "#2ca02c", weight: 0.5, fillOpacity: 0.25 } });
+        const v = L.geoJSON(layers.views, { style: { color: "#1a7a1a", weight: 1.5, fillColor: "#2ca02c", fillOpacity: 0.4 } });
         overlays["camera views"] = v.addTo(map); extend(v);
       }
       for (const [name, fc] of Object.entries(layers)) {
