@@ -71,6 +71,10 @@ def test_each_role_reaches_only_its_pages(as_role: AsRole, role: str, web_data: 
     assert c.get(f"/media/sightings/{sid}/thumbnail").status_code == footage
     assert c.get(f"/media/sightings/{sid}/frame").status_code == footage
     assert c.get(f"/api/sightings/{sid}").status_code == footage
+    assert c.get("/api/sightings", params={"colour": "red"}).status_code == footage
+    assert c.post(f"/api/sightings/{sid}/export").status_code == footage
+    mark = c.post(f"/api/sightings/{sid}/marks", json={"mark": "keep", "reason": f"check by {role}"})
+    assert mark.status_code == footage
 
 
 def test_thumbnail_is_the_jpeg_on_disk(as_role: AsRole, web_data: WebData) -> None:
