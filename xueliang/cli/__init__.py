@@ -31,12 +31,13 @@ class XueliangGroup(click.Group):
 def cli() -> None:
     """Toolkit for public video-surveillance programmes.
 
-    Planners: `cameras`, `coverage`. Start with `xueliang demo`.
+    Planners: `cameras`, `coverage`. Reviewers: `report`. Web app: `users`, `serve`.
+    Start with `xueliang demo`.
     """
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan
+    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, serve, users
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -44,6 +45,9 @@ def _register() -> None:
     cli.add_command(ledger.ledger)
     cli.add_command(demo.demo)
     cli.add_command(index.index)
+    cli.add_command(report.report)
+    cli.add_command(serve.serve)
+    cli.add_command(users.users)
 
 
 _register()

@@ -1,0 +1,116 @@
+"""``xueliang report``: the HTML's tables and the PDF, rendered to PNG pages and read back as text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.web.factories import CAMERAS, TOWN, WebData
+from xueliang.cli import cli
+from xueliang.report.build import build_report
+from xueliang.report.data import load_coverage, load_ledger_stats
+from xueliang.storage import open_database
+
+NEEDS_PDF_TOOLS = pytest.mark.skipif(
+    shutil.which("chromium") is None or shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
+    reason="needs Debian chromium and poppler-utils (apt-get install chromium poppler-utils)",
+)
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@NEEDS_PDF_TOOLS
+def test_report_pdf_has_every_section(report_data: WebData, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--osm",
+            str(TOWN),
+            "--cameras",
+            str(CAMERAS),
+            "--plan",
+            str(report_data.plan),
+            "--db",
+            report_data.db_url,
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (out / "coverage" / "summary.json").is_file()  # --osm without --coverage ran the coverage
+    pdf = out / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 4 and all(p.stat().st_size > 5000 for p in pages)
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    for p in pages:
+        shutil.copy(p, artifacts / f"report_{p.name}")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for heading in (
+        "1. Compliance with the programme's targets",
+        "2. Coverage maps per target class",
+        "3. Placement plan: before and after",
+        "4. Case ledger: what video contributed",
+        "5. Provenance",
+    ):
+        assert heading in text, heading
+    assert "no blind corner at road intersections" in text and "FAIL" in text
+    assert _sha(TOWN)[:16] in text  # traceable to the input's hash (the full hash is in the HTML)
+    assert _sha(TOWN) in (out / "report.html").read_text(encoding="utf-8")
+    stats = load_ledger_stats(report_data.db_url)
+    assert stats is not None
+    p = stats["measures"][0]["proportion"]
+    assert stats["measures"][0]["key"] == "video_supported_of_solved"
+    at = text.index("video-supported, share of")
+    row = rf"\b{p['numerator']}\s+{p['denominator']}\s+{100 * p['value']:.1f}%\s+{100 * p['low']:.1f}% – "
+    assert re.search(row, text[at : at + 400]), text[at : at + 400]
+    for name in ("intersections", "main_road_nodes", "crowded_areas", "key_sites", "boundary_crossings"):
+        assert (out / f"map_{name}.png").stat().st_size > 10000
+    db = open_database(report_data.db_url)
+    last = db.audit_log(limit=1)[0]
+    db.dispose()
+    assert last.action == "report.build" and last.result_count == stats["cases"]
+    assert _sha(report_data.root / "ledger.csv") in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_html_tables_match_the_inputs(report_data: WebData, tmp_path: Path) -> None:
+    res = build_report(tmp_path / "r", coverage=str(report_data.coverage), plan=str(report_data.plan), pdf=False)
+    html = res.html.read_text(encoding="utf-8")
+    summary = json.loads((report_data.coverage / "summary.json").read_text(encoding="utf-8"))
+    inter = summary["classes"]["intersections"]
+    assert f'<td class="num">{inter["covered"]}</td><td class="num">{inter["total"]}</td>' in html
+    assert "东村 Dongcun" in html and "2 of 2" not in html  # the village table, not the summary's text
+    assert _sha(report_data.coverage / "summary.json") in html
+    assert res.pdf is None and res.ledger is None and "No ledger" in html
+    plan = json.loads((report_data.plan / "plan.json").read_text(encoding="utf-8"))
+    assert f"{plan['cameras_added']} cameras added" in html
+
+
+def test_compliance_rows_pass_only_at_target(report_data: WebData) -> None:
+    cov = load_coverage(report_data.coverage)
+    rows = {r.name: r for r in cov.rows}
+    assert not rows["intersections"].passed and rows["intersections"].ratio == pytest.approx(7 / 38, abs=1e-3)
+    assert cov.villages_meeting == cov.villages_total == 2 and not cov.all_passed
+
+
+def test_report_needs_an_input(tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "expected at least one of --osm, --coverage, --plan, --db" in r.output
+
+
+def test_bad_coverage_folder_is_named(tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["report", "--coverage", str(tmp_path), "--out", str(tmp_path / "x"), "--no-pdf"])
+    assert r.exit_code == 2 and "expected a coverage folder with summary.json" in r.output

@@ -1,0 +1,158 @@
+"""Small generated data for the web and report tests: a coverage run and a plan on the sample town,
+a generated ledger, and sightings with thumbnails and frames written with OpenCV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from xueliang.storage import open_database
+
+ROOT = Path(__file__).resolve().parents[2]
+TOWN = ROOT / "sample_media" / "town.osm"
+CAMERAS = ROOT / "sample_media" / "cameras.csv"
+PASSWORD = "correct horse battery"
+ROLES = ("planner", "investigator", "reviewer", "admin")
+T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+SIGHTINGS = (
+    # colour, type, plate state, plate text, camera, minutes after T0
+    ("red", "car", "read", "湘A12345", "CAM001", 0),
+    ("red", "suv", "read", "湘A19999", "CAM002", 5),
+    ("white", "car", "read", "湘B55555", "CAM001", 12),
+    ("black", "truck", "unreadable", None, "CAM003", 30),
+    ("blue", "bus", "none", None, "CAM002", 45),
+    ("white", "van", "read", "湘A77777", "CAM003", 90),
+)
+
+
+@dataclass(frozen=True)
+class WebData:
+    root: Path
+    db_url: str
+    media: Path
+    coverage: Path
+    plan: Path
+    sighting_ids: tuple[int, ...]
+
+
+def _image(path: Path, w: int, h: int, colour_bgr: tuple[int, int, int], text: str) -> None:
+    import cv2
+
+    img = np.full((h, w, 3), 60, np.uint8)
+    img[: h // 2] = (120, 110, 100)
+    cv2.rectangle(img, (w // 5, h // 3), (4 * w // 5, 5 * h // 6), colour_bgr, -1)
+    cv2.putText(img, text, (8, h - 10), cv2.FONT_HERSHEY_SIMPLEX, max(w / 600, 0.4), (255, 255, 255), 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), img)
+
+
+BGR = {"red": (40, 40, 220), "white": (235, 235, 235), "black": (20, 20, 20), "blue": (200, 80, 30)}
+
+
+def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
+    from geo.registry import import_camera_file
+    from vision.store import SightingPointRow, SightingRow, VideoRow
+
+    db = open_database(db_url)
+    import_camera_file(db, CAMERAS)
+    ids = []
+    with db.transaction() as s:
+        video = VideoRow(
+            sha256="ab" * 32,
+            path="/footage/cam001.mp4",
+            size_bytes=1000,
+            camera_id="CAM001",
+            start_time=T0,
+            end_time=T0 + dt.timedelta(hours=2),
+            fps=25.0,
+            frame_count=180000,
+            duration_s=7200.0,
+            width=640,
+            height=360,
+            detector="test",
+            frames_decoded=1,
+            frames_detected=1,
+            processing_s=1.0,
+            indexed_at=T0,
+        )
+        s.add(video)
+        s.flush()
+        for k, (colour, vtype, pstate, ptext, cam, minutes) in enumerate(SIGHTINGS):
+            thumb = f"sightings/abababab/track{k:05d}_thumb.jpg"
+            frame = f"sightings/abababab/track{k:05d}_frame.jpg"
+            _image(media / thumb, 160, 120, BGR.get(colour, (0, 200, 200)), f"{colour} {vtype}")
+            _image(media / frame, 640, 360, BGR.get(colour, (0, 200, 200)), f"{cam} {ptext or ''}")
+            first = T0 + dt.timedelta(minutes=minutes)
+            row = SightingRow(
+                video_id=video.id,
+                camera_id=cam,
+                track_id=k + 1,
+                first_seen=first,
+                last_seen=first + dt.timedelta(seconds=8),
+                detector_class="car",
+                detector_confidence=0.9,
+                colour=colour,
+                colour_confidence=0.8,
+                vehicle_type=vtype,
+                vehicle_type_confidence=0.7,
+                plate_state=pstate,
+                plate_state_confidence=0.9,
+                plate_text=ptext,
+                plate_text_confidence=0.85 if ptext else None,
+                plate_colour="blue" if ptext else None,
+                direction="east",
+                direction_deg=90.0,
+                best_frame=10,
+                thumbnail_path=thumb,
+                frame_path=frame,
+            )
+            for i in range(8):
+                x = 60 + 60 * i
+                row.points.append(
+                    SightingPointRow(
+                        frame=i * 25,
+                        at=first + dt.timedelta(seconds=i),
+                        x1=x,
+                        y1=150 + 5 * i,
+                        x2=x + 120,
+                        y2=230 + 5 * i,
+                        confidence=0.9,
+                    )
+                )
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+    db.dispose()
+    return tuple(ids)
+
+
+def build(root: Path) -> WebData:
+    from xueliang.cli import cli
+    from xueliang.report.build import run_coverage_into
+    from xueliang.web.users import add_user
+
+    db_url = f"sqlite:///{root / 'web.db'}"
+    media = root / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    coverage = run_coverage_into(str(TOWN), str(CAMERAS), None, root / "coverage")
+    runner = CliRunner()
+    plan = root / "plan"
+    r = runner.invoke(
+        cli, ["plan", "--osm", str(TOWN), "--cameras", str(CAMERAS), "--budget", "60000", "--out", str(plan)]
+    )
+    assert r.exit_code == 0, r.output
+    ledger_csv = root / "ledger.csv"
+    r = runner.invoke(cli, ["ledger", "generate", "--n", "600", "--seed", "3", "--out", str(ledger_csv)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["ledger", "import", str(ledger_csv), "--quiet", "--db", db_url])
+    assert r.exit_code == 0, r.output
+    ids = insert_sightings(db_url, media)
+    db = open_database(db_url)
+    for role in ROLES:
+        add_user(db, role, role, PASSWORD)
+    db.dispose()
+    return WebData(root=root, db_url=db_url, media=media, coverage=coverage, plan=plan, sighting_ids=ids)

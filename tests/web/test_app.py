@@ -1,0 +1,199 @@
+"""The app through its HTTP interface: roles, media guard, search filters, marks, export, audit, OpenAPI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from tests.web.factories import PASSWORD, WebData
+from xueliang.storage import open_database
+from xueliang.web.media import MediaPathError, safe_media_file
+
+AsRole = Callable[[str], TestClient]
+
+PAGES = {"planner": "/planner", "investigator": "/investigator", "reviewer": "/reviewer"}
+
+
+def test_pages_need_login(client: TestClient) -> None:
+    r = client.get("/investigator", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert client.get("/media/sightings/1/thumbnail").status_code == 401
+    assert client.get("/api/sightings").status_code == 401
+
+
+def test_wrong_password_is_refused(client: TestClient) -> None:
+    r = client.post("/login", data={"username": "planner", "password": "wrong password"})
+    assert r.status_code == 401 and "Wrong name or password" in r.text
+    assert client.get("/api/me").status_code == 401
+
+
+def test_repeated_failures_lock_the_name(client: TestClient) -> None:
+    for _ in range(5):
+        assert client.post("/login", data={"username": "reviewer", "password": "nope-nope"}).status_code == 401
+    r = client.post("/login", data={"username": "reviewer", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many failed logins" in r.text
+    assert client.post("/login", data={"username": "planner", "password": PASSWORD}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "nxt,where", [("/reviewer", "/reviewer"), ("//evil.example/", "/planner"), ("/\\evil", "/planner")]
+)
+def test_login_redirects_only_inside_the_app(client: TestClient, nxt: str, where: str) -> None:
+    r = client.post("/login", data={"username": "planner", "password": PASSWORD, "next": nxt}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == where
+
+
+def test_tampered_cookie_is_refused(as_role: AsRole) -> None:
+    c = as_role("investigator")
+    token = c.cookies["xueliang_session"]
+    c.cookies.clear()
+    c.cookies.set("xueliang_session", token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    assert c.get("/api/me").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["planner", "investigator", "reviewer", "admin"])
+def test_each_role_reaches_only_its_pages(as_role: AsRole, role: str, web_data: WebData) -> None:
+    c = as_role(role)
+    assert c.get("/api/me").json() == {"name": role, "role": role}
+    for owner, url in PAGES.items():
+        expected = 200 if role in (owner, "admin") else 403
+        assert c.get(url).status_code == expected, (role, url)
+    sid = web_data.sighting_ids[0]
+    footage = 200 if role in ("investigator", "admin") else 403
+    assert c.get(f"/media/sightings/{sid}/thumbnail").status_code == footage
+    assert c.get(f"/media/sightings/{sid}/frame").status_code == footage
+    assert c.get(f"/api/sightings/{sid}").status_code == footage
+    assert c.get("/api/sightings", params={"colour": "red"}).status_code == footage
+    assert c.post(f"/api/sightings/{sid}/export").status_code == footage
+    mark = c.post(f"/api/sightings/{sid}/marks", json={"mark": "keep", "reason": f"check by {role}"})
+    assert mark.status_code == footage
+
+
+def test_thumbnail_is_the_jpeg_on_disk(as_role: AsRole, web_data: WebData) -> None:
+    r = as_role("investigator").get(f"/media/sightings/{web_data.sighting_ids[0]}/thumbnail")
+    assert r.content == (web_data.media / "sightings/abababab/track00000_thumb.jpg").read_bytes()
+    assert r.content[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../web.db", "sightings/../../web.db", "%2e%2e/web.db", "/etc/passwd", "//etc/passwd", "sightings/link-out"],
+)
+def test_media_paths_cannot_escape(as_role: AsRole, web_data: WebData, path: str) -> None:
+    link = web_data.media / "sightings" / "link-out"
+    if not link.is_symlink():
+        link.symlink_to(web_data.root / "web.db")
+    r = as_role("investigator").get(f"/media/files/{path}")
+    assert r.status_code in (400, 404), (path, r.status_code)
+    assert b"SQLite" not in r.content and b"root:" not in r.content
+
+
+def test_stored_path_outside_media_is_refused(as_role: AsRole, web_data: WebData, tmp_path: Path) -> None:
+    from vision.store import SightingRow
+
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"\xff\xd8\xff secret")
+    db = open_database(web_data.db_url)
+    sid = web_data.sighting_ids[-1]
+    with db.transaction() as s:
+        old = s.get(SightingRow, sid).thumbnail_path  # type: ignore[union-attr]
+        s.execute(update(SightingRow).where(SightingRow.id == sid).values(thumbnail_path=str(secret)))
+    try:
+        r = as_role("investigator").get(f"/media/sightings/{sid}/thumbnail")
+        assert r.status_code == 400 and b"\xff\xd8\xff secret" not in r.content
+        assert str(web_data.media).encode() not in r.content
+    finally:
+        with db.transaction() as s:
+            s.execute(update(SightingRow).where(SightingRow.id == sid).values(thumbnail_path=old))
+        db.dispose()
+
+
+def test_safe_media_file_rules(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    (media / "a").mkdir(parents=True)
+    (media / "a" / "x.jpg").write_bytes(b"x")
+    (tmp_path / "out.jpg").write_bytes(b"o")
+    os.symlink(tmp_path / "out.jpg", media / "a" / "out.jpg")
+    assert safe_media_file(media, "a/x.jpg") == (media / "a" / "x.jpg").resolve()
+    assert safe_media_file(media, str(media / "a" / "x.jpg")) == (media / "a" / "x.jpg").resolve()
+    for bad in ("../out.jpg", "a/../../out.jpg", str(tmp_path / "out.jpg"), "a/out.jpg"):
+        with pytest.raises(MediaPathError, match="expected a path inside"):
+            safe_media_file(media, bad)
+
+
+def test_search_filters(as_role: AsRole) -> None:
+    c = as_role("investigator")
+
+    def plates(**q: str) -> list[str | None]:
+        r = c.get("/api/sightings", params=q)
+        assert r.status_code == 200, r.text
+        return sorted((x["plate_text"] or "-") for x in r.json()["results"])
+
+    assert plates(colour="red") == ["湘A12345", "湘A19999"]
+    assert plates(plate_prefix="湘A1") == ["湘A12345", "湘A19999"]
+    assert plates(camera_id="CAM003") == ["-", "湘A77777"]
+    assert plates(plate_state="unreadable") == ["-"]
+    assert plates(vehicle_type="car", colour="white") == ["湘B55555"]
+    assert plates(start="2026-11-20T08:10:00Z", end="2026-11-20T08:40:00Z") == ["-", "湘B55555"]
+    assert c.get("/api/sightings", params={"colour": "red", "bogus": "1"}).status_code == 422
+
+
+def test_search_and_export_are_audited(as_role: AsRole, web_data: WebData) -> None:
+    c = as_role("investigator")
+    c.get("/investigator", params={"colour": "white"})
+    sid = web_data.sighting_ids[2]
+    r = c.post(f"/api/sightings/{sid}/export")
+    assert r.status_code == 200
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    assert {"sighting.json", "thumbnail.jpg", "frame.jpg", "SHA256SUMS"} <= set(z.namelist())
+    assert json.loads(z.read("sighting.json"))["sighting"]["plate_text"] == "湘B55555"
+    db = open_database(web_data.db_url)
+    log = db.audit_log(limit=5)
+    db.dispose()
+    actions = [(a.action, a.actor) for a in log]
+    assert actions[0] == ("web.export", "investigator")
+    search = next(a for a in log if a.action == "web.search")
+    assert json.loads(search.query)["colour"] == "white" and search.result_count == 2
+
+
+def test_mark_keep_and_eliminate(as_role: AsRole, web_data: WebData) -> None:
+    c = as_role("investigator")
+    sid = web_data.sighting_ids[3]
+    r = c.post(f"/api/sightings/{sid}/marks", json={"mark": "eliminate", "reason": "wrong colour"})
+    assert r.status_code == 200 and r.json()["actor"] == "investigator"
+    assert c.get(f"/api/sightings/{sid}").json()["sighting"]["mark"]["mark"] == "eliminate"
+    bad = c.post(f"/api/sightings/{sid}/marks", json={"mark": "maybe", "reason": "x"})
+    assert bad.status_code == 422
+    extra = c.post(f"/api/sightings/{sid}/marks", json={"mark": "keep", "reason": "fits", "score": 3})
+    assert extra.status_code == 422
+    assert c.post("/api/sightings/999999/marks", json={"mark": "keep", "reason": "fits"}).status_code == 404
+
+
+def test_planner_layers_and_plan(as_role: AsRole) -> None:
+    c = as_role("planner")
+    layers = c.get("/api/planner/coverage").json()
+    assert {"views", "cameras", "intersections", "key_sites"} <= set(layers)
+    assert len(layers["cameras"]["features"]) == 19
+    plan = c.get("/api/planner/plan").json()
+    assert plan["cameras_added"] == len(plan["sites"]["features"]) > 0
+
+
+def test_reviewer_compliance(as_role: AsRole) -> None:
+    data = as_role("reviewer").get("/api/reviewer/compliance").json()
+    rows = {r["name"]: r for r in data["rows"]}
+    assert rows["intersections"]["covered"] == 7 and rows["intersections"]["total"] == 38
+    assert data["all_passed"] is False and rows["intersections"]["passed"] is False
+    assert data["villages"] == {"meeting": 2, "total": 2, "min_channels": 6}
+
+
+def test_openapi_lists_the_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/api/sightings", "/api/sightings/{sighting_id}/marks", "/api/planner/coverage"} <= set(spec["paths"])

@@ -1,0 +1,186 @@
+"""End to end in real headless Chromium (Debian's /usr/bin/chromium driven by playwright's client).
+
+The app runs under uvicorn on 127.0.0.1 on a free port in a thread. Screenshots of each page go to
+tests/artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.factories import PASSWORD, WebData
+from xueliang.web.settings import WebSettings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("no Chromium: apt-get install chromium (the browser tests need it)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(settings: WebSettings) -> Iterator[str]:
+    import uvicorn
+
+    from xueliang.web.app import create_app
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def login(browser: Any, server: str) -> Iterator[Any]:
+    contexts = []
+
+    def _login(role: str) -> Any:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.goto(f"{server}/login")
+        page.fill("#username", role)
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#who").inner_text() == f"{role} ({role})"
+        return page
+
+    yield _login
+    for ctx in contexts:
+        ctx.close()
+
+
+def _status(page: Any, url: str) -> int:
+    return int(page.goto(url).status)
+
+
+def test_wrong_password_stays_on_login(browser: Any, server: str, artifacts: Path) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/investigator")
+    assert "/login" in page.url
+    page.fill("#username", "investigator")
+    page.fill("#password", "not the password")
+    page.click("#login-submit")
+    assert page.locator("#login-error").inner_text() == "Wrong name or password."
+    page.screenshot(path=str(artifacts / "login_failed.png"))
+    page.close()
+
+
+def test_planner_map(login: Any, server: str, artifacts: Path) -> None:
+    page = login("planner")
+    assert page.url.endswith("/planner")
+    page.wait_for_selector("#map-status[data-ready='1']", timeout=20000)
+    status = page.locator("#map-status").inner_text()
+    assert "coverage loaded" in status and "plan:" in status
+    control = page.locator(".leaflet-control-layers").inner_text()
+    assert "camera views" in control and "intersections gaps (31)" in control and "proposed sites" in control
+    assert page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() > 0
+    assert page.locator("#plan-table tbody tr").count() == 5
+    assert page.locator("#nav-investigator").count() == 0
+    page.screenshot(path=str(artifacts / "planner_map.png"), full_page=True)
+    assert _status(page, f"{server}/media/sightings/1/thumbnail") == 403
+    assert _status(page, f"{server}/investigator") == 403
+    assert _status(page, f"{server}/reviewer") == 403
+
+
+def test_investigator_search_detail_and_mark(login: Any, server: str, web_data: WebData, artifacts: Path) -> None:
+    page = login("investigator")
+    assert page.url.endswith("/investigator")
+    assert page.locator("#results .card").count() == 6
+    page.screenshot(path=str(artifacts / "investigator_search_all.png"), full_page=True)
+    page.select_option("#f-colour", "red")
+    page.click("#search")
+    page.wait_for_load_state("networkidle")
+    assert "colour=red" in page.url
+    cards = page.locator("#results .card")
+    assert cards.count() == 2
+    widths = page.eval_on_selector_all("#results .card img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert widths == [160, 160]  # thumbnails really loaded
+    page.screenshot(path=str(artifacts / "investigator_search_red.png"), full_page=True)
+    page.fill("#f-plate", "湘A19")
+    page.click("#search")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#results .card").count() == 1
+    page.click("#results .card")
+    page.wait_for_load_state("networkidle")
+    assert "/investigator/sightings/" in page.url
+    assert "red suv" in page.locator("#sighting-title").inner_text()
+    assert page.locator("#trajectory polyline").count() == 1
+    pts = page.locator("#trajectory polyline").get_attribute("points").split()
+    assert len(pts) == 8
+    page.check("#mark-eliminate")
+    page.fill("#mark-reason", "plate does not match witness")
+    page.click("#mark-submit")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#current-mark").inner_text().startswith("eliminate: plate does not match witness")
+    page.screenshot(path=str(artifacts / "investigator_sighting.png"), full_page=True)
+    with page.expect_download() as dl:
+        page.click("#export")
+    assert dl.value.suggested_filename.startswith("sighting-")
+    page.goto(f"{server}/investigator?colour=red")
+    assert page.locator("#results .card.mark-eliminate").count() == 1
+    assert _status(page, f"{server}/planner") == 403
+
+
+def test_reviewer_dashboard(login: Any, server: str, artifacts: Path) -> None:
+    page = login("reviewer")
+    assert page.url.endswith("/reviewer")
+    assert page.locator("#overall").inner_text() == "FAIL"
+    rows = page.locator("#compliance tr").all_inner_texts()
+    assert any(r.startswith("intersections") and "7 / 38" in r and "FAIL" in r for r in rows)
+    assert any(r.startswith("villages") and "2 / 2" in r and "PASS" in r for r in rows)
+    ledger = page.locator("#ledger").inner_text()
+    assert "video-supported, share of solved cases" in ledger
+    assert page.locator("#ledger-years tr").count() > 2
+    page.screenshot(path=str(artifacts / "reviewer_dashboard.png"), full_page=True)
+    assert _status(page, f"{server}/media/sightings/1/frame") == 403
+    assert _status(page, f"{server}/investigator") == 403
+
+
+def test_admin_sees_every_page(login: Any, server: str) -> None:
+    page = login("admin")
+    for nav in ("#nav-planner", "#nav-investigator", "#nav-reviewer"):
+        assert page.locator(nav).count() == 1
+    for url in ("/planner", "/investigator", "/reviewer", "/media/sightings/1/thumbnail"):
+        assert _status(page, f"{server}{url}") == 200

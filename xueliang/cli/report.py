@@ -1,0 +1,39 @@
+"""``xueliang report``: one HTML + PDF report for committee reviewers."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option(
+    "--osm", type=click.Path(dir_okay=False), help="OSM extract: basemap, and coverage if --coverage is missing."
+)
+@click.option(
+    "--cameras", type=click.Path(dir_okay=False), help="Camera file for the coverage run (else the registry)."
+)
+@click.option(
+    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
+)
+@click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+@click.option("--db", "db_url", default=None, metavar="URL", help="Database with the case ledger.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for report.html and report.pdf.")
+@click.option("--no-pdf", is_flag=True, help="Write the HTML only.")
+def report(
+    osm: str | None,
+    cameras: str | None,
+    coverage_dir: str | None,
+    plan_dir: str | None,
+    db_url: str | None,
+    out: str,
+    no_pdf: bool,
+) -> None:
+    """Coverage maps and compliance, a plan's before/after, and the ledger's figures, as HTML and PDF."""
+    from xueliang.report.build import build_report
+
+    res = build_report(
+        out, osm=osm, cameras=cameras, coverage=coverage_dir, plan=plan_dir, db_url=db_url, pdf=not no_pdf
+    )
+    click.echo(f"report: {res.html}")
+    if res.pdf is not None:
+        click.echo(f"pdf:    {res.pdf}")

@@ -1,0 +1,43 @@
+"""``xueliang serve``: the web app for planners, investigators and reviewers."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import click
+
+from xueliang.cli._common import db_option
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@db_option
+@click.option("--media", "media_dir", type=click.Path(file_okay=False), help="Media folder (thumbnails, frames).")
+@click.option(
+    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
+)
+@click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+def serve(
+    host: str, port: int, db_url: str | None, media_dir: str | None, coverage_dir: str | None, plan_dir: str | None
+) -> None:
+    """Start the web app (OpenAPI spec at /openapi.json, docs at /docs). Add logins with `xueliang users add`."""
+    import uvicorn
+
+    from xueliang.config import resolve_db_url, resolve_media_dir
+    from xueliang.web.app import create_app
+    from xueliang.web.settings import WebSettings
+
+    secret = os.environ.get("XUELIANG_SECRET_KEY")
+    settings = WebSettings(
+        db_url=resolve_db_url(db_url),
+        media_dir=resolve_media_dir(media_dir),
+        coverage_dir=Path(coverage_dir) if coverage_dir else None,
+        plan_dir=Path(plan_dir) if plan_dir else None,
+    )
+    if secret:
+        settings = dataclasses.replace(settings, secret_key=secret)
+    click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

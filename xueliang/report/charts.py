@@ -1,0 +1,184 @@
+"""Figures of the report, drawn with matplotlib on a basemap made from the OSM extract (no tile server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xueliang.report.data import Coverage, PlanData
+
+AREA_CLASSES = ("crowded_areas",)
+COLOURS = {
+    "intersections": "#1f77b4",
+    "main_road_nodes": "#9467bd",
+    "crowded_areas": "#ff7f0e",
+    "key_sites": "#d62728",
+    "boundary_crossings": "#8c564b",
+}
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """Roads and buildings of the extract in its metric CRS."""
+
+    crs: Any
+    roads: Any
+    buildings: Any
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def load_basemap(osm: str | Path) -> Basemap:
+    from geo.config import load_coverage_config
+    from geo.town import load_town
+
+    town = load_town(osm, load_coverage_config(None))
+    return Basemap(crs=town.crs, roads=town.roads, buildings=town.buildings)
+
+
+def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 100) -> dict[str, Path]:
+    """One PNG per target class: views translucent green, cameras black, covered targets filled, gaps red."""
+    import geopandas as gpd
+    import pyogrio
+
+    plt = _plt()
+    gpkg = cov.directory / "coverage.gpkg"
+    if not gpkg.is_file():
+        return {}
+    layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+    views = gpd.read_file(gpkg, layer="views")
+    crs = basemap.crs if basemap is not None else views.estimate_utm_crs()
+    views = views.to_crs(crs)
+    cams = gpd.read_file(gpkg, layer="cameras").to_crs(crs) if "cameras" in layers else None
+    paths: dict[str, Path] = {}
+    for row in cov.rows:
+        if row.name not in layers:
+            continue
+        targets = gpd.read_file(gpkg, layer=row.name).to_crs(crs)
+        fig, ax = plt.subplots(figsize=(7.5, 7.5))
+        if basemap is not None:
+            basemap.buildings.plot(ax=ax, color="#dddddd", linewidth=0)
+            basemap.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
+        live = views[~views.geometry.is_empty]
+        if len(live):
+            live.plot(ax=ax, facecolor="#2ca02c", alpha=0.45, edgecolor="#1a7a1a", linewidth=0.8)
+        if cams is not None and len(cams):
+            cams.plot(ax=ax, color="black", marker="^", markersize=14)
+        colour = COLOURS.get(row.name, "black")
+        covered = targets["covered"].astype(bool) if "covered" in targets else targets.index == -1
+        cov_t, gap_t = targets[covered], targets[~covered]
+        if row.name in AREA_CLASSES:
+            if len(cov_t):
+                cov_t.plot(ax=ax, facecolor=colour, alpha=0.3, edgecolor=colour)
+            if len(gap_t):
+                gap_t.plot(ax=ax, facecolor="none", edgecolor="red", hatch="//", linewidth=1.2)
+        else:
+            if len(cov_t):
+                cov_t.plot(ax=ax, color=colour, markersize=30)
+            if len(gap_t):
+                gap_t.plot(ax=ax, facecolor="none", edgecolor="red", markersize=60, linewidth=1.4)
+        if basemap is not None and len(basemap.roads):
+            minx, miny, maxx, maxy = basemap.roads.total_bounds
+            ax.set_xlim(minx, maxx)
+            ax.set_ylim(miny, maxy)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.tick_params(labelsize=6)
+        ax.set_title(
+            f"{row.name}: {row.covered} of {row.total} covered at {row.level} "
+            f"(views green, cameras ▲, gaps red) — {crs.to_string()} metres",
+            fontsize=8,
+        )
+        fig.tight_layout()
+        p = out / f"map_{row.name}.png"
+        fig.savefig(p, dpi=dpi)
+        plt.close(fig)
+        paths[row.name] = p
+    return paths
+
+
+def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]:
+    """Before/after bars per class and the coverage-versus-cameras curve."""
+    plt = _plt()
+    paths: dict[str, Path] = {}
+    if plan.classes:
+        fig, ax = plt.subplots(figsize=(7.5, 3.5))
+        names = [c.name for c in plan.classes]
+        xs = range(len(names))
+        ax.bar([x - 0.2 for x in xs], [100 * (c.before or 0) for c in plan.classes], width=0.4, label="before")
+        ax.bar([x + 0.2 for x in xs], [100 * (c.after or 0) for c in plan.classes], width=0.4, label="after")
+        ax.set_xticks(list(xs), names, fontsize=7)
+        ax.set_ylabel("covered (%)")
+        ax.set_ylim(0, 105)
+        ax.legend(fontsize=8)
+        ax.set_title("Plan: coverage before and after, per class", fontsize=9)
+        fig.tight_layout()
+        paths["before_after"] = out / "plan_before_after.png"
+        fig.savefig(paths["before_after"], dpi=dpi)
+        plt.close(fig)
+    if plan.curve:
+        fig, ax = plt.subplots(figsize=(7.5, 3.5))
+        ax.step([c[0] for c in plan.curve], [100 * c[2] for c in plan.curve], where="post")
+        ax.set_xlabel("cameras added")
+        ax.set_ylabel("covered weight (%)")
+        ax.grid(alpha=0.3)
+        ax.set_title(f"Coverage versus cameras (total cost {plan.curve[-1][1]:,.0f})", fontsize=9)
+        fig.tight_layout()
+        paths["curve"] = out / "plan_curve.png"
+        fig.savefig(paths["curve"], dpi=dpi)
+        plt.close(fig)
+    return paths
+
+
+def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:
+    """Shares with 95% intervals, and the video-supported share of solved cases by year."""
+    plt = _plt()
+    paths: dict[str, Path] = {}
+    ms = stats.get("measures", [])
+    if ms:
+        fig, ax = plt.subplots(figsize=(7.5, 3.2))
+        ys = range(len(ms))
+        vals = [100 * m["proportion"]["value"] for m in ms]
+        lo = [100 * (m["proportion"]["value"] - m["proportion"]["low"]) for m in ms]
+        hi = [100 * (m["proportion"]["high"] - m["proportion"]["value"]) for m in ms]
+        ax.barh(list(ys), vals, xerr=[lo, hi], color="#4c78a8", capsize=3)
+        ax.set_yticks(list(ys), [m.get("label", m["key"]) for m in ms], fontsize=7)
+        ax.set_xlabel("% (bars: 95% Wilson interval)")
+        ax.set_xlim(0, 100)
+        ax.invert_yaxis()
+        fig.tight_layout()
+        paths["shares"] = out / "ledger_shares.png"
+        fig.savefig(paths["shares"], dpi=dpi)
+        plt.close(fig)
+    groups = stats.get("groups") or []
+    if groups:
+        fig, ax = plt.subplots(figsize=(7.5, 3.2))
+        xs, vs, los, his = [], [], [], []
+        for g in groups:
+            m = next((m for m in g["measures"] if m["key"] == "video_supported_of_solved"), None)
+            if m is None or m["proportion"]["denominator"] == 0:
+                continue
+            p = m["proportion"]
+            xs.append(str(g["group"]))
+            vs.append(100 * p["value"])
+            los.append(100 * p["low"])
+            his.append(100 * p["high"])
+        ax.plot(xs, vs, marker="o")
+        ax.fill_between(xs, los, his, alpha=0.2)
+        ax.set_ylabel("video-supported, % of solved")
+        ax.set_ylim(0, 100)
+        ax.grid(alpha=0.3)
+        ax.set_title("Trend by year (band: 95% interval)", fontsize=9)
+        fig.tight_layout()
+        paths["trend"] = out / "ledger_trend.png"
+        fig.savefig(paths["trend"], dpi=dpi)
+        plt.close(fig)
+    return paths

@@ -1,0 +1,218 @@
+"""Read coverage, plan and ledger results into typed values the report and the dashboard both show."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xueliang.errors import InputError
+
+# The programme's targets: "no blind corner at road intersections, no blind area at key nodes of main
+# roads, nothing missed in crowded areas, full coverage of key sites", each at the required level.
+TARGETS: dict[str, tuple[float, str]] = {
+    "intersections": (1.0, "no blind corner at road intersections (100%)"),
+    "main_road_nodes": (1.0, "no blind area at key nodes of main roads (100%)"),
+    "crowded_areas": (1.0, "nothing missed in crowded areas (100%)"),
+    "key_sites": (1.0, "full coverage of key sites (100%)"),
+    "boundary_crossings": (1.0, "every entrance/exit of the area watched (100%)"),
+}
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    name: str
+    requirement: str
+    level: str
+    covered: int
+    total: int
+    ratio: float | None
+    target: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    admin_unit: str
+    cameras: int
+    channels: int
+    meets: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    directory: Path
+    summary: dict[str, Any]
+    rows: tuple[ComplianceRow, ...]
+    villages: tuple[VillageRow, ...]
+    villages_meeting: int
+    villages_total: int
+    min_channels: int
+    files_sha256: dict[str, str]
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.passed for r in self.rows) and self.villages_meeting == self.villages_total
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise InputError(str(path), f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(str(path), f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def load_coverage(directory: str | Path) -> Coverage:
+    """A ``xueliang coverage`` output folder: summary.json and villages.csv (gpkg read by the maps)."""
+    d = Path(directory)
+    summary_path = d / "summary.json"
+    if not summary_path.is_file():
+        raise InputError(str(d), "expected a coverage folder with summary.json (run `xueliang coverage`)")
+    summary = _read_json(summary_path)
+    classes = summary.get("classes")
+    if not isinstance(classes, dict):
+        raise InputError(str(summary_path), "expected a 'classes' object", field="classes")
+    rows = []
+    for name, c in classes.items():
+        target, text = TARGETS.get(name, (1.0, f"{name} (100%)"))
+        ratio = c.get("ratio")
+        if name == "crowded_areas" and c.get("area_weighted_ratio") is not None:
+            text += f"; area-weighted {c['area_weighted_ratio']:.1%}"
+        rows.append(
+            ComplianceRow(
+                name=name,
+                requirement=text,
+                level=str(c.get("level", summary.get("level", ""))),
+                covered=int(c["covered"]),
+                total=int(c["total"]),
+                ratio=None if ratio is None else float(ratio),
+                target=target,
+                passed=ratio is not None and float(ratio) >= target - 1e-9,
+            )
+        )
+    villages: list[VillageRow] = []
+    vpath = d / "villages.csv"
+    if vpath.is_file():
+        with vpath.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                villages.append(
+                    VillageRow(
+                        admin_unit=r["admin_unit"],
+                        cameras=int(r["cameras"]),
+                        channels=int(r["channels"]),
+                        meets=r["meets_threshold"].strip().lower() == "true",
+                    )
+                )
+    v = summary.get("villages", {})
+    files = {p.name: sha256_file(p) for p in sorted(d.iterdir()) if p.is_file()}
+    return Coverage(
+        directory=d,
+        summary=summary,
+        rows=tuple(rows),
+        villages=tuple(villages),
+        villages_meeting=int(v.get("meeting_threshold", sum(x.meets for x in villages))),
+        villages_total=int(v.get("units", len(villages))),
+        min_channels=int(v.get("min_channels", 6)),
+        files_sha256=files,
+    )
+
+
+@dataclass(frozen=True)
+class PlanClass:
+    name: str
+    before: float | None
+    after: float | None
+    detail_before: str
+    detail_after: str
+
+
+@dataclass(frozen=True)
+class PlanData:
+    directory: Path
+    plan: dict[str, Any]
+    classes: tuple[PlanClass, ...]
+    curve: tuple[tuple[int, float, float], ...]  # cameras, cumulative cost, covered fraction
+    sites: dict[str, Any]
+    files_sha256: dict[str, str]
+
+
+def _class_ratio(c: dict[str, Any]) -> tuple[float | None, str]:
+    if "ratio" in c:
+        return (None if c["ratio"] is None else float(c["ratio"])), f"{c.get('covered', 0)} of {c.get('total', 0)}"
+    aw = c.get("area_weighted")
+    return (None if aw is None else float(aw)), f"area-weighted of {c.get('total', 0)} areas"
+
+
+def load_plan(directory: str | Path) -> PlanData:
+    """A ``xueliang plan`` output folder: plan.json, curve.csv and plan.geojson."""
+    d = Path(directory)
+    if not (d / "plan.json").is_file():
+        raise InputError(str(d), "expected a plan folder with plan.json (run `xueliang plan`)")
+    plan = _read_json(d / "plan.json")
+    before, after = plan.get("coverage_before", {}), plan.get("coverage_after", {})
+    classes = []
+    for name in sorted(set(before) | set(after)):
+        b, bd = _class_ratio(before.get(name, {}))
+        a, ad = _class_ratio(after.get(name, {}))
+        classes.append(PlanClass(name=name, before=b, after=a, detail_before=bd, detail_after=ad))
+    curve: list[tuple[int, float, float]] = []
+    if (d / "curve.csv").is_file():
+        with (d / "curve.csv").open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                curve.append((int(r["cameras"]), float(r["cumulative_cost"]), float(r["covered_fraction"])))
+    sites: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+    if (d / "plan.geojson").is_file():
+        sites = _read_json(d / "plan.geojson")
+    files = {p.name: sha256_file(p) for p in sorted(d.iterdir()) if p.is_file()}
+    return PlanData(directory=d, plan=plan, classes=tuple(classes), curve=tuple(curve), sites=sites, files_sha256=files)
+
+
+def ledger_sources(db: Any) -> list[dict[str, str]]:
+    """The imported files behind the ledger: name, SHA-256 and when it was last imported (from its history)."""
+    from sqlalchemy import func, select
+
+    from xueliang.ledger.models import LedgerHistoryRow as H
+
+    stmt = (
+        select(H.source, H.source_sha256, func.max(H.changed_at))
+        .group_by(H.source, H.source_sha256)
+        .order_by(func.max(H.changed_at))
+    )
+    with db.sessions() as s:
+        return [{"source": a, "sha256": b, "imported": str(c)} for a, b, c in s.execute(stmt)]
+
+
+def load_ledger_stats(db_url: str) -> dict[str, Any] | None:
+    """``ledger stats --json`` by year as a dict, or None when the database holds no cases."""
+    from xueliang.ledger.metrics import ledger_stats
+    from xueliang.ledger.render import render_json
+    from xueliang.ledger.store import load_cases, registered_camera_ids
+    from xueliang.storage import open_database
+
+    db = open_database(db_url)
+    try:
+        table = load_cases(db)
+        if len(table) == 0:
+            return None
+        stats = ledger_stats(table, by="year", registered=registered_camera_ids(db))
+        data: dict[str, Any] = json.loads(render_json(stats))
+        data["sources"] = ledger_sources(db)
+        return data
+    finally:
+        db.dispose()

@@ -1,0 +1,1 @@
+"""The web app for planners, investigators and reviewers (extra ``web``); build it with ``create_app``."""

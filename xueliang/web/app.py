@@ -1,0 +1,64 @@
+"""``create_app(settings)``: the FastAPI app; nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from xueliang.errors import InputError, NotFoundError
+from xueliang.storage import open_database
+from xueliang.web.auth import NotLoggedIn
+from xueliang.web.media import MediaPathError
+from xueliang.web.settings import WebSettings
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
+    from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="xueliang",
+        version="0.1.0",
+        description="Maps for planners, sighting search for investigators, compliance and ledger for reviewers.",
+    )
+    app.state.settings = settings
+    app.state.db = open_database(settings.db_url)
+    app.state.login_failures = routes_common.LoginFailures()
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(NotLoggedIn)
+    async def _not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
+        if request.url.path.startswith(("/api/", "/media/")):
+            return JSONResponse({"detail": "not logged in"}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InputError)
+    async def _bad_input(request: Request, exc: InputError) -> Response:
+        if isinstance(exc, MediaPathError):  # do not tell the client where the media folder is
+            return JSONResponse({"detail": "media path refused: outside the media folder"}, status_code=400)
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    app.include_router(routes_common.router())
+    app.include_router(routes_planner.router())
+    app.include_router(routes_investigator.router())
+    app.include_router(routes_reviewer.router())
+    return app

@@ -1,0 +1,200 @@
+"""Investigators: sighting search, thumbnails, a sighting's detail and trajectory, keep/eliminate marks.
+
+Only investigators (and admin) reach footage and thumbnails; every search, mark and export is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+
+from xueliang.config import format_validation_error
+from xueliang.storage import Database
+from xueliang.web.auth import require
+from xueliang.web.media import safe_media_file
+from xueliang.web.routes_common import page
+from xueliang.web.sightings import (
+    SightingQuery,
+    add_mark,
+    facets,
+    get_sighting,
+    media_path,
+    search_sightings,
+)
+from xueliang.web.users import User
+
+Investigator = Annotated[User, Depends(require("investigator"))]
+
+
+class MarkIn(BaseModel):
+    """A keep/eliminate decision with its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mark: Literal["keep", "eliminate"]
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:
+    rows = search_sightings(db, q)
+    db.audit(actor=user.name, action="web.search", query=q.active() | {"limit": q.limit}, result_count=len(rows))
+    return [asdict(r) for r in rows]
+
+
+def _video_size(db: Database, sighting_id: int) -> tuple[int, int]:
+    from vision.store import SightingRow, VideoRow
+
+    with db.sessions() as s:
+        row = s.execute(
+            select(VideoRow.width, VideoRow.height).join(SightingRow).where(SightingRow.id == sighting_id)
+        ).first()
+    return (int(row[0]), int(row[1])) if row else (1920, 1080)
+
+
+def _file(request: Request, sighting_id: int, kind: str) -> Response:
+    st = request.app.state.settings
+    stored = media_path(request.app.state.db, sighting_id, kind)
+    if not stored:
+        return Response(status_code=404)
+    return FileResponse(safe_media_file(st.media_dir, stored), headers={"Cache-Control": "private, no-store"})
+
+
+def router() -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/investigator", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, user: Investigator) -> HTMLResponse:
+        db: Database = request.app.state.db
+        raw = {k: v for k, v in request.query_params.items() if v.strip()}
+        error = None
+        results: list[dict[str, Any]] = []
+        try:
+            q = SightingQuery.model_validate(raw)
+            results = _search(db, user, q)
+        except ValidationError as exc:
+            error = format_validation_error(exc)
+            q = SightingQuery()
+        return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
+
+    @r.get("/api/sightings", tags=["investigator"])
+    def api_search(request: Request, user: Investigator, q: Annotated[SightingQuery, Query()]) -> dict[str, Any]:
+        """Sightings matching every filter, newest first (audited)."""
+        return {"results": _search(request.app.state.db, user, q)}
+
+    @r.get("/investigator/sightings/{sighting_id}", response_class=HTMLResponse, include_in_schema=False)
+    def detail_page(request: Request, user: Investigator, sighting_id: int) -> HTMLResponse:
+        db: Database = request.app.state.db
+        sighting, track = get_sighting(db, sighting_id)
+        width, height = _video_size(db, sighting_id)
+        return page(request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None)
+
+    @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
+    def api_detail(request: Request, user: Investigator, sighting_id: int) -> dict[str, Any]:
+        """One sighting with its trajectory (box centres in video pixels)."""
+        sighting, track = get_sighting(request.app.state.db, sighting_id)
+        return {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track]}
+
+    @r.get("/media/sightings/{sighting_id}/thumbnail", tags=["investigator"])
+    def thumbnail(request: Request, user: Investigator, sighting_id: int) -> Response:
+        """The sighting's thumbnail (investigators and admin only)."""
+        return _file(request, sighting_id, "thumbnail")
+
+    @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"])
+    def frame(request: Request, user: Investigator, sighting_id: int) -> Response:
+        """The sighting's best full frame (investigators and admin only)."""
+        return _file(request, sighting_id, "frame")
+
+    @r.get("/media/files/{path:path}", tags=["investigator"])
+    def media_file(request: Request, user: Investigator, path: str) -> Response:
+        """Any file under the media folder by relative path; ``..``, absolute paths and symlinks out are refused."""
+        return FileResponse(safe_media_file(request.app.state.settings.media_dir, path))
+
+    @r.post("/api/sightings/{sighting_id}/marks", tags=["investigator"])
+    def api_mark(request: Request, user: Investigator, sighting_id: int, body: MarkIn) -> dict[str, Any]:
+        """Record keep/eliminate with a reason (appended; the latest mark counts)."""
+        db: Database = request.app.state.db
+        m = add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        db.audit(
+            actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
+        )
+        return asdict(m)
+
+    @r.post("/investigator/sightings/{sighting_id}/mark", include_in_schema=False)
+    def form_mark(
+        request: Request,
+        user: Investigator,
+        sighting_id: int,
+        mark: Annotated[str, Form()],
+        reason: Annotated[str, Form()],
+    ) -> Response:
+        db: Database = request.app.state.db
+        try:
+            body = MarkIn.model_validate({"mark": mark, "reason": reason})
+        except ValidationError as exc:
+            sighting, track = get_sighting(db, sighting_id)
+            width, height = _video_size(db, sighting_id)
+            resp = page(
+                request,
+                "sighting.html",
+                user,
+                s=sighting,
+                track=track,
+                width=width,
+                height=height,
+                error=format_validation_error(exc),
+            )
+            resp.status_code = 400
+            return resp
+        add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        db.audit(
+            actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
+        )
+        return RedirectResponse(f"/investigator/sightings/{sighting_id}", status_code=303)
+
+    @r.post("/api/sightings/{sighting_id}/export", tags=["investigator"])
+    def export(request: Request, user: Investigator, sighting_id: int) -> Response:
+        """Evidence package (zip): sighting.json with trajectory and marks, thumbnail and frame, SHA-256 manifest."""
+        db: Database = request.app.state.db
+        st = request.app.state.settings
+        sighting, track = get_sighting(db, sighting_id)
+        files: dict[str, bytes] = {
+            "sighting.json": json.dumps(
+                {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track], "exported_by": user.name},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            ).encode("utf-8")
+        }
+        for kind in ("thumbnail", "frame"):
+            stored = media_path(db, sighting_id, kind)
+            if stored:
+                f = safe_media_file(st.media_dir, stored)
+                files[f"{kind}{f.suffix}"] = f.read_bytes()
+        manifest = "".join(f"{hashlib.sha256(b).hexdigest()}  {n}\n" for n, b in sorted(files.items()))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in sorted(files.items()):
+                z.writestr(name, data)
+            z.writestr("SHA256SUMS", manifest)
+        db.audit(
+            actor=user.name,
+            action="web.export",
+            query={"sighting": sighting_id, "files": sorted(files)},
+            result_count=1,
+        )
+        return Response(
+            buf.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="sighting-{sighting_id}.zip"'},
+        )
+
+    return r

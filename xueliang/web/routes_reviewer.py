@@ -1,0 +1,58 @@
+"""Reviewers: a dashboard of coverage compliance and the case ledger's figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from xueliang.web.auth import require
+from xueliang.web.routes_common import page
+from xueliang.web.users import User
+
+Reviewer = Annotated[User, Depends(require("reviewer"))]
+
+
+def _figures(request: Request) -> dict[str, Any]:
+    from xueliang.report.data import load_coverage, load_ledger_stats
+
+    st = request.app.state.settings
+    cov = load_coverage(st.coverage_dir) if st.coverage_dir else None
+    ledger = load_ledger_stats(st.db_url)
+    return {"coverage": cov, "ledger": ledger}
+
+
+def router() -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/reviewer", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request, user: Reviewer) -> HTMLResponse:
+        return page(request, "reviewer.html", user, **_figures(request))
+
+    @r.get("/api/reviewer/compliance", tags=["reviewer"])
+    def compliance(request: Request, user: Reviewer) -> dict[str, Any]:
+        """Pass/fail per target class and the village channel count, with the inputs' hashes."""
+        f = _figures(request)
+        cov = f["coverage"]
+        if cov is None:
+            return {"coverage": None}
+        return {
+            "all_passed": cov.all_passed,
+            "rows": [asdict(x) for x in cov.rows],
+            "villages": {
+                "meeting": cov.villages_meeting,
+                "total": cov.villages_total,
+                "min_channels": cov.min_channels,
+            },
+            "inputs_sha256": cov.summary.get("inputs_sha256", {}),
+            "files_sha256": cov.files_sha256,
+        }
+
+    @r.get("/api/reviewer/ledger", tags=["reviewer"])
+    def ledger(request: Request, user: Reviewer) -> dict[str, Any]:
+        """The ledger's figures (as ``xueliang ledger stats --json --by year``), or null without cases."""
+        return {"ledger": _figures(request)["ledger"]}
+
+    return r

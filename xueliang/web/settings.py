@@ -1,0 +1,18 @@
+"""Settings of the web app: one frozen value handed to ``create_app``."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    db_url: str
+    media_dir: Path
+    coverage_dir: Path | None = None
+    plan_dir: Path | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    session_max_age_s: int = 8 * 3600
+    secure_cookies: bool = False

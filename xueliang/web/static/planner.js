@@ -1,0 +1,74 @@
+// Planner map: coverage layers and plan sites from the app's own API, drawn with the locally served Leaflet.
+(function () {
+  "use strict";
+  const status = document.getElementById("map-status");
+  const map = L.map("map", { preferCanvas: true });
+  const overlays = {};
+  const colours = {
+    intersections: "#1f77b4", main_road_nodes: "#9467bd", crowded_areas: "#ff7f0e",
+    key_sites: "#d62728", boundary_crossings: "#8c564b",
+  };
+  let bounds = null;
+  function extend(layer) {
+    const b = layer.getBounds && layer.getBounds();
+    if (b && b.isValid()) { bounds = bounds ? bounds.extend(b) : b; }
+  }
+  function pointLayer(fc, style) {
+    return L.geoJSON(fc, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, style(f)),
+      style: style,
+      onEachFeature: (f, l) => l.bindPopup(Object.entries(f.properties || {})
+        .filter(([k]) => ["target_id", "name", "covered", "camera_id", "id", "model", "cost", "phase"].includes(k))
+        .map(([k, v]) => k + ": " + v).join("<br>")),
+    });
+  }
+  async function load() {
+    const parts = [];
+    const cov = await fetch("/api/planner/coverage");
+    if (cov.ok) {
+      const layers = await cov.json();
+      if (layers.views) {
+        const v = L.geoJSON(layers.views, { style: { color: "#1a7a1a", weight: 1.5, fillColor: "#2ca02c", fillOpacity: 0.4 } });
+        overlays["camera views"] = v.addTo(map); extend(v);
+      }
+      for (const [name, fc] of Object.entries(layers)) {
+        if (name === "views" || name === "cameras") continue;
+        const c = colours[name] || "#333";
+        const gaps = { type: "FeatureCollection", features: fc.features.filter((f) => !f.properties.covered) };
+        const covered = { type: "FeatureCollection", features: fc.features.filter((f) => f.properties.covered) };
+        const g = pointLayer(gaps, () => ({ radius: 6, color: "red", weight: 2, fillOpacity: 0, dashArray: "3" }));
+        const k = pointLayer(covered, () => ({ radius: 5, color: c, fillColor: c, fillOpacity: 0.8 }));
+        overlays[name + " gaps (" + gaps.features.length + ")"] = g.addTo(map);
+        overlays[name + " covered (" + covered.features.length + ")"] = k.addTo(map);
+        extend(g); extend(k);
+      }
+      if (layers.cameras) {
+        const cams = pointLayer(layers.cameras, () => ({ radius: 3, color: "#000", fillColor: "#000", fillOpacity: 1 }));
+        overlays["cameras (" + layers.cameras.features.length + ")"] = cams.addTo(map); extend(cams);
+      }
+      parts.push("coverage loaded");
+    } else { parts.push("no coverage (" + cov.status + ")"); }
+    const plan = await fetch("/api/planner/plan");
+    if (plan.ok) {
+      const p = await plan.json();
+      const sites = pointLayer(p.sites, () => ({ radius: 7, color: "#0050ff", fillColor: "#59a5ff", fillOpacity: 0.9 }));
+      overlays["proposed sites (" + p.sites.features.length + ")"] = sites.addTo(map); extend(sites);
+      const tbody = document.querySelector("#plan-table tbody");
+      const pct = (v) => (v === null ? "n/a" : (100 * v).toFixed(1) + "%");
+      for (const c of p.classes) {
+        const tr = document.createElement("tr");
+        tr.innerHTML = "<td></td><td></td><td></td>";
+        tr.children[0].textContent = c.name; tr.children[1].textContent = pct(c.before); tr.children[2].textContent = pct(c.after);
+        tbody.appendChild(tr);
+      }
+      document.getElementById("plan-table").classList.remove("hidden");
+      parts.push("plan: " + p.cameras_added + " sites, cost " + Math.round(p.total_cost).toLocaleString());
+    } else { parts.push("no plan (" + plan.status + ")"); }
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    L.control.scale({ imperial: false }).addTo(map);
+    if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([0, 0], 2); }
+    status.textContent = parts.join("; ");
+    status.dataset.ready = "1";
+  }
+  load().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; });
+})();

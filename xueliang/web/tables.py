@@ -1,0 +1,38 @@
+"""ORM tables of the web app: ``web_users`` and ``web_marks`` (alembic branch ``web``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xueliang.storage import Base
+
+ROLES = ("planner", "investigator", "reviewer", "admin")
+MARKS = ("keep", "eliminate")
+
+
+class UserRow(Base):
+    """One login; ``password_hash`` is an argon2id hash, never the password."""
+
+    __tablename__ = "web_users"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MarkRow(Base):
+    """An investigator's keep/eliminate decision on a sighting, with the reason; appended, never edited."""
+
+    __tablename__ = "web_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sighting_id: Mapped[int] = mapped_column(Integer, index=True)
+    mark: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
