@@ -523,6 +523,10 @@ def write_plan(plan: Plan, catalogue: Catalogue, out_dir: str | Path, *, inputs:
         "demand_points": len(inst.demand),
         "matrix_nnz": int(inst.problem.coverage.nnz),
         "build_seconds": round(inst.build_seconds, 2),
+        "intersection_rule": "covered only when every approach leg is seen"
+        if inst.problem.all_of is not None and (inst.problem.all_of >= 0).any()
+        else "centre point",
+        "curve": "greedy order (cost-effectiveness); each point is a feasible plan, the solver's plan may differ",
         "coverage_before": _class_coverage(inst, before),
         "coverage_after": _class_coverage(inst, after),
         "catalogue": [m.model_dump() for m in catalogue.models],
@@ -530,9 +534,22 @@ def write_plan(plan: Plan, catalogue: Catalogue, out_dir: str | Path, *, inputs:
         "inputs_sha256": inputs,
     }
     (out / "plan.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8"
+        json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
     )
     return summary
+
+
+def _finite(value: Any) -> Any:
+    """Strict JSON: NaN and infinities (a stage without a bound) become null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def load_plan_targets(path: str | Path | None) -> PlanTargets:

@@ -106,3 +106,12 @@ def test_cli_plan_writes_files_and_rejects_tiny_budget(tmp_path: Path) -> None:
             assert after["covered"] >= before["covered"]
     assert (out / "curve.csv").read_text().startswith("cameras,candidate,cumulative_cost")
     assert (out / "plan.png").stat().st_size > 0
+
+
+def test_plan_json_is_strict_json(tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    r = CliRunner().invoke(cli, ["plan", "--osm", str(TOWN), "--budget", "20000", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = (out / "plan.json").read_text(encoding="utf-8")
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert "every approach leg" in json.loads(text)["intersection_rule"]
