@@ -27,12 +27,14 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
     """Map the sample town's coverage, measure a synthetic case ledger and plan the next cameras.
 
     Writes into --out: coverage/ (summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png),
-    ledger.csv and blindspot_weights.csv, plan/ (plan.geojson, plan.json, curve.csv, plan.png).
+    ledger.csv and blindspot_weights.csv, plan/ (plan.geojson, plan.json, curve.csv, plan.png),
+    report/ (report.html, report.pdf).
     """
     from geo.registry import import_camera_file
     from xueliang.cli import coverage as coverage_cmd
     from xueliang.cli import ledger as ledger_cmd
     from xueliang.cli import plan as plan_cmd
+    from xueliang.cli import report as report_cmd
 
     town, cams = SAMPLE / "town.osm", SAMPLE / "cameras.csv"
     if not town.is_file() or not cams.is_file():
@@ -104,6 +106,19 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
         config=None,
         level=None,
         out=str(outdir / "plan"),
+    )
+    click.secho("\n5. Report for reviewers (HTML, and PDF where Chromium is installed)", bold=True)
+    from xueliang.report.build import find_chromium
+
+    ctx.invoke(
+        report_cmd.report,
+        osm=str(town),
+        cameras=None,
+        coverage_dir=str(cov_dir),
+        plan_dir=str(outdir / "plan"),
+        db_url=db_url,
+        out=str(outdir / "report"),
+        no_pdf=find_chromium() is None,
     )
     click.secho(f"\ndone. Database: {db.url}; results: {outdir.resolve()}", bold=True)
 
