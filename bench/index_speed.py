@@ -73,13 +73,6 @@ def main() -> None:
         default=[PipelineConfig().detect_fps],
         help="pipeline detection rates to compare (idle rate = half)",
     )
-    ap.add_argument(
-        "--detect-fps",
-        type=float,
-        nargs="+",
-        default=[PipelineConfig().detect_fps],
-        help="pipeline detection rates to compare (idle rate = half)",
-    )
     a = ap.parse_args()
 
     info = probe(a.video)

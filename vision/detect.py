@@ -71,6 +71,7 @@ class YoloDetector:
                 ) from exc
             if not head:
                 raise ModelError(weights, "detector weights: empty file", field="--model")
+        os.environ.setdefault("YOLO_VERBOSE", "False")  # keep stdout for our own summary
         try:
             from ultralytics import YOLO  # type: ignore[attr-defined]
 

@@ -30,8 +30,9 @@ PLATE_COLOURS = ("blue", "yellow", "green", "white", "black")
 
 @dataclass(frozen=True)
 class PlateConfig:
-    #: vehicle crops narrower than this (pixels) give ``unknown``
-    min_vehicle_width: int = 160
+    #: vehicle crops narrower than this (pixels) give ``unknown``: a plate is about a quarter of a
+    #: car's width, and hyperlpr2's SSD needs a plate of ~70 px to find it reliably
+    min_vehicle_width: int = 300
     #: plate boxes narrower than this cannot be called ``covered`` (``unknown`` instead)
     min_plate_width: int = 40
     min_text_confidence: float = 0.6

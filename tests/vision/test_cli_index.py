@@ -81,6 +81,8 @@ def _run(db_url: str, clips: list[Path], media: Path) -> subprocess.Popen[bytes]
         "tests.vision.fakes:slow_blob",
         "--no-plates",
         "--no-embeddings",
+        "--detect-fps",
+        "7.5",
     ]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

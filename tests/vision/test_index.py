@@ -50,10 +50,12 @@ def test_synthetic_clip_gives_one_sighting_per_vehicle(
     assert [r.colour for r in rows] == ["red", "blue", "white", "yellow"]
     assert [r.direction for r in rows] == ["right", "left", "right", "left"]
     assert all(r.colour_confidence > 0.6 for r in rows)
-    # absolute times: the red car enters at 1.3 s and leaves the 320 px frame after ~3.1 s
+    # absolute times: the red car enters at 1.3 s (while the road is empty the detector runs at the
+    # idle rate, 1.5/s, so it is first seen by 2.0 s) and leaves the 320 px frame at ~4.4 s
     first = rows[0].first_seen.replace(tzinfo=dt.UTC)
-    assert START + dt.timedelta(seconds=1.2) <= first <= START + dt.timedelta(seconds=1.8)
-    assert 2.0 < (rows[0].last_seen - rows[0].first_seen).total_seconds() < 3.4
+    assert START + dt.timedelta(seconds=1.3) <= first <= START + dt.timedelta(seconds=2.0)
+    last = rows[0].last_seen.replace(tzinfo=dt.UTC)
+    assert START + dt.timedelta(seconds=3.9) <= last <= START + dt.timedelta(seconds=4.5)
     for r in rows:
         assert (media / r.thumbnail_path).is_file() and (media / r.frame_path).is_file()
         assert r.plate_state == "unknown"  # 50-60 px vehicles: too small for a plate
@@ -64,7 +66,7 @@ def test_synthetic_clip_gives_one_sighting_per_vehicle(
         assert (video.width, video.height, video.frame_count, round(video.fps)) == (320, 240, 90, 15)
         assert video.duration_s == pytest.approx(6.0)
         assert len(video.sha256) == 64
-        assert s.scalar(select(func.count()).select_from(SightingPointRow)) >= 4 * 10
+        assert s.scalar(select(func.count()).select_from(SightingPointRow)) >= 4 * 5
     # motion gating: the first 1.3 s are empty road
     assert summary.frames_decoded == 90
     assert 0.1 < summary.gated_fraction < 0.5

@@ -24,7 +24,8 @@ def test_vision_never_imports_geo() -> None:
 def test_importing_vision_loads_no_heavy_library() -> None:
     code = (
         "import sys, vision.index, vision.store, vision.manifest; "
-        "print(sorted(m for m in ('torch', 'ultralytics', 'hyperlpr2', 'rapidocr_onnxruntime') if m in sys.modules))"
+        "heavy = ('torch', 'ultralytics', 'hyperlpr2', 'rapidocr_onnxruntime'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=VISION.parent
