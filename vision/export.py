@@ -186,7 +186,16 @@ def export_case(
         points = list(s.scalars(select(SightingPointRow).where(SightingPointRow.sighting_id.in_(ids))))
         queries = list(s.scalars(select(CaseQueryRow).where(CaseQueryRow.case_id == case_id).order_by(CaseQueryRow.id)))
     videos = sorted(vids.values(), key=lambda v: v.id)
-    hashes = verify_sources(videos)  # before anything is written
+    try:
+        hashes = verify_sources(videos)  # before anything is written
+    except ExportError as exc:
+        db.audit(
+            actor=who,
+            action="export-refused",
+            query={"case": case_id, "out": str(out), "error": str(exc)},
+            result_count=0,
+        )
+        raise
     stat_before = {v.id: os.stat(v.path) for v in videos}
     work = _prepare_out(out)
     try:

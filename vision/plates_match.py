@@ -45,7 +45,7 @@ class PlatePattern:
 
     def _variants(self) -> list[re.Pattern[str]]:
         toks = self.tokens
-        return [self._regex((*toks[:i], "?", *toks[i + 1:])) for i in self.fixed_positions]
+        return [self._regex((*toks[:i], "?", *toks[i + 1 :])) for i in self.fixed_positions]
 
     def score(self, plate: str | None) -> float:
         """1.0 exact, 0.5 one character off (when allowed), 0.0 no match."""
@@ -67,7 +67,7 @@ class PlatePattern:
         toks = self.tokens
         out = [to_like(toks)]
         if self.max_edits >= 1:
-            out += [to_like((*toks[:i], "?", *toks[i + 1:])) for i in self.fixed_positions]
+            out += [to_like((*toks[:i], "?", *toks[i + 1 :])) for i in self.fixed_positions]
         return sorted(set(out))
 
 

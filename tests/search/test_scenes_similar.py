@@ -80,7 +80,21 @@ def test_scene_parsing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="expected LON,LAT,METRES,FROM,TO"):
         parse_scene_arg("112.5,37.8,10")
     good = tmp_path / "scenes.json"
-    good.write_text(json.dumps([{"lon": 112.5, "lat": 37.8, "metres": 100, "start": "2024-05-01T01:00", "end": "2024-05-01T02:00", "label": "shop"}]), encoding="utf-8")
+    good.write_text(
+        json.dumps(
+            [
+                {
+                    "lon": 112.5,
+                    "lat": 37.8,
+                    "metres": 100,
+                    "start": "2024-05-01T01:00",
+                    "end": "2024-05-01T02:00",
+                    "label": "shop",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     assert load_scenes(good)[0].label == "shop"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"lon": 112.5, "lat": 37.8, "radius": 100, "start": "x", "end": "y"}]), encoding="utf-8")
@@ -96,8 +110,9 @@ def test_similar_by_sighting_finds_the_same_vehicle_first(db: Database, world: S
     c = world.camera_ids
     ids = plant(db, world, at=[(c[0], at(1)), (c[3], at(2)), (c[7], at(4)), (c[9], at(6))], seed=31, noise=0.03)
     res = similar(db, sighting_id=ids[0], k=3, actor="li")
-    assert [r.hit.sighting_id for r in res.results] == sorted(ids[1:], key=lambda i: -next(
-        r.similarity for r in res.results if r.hit.sighting_id == i))
+    assert [r.hit.sighting_id for r in res.results] == sorted(
+        ids[1:], key=lambda i: -next(r.similarity for r in res.results if r.hit.sighting_id == i)
+    )
     assert {r.hit.sighting_id for r in res.results} == set(ids[1:])
     assert res.method == "exact" and db.audit_log()[0].action == "similar"
     with pytest.raises(NotFoundError, match="unknown 987654"):
@@ -120,8 +135,14 @@ def test_hnsw_recall_against_exact() -> None:
 
 def test_trajectory_by_plate_and_by_appearance(db: Database, world: SynthWorld) -> None:
     c = world.camera_ids
-    ids = plant(db, world, at=[(c[4], at(9)), (c[1], at(3)), (c[8], at(6))], plate_state="visible",
-                plate_text="晋MZ0001", seed=41)
+    ids = plant(
+        db,
+        world,
+        at=[(c[4], at(9)), (c[1], at(3)), (c[8], at(6))],
+        plate_state="visible",
+        plate_text="晋MZ0001",
+        seed=41,
+    )
     t = trajectory(db, plate="晋MZ0001")
     assert [p.hit.sighting_id for p in t.points] == [ids[1], ids[2], ids[0]]  # by time
     gj = t.to_geojson()

@@ -36,7 +36,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan
+    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, search
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -44,6 +44,8 @@ def _register() -> None:
     cli.add_command(ledger.ledger)
     cli.add_command(demo.demo)
     cli.add_command(index.index)
+    for cmd in (search.search, search.similar, search.trajectory, search.review, search.export):
+        cli.add_command(cmd)
 
 
 _register()
