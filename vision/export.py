@@ -121,7 +121,7 @@ def _cut(
                 break
             if writer is None:
                 h, w = frame.shape[:2]
-                writer = cv2.VideoWriter(str(work / clip_rel), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+                writer = cv2.VideoWriter(str(work / clip_rel), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
             writer.write(frame)
             if frame_no == s.best_frame or best_img is None:
                 best_img = frame
@@ -136,6 +136,8 @@ def _cut(
                 best_img = frame
     finally:
         cap.release()
+    if best_img is None:
+        return clip_rel, None, None
     frame_rel = f"images/sighting_{s.id}_frame.jpg"
     cv2.imwrite(str(work / frame_rel), best_img)
     thumb_rel = None

@@ -276,7 +276,7 @@ def run_multi_scene(
         best_into = {s: max((link_strength.get((i, s), 0.0) for i in idx), default=0.0) for s in covered}
         strength = float(np.mean(list(best_into.values())))
         idx.sort(key=lambda i: (hits[i].first_seen, hits[i].sighting_id))
-        plates = sorted({hits[i].plate_text for i in idx if hits[i].plate_text})
+        plates = sorted({t for i in idx if (t := hits[i].plate_text)})
         key = plates[0] if len(plates) == 1 else f"appearance:{hits[idx[0]].sighting_id}"
         via_plate = len(plates) == 1 and sum(1 for i in idx if hits[i].plate_text) > 1
         via_app = any(hits[i].plate_text is None for i in idx)

@@ -252,7 +252,7 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
 
 
 def build_select(q: SightingQuery, camera_ids: tuple[str, ...] | None) -> Select[Any]:
-    stmt = select(*HIT_COLUMNS).where(*attribute_clauses(q))
+    stmt: Select[Any] = select(*HIT_COLUMNS)  # type: ignore[assignment].where(*attribute_clauses(q))
     if camera_ids is not None:
         stmt = stmt.where(SightingRow.camera_id.in_(camera_ids))
     return stmt

@@ -139,7 +139,7 @@ def image_embedding(path: Path) -> tuple[Vectors, str]:
     img = cv2.imread(str(path))
     if img is None:
         raise InputError(str(path), "expected an image file OpenCV can read (JPEG, PNG, ...), got something else")
-    return Embedder().embed([img])[0], EMBEDDING_MODEL
+    return Embedder().embed([np.asarray(img, dtype=np.uint8)])[0], EMBEDDING_MODEL
 
 
 def load_index(
