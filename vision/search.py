@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from vision.plates_match import PlatePattern
 from vision.search_store import CaseQueryRow, SearchCaseRow
@@ -251,8 +251,9 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
     return c
 
 
-def build_select(q: SightingQuery, camera_ids: tuple[str, ...] | None) -> Select[Any]:
-    stmt: Select[Any] = select(*HIT_COLUMNS)  # type: ignore[assignment].where(*attribute_clauses(q))
+def build_select(q: SightingQuery, camera_ids: tuple[str, ...] | None) -> Any:
+    """SELECT of the hit columns with every filter as a bound parameter."""
+    stmt = select(*HIT_COLUMNS).where(*attribute_clauses(q))
     if camera_ids is not None:
         stmt = stmt.where(SightingRow.camera_id.in_(camera_ids))
     return stmt
