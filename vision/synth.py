@@ -108,9 +108,38 @@ def random_plate(rng: np.random.Generator) -> str:
     )
 
 
+def random_plates(rng: np.random.Generator, mask: npt.NDArray[np.bool_]) -> list[str | None]:
+    """A random plate where ``mask`` is true, None elsewhere (vectorised)."""
+    tail = np.array(list(LETTERS[:10] + "0123456789"))
+    prov = np.array(list(PROVINCES))[rng.integers(len(PROVINCES), size=len(mask))]
+    letter = np.array(list(LETTERS))[rng.integers(len(LETTERS), size=len(mask))]
+    rest = tail[rng.integers(len(tail), size=(len(mask), 5))]
+    text = np.char.add(np.char.add(prov, letter), ["".join(r) for r in rest])
+    return [str(t) if k else None for t, k in zip(text, mask, strict=True)]
+
+
 def generate(db: Database, world: SynthWorld, n: int, *, seed: int = 0, days: float = 30.0, batch: int = 50_000) -> int:
-    """Insert ``n`` random decoy sightings; returns how many were inserted."""
+    """Insert ``n`` random decoy sightings in batches; returns how many were inserted.
+
+    On SQLite rows go straight through the DB-API ``executemany`` (datetimes in SQLAlchemy's SQLite
+    text format), elsewhere through a Core ``insert`` with the same values.
+    """
     rng = np.random.default_rng(seed)
+    cols = list(
+        sighting_row(
+            world,
+            camera_id=world.camera_ids[0],
+            first=T0,
+            last=T0,
+            colour="",
+            vehicle_type="",
+            plate_state="",
+            plate_text=None,
+            embedding=None,
+        )
+    )
+    sqlite = db.engine.dialect.name == "sqlite"
+    sql = f"INSERT INTO sightings ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     done = 0
     while done < n:
         m = min(batch, n - done)
@@ -121,28 +150,93 @@ def generate(db: Database, world: SynthWorld, n: int, *, seed: int = 0, days: fl
         vtype = rng.integers(len(TYPES), size=m)
         state = rng.choice(len(PLATE_STATES), size=m, p=[0.7, 0.05, 0.05, 0.2])
         emb = unit(rng, m, world.dim) if world.dim else None
-        rows = []
-        for i in range(m):
-            c = world.camera_ids[int(cam[i])]
-            visible = PLATE_STATES[int(state[i])] == "visible"
-            first = T0 + dt.timedelta(seconds=float(start[i]))
-            rows.append(
-                sighting_row(
-                    world,
-                    camera_id=c,
-                    first=first,
-                    last=first + dt.timedelta(seconds=float(dur[i])),
-                    colour=COLOURS[int(colour[i])],
-                    vehicle_type=TYPES[int(vtype[i])],
-                    plate_state=PLATE_STATES[int(state[i])],
-                    plate_text=random_plate(rng) if visible else None,
-                    embedding=None if emb is None else emb[i].tobytes(),
-                )
+        plates = random_plates(rng, state == PLATE_STATES.index("visible"))
+        if sqlite:
+            base = np.datetime64(T0.replace(tzinfo=None), "us")
+            f_us = base + (start * 1e6).astype("timedelta64[us]")
+            l_us = f_us + (dur * 1e6).astype("timedelta64[us]")
+            firsts = [t.replace("T", " ") for t in np.datetime_as_string(f_us, unit="us")]
+            lasts = [t.replace("T", " ") for t in np.datetime_as_string(l_us, unit="us")]
+            proto = sighting_row(
+                world,
+                camera_id=world.camera_ids[0],
+                first=T0,
+                last=T0,
+                colour="",
+                vehicle_type="",
+                plate_state="",
+                plate_text=None,
+                embedding=None,
             )
-        with db.engine.begin() as conn:
-            conn.execute(insert(SightingRow), rows)
+            const = {k: v for k, v in proto.items() if k not in _VARYING}
+            tuples = []
+            for i in range(m):
+                c = world.camera_ids[int(cam[i])]
+                vt = TYPES[int(vtype[i])]
+                row = const | {
+                    "video_id": world.video_ids[c],
+                    "camera_id": c,
+                    "first_seen": firsts[i],
+                    "last_seen": lasts[i],
+                    "detector_class": _det_class(vt),
+                    "colour": COLOURS[int(colour[i])],
+                    "vehicle_type": vt,
+                    "plate_state": PLATE_STATES[int(state[i])],
+                    "plate_text": plates[i],
+                    "plate_text_confidence": None if plates[i] is None else 0.9,
+                    "plate_colour": "blue" if plates[i] else None,
+                    "embedding": None if emb is None else emb[i].tobytes(),
+                    "embedding_model": None if emb is None else SYNTH_MODEL,
+                }
+                tuples.append(tuple(row[k] for k in cols))
+            raw = db.engine.raw_connection()
+            try:
+                raw.cursor().executemany(sql, tuples)
+                raw.commit()
+            finally:
+                raw.close()
+        else:
+            rows = []
+            for i in range(m):
+                first = T0 + dt.timedelta(seconds=float(start[i]))
+                rows.append(
+                    sighting_row(
+                        world,
+                        camera_id=world.camera_ids[int(cam[i])],
+                        first=first,
+                        last=first + dt.timedelta(seconds=float(dur[i])),
+                        colour=COLOURS[int(colour[i])],
+                        vehicle_type=TYPES[int(vtype[i])],
+                        plate_state=PLATE_STATES[int(state[i])],
+                        plate_text=plates[i],
+                        embedding=None if emb is None else emb[i].tobytes(),
+                    )
+                )
+            with db.engine.begin() as conn:
+                conn.execute(insert(SightingRow), rows)
         done += m
     return done
+
+
+_VARYING = {
+    "video_id",
+    "camera_id",
+    "first_seen",
+    "last_seen",
+    "detector_class",
+    "colour",
+    "vehicle_type",
+    "plate_state",
+    "plate_text",
+    "plate_text_confidence",
+    "plate_colour",
+    "embedding",
+    "embedding_model",
+}
+
+
+def _det_class(vehicle_type: str) -> str:
+    return vehicle_type if vehicle_type in ("motorcycle", "bus") else "car"
 
 
 def sighting_row(
@@ -164,7 +258,7 @@ def sighting_row(
         "track_id": track_id,
         "first_seen": first,
         "last_seen": last,
-        "detector_class": "motorcycle" if vehicle_type == "motorcycle" else "bus" if vehicle_type == "bus" else "car",
+        "detector_class": _det_class(vehicle_type),
         "detector_confidence": 0.8,
         "colour": colour,
         "colour_confidence": 0.7,
