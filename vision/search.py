@@ -340,7 +340,7 @@ def search(db: Database, q: SightingQuery, *, actor: str | None = None, case_id:
 # --- cases and the audit log ---------------------------------------------------------------------
 def ensure_case(db: Database, case_id: str, *, actor: str | None, create: bool) -> SearchCaseRow:
     """The search case ``case_id``; created when ``create`` or when the ledger knows the id."""
-    from sqlalchemy import inspect
+    from xueliang.ledger.models import LedgerCaseRow
 
     case_id = case_id.strip()
     if not case_id or len(case_id) > 64:
@@ -349,12 +349,8 @@ def ensure_case(db: Database, case_id: str, *, actor: str | None, create: bool) 
         row = s.get(SearchCaseRow, case_id)
         if row is not None:
             return row
-        ledger_id = None
-        if "ledger_cases" in inspect(db.engine).get_table_names():
-            from sqlalchemy import text
-
-            found = s.execute(text("SELECT case_id FROM ledger_cases WHERE case_id = :c"), {"c": case_id}).first()
-            ledger_id = None if found is None else str(found[0])
+        ledger = s.get(LedgerCaseRow, case_id)
+        ledger_id = None if ledger is None else ledger.case_id
         if ledger_id is None and not create:
             raise NotFoundError(
                 f"--case: expected a case with searches or in the ledger, got unknown {case_id!r} "
