@@ -242,7 +242,7 @@ def export_case(
                 w.writerow([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason])
         manifest = {
             "case": case_id,
-            "ledger_case_id": case.ledger_case_id,
+            "ledger_case": case.ledger,
             "exported_at": dt.datetime.now(dt.UTC).isoformat(),
             "exported_by": who,
             "times": "UTC everywhere, also GA/T 1400 ShotTime (YYYYMMDDhhmmss)",

@@ -358,7 +358,7 @@ def ensure_case(db: Database, case_id: str, *, actor: str | None, create: bool) 
             )
         row = SearchCaseRow(
             case_id=case_id,
-            ledger_case_id=ledger_id,
+            ledger=ledger_id,
             created_at=dt.datetime.now(dt.UTC),
             created_by=actor or current_user(),
         )

@@ -1,6 +1,6 @@
 """ORM tables of investigator search (alembic branch ``search``): cases, their queries, reviews.
 
-``search_cases`` is an investigation: its id may equal a ledger case id (then ``ledger_case_id``
+``search_cases`` is an investigation: its id may equal a ledger case id (then ``ledger``
 is set) but need not. ``search_case_queries`` keeps every search run for a case (what found the
 candidates); ``search_reviews`` is the append-only keep/eliminate log: the latest row per
 (case, sighting) is the current decision, earlier rows stay as history. Both logs refuse UPDATE
@@ -21,7 +21,7 @@ class SearchCaseRow(Base):
     __tablename__ = "search_cases"
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ledger_case_id: Mapped[str | None] = mapped_column(String(64))
+    ledger: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(100))
 

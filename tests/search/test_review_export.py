@@ -85,7 +85,7 @@ def test_review_bad_input(db: Database, clip_world: tuple[SynthWorld, Path, list
         review(db, case_id="C", sighting_id=424242, decision="keep", reason="x")
 
 
-def test_review_accepts_a_ledger_case_id(db: Database, clip_world: tuple[SynthWorld, Path, list[int]]) -> None:
+def test_review_accepts_a_ledger(db: Database, clip_world: tuple[SynthWorld, Path, list[int]]) -> None:
     _, _, ids = clip_world
     with db.engine.begin() as c:
         c.execute(
@@ -97,7 +97,7 @@ def test_review_accepts_a_ledger_case_id(db: Database, clip_world: tuple[SynthWo
         )
     review(db, case_id="L-1", sighting_id=ids[0], decision="keep", reason="seen")
     with db.engine.connect() as c:
-        assert c.execute(sa.text("select ledger_case_id from search_cases where case_id='L-1'")).scalar_one() == "L-1"
+        assert c.execute(sa.text("select ledger from search_cases where case_id='L-1'")).scalar_one() == "L-1"
 
 
 def _keep_two(db: Database, ids: list[int]) -> None:
@@ -243,3 +243,16 @@ def test_cli_bad_input_is_one_line_exit_2(db_url: str, args: list[str], message:
     r = CliRunner().invoke(cli, [*args, "--db", db_url])
     assert r.exit_code == 2, r.output
     assert message in r.output and "Traceback" not in r.output
+
+
+def test_search_migration_matches_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import vision.search_store  # noqa: F401  (registers the tables on Base.metadata)
+    from xueliang.storage.base import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    ours = [d for d in diff if "search_" in repr(d)]
+    assert ours == []

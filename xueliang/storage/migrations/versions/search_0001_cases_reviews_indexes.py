@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "search_cases",
         sa.Column("case_id", sa.String(64), nullable=False),
-        sa.Column("ledger_case_id", sa.String(64), nullable=True),
+        sa.Column("ledger", sa.String(64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.PrimaryKeyConstraint("case_id", name="pk_search_cases"),
