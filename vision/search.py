@@ -222,9 +222,9 @@ HIT_COLUMNS = (
 
 
 def window_clause(window: TimeWindow) -> ColumnElement[bool]:
-    # SQLite stores naive UTC; bind naive UTC so string comparison is right there too.
-    start = window.start.replace(tzinfo=None)
-    end = window.end.replace(tzinfo=None)
+    # Aware UTC binds: SQLite's DateTime writes the UTC fields as text (tz dropped, as stored);
+    # PostgreSQL compares timestamptz values.
+    start, end = window.start, window.end
     return and_(
         SightingRow.first_seen >= start - MAX_TRACK,
         SightingRow.first_seen <= end,

@@ -155,3 +155,56 @@ def test_trajectory_by_plate_and_by_appearance(db: Database, world: SynthWorld) 
     assert [p.hit.sighting_id for p in t2.points] == [covered[1], covered[0]]
     with pytest.raises(InputError, match="no wildcards"):
         trajectory(db, plate="晋M*")
+
+
+def test_cli_multi_scene_from_file(db: Database, db_url: str, world: SynthWorld, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    c = world.camera_ids
+    planted = plant(db, world, at=[(c[2], at(2.5)), (c[7], at(4.5)), (c[12], at(8.5))], seed=51)
+    pos = camera_positions(db)
+    scenes = [
+        {
+            "lon": pos[cam][0],
+            "lat": pos[cam][1],
+            "metres": 150,
+            "start": at(h).isoformat(),
+            "end": at(h + 1).isoformat(),
+            "label": f"theft {k}",
+        }
+        for k, (cam, h) in enumerate([(c[2], 2), (c[7], 4), (c[12], 8)])
+    ]
+    f = tmp_path / "scenes.json"
+    f.write_text(json.dumps(scenes), encoding="utf-8")
+    r = CliRunner().invoke(
+        cli,
+        [
+            "search",
+            "--db",
+            db_url,
+            "--scenes",
+            str(f),
+            "-k",
+            "3",
+            "--type",
+            "suv",
+            "--colour",
+            "white",
+            "--plate-state",
+            "covered",
+            "--json",
+            "--actor",
+            "li",
+            "--case",
+            "S-1",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["count"] == 1
+    assert {s["sighting_id"] for s in out["candidates"][0]["sightings"]} == set(planted)
+    assert out["candidates"][0]["scene_count"] == 3
+    r = CliRunner().invoke(cli, ["search", "--db", db_url, "--scenes", str(f), "--near", "1,1,1"])
+    assert r.exit_code == 2 and "scenes bring their own place and window" in r.output
