@@ -39,6 +39,23 @@ class PlatePattern:
     def fixed_positions(self) -> tuple[int, ...]:
         return tuple(i for i, c in enumerate(self.text) if c not in "*?")
 
+    @property
+    def prefix(self) -> str:
+        """The fixed characters before the first wildcard ('' when the pattern starts with one)."""
+        out = []
+        for c in self.text:
+            if c in "*?":
+                break
+            out.append(c)
+        return "".join(out)
+
+    def prefix_range(self) -> tuple[str, str] | None:
+        """``lo <= plate < hi`` for every exact match (a B-tree range), or None without a prefix."""
+        p = self.prefix
+        if not p:
+            return None
+        return p, p[:-1] + chr(ord(p[-1]) + 1)
+
     def _regex(self, tokens: tuple[str, ...]) -> re.Pattern[str]:
         body = "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
         return re.compile(rf"^{body}$")

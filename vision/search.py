@@ -246,6 +246,9 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
             c.append(col.in_(values))
     if q.plate is not None:
         c.append(or_(*(SightingRow.plate_text.like(p) for p in q.plate.like_patterns())))
+        bounds = q.plate.prefix_range()
+        if q.plate.max_edits == 0 and bounds is not None:  # exact with a prefix: an index range
+            c.append(and_(SightingRow.plate_text >= bounds[0], SightingRow.plate_text < bounds[1]))
     if q.window is not None:
         c.append(window_clause(q.window))
     return c

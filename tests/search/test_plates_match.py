@@ -53,3 +53,12 @@ def test_like_patterns_cover_one_off() -> None:
 def test_malformed_patterns_are_refused(pattern: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_plate_pattern(pattern)
+
+
+def test_prefix_range_contains_every_exact_match() -> None:
+    p = parse_plate_pattern("晋MA*9", max_edits=0)
+    lo, hi = p.prefix_range() or ("", "")
+    for plate in ("晋MA1239", "晋MA9", "晋MAZZZZ9"):
+        assert p.score(plate) == 1.0 and lo <= plate < hi
+    assert not (lo <= "晋MB1239" < hi)
+    assert parse_plate_pattern("*12").prefix_range() is None
