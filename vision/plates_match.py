@@ -3,7 +3,8 @@
 A pattern is a sequence of plate characters (a province character, A-Z, 0-9) and wildcards:
 ``*`` any run of characters (also none), ``?`` exactly one character. Letters are upper-cased.
 An exact match scores 1.0; with ``max_edits=1`` a plate that matches after changing ONE fixed
-character of the pattern (a misread) scores 0.5 and is ranked below every exact match.
+character of the pattern (a misread) scores 0.5 and is ranked below every exact match; this
+applies to patterns with at least 3 fixed characters (``京*`` one off would match every plate).
 
 For the database the pattern becomes SQL ``LIKE`` patterns (parameters, never spliced into SQL):
 the exact one plus, for one-off matching, one per fixed character with that character replaced by
@@ -20,6 +21,7 @@ from xueliang.errors import InputError
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领警学港澳挂"
 _ALLOWED = re.compile(rf"^[{PROVINCES}A-Z0-9*?]+$")
 MAX_FIXED = 10
+MIN_FIXED_FOR_EDITS = 3
 EXACT_SCORE = 1.0
 ONE_OFF_SCORE = 0.5
 
@@ -107,4 +109,6 @@ def parse_plate_pattern(value: str, *, max_edits: int = 1, source: str = "--plat
         raise InputError(source, f"expected at most {MAX_FIXED} plate characters, got {fixed} in {value!r}")
     if max_edits not in (0, 1):
         raise InputError(source, f"expected 0 or 1 character edits, got {max_edits}")
+    if fixed < MIN_FIXED_FOR_EDITS:  # '京*' one off would be every plate
+        max_edits = 0
     return PlatePattern(text=text, max_edits=max_edits)

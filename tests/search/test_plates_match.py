@@ -62,3 +62,9 @@ def test_prefix_range_contains_every_exact_match() -> None:
         assert p.score(plate) == 1.0 and lo <= plate < hi
     assert not (lo <= "晋MB1239" < hi)
     assert parse_plate_pattern("*12").prefix_range() is None
+
+
+def test_short_patterns_match_exactly_only() -> None:
+    p = parse_plate_pattern("京*")
+    assert p.max_edits == 0
+    assert p.score("京A12345") == 1.0 and p.score("晋A12345") == 0.0
