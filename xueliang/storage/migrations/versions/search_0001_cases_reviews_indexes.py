@@ -15,6 +15,7 @@ depends_on = "vision_0001"
 
 INDEXES = {
     "ix_sightings_colour_type_first_seen": ["colour", "vehicle_type", "first_seen"],
+    "ix_sightings_colour_type_plate_state_first_seen": ["colour", "vehicle_type", "plate_state", "first_seen"],
     "ix_sightings_type_first_seen": ["vehicle_type", "first_seen"],
     "ix_sightings_plate_state_first_seen": ["plate_state", "first_seen"],
     "ix_sightings_plate_text_first_seen": ["plate_text", "first_seen"],
