@@ -305,18 +305,43 @@ def hits_from_rows(
     return out
 
 
+def _plate_in_window(conn: Any, q: SightingQuery, cams: tuple[str, ...] | None) -> list[Any]:
+    """Plate pattern + window in two steps: candidate ids from the covering index
+    ``(first_seen, last_seen, plate_text, camera_id)`` (no table reads for the rows of the window
+    that fail the pattern), then the full rows of those ids with the other filters."""
+    assert q.plate is not None and q.window is not None
+    step1 = select(SightingRow.id).where(
+        window_clause(q.window), or_(*(SightingRow.plate_text.like(p) for p in q.plate.like_patterns()))
+    )
+    if cams is not None:
+        step1 = step1.where(SightingRow.camera_id.in_(cams))
+    ids = list(conn.execute(step1).scalars())
+    rest = SightingQuery(
+        detector_classes=q.detector_classes,
+        vehicle_types=q.vehicle_types,
+        colours=q.colours,
+        plate_states=q.plate_states,
+    )
+    rows: list[Any] = []
+    for i in range(0, len(ids), 500):
+        rows += conn.execute(build_select(rest, None).where(SightingRow.id.in_(ids[i : i + 500]))).all()
+    return rows
+
+
 def run_query(db: Database, q: SightingQuery, positions: dict[str, tuple[float, float]] | None = None) -> SearchResult:
     """The search itself, without audit (for composition and benchmarks)."""
     positions = camera_positions(db) if positions is None else positions
     cams = resolve_cameras(q, positions)
     if cams == ():
         return SearchResult(query=q.describe(), hits=(), camera_ids=())
-    stmt = build_select(q, cams)
-    if q.plate is None:
-        order = [SightingRow.first_seen, SightingRow.id]
-        stmt = stmt.order_by(*order).limit(q.limit + 1)
     with db.engine.connect() as conn:
-        rows = conn.execute(stmt).all()
+        if q.plate is not None and q.window is not None:
+            rows = _plate_in_window(conn, q, cams)
+        else:
+            stmt = build_select(q, cams)
+            if q.plate is None:
+                stmt = stmt.order_by(SightingRow.first_seen, SightingRow.id).limit(q.limit + 1)
+            rows = conn.execute(stmt).all()
     hits = hits_from_rows(rows, positions, q.plate)
     if q.sort == "score":
         hits.sort(key=lambda h: (-h.score, h.first_seen, h.sighting_id))
