@@ -341,7 +341,7 @@ def run_query(db: Database, q: SightingQuery, positions: dict[str, tuple[float, 
             stmt = build_select(q, cams)
             if q.plate is None:
                 stmt = stmt.order_by(SightingRow.first_seen, SightingRow.id).limit(q.limit + 1)
-            rows = conn.execute(stmt).all()
+            rows = list(conn.execute(stmt).all())
     hits = hits_from_rows(rows, positions, q.plate)
     if q.sort == "score":
         hits.sort(key=lambda h: (-h.score, h.first_seen, h.sighting_id))
