@@ -37,7 +37,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, serve, users
+    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, search, serve, users
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -48,6 +48,8 @@ def _register() -> None:
     cli.add_command(report.report)
     cli.add_command(serve.serve)
     cli.add_command(users.users)
+    for cmd in (search.search, search.similar, search.trajectory, search.review, search.export):
+        cli.add_command(cmd)
 
 
 _register()

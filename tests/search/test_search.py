@@ -1,0 +1,157 @@
+"""Attribute, plate, time, camera and place filters on generated sightings with planted answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.search.conftest import at
+from vision.plates_match import parse_plate_pattern
+from vision.search import Place, SightingQuery, TimeWindow, camera_positions, cameras_near, run_query, search
+from vision.synth import SynthWorld, plant
+from xueliang.errors import InputError, NotFoundError
+from xueliang.storage import Database
+
+
+def count_sightings(db: Database) -> int:
+    with db.engine.connect() as c:
+        return int(c.execute(sa.text("select count(*) from sightings")).scalar_one())
+
+
+def test_attribute_time_camera_query_returns_exactly_the_matching_rows(db: Database, world: SynthWorld) -> None:
+    cams = world.camera_ids[3:6]
+    w = TimeWindow(at(2), at(40))
+    q = SightingQuery(colours=("white",), vehicle_types=("suv",), camera_ids=cams, window=w)
+    got = run_query(db, q)
+    with db.engine.connect() as c:
+        rows = c.execute(
+            sa.text(
+                "select id, first_seen, last_seen from sightings where colour='white' and vehicle_type='suv' "
+                "and camera_id in (:a, :b, :c)"
+            ),
+            dict(zip("abc", cams, strict=True)),
+        ).all()
+
+    want = sorted(r.id for r in rows if utc_parse(r.last_seen) >= w.start and utc_parse(r.first_seen) <= w.end)
+    assert want, "the generated world must have matches for this test to mean something"
+    assert sorted(h.sighting_id for h in got.hits) == want
+    assert all(h.colour == "white" and h.vehicle_type == "suv" and h.camera_id in cams for h in got.hits)
+    assert [h.first_seen for h in got.hits] == sorted(h.first_seen for h in got.hits)
+
+
+def utc_parse(v: object) -> object:
+    import datetime as dt
+
+    t = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t
+
+
+def test_plate_pattern_finds_exact_then_one_off_and_nothing_else(db: Database, world: SynthWorld) -> None:
+    cam = world.camera_ids[0]
+    exact = plant(db, world, at=[(cam, at(1))], plate_state="visible", plate_text="晋MA1299")
+    exact2 = plant(db, world, at=[(cam, at(3))], plate_state="visible", plate_text="晋MB7120")
+    near = plant(db, world, at=[(cam, at(2))], plate_state="visible", plate_text="晋NA1299")  # one off
+    far = plant(db, world, at=[(cam, at(2))], plate_state="visible", plate_text="苏NA3456")
+    got = run_query(db, SightingQuery(plate=parse_plate_pattern("晋M*12*"), sort="score"))
+    ids = [h.sighting_id for h in got.hits]
+    for i in exact + exact2 + near:
+        assert i in ids
+    assert far[0] not in ids
+    scores = {h.sighting_id: h.score for h in got.hits}
+    assert scores[exact[0]] == scores[exact2[0]] == 1.0 and scores[near[0]] == 0.5
+    first_one_off = next(k for k, h in enumerate(got.hits) if h.score < 1.0)
+    assert all(h.score == 1.0 for h in got.hits[:first_one_off])
+    # every returned plate really matches
+    p = parse_plate_pattern("晋M*12*")
+    assert all(p.score(h.plate_text) > 0 for h in got.hits)
+    strict = run_query(db, SightingQuery(plate=parse_plate_pattern("晋M*12*", max_edits=0)))
+    assert near[0] not in [h.sighting_id for h in strict.hits]
+
+
+def test_covered_plate_filter(db: Database, world: SynthWorld) -> None:
+    got = run_query(db, SightingQuery(plate_states=("covered",), colours=("white",), limit=10_000))
+    assert got.hits and all(h.plate_state == "covered" and h.colour == "white" for h in got.hits)
+
+
+def test_near_selects_cameras_by_distance(db: Database, world: SynthWorld) -> None:
+    pos = camera_positions(db)
+    lon, lat = pos[world.camera_ids[5]]
+    assert cameras_near(pos, Place(lon, lat, 100)) == (world.camera_ids[5],)
+    assert len(cameras_near(pos, Place(lon, lat, 520))) == 5  # itself and the 4 neighbours at 500 m
+    got = run_query(db, SightingQuery(near=Place(lon, lat, 100), window=TimeWindow(at(0), at(6))))
+    assert got.hits and {h.camera_id for h in got.hits} == {world.camera_ids[5]}
+
+
+def test_limit_and_truncation(db: Database, world: SynthWorld) -> None:
+    got = run_query(db, SightingQuery(limit=5))
+    assert len(got.hits) == 5 and got.truncated
+
+
+def test_search_writes_audit_and_case_query(db: Database, world: SynthWorld) -> None:
+    res = search(db, SightingQuery(colours=("red",), limit=3), actor="inspector-li", case_id="C-1")
+    log = db.audit_log()
+    assert log[0].actor == "inspector-li" and log[0].action == "search" and log[0].result_count == len(res.hits)
+    q = json.loads(log[0].query)
+    assert q["colours"] == ["red"] and q["case"] == "C-1"
+    with db.engine.connect() as c:
+        n = c.execute(sa.text("select count(*) from search_case_queries where case_id='C-1'")).scalar_one()
+    assert n == 1
+
+
+def test_case_query_log_is_append_only(db: Database, world: SynthWorld) -> None:
+    search(db, SightingQuery(limit=1), actor="a", case_id="C-2")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as c:
+        c.execute(sa.text("delete from search_case_queries"))
+
+
+@pytest.mark.parametrize(
+    ("make", "exc", "message"),
+    [
+        (lambda: Place.parse("112.5,37.8,0"), InputError, "radius > 0 metres, got 0"),
+        (lambda: Place.parse("112.5,37.8,-5"), InputError, "radius > 0 metres, got -5"),
+        (lambda: Place.parse("112.5,37.8"), InputError, "expected LON,LAT,METRES"),
+        (lambda: Place.parse("east,37.8,10"), InputError, "three numbers"),
+        (lambda: Place.parse("200,37.8,10"), InputError, "lon in -180..180"),
+        (lambda: TimeWindow(at(5), at(1)), InputError, "end after the start"),
+        (lambda: SightingQuery(sort="colour"), InputError, "'time' or 'score'"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_input_messages(make: object, exc: type[Exception], message: str) -> None:
+    with pytest.raises(exc, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_unknown_camera_is_named(db: Database, world: SynthWorld) -> None:
+    with pytest.raises(NotFoundError, match="unknown 'cam-9999'"):
+        run_query(db, SightingQuery(camera_ids=("cam-9999",)))
+
+
+def test_hostile_text_cannot_change_data(db: Database, world: SynthWorld) -> None:
+    before = count_sightings(db)
+    hostile = "x'); DELETE FROM sightings; --"
+    assert run_query(db, SightingQuery(colours=(hostile,))).hits == ()
+    with pytest.raises(NotFoundError):
+        run_query(db, SightingQuery(camera_ids=(hostile,)))
+    search(db, SightingQuery(vehicle_types=(hostile,)), actor=hostile, case_id="C-3")
+    assert count_sightings(db) == before
+
+
+def test_plate_with_window_and_filters_equals_brute_force(db: Database, world: SynthWorld) -> None:
+    """The two-step plate + window path returns exactly what filtering every row by hand returns."""
+    p = parse_plate_pattern("京*12*")  # 3 fixed characters: one-off variants too
+    assert p.max_edits == 1
+    w = TimeWindow(at(3), at(30))
+    got = run_query(db, SightingQuery(plate=p, window=w, colours=("white", "black"), limit=100_000))
+    with db.engine.connect() as c:
+        rows = c.execute(sa.text("select id, first_seen, last_seen, colour, plate_text from sightings")).all()
+    want = sorted(
+        r.id
+        for r in rows
+        if p.score(r.plate_text) > 0
+        and r.colour in ("white", "black")
+        and utc_parse(r.first_seen) <= w.end
+        and utc_parse(r.last_seen) >= w.start
+    )
+    assert want and sorted(h.sighting_id for h in got.hits) == want

@@ -1,0 +1,304 @@
+"""Similar vehicles by appearance embedding, and one vehicle's trajectory across cameras.
+
+Embeddings are L2-normalised float32 (see :mod:`vision.embed`), so cosine similarity is a dot
+product. :class:`VectorIndex` searches exactly with numpy below ``ann_threshold`` vectors and with a
+faiss HNSW graph (inner product) above it when ``faiss-cpu`` is installed (exact otherwise). Only
+sightings embedded by the same model as the query are compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from vision.search import (
+    HIT_COLUMNS,
+    Hit,
+    SightingQuery,
+    attribute_clauses,
+    camera_positions,
+    hits_from_rows,
+    record,
+    resolve_cameras,
+)
+from vision.store import SightingRow
+from xueliang.errors import InputError, NotFoundError
+from xueliang.storage import Database
+
+ANN_THRESHOLD = 200_000
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass
+class VectorIndex:
+    """Nearest neighbours by inner product over ``vectors`` (rows L2-normalised) labelled by ``ids``."""
+
+    ids: npt.NDArray[np.int64]
+    vectors: Vectors
+    ann_threshold: int = ANN_THRESHOLD
+    hnsw_m: int = 32
+    ef_search: int = 128
+    _ann: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vectors.ndim != 2 or len(self.ids) != len(self.vectors):
+            raise InputError(
+                "embeddings", f"expected (n, d) vectors for n ids, got {self.vectors.shape} for {len(self.ids)} ids"
+            )
+
+    @property
+    def method(self) -> str:
+        if len(self.ids) < self.ann_threshold:
+            return "exact"
+        try:
+            import faiss  # noqa: F401
+        except ImportError:
+            return "exact"
+        return "hnsw"
+
+    def _build_ann(self) -> Any:
+        import faiss
+
+        if self._ann is None:
+            index = faiss.IndexHNSWFlat(self.vectors.shape[1], self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._ann = index
+        self._ann.hnsw.efSearch = self.ef_search
+        return self._ann
+
+    def search(self, query: Vectors, k: int, *, method: str | None = None) -> tuple[npt.NDArray[np.int64], Vectors]:
+        """(ids, similarities) of the ``k`` nearest, best first; ``method`` 'exact' or 'hnsw' forces one."""
+        if query.shape != (self.vectors.shape[1],):
+            raise InputError("query embedding", f"expected {self.vectors.shape[1]} dimensions, got shape {query.shape}")
+        k = min(k, len(self.ids))
+        if k == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        how = method or self.method
+        if how == "hnsw":
+            sims, idx = self._build_ann().search(query[None, :].astype(np.float32), k)
+            keep = idx[0] >= 0
+            return self.ids[idx[0][keep]], sims[0][keep].astype(np.float32)
+        sims = self.vectors @ query.astype(np.float32)
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((self.ids[top], -sims[top]))]
+        return self.ids[top], sims[top].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Similar:
+    hit: Hit
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return self.hit.to_json() | {"similarity": round(self.similarity, 4)}
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    query: dict[str, Any]
+    method: str
+    results: tuple[Similar, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "method": self.method,
+            "count": len(self.results),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def sighting_embedding(db: Database, sighting_id: int) -> tuple[Vectors, str]:
+    with db.sessions() as s:
+        row = s.execute(
+            select(SightingRow.embedding, SightingRow.embedding_model).where(SightingRow.id == sighting_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"--sighting: expected an indexed sighting id, got unknown {sighting_id}")
+    if row.embedding is None or row.embedding_model is None:
+        raise InputError(
+            "--sighting", f"sighting {sighting_id} has no appearance embedding (indexed with --no-embeddings?)"
+        )
+    return np.frombuffer(row.embedding, np.float32).copy(), str(row.embedding_model)
+
+
+def image_embedding(path: Path) -> tuple[Vectors, str]:
+    """Embed an image file with the indexing embedder (loads torch)."""
+    import cv2
+
+    from vision.embed import EMBEDDING_MODEL, Embedder
+
+    img = cv2.imread(str(path))
+    if img is None:
+        raise InputError(str(path), "expected an image file OpenCV can read (JPEG, PNG, ...), got something else")
+    return Embedder().embed([np.asarray(img, dtype=np.uint8)])[0], EMBEDDING_MODEL
+
+
+def load_index(
+    db: Database, model: str, filters: SightingQuery | None = None, *, ann_threshold: int = ANN_THRESHOLD
+) -> VectorIndex:
+    """Every embedding of ``model`` among the sightings matching ``filters``."""
+    stmt = select(SightingRow.id, SightingRow.embedding).where(
+        SightingRow.embedding_model == model, SightingRow.embedding.is_not(None)
+    )
+    if filters is not None:
+        stmt = stmt.where(*attribute_clauses(filters))
+        cams = resolve_cameras(filters, camera_positions(db))
+        if cams is not None:
+            stmt = stmt.where(SightingRow.camera_id.in_(cams))
+    with db.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    if not rows:
+        return VectorIndex(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), ann_threshold=ann_threshold)
+    ids = np.fromiter((r.id for r in rows), np.int64, len(rows))
+    vecs = np.frombuffer(b"".join(r.embedding for r in rows), np.float32).reshape(len(rows), -1)
+    return VectorIndex(ids, vecs, ann_threshold=ann_threshold)
+
+
+def fetch_hits(db: Database, ids: list[int]) -> dict[int, Hit]:
+    positions = camera_positions(db)
+    out: dict[int, Hit] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.id.in_(ids[i : i + 500]))).all()
+            out |= {h.sighting_id: h for h in hits_from_rows(rows, positions, None)}
+    return out
+
+
+def similar(
+    db: Database,
+    *,
+    sighting_id: int | None = None,
+    image: Path | None = None,
+    k: int = 20,
+    filters: SightingQuery | None = None,
+    min_similarity: float = -1.0,
+    actor: str | None = None,
+    case_id: str | None = None,
+    index: VectorIndex | None = None,
+) -> SimilarResult:
+    """Nearest sightings to a sighting's or an image's appearance; the query sighting is left out."""
+    if (sighting_id is None) == (image is None):
+        raise InputError("similar", "expected exactly one of a sighting id or an image file")
+    if k < 1:
+        raise InputError("-k", f"expected a positive number of results, got {k}")
+    if sighting_id is not None:
+        vec, model = sighting_embedding(db, sighting_id)
+    else:
+        assert image is not None
+        vec, model = image_embedding(image)
+    idx = index if index is not None else load_index(db, model, filters)
+    if idx.vectors.size and idx.vectors.shape[1] != vec.shape[0]:
+        raise InputError("embeddings", f"expected {idx.vectors.shape[1]}-d vectors of {model}, got {vec.shape[0]}-d")
+    ids, sims = idx.search(vec, k + 1) if len(idx.ids) else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+    pairs = [
+        (int(i), float(s)) for i, s in zip(ids, sims, strict=True) if int(i) != sighting_id and s >= min_similarity
+    ]
+    pairs = pairs[:k]
+    hits = fetch_hits(db, [i for i, _ in pairs])
+    results = tuple(Similar(hits[i], s) for i, s in pairs if i in hits)
+    query: dict[str, Any] = {
+        "sighting": sighting_id,
+        "image": None if image is None else str(image),
+        "k": k,
+        "embedding_model": model,
+        "min_similarity": min_similarity,
+        "filters": None if filters is None else filters.describe(),
+    }
+    record(
+        db, kind="similar", query=query, sighting_ids=[r.hit.sighting_id for r in results], actor=actor, case_id=case_id
+    )
+    return SimilarResult(query=query, method=idx.method, results=results)
+
+
+# --- trajectory ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Trajectory:
+    query: dict[str, Any]
+    points: tuple[Similar, ...]  # by time; similarity 1.0 for plate matches
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "count": len(self.points), "sightings": [p.to_json() for p in self.points]}
+
+    def to_geojson(self) -> dict[str, Any]:
+        feats: list[dict[str, Any]] = []
+        located = [p for p in self.points if not (math.isnan(p.hit.lon) or math.isnan(p.hit.lat))]
+        if len(located) >= 2:
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [[p.hit.lon, p.hit.lat] for p in located]},
+                    "properties": {"kind": "path", "sightings": [p.hit.sighting_id for p in located]},
+                }
+            )
+        for order, p in enumerate(located):
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [p.hit.lon, p.hit.lat]},
+                    "properties": {"kind": "sighting", "order": order} | p.to_json(),
+                }
+            )
+        return {"type": "FeatureCollection", "features": feats}
+
+
+def trajectory(
+    db: Database,
+    *,
+    plate: str | None = None,
+    sighting_id: int | None = None,
+    min_similarity: float = 0.85,
+    k: int = 200,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
+    actor: str | None = None,
+    case_id: str | None = None,
+) -> Trajectory:
+    """One vehicle's sightings by time: by exact plate, or by a sighting and appearance similarity."""
+    if (plate is None) == (sighting_id is None):
+        raise InputError("trajectory", "expected exactly one of --plate or --sighting")
+    points: list[Similar] = []
+    if plate is not None:
+        text = plate.strip().upper()
+        if not text or any(c in text for c in "*?%_"):
+            raise InputError("--plate", f"expected one full plate text (no wildcards) for a trajectory, got {plate!r}")
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.plate_text == text)).all()
+        points = [Similar(h, 1.0) for h in hits_from_rows(rows, camera_positions(db), None)]
+    else:
+        assert sighting_id is not None
+        vec, model = sighting_embedding(db, sighting_id)
+        own = fetch_hits(db, [sighting_id])[sighting_id]
+        idx = load_index(db, model)
+        ids, sims = idx.search(vec, k)
+        keep = [(int(i), float(s)) for i, s in zip(ids, sims, strict=True) if s >= min_similarity]
+        hits = fetch_hits(db, [i for i, _ in keep])
+        points = [Similar(hits[i], 1.0 if i == sighting_id else s) for i, s in keep if i in hits]
+        if own.plate_text:  # a readable plate adds its other sightings and vetoes other plates
+            with db.engine.connect() as conn:
+                rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.plate_text == own.plate_text)).all()
+            known = {p.hit.sighting_id for p in points}
+            points += [
+                Similar(h, 1.0) for h in hits_from_rows(rows, camera_positions(db), None) if h.sighting_id not in known
+            ]
+            points = [p for p in points if p.hit.plate_text in (None, own.plate_text)]
+    if window is not None:
+        points = [p for p in points if window[0] <= p.hit.first_seen <= window[1]]
+    points.sort(key=lambda p: (p.hit.first_seen, p.hit.sighting_id))
+    query = {"plate": plate, "sighting": sighting_id, "min_similarity": min_similarity}
+    record(
+        db,
+        kind="trajectory",
+        query=query,
+        sighting_ids=[p.hit.sighting_id for p in points],
+        actor=actor,
+        case_id=case_id,
+    )
+    return Trajectory(query=query, points=tuple(points))

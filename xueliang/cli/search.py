@@ -1,0 +1,382 @@
+"""``xueliang search | similar | trajectory | review | export``: investigator search, thin shells.
+
+Each command parses options, calls :mod:`vision.search` and friends, prints a table (or JSON with
+``--json``). Every search and export is written to the audit log with ``--actor`` (default: OS user).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xueliang.cli._common import db_option, open_db
+from xueliang.errors import InputError
+
+
+def _actor(func: Any) -> Any:
+    return click.option("--actor", metavar="NAME", help="Who is asking, for the audit log (default: OS user).")(func)
+
+
+def _case(func: Any) -> Any:
+    return click.option(
+        "--case", "case_id", metavar="ID", help="Record this query for an investigation (created if new)."
+    )(func)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({v.strip().lower() for raw in values for v in raw.split(",") if v.strip()}))
+
+
+def _filters(
+    *,
+    det: tuple[str, ...],
+    vtype: tuple[str, ...],
+    colour: tuple[str, ...],
+    state: tuple[str, ...],
+    plate: str | None,
+    exact: bool,
+    from_: str | None,
+    to: str | None,
+    cameras: tuple[str, ...],
+    near: str | None,
+    sort: str = "time",
+    limit: int = 1000,
+) -> Any:
+    from vision.plates_match import parse_plate_pattern
+    from vision.search import Place, SightingQuery, TimeWindow, parse_time
+
+    window = None
+    if from_ or to:
+        if not (from_ and to):
+            raise InputError("--from/--to", "expected both ends of the time window, got only one")
+        window = TimeWindow(parse_time(from_, source="--from"), parse_time(to, source="--to"))
+    return SightingQuery(
+        detector_classes=_split(det),
+        vehicle_types=_split(vtype),
+        colours=_split(colour),
+        plate_states=_split(state),
+        plate=None if plate is None else parse_plate_pattern(plate, max_edits=0 if exact else 1),
+        window=window,
+        camera_ids=tuple(sorted({c.strip() for raw in cameras for c in raw.split(",") if c.strip()})),
+        near=None if near is None else Place.parse(near),
+        sort=sort,  # type: ignore[arg-type]
+        limit=limit,
+    )
+
+
+def filter_options(func: Any) -> Any:
+    opts = [
+        click.option(
+            "--class", "det", multiple=True, metavar="NAME", help="Detector class (car, bus, truck, motorcycle)."
+        ),
+        click.option(
+            "--type", "vtype", multiple=True, metavar="NAME", help="Vehicle type (sedan, suv, van, pickup, ...)."
+        ),
+        click.option("--colour", "--color", "colour", multiple=True, metavar="NAME", help="Body colour."),
+        click.option(
+            "--plate-state", "state", multiple=True, metavar="STATE", help="visible, covered, absent, unknown."
+        ),
+        click.option("--plate", metavar="PATTERN", help="Plate pattern: * any run, ? one character (晋M*12*)."),
+        click.option("--exact", is_flag=True, help="Plate: no one-character-off matches."),
+        click.option("--from", "from_", metavar="ISO8601", help="Window start (no offset = UTC)."),
+        click.option("--to", metavar="ISO8601", help="Window end."),
+        click.option(
+            "--camera", "cameras", multiple=True, metavar="ID", help="Camera ID(s), repeat or comma-separate."
+        ),
+        click.option("--near", metavar="LON,LAT,METRES", help="Cameras of the registry within METRES of a place."),
+    ]
+    for o in reversed(opts):
+        func = o(func)
+    return func
+
+
+@click.command("search")
+@filter_options
+@click.option(
+    "--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat): multi-scene mode."
+)
+@click.option("--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file.")
+@click.option("--min-scenes", "-k", type=int, default=2, show_default=True, help="Multi-scene: seen near >= k scenes.")
+@click.option("--min-similarity", type=float, default=0.8, show_default=True, help="Appearance link (cosine).")
+@click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
+@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_case
+@_actor
+@db_option
+def search(
+    det: tuple[str, ...],
+    vtype: tuple[str, ...],
+    colour: tuple[str, ...],
+    state: tuple[str, ...],
+    plate: str | None,
+    exact: bool,
+    from_: str | None,
+    to: str | None,
+    cameras: tuple[str, ...],
+    near: str | None,
+    scenes: tuple[str, ...],
+    scene_file: str | None,
+    min_scenes: int,
+    min_similarity: float,
+    sort: str,
+    limit: int,
+    as_json: bool,
+    case_id: str | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Find sightings by attributes, plate pattern, time, cameras or place; or vehicles seen at several scenes."""
+    from vision.scenes import load_scenes, multi_scene, parse_scene_arg
+    from vision.search import search as run_search
+
+    q = _filters(
+        det=det,
+        vtype=vtype,
+        colour=colour,
+        state=state,
+        plate=plate,
+        exact=exact,
+        from_=from_,
+        to=to,
+        cameras=cameras,
+        near=near,
+        sort=sort,
+        limit=limit,
+    )
+    scene_list = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
+    if scene_file:
+        scene_list += load_scenes(Path(scene_file))
+    db = open_db(db_url)
+    try:
+        if scene_list:
+            if q.window is not None or q.camera_ids or q.near is not None:
+                raise InputError("--scene", "scenes bring their own place and window: drop --from/--to/--camera/--near")
+            res = multi_scene(
+                db,
+                scene_list,
+                filters=q,
+                min_scenes=min_scenes,
+                min_similarity=min_similarity,
+                limit=limit,
+                actor=actor,
+                case_id=case_id,
+            )
+            if as_json:
+                _echo_json(res.to_json())
+                return
+            for rank, c in enumerate(res.candidates, 1):
+                click.echo(
+                    f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
+                    f"strength {c.strength:.3f}, linked by {c.linked_by}, "
+                    f"sightings {[h.sighting_id for h in c.hits]}"
+                )
+            click.echo(f"{len(res.candidates)} candidate vehicles")
+            return
+        r = run_search(db, q, actor=actor, case_id=case_id)
+        if as_json:
+            _echo_json(r.to_json())
+            return
+        for h in r.hits:
+            click.echo(
+                f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+                f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
+            )
+        more = " (more: raise --limit)" if r.truncated else ""
+        click.echo(f"{len(r.hits)} sightings{more}")
+    finally:
+        db.dispose()
+
+
+@click.command("similar")
+@click.option("--sighting", "sighting_id", type=int, help="Query by this sighting's appearance.")
+@click.option(
+    "--image", type=click.Path(dir_okay=False, exists=True), help="Query by an image (embedded like indexing)."
+)
+@click.option("-k", "k", type=int, default=20, show_default=True, help="How many results.")
+@click.option("--min-similarity", type=float, default=-1.0, help="Drop results below this cosine.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True)
+@_case
+@_actor
+@db_option
+def similar(
+    sighting_id: int | None,
+    image: str | None,
+    k: int,
+    min_similarity: float,
+    det: tuple[str, ...],
+    vtype: tuple[str, ...],
+    colour: tuple[str, ...],
+    state: tuple[str, ...],
+    plate: str | None,
+    exact: bool,
+    from_: str | None,
+    to: str | None,
+    cameras: tuple[str, ...],
+    near: str | None,
+    as_json: bool,
+    case_id: str | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Sightings nearest in appearance to a sighting or an image."""
+    from vision.similar import similar as run_similar
+
+    q = _filters(
+        det=det,
+        vtype=vtype,
+        colour=colour,
+        state=state,
+        plate=plate,
+        exact=exact,
+        from_=from_,
+        to=to,
+        cameras=cameras,
+        near=near,
+    )
+    db = open_db(db_url)
+    try:
+        res = run_similar(
+            db,
+            sighting_id=sighting_id,
+            image=None if image is None else Path(image),
+            k=k,
+            filters=q,
+            min_similarity=min_similarity,
+            actor=actor,
+            case_id=case_id,
+        )
+    finally:
+        db.dispose()
+    if as_json:
+        _echo_json(res.to_json())
+        return
+    for r in res.results:
+        h = r.hit
+        click.echo(
+            f"{h.sighting_id}\t{r.similarity:.3f}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t"
+            f"{h.vehicle_type}\t{h.plate_text or h.plate_state}"
+        )
+    click.echo(f"{len(res.results)} similar sightings ({res.method} search)")
+
+
+@click.command("trajectory")
+@click.option("--plate", help="One full plate text.")
+@click.option("--sighting", "sighting_id", type=int, help="A sighting; others joined by appearance similarity.")
+@click.option("--min-similarity", type=float, default=0.85, show_default=True)
+@click.option("--geojson", "geojson", type=click.Path(dir_okay=False), help="Also write the path as GeoJSON here.")
+@click.option("--json", "as_json", is_flag=True)
+@_case
+@_actor
+@db_option
+def trajectory(
+    plate: str | None,
+    sighting_id: int | None,
+    min_similarity: float,
+    geojson: str | None,
+    as_json: bool,
+    case_id: str | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """One vehicle's sightings ordered by time, with camera positions."""
+    from vision.similar import trajectory as run_trajectory
+
+    db = open_db(db_url)
+    try:
+        t = run_trajectory(
+            db, plate=plate, sighting_id=sighting_id, min_similarity=min_similarity, actor=actor, case_id=case_id
+        )
+    finally:
+        db.dispose()
+    if geojson:
+        Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if as_json:
+        _echo_json(t.to_json())
+        return
+    for p in t.points:
+        h = p.hit
+        click.echo(
+            f"{h.first_seen.isoformat()}\t{h.camera_id}\t{h.lon:.6f},{h.lat:.6f}\t{h.sighting_id}\t"
+            f"{h.plate_text or '-'}\t{p.similarity:.3f}"
+        )
+    click.echo(f"{len(t.points)} sightings")
+
+
+@click.command("review")
+@click.option("--case", "case_id", required=True, metavar="ID", help="The investigation.")
+@click.option("--sighting", "sighting_id", type=int, help="The candidate sighting.")
+@click.option("--keep", "decision", flag_value="keep", help="Keep it as evidence.")
+@click.option("--eliminate", "decision", flag_value="eliminate", help="Rule it out.")
+@click.option("--reason", help="Why (required with --keep/--eliminate).")
+@click.option("--list", "show", is_flag=True, help="Print the case's review log.")
+@click.option("--json", "as_json", is_flag=True)
+@_actor
+@db_option
+def review(
+    case_id: str,
+    sighting_id: int | None,
+    decision: str | None,
+    reason: str | None,
+    show: bool,
+    as_json: bool,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Keep or eliminate a candidate of a case, with a reason; --list prints the log."""
+    from vision.review import review as add_review
+    from vision.review import review_log
+
+    db = open_db(db_url)
+    try:
+        if decision is not None or sighting_id is not None:
+            if sighting_id is None or decision is None:
+                raise InputError("review", "expected --sighting N with --keep or --eliminate")
+            e = add_review(
+                db, case_id=case_id, sighting_id=sighting_id, decision=decision, reason=reason or "", actor=actor
+            )
+            if not as_json:
+                click.echo(f"case {e.case_id}: sighting {e.sighting_id} {e.decision} ({e.reason})")
+        elif not show:
+            raise InputError("review", "expected --sighting N --keep|--eliminate --reason TEXT, or --list")
+        if show or as_json:
+            log = review_log(db, case_id)
+            if as_json:
+                _echo_json([x.to_json() for x in log])
+            else:
+                for x in log:
+                    click.echo(f"{x.at.isoformat()}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
+    finally:
+        db.dispose()
+
+
+@click.command("export")
+@click.option("--case", "case_id", required=True, metavar="ID")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="A new (or empty) folder.")
+@click.option("--pad", type=float, default=2.0, show_default=True, help="Seconds of video before/after each sighting.")
+@click.option("--media", type=click.Path(file_okay=False), help="Media folder of indexing (thumbnail fallback).")
+@_actor
+@db_option
+def export(case_id: str, out: str, pad: float, media: str | None, actor: str | None, db_url: str | None) -> None:
+    """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
+    from vision.export import export_case
+
+    db = open_db(db_url)
+    try:
+        s = export_case(
+            db, case_id, Path(out), actor=actor, pad_s=pad, media_dir=None if media is None else Path(media)
+        )
+    finally:
+        db.dispose()
+    click.echo(
+        f"exported case {s.case_id}: {len(s.sightings)} sightings from {len(s.sources)} verified sources, "
+        f"{s.files} files in {s.out}"
+    )
