@@ -138,7 +138,10 @@ def test_search_filters(as_role: AsRole) -> None:
         return sorted((x["plate_text"] or "-") for x in r.json()["results"])
 
     assert plates(colour="red") == ["湘A12345", "湘A19999"]
-    assert plates(plate_prefix="湘A1") == ["湘A12345", "湘A19999"]
+    # the search API's plate matching: exact matches first, one character off ranked below
+    assert plates(plate_prefix="湘A1") == ["湘A12345", "湘A19999", "湘A77777"]
+    ranked = [x["plate_text"] for x in c.get("/api/sightings", params={"plate_prefix": "湘A1"}).json()["results"]]
+    assert ranked[-1] == "湘A77777"
     assert plates(camera_id="CAM003") == ["-", "湘A77777"]
     assert plates(plate_state="unreadable") == ["-"]
     assert plates(vehicle_type="car", colour="white") == ["湘B55555"]

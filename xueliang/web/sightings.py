@@ -1,6 +1,7 @@
-"""Basic sighting search straight on ``sightings`` (to be swapped for ``vision.search`` after merge).
+"""The investigator pages' view of sightings, through the search API (``vision.search``).
 
-Filters: colour, vehicle type, plate state, plate text prefix, camera, time window.
+Filters: colour, vehicle type, plate state, plate pattern (``晋M*12*``; a bare prefix matches plates
+starting with it, one character off ranked below), camera, time window.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from vision.store import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
@@ -107,28 +108,33 @@ def _to_sighting(r: SightingRow, mark: Mark | None) -> Sighting:
 
 
 def search_sightings(db: Database, q: SightingQuery) -> list[Sighting]:
-    """Sightings matching every given filter, newest first."""
-    stmt = select(SightingRow)
-    if q.colour:
-        stmt = stmt.where(SightingRow.colour == q.colour)
-    if q.vehicle_type:
-        stmt = stmt.where(SightingRow.vehicle_type == q.vehicle_type)
-    if q.plate_state:
-        stmt = stmt.where(SightingRow.plate_state == q.plate_state)
+    """Sightings matching every given filter, in the order the search API ranks them (newest first)."""
+    from vision.plates_match import parse_plate_pattern
+    from vision.search import SightingQuery as ApiQuery
+    from vision.search import TimeWindow, run_query
+
+    plate = None
     if q.plate_prefix:
-        prefix = q.plate_prefix.upper().replace("%", "").replace("_", "")
-        stmt = stmt.where(func.upper(SightingRow.plate_text).startswith(prefix))
-    if q.camera_id:
-        stmt = stmt.where(SightingRow.camera_id == q.camera_id)
-    if q.start:
-        stmt = stmt.where(SightingRow.last_seen >= _utc(q.start))
-    if q.end:
-        stmt = stmt.where(SightingRow.first_seen <= _utc(q.end))
-    stmt = stmt.order_by(SightingRow.first_seen.desc(), SightingRow.id.desc()).limit(q.limit)
+        text = q.plate_prefix.strip().upper()
+        plate = parse_plate_pattern(text if any(c in text for c in "*?") else text + "*")
+    window = None
+    if q.start or q.end:
+        window = TimeWindow(_utc(q.start or dt.datetime(1970, 1, 1)), _utc(q.end or dt.datetime(2999, 1, 1)))
+    api = ApiQuery(
+        vehicle_types=(q.vehicle_type,) if q.vehicle_type else (),
+        colours=(q.colour,) if q.colour else (),
+        plate_states=(q.plate_state,) if q.plate_state else (),
+        plate=plate,
+        window=window,
+        camera_ids=(q.camera_id,) if q.camera_id else (),
+        sort="score" if plate is not None else "time",
+        limit=q.limit,
+    )
+    ids = [h.sighting_id for h in run_query(db, api).hits]
     with db.sessions() as s:
-        rows = list(s.scalars(stmt))
-    marks = _latest_marks(db, [r.id for r in rows])
-    return [_to_sighting(r, marks.get(r.id)) for r in rows]
+        rows = {r.id: r for r in s.scalars(select(SightingRow).where(SightingRow.id.in_(ids)))}
+    marks = _latest_marks(db, ids)
+    return [_to_sighting(rows[i], marks.get(i)) for i in ids if i in rows]
 
 
 def facets(db: Database) -> dict[str, list[str]]:
