@@ -103,9 +103,10 @@ def solve_max_coverage(
 ) -> PlacementResult:
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
-    Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) bounds the
-    whole call apart from building the model and the greedy pass. With ``exact=False`` only
-    greedy, polish and the Lagrangian bound run.
+    Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
+    polish (at most a fifth), the MILP and the Lagrangian bound; building the model and the greedy
+    pass come on top, and the Lagrangian stage may run over by up to a tenth of the limit. With
+    ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` goes to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -218,6 +219,8 @@ def solve_set_cover(
     seed: int = 0,
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
+
+    Time limit, ``exact``, ``rel_gap`` and ``seed`` as for :func:`solve_max_coverage`.
 
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees
