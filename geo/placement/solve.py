@@ -28,7 +28,7 @@ from geo.placement.heuristic import (
 )
 from geo.placement.lagrange import max_coverage_bound, set_cover_bound
 from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
-from geo.placement.problem import CoverageProblem, Quota
+from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
@@ -39,6 +39,13 @@ def _check_time(time_limit: float) -> None:
         raise PlacementInputError(
             f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
         )
+
+
+def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
+    """The heuristic plan with each dropped (dominated) candidate replaced by its dominator."""
+    out = np.zeros_like(selected)
+    out[redirect[np.flatnonzero(selected)]] = True
+    return out
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -151,7 +158,13 @@ def solve_max_coverage(
     if exact and bound > st.covered_weight:
         remaining = deadline - time.monotonic()
         out = solve_unit_cover_milp(
-            model, red, budget, st.selected, time_limit=max(remaining * 0.85, 0.5), rel_gap=rel_gap, seed=seed
+            model,
+            red,
+            budget,
+            _redirected(st.selected, red.redirect),
+            time_limit=max(remaining * 0.85, 0.5),
+            rel_gap=rel_gap,
+            seed=seed,
         )
         milp_status = out.status
         if out.chosen is not None:
@@ -268,7 +281,7 @@ def solve_set_cover(
             "rerun with exact=True to let the MILP decide"
         )
 
-    rows = reduce_rows(model, must)
+    rows = reduce_rows(model, must, column_dominance=not quotas_t)
     bound, source = 0.0, "trivial"
     milp_status: str | None = None
     if (exact and st.spent > 0) or not feasible:
@@ -276,7 +289,7 @@ def solve_set_cover(
         rhs = np.zeros(0)
         if quotas_t:
             w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
-            quota_units = reduce_units(model, w)
+            quota_units = reduce_units(model, w, dominance=False)
             totals = w.sum(axis=0)
             rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
             rhs -= 1e-9 * np.maximum(totals, 1.0)
@@ -286,7 +299,7 @@ def solve_set_cover(
             rows,
             quota_units,
             rhs,
-            st.selected if feasible else None,
+            _redirected(st.selected, rows.redirect) if feasible else None,
             time_limit=max(remaining * 0.85, 0.5),
             rel_gap=rel_gap,
             seed=seed,

@@ -187,6 +187,24 @@ def test_set_cover_is_optimal_against_brute_force(seed: int) -> None:
     assert chosen[raw.fixed].all() and groups_ok(raw, chosen)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_without_groups_dominated_candidates_are_dropped_safely(seed: int) -> None:
+    """No groups: the MILP runs on a model without dominated columns / implied rows; still optimal."""
+    raw = random_raw(seed + 500, n_cand=12, groups=False)
+    raw.A[:, 1] = raw.A[:, 0] & (np.arange(raw.A.shape[0]) % 2 == 0)  # candidate 1 sees a subset of 0's view
+    raw.cost[1] = raw.cost[0] + 0.5
+    budget = budget_for(raw, seed)
+    res = solve_max_coverage(raw.problem(), budget, time_limit=20)
+    assert res.objective == pytest.approx(brute_max_coverage(raw, budget), abs=1e-6)
+    assert res.status == "optimal" and res.cost <= budget + 1e-9
+    raw.all_of[~raw.A.any(axis=1)] = -1
+    raw.required &= raw.A.any(axis=1)
+    best = brute_set_cover(raw)
+    cover = solve_set_cover(raw.problem(), time_limit=20)
+    assert cover.objective == pytest.approx(best, abs=1e-6)
+    assert cover.bound <= cover.objective + 1e-9
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_set_cover_with_quota_is_optimal_against_brute_force(seed: int) -> None:
     raw = random_raw(seed, groups=False)
