@@ -70,7 +70,8 @@ def _finish(
 ) -> PlacementResult:
     gap = _gap(objective, bound)
     status: Status
-    if milp_status == "optimal" or gap <= rel_gap:
+    if gap <= rel_gap * 1.01 or abs(bound - objective) <= 1e-6:
+        # judged on the plan actually returned, never on the solver's word alone
         status = "optimal"
     elif milp_status == "time_limit":
         status = "time_limit"

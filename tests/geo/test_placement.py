@@ -461,3 +461,18 @@ def test_time_limited_run_reports_a_valid_bound_and_gap() -> None:
     assert cover.bound <= cover.objective
     assert cover.covered.all()
     assert {s.stage for s in cover.stages} >= {"greedy", "milp"}
+
+
+def test_optimal_status_means_the_returned_plan_meets_the_bound() -> None:
+    """Regression: HiGHS once reported the optimum's value but handed back the warm start."""
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 5000, (2500, 2))
+    cams = rng.uniform(0, 5000, (500, 2))
+    d = np.hypot(pts[:, None, 0] - cams[None, :, 0], pts[:, None, 1] - cams[None, :, 1])
+    A = d <= 250
+    A = A[A.any(axis=1)]
+    res = solve_set_cover(CoverageProblem.from_arrays(sp.csc_array(A)), time_limit=30)
+    milp = next(s for s in res.stages if s.stage == "milp")
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(res.bound) == pytest.approx(milp.objective)
+    assert res.covered.all()
