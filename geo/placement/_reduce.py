@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._model import Model, row_keys, units_covered
-from geo.placement.problem import FloatArray, IntArray
+from geo.placement.problem import BoolArray, FloatArray, IntArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +30,7 @@ class UnitCover:
     row_unit: IntArray
     coef: FloatArray  # (n_units, k)
     constant: FloatArray  # (k,)
+    redirect: IntArray  # per candidate: itself, or the kept candidate that dominates it
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,14 +40,78 @@ class RowCover:
     cols: IntArray
     R: sp.csr_array
     empty_rows: IntArray  # original target rows left with no addable candidate
+    redirect: IntArray  # per candidate: itself, or the kept candidate that dominates it
+    implied_rows: int  # rows dropped because covering another row covers them
+
+
+_MAX_PRODUCT = 40_000_000  # skip a dominance test whose overlap matrix would be larger than this
+
+
+def _product_size(mat: sp.csr_array | sp.csc_array, axis: int) -> int:
+    counts = np.bincount(mat.indices, minlength=mat.shape[1 - axis]) if mat.nnz else np.zeros(1, np.int64)
+    return int((counts.astype(np.int64) ** 2).sum())
+
+
+def dominated_columns(R: sp.csr_array, cost: FloatArray) -> tuple[BoolArray, IntArray]:
+    """Columns ``j`` with another column ``k`` that sees every row ``j`` sees at no higher cost.
+
+    ``k`` dominates ``j`` when rows(j) <= rows(k), c_k <= c_j, and (rows strictly larger, or c_k
+    strictly lower, or equal and k < j): a strict order, so following dominators ends at a kept
+    column. Swapping ``j`` for ``k`` in any plan keeps it feasible (no groups) and no worse.
+    Returns (drop mask, dominator per column, -1 where kept). Columns seeing no row are dropped
+    with dominator -1.
+    """
+    n = R.shape[1]
+    size = np.bincount(R.indices, minlength=n).astype(np.int64)
+    drop = size == 0
+    dom = np.full(n, -1, dtype=np.int64)
+    if R.nnz == 0 or _product_size(sp.csr_array(R), 0) > _MAX_PRODUCT:
+        return drop, dom
+    C = R.T
+    overlap = sp.coo_array(sp.csr_array(C) @ sp.csc_array(R))
+    j, k, v = overlap.row, overlap.col, np.rint(overlap.data).astype(np.int64)
+    sel = (j != k) & (v == size[j]) & (cost[k] <= cost[j]) & (size[j] > 0)
+    j, k = j[sel], k[sel]
+    better = (size[k] > size[j]) | (cost[k] < cost[j]) | (k < j)
+    j, k = j[better], k[better]
+    dom[j] = k  # any dominator will do
+    drop[j] = True
+    # follow chains to a kept column
+    for _ in range(64):
+        nxt = dom[dom[j]]
+        chain = nxt >= 0
+        if not chain.any():
+            break
+        dom[j[chain]] = nxt[chain]
+    return drop, dom
+
+
+def implied_rows(R: sp.csr_array) -> BoolArray:
+    """Rows whose pattern strictly contains another row's (covering that one covers them).
+
+    ``R`` must hold distinct non-empty rows. Skipped (nothing dropped) when too large to test.
+    """
+    n = R.shape[0]
+    out = np.zeros(n, dtype=bool)
+    if n < 2 or _product_size(sp.csc_array(R), 1) > _MAX_PRODUCT:
+        return out
+    size = np.diff(R.indptr).astype(np.int64)
+    overlap = sp.coo_array(R @ sp.csr_array(R.T))
+    a, b, v = overlap.row, overlap.col, np.rint(overlap.data).astype(np.int64)
+    sel = (a != b) & (v == size[a]) & (size[b] > size[a])
+    out[b[sel]] = True
+    return out
 
 
 def free_columns(model: Model) -> IntArray:
     return np.flatnonzero(model.free).astype(np.int64)
 
 
-def reduce_units(model: Model, row_weights: FloatArray) -> UnitCover:
-    """Reduce for weighted unit coverage; ``row_weights`` is (n_targets, k)."""
+def reduce_units(model: Model, row_weights: FloatArray, *, dominance: bool = True) -> UnitCover:
+    """Reduce for weighted unit coverage; ``row_weights`` is (n_targets, k).
+
+    With ``dominance`` (and no groups), dominated candidate columns are dropped as well.
+    """
     cols = free_columns(model)
     k = row_weights.shape[1]
     n_units = model.unit_weight.size
@@ -66,6 +131,7 @@ def reduce_units(model: Model, row_weights: FloatArray) -> UnitCover:
         dead[model.unit_of_row[rows[empty]]] = True
         keep = ~dead[model.unit_of_row[rows]]
         rows, sub = rows[keep], sp.csr_array(sub[keep])
+    redirect = np.arange(model.cost.size, dtype=np.int64)
     if rows.size == 0:
         return UnitCover(
             cols=cols,
@@ -73,6 +139,7 @@ def reduce_units(model: Model, row_weights: FloatArray) -> UnitCover:
             row_unit=np.zeros(0, dtype=np.int64),
             coef=np.zeros((0, k)),
             constant=constant,
+            redirect=redirect,
         )
     unit = model.unit_of_row[rows]
     composite = model.unit_size[unit] > 1
@@ -94,11 +161,28 @@ def reduce_units(model: Model, row_weights: FloatArray) -> UnitCover:
     single_src = ~composite
     np.add.at(coef, row_unit[inv[single_src]], unit_coef[unit[single_src]])
     coef[single_rows.size :] = unit_coef[comp_ids]
-    return UnitCover(cols=cols, R=R, row_unit=row_unit, coef=coef, constant=constant)
+    if dominance and not (model.group >= 0).any():
+        cols, R, redirect = _apply_column_dominance(model, cols, R)
+    return UnitCover(cols=cols, R=R, row_unit=row_unit, coef=coef, constant=constant, redirect=redirect)
 
 
-def reduce_rows(model: Model, must: np.ndarray) -> RowCover:
-    """Reduce for covering every row in the boolean mask ``must`` (rows seen by fixed drop out)."""
+def _apply_column_dominance(
+    model: Model, cols: IntArray, R: sp.csr_array
+) -> tuple[IntArray, sp.csr_array, IntArray]:
+    redirect = np.arange(model.cost.size, dtype=np.int64)
+    drop, dom = dominated_columns(R, model.cost[cols])
+    has = dom >= 0
+    redirect[cols[has]] = cols[dom[has]]
+    keep = ~drop
+    return cols[keep], sp.csr_array(sp.csc_array(R)[:, keep]), redirect
+
+
+def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True) -> RowCover:
+    """Reduce for covering every row in the boolean mask ``must`` (rows seen by fixed drop out).
+
+    Identical rows are merged, rows implied by a smaller row are dropped, and (with
+    ``column_dominance`` and no groups) dominated candidate columns are dropped.
+    """
     cols = free_columns(model)
     rows = np.flatnonzero(must & (model.base_cnt == 0))
     sub = sp.csr_array(model.csr[rows][:, cols])
@@ -106,7 +190,16 @@ def reduce_rows(model: Model, must: np.ndarray) -> RowCover:
     empty = np.diff(sub.indptr) == 0
     empty_rows = rows[empty]
     sub = sp.csr_array(sub[~empty])
+    redirect = np.arange(model.cost.size, dtype=np.int64)
+    n_implied = 0
     if sub.shape[0]:
         _, first = np.unique(row_keys(sub), return_index=True)
         sub = sp.csr_array(sub[np.sort(first)])
-    return RowCover(cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64))
+        if column_dominance and not (model.group >= 0).any():
+            cols, sub, redirect = _apply_column_dominance(model, cols, sub)
+        implied = implied_rows(sub)
+        n_implied = int(implied.sum())
+        sub = sp.csr_array(sub[~implied])
+    return RowCover(
+        cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64), redirect=redirect, implied_rows=n_implied
+    )

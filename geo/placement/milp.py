@@ -122,7 +122,27 @@ def _run(
     bound = float(info.mip_dual_bound)
     if not math.isfinite(bound):
         bound = math.nan
-    return name, objective, bound, values, time.monotonic() - t0
+    elapsed = time.monotonic() - t0
+    if values is not None and start is not None:
+        # HiGHS 1.16 can report the optimum's value while handing back the warm start as the
+        # solution (seen when presolve solves the whole model); never trust one without the other
+        got = float(col_cost @ values)
+        if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
+            name, objective, bound, values, more = _run(
+                col_cost=col_cost,
+                col_upper=col_upper,
+                integer=integer,
+                mat=mat,
+                row_lower=row_lower,
+                row_upper=row_upper,
+                maximize=maximize,
+                start=None,
+                time_limit=max(time_limit - elapsed, 1.0),
+                rel_gap=rel_gap,
+                seed=seed,
+            )
+            elapsed += more
+    return name, objective, bound, values, elapsed
 
 
 def solve_unit_cover_milp(

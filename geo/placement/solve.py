@@ -28,7 +28,7 @@ from geo.placement.heuristic import (
 )
 from geo.placement.lagrange import max_coverage_bound, set_cover_bound
 from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
-from geo.placement.problem import CoverageProblem, Quota
+from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
@@ -39,6 +39,13 @@ def _check_time(time_limit: float) -> None:
         raise PlacementInputError(
             f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
         )
+
+
+def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
+    """The heuristic plan with each dropped (dominated) candidate replaced by its dominator."""
+    out = np.zeros_like(selected)
+    out[redirect[np.flatnonzero(selected)]] = True
+    return out
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -63,7 +70,8 @@ def _finish(
 ) -> PlacementResult:
     gap = _gap(objective, bound)
     status: Status
-    if milp_status == "optimal" or gap <= rel_gap:
+    if gap <= rel_gap * 1.01 or abs(bound - objective) <= 1e-6:
+        # judged on the plan actually returned, never on the solver's word alone
         status = "optimal"
     elif milp_status == "time_limit":
         status = "time_limit"
@@ -103,9 +111,10 @@ def solve_max_coverage(
 ) -> PlacementResult:
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
-    Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) bounds the
-    whole call apart from building the model and the greedy pass. With ``exact=False`` only
-    greedy, polish and the Lagrangian bound run.
+    Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
+    polish (at most a fifth), the MILP and the Lagrangian bound; building the model and the greedy
+    pass come on top, and the Lagrangian stage may run over by up to a tenth of the limit. With
+    ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` goes to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -150,7 +159,13 @@ def solve_max_coverage(
     if exact and bound > st.covered_weight:
         remaining = deadline - time.monotonic()
         out = solve_unit_cover_milp(
-            model, red, budget, st.selected, time_limit=max(remaining * 0.85, 0.5), rel_gap=rel_gap, seed=seed
+            model,
+            red,
+            budget,
+            _redirected(st.selected, red.redirect),
+            time_limit=max(remaining * 0.85, 0.5),
+            rel_gap=rel_gap,
+            seed=seed,
         )
         milp_status = out.status
         if out.chosen is not None:
@@ -219,6 +234,8 @@ def solve_set_cover(
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
 
+    Time limit, ``exact``, ``rel_gap`` and ``seed`` as for :func:`solve_max_coverage`.
+
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees
             (``.targets`` lists their row indices).
@@ -265,7 +282,7 @@ def solve_set_cover(
             "rerun with exact=True to let the MILP decide"
         )
 
-    rows = reduce_rows(model, must)
+    rows = reduce_rows(model, must, column_dominance=not quotas_t)
     bound, source = 0.0, "trivial"
     milp_status: str | None = None
     if (exact and st.spent > 0) or not feasible:
@@ -273,7 +290,7 @@ def solve_set_cover(
         rhs = np.zeros(0)
         if quotas_t:
             w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
-            quota_units = reduce_units(model, w)
+            quota_units = reduce_units(model, w, dominance=False)
             totals = w.sum(axis=0)
             rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
             rhs -= 1e-9 * np.maximum(totals, 1.0)
@@ -283,7 +300,7 @@ def solve_set_cover(
             rows,
             quota_units,
             rhs,
-            st.selected if feasible else None,
+            _redirected(st.selected, rows.redirect) if feasible else None,
             time_limit=max(remaining * 0.85, 0.5),
             rel_gap=rel_gap,
             seed=seed,

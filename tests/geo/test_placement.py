@@ -187,6 +187,24 @@ def test_set_cover_is_optimal_against_brute_force(seed: int) -> None:
     assert chosen[raw.fixed].all() and groups_ok(raw, chosen)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_without_groups_dominated_candidates_are_dropped_safely(seed: int) -> None:
+    """No groups: the MILP runs on a model without dominated columns / implied rows; still optimal."""
+    raw = random_raw(seed + 500, n_cand=12, groups=False)
+    raw.A[:, 1] = raw.A[:, 0] & (np.arange(raw.A.shape[0]) % 2 == 0)  # candidate 1 sees a subset of 0's view
+    raw.cost[1] = raw.cost[0] + 0.5
+    budget = budget_for(raw, seed)
+    res = solve_max_coverage(raw.problem(), budget, time_limit=20)
+    assert res.objective == pytest.approx(brute_max_coverage(raw, budget), abs=1e-6)
+    assert res.status == "optimal" and res.cost <= budget + 1e-9
+    raw.all_of[~raw.A.any(axis=1)] = -1
+    raw.required &= raw.A.any(axis=1)
+    best = brute_set_cover(raw)
+    cover = solve_set_cover(raw.problem(), time_limit=20)
+    assert cover.objective == pytest.approx(best, abs=1e-6)
+    assert cover.bound <= cover.objective + 1e-9
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_set_cover_with_quota_is_optimal_against_brute_force(seed: int) -> None:
     raw = random_raw(seed, groups=False)
@@ -443,3 +461,18 @@ def test_time_limited_run_reports_a_valid_bound_and_gap() -> None:
     assert cover.bound <= cover.objective
     assert cover.covered.all()
     assert {s.stage for s in cover.stages} >= {"greedy", "milp"}
+
+
+def test_optimal_status_means_the_returned_plan_meets_the_bound() -> None:
+    """Regression: HiGHS once reported the optimum's value but handed back the warm start."""
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 5000, (2500, 2))
+    cams = rng.uniform(0, 5000, (500, 2))
+    d = np.hypot(pts[:, None, 0] - cams[None, :, 0], pts[:, None, 1] - cams[None, :, 1])
+    A = d <= 250
+    A = A[A.any(axis=1)]
+    res = solve_set_cover(CoverageProblem.from_arrays(sp.csc_array(A)), time_limit=30)
+    milp = next(s for s in res.stages if s.stage == "milp")
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(res.bound) == pytest.approx(milp.objective)
+    assert res.covered.all()
