@@ -10,8 +10,12 @@ Formulations (x = added candidates, binary; y = units, continuous in [0, 1], int
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +27,20 @@ from geo.placement.problem import BoolArray, FloatArray
 
 _INF = math.inf
 
+
+
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null for the duration (C-level prints included)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 @dataclass(frozen=True, eq=False)
 class MilpOutcome:
@@ -70,7 +88,8 @@ def _run(
     import highspy
 
     t0 = time.monotonic()
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    with _stdout_silenced():  # HiGHS prints its banner from C++ when constructed, before options apply
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
