@@ -14,7 +14,7 @@ import concurrent.futures as cf
 import datetime as dt
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -160,6 +160,68 @@ def _run_in_pool(info: VideoInfo, camera_id: str, start: dt.datetime) -> FileRes
     return _POOL_WORKER.run(info, camera_id, start)
 
 
+def _run_on_ray(
+    ready: list[tuple[int, VideoInfo, str, dt.datetime]],
+    spec: DetectorSpec,
+    config: PipelineConfig,
+    media_dir: Path | None,
+    workers: int,
+    progress: Progress | None,
+) -> Iterator[tuple[int, VideoInfo, FileResult | BaseException]]:
+    """The same per-file tasks on a Ray cluster: ``workers`` actors each load the models once.
+
+    Connects to ``$RAY_ADDRESS`` when set (a cluster whose nodes see the same file paths and media
+    folder), else starts a local Ray. Results come back to this process, which writes them to the one
+    database, file by file, exactly as the local executor does.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--executor", "the ray executor needs Ray: pip install 'ray>=2.9'") from None
+    if not ray.is_initialized():
+        import os
+        import sys
+
+        ray.init(
+            address=os.environ.get("RAY_ADDRESS") or None,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}},
+        )
+
+    @ray.remote(num_cpus=1)
+    class _RayWorker:
+        def __init__(self, spec: DetectorSpec, config: PipelineConfig, media_dir: Path | None) -> None:
+            _init_pool_worker(spec, config, media_dir)
+
+        def run(self, info: VideoInfo, camera_id: str, start: dt.datetime) -> FileResult:
+            return _run_in_pool(info, camera_id, start)
+
+    actors = [_RayWorker.remote(spec, config, media_dir) for _ in range(min(workers, len(ready)))]  # type: ignore[attr-defined]
+    refs = {}
+    for i, (k, info, cam, start) in enumerate(ready):
+        if progress is not None:
+            progress.file_started(info.path, info.frame_count)
+        refs[actors[i % len(actors)].run.remote(info, cam, start)] = (k, info)
+    pending = list(refs)
+    try:
+        while pending:
+            done_refs, pending = ray.wait(pending, num_returns=1)
+            for ref in done_refs:
+                k, info = refs[ref]
+                try:
+                    result: FileResult | BaseException = ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:
+                    result = exc.cause if isinstance(exc.cause, BaseException) else exc
+                except ray.exceptions.RayError as exc:
+                    result = exc
+                yield k, info, result
+    finally:
+        for a in actors:
+            ray.kill(a)
+
+
 # --- database ---------------------------------------------------------------------------------------
 def indexed_hashes(db: Database) -> set[str]:
     with db.sessions() as s:
@@ -247,10 +309,8 @@ def index_files(
     t0 = time.perf_counter()
     spec = detector or DetectorSpec()
     config = config or PipelineConfig()
-    if executor != "local":
-        raise ConfigError(
-            "--executor", f"expected 'local' (the 'ray' executor is not implemented), got {executor!r}"
-        )
+    if executor not in ("local", "ray"):
+        raise ConfigError("--executor", f"expected 'local' or 'ray', got {executor!r}")
     if workers < 1:
         raise ConfigError("--workers", f"expected 1 or more, got {workers}")
     local = _Worker(spec=spec, config=config, media_dir=media_dir)
@@ -310,7 +370,10 @@ def index_files(
         if progress is not None:
             progress.file_done(outcomes[k])
 
-    if workers == 1 or len(ready) <= 1:
+    if executor == "ray" and ready:
+        for k, info, result in _run_on_ray(ready, spec, config, media_dir, workers, progress):
+            finished(k, info, result)
+    elif workers == 1 or len(ready) <= 1:
         for k, info, cam, start in ready:
             if progress is not None:
                 progress.file_started(info.path, info.frame_count)
@@ -319,7 +382,7 @@ def index_files(
                 if progress is not None:
                     path = info.path
                     prog = lambda done_, total, _p=path: progress.frames(_p, done_, total)  # noqa: E731
-                result: FileResult | BaseException = process_video(
+                result = process_video(
                     info,
                     camera_id=cam,
                     start=start,

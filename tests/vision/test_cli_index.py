@@ -57,9 +57,9 @@ def test_cli_errors_are_one_line(db_url: str, sample_clip: Path) -> None:
     res = CliRunner().invoke(cli, ["index", "--db", db_url])
     assert res.exit_code == 2 and "expected video PATHs or --manifest FILE" in res.output
     res = CliRunner().invoke(
-        cli, ["index", str(sample_clip), "--executor", "ray", "--db", db_url, "--detector-plugin", PLUGIN]
+        cli, ["index", str(sample_clip), "--executor", "dask", "--db", db_url, "--detector-plugin", PLUGIN]
     )
-    assert res.exit_code == 2 and "'ray' executor is not implemented" in res.output
+    assert res.exit_code == 2 and "'dask' is not one of 'local', 'ray'" in res.output
 
 
 def _run(db_url: str, clips: list[Path], media: Path) -> subprocess.Popen[bytes]:

@@ -157,6 +157,35 @@ def test_two_workers_match_one(db: Database, sample_clip: Path, tmp_path: Path) 
     assert pooled == single
 
 
+def test_ray_executor_matches_local(db: Database, sample_clip: Path, tmp_path: Path) -> None:
+    """A real local Ray runs the same per-file tasks; the rows written are those of the local executor."""
+    ray = pytest.importorskip("ray")
+    add_camera(db)
+    other = tmp_path / "seed2.mp4"
+    from sample_media.make_sample import make
+
+    make(other, seed=2)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(sample_clip.read_bytes()[:5000])  # truncated: fails alone, the others go in
+    items = [IndexItem(str(sample_clip), "cam-1", START), IndexItem(str(other), "cam-1", START),
+             IndexItem(str(broken), "cam-1", START)]
+    try:
+        summary = index_files(db, items, detector=FAKE, config=FAST, workers=2, executor="ray")
+    finally:
+        ray.shutdown()
+    assert [f.status for f in summary.files][:2] == ["indexed", "indexed"]
+    assert summary.files[2].status == "error" and "broken.mp4" in summary.files[2].message
+    on_ray = sorted((r.first_seen, r.colour, r.direction, r.track_id) for r in sightings(db))
+    from xueliang.storage import open_database
+
+    db2 = open_database(f"sqlite:///{tmp_path / 'local.db'}")
+    add_camera(db2)
+    index_files(db2, items[:2], detector=FAKE, config=FAST, workers=1)
+    local = sorted((r.first_seen, r.colour, r.direction, r.track_id) for r in sightings(db2))
+    db2.dispose()
+    assert len(on_ray) == 8 and on_ray == local
+
+
 def test_manifest_csv_and_json(tmp_path: Path, sample_clip: Path) -> None:
     csv = tmp_path / "export.csv"
     csv.write_text(f"path,camera_id,start\n{sample_clip},cam-1,2024-05-01T10:00:00+02:00\nrel.mp4,cam-2,\n")

@@ -63,7 +63,7 @@ class _RichProgress:
     type=click.Choice(["local", "ray"]),
     default="local",
     show_default=True,
-    help="'ray' is not implemented yet.",
+    help="'ray': the same per-file tasks on a Ray cluster ($RAY_ADDRESS, else a local Ray), --workers actors.",
 )
 @click.option(
     "--media", "media", type=click.Path(file_okay=False), help="Media folder (default: $XUELIANG_MEDIA)."
