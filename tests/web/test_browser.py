@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.web.factories import PASSWORD, WebData
+from xueliang.report.build import CHROMIUM_FLAGS
 from xueliang.web.settings import WebSettings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,16 +25,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("no Chromium: apt-get install chromium (the browser tests need it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = list(CHROMIUM_FLAGS)  # the same flags the report uses to print its PDF
 
 
 def _free_port() -> int:
