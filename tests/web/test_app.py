@@ -200,3 +200,29 @@ def test_reviewer_compliance(as_role: AsRole) -> None:
 def test_openapi_lists_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/api/sightings", "/api/sightings/{sighting_id}/marks", "/api/planner/coverage"} <= set(spec["paths"])
+
+
+def test_multi_scene_search_through_the_search_api(as_role: AsRole, web_data: WebData) -> None:
+    import csv
+
+    from tests.web.factories import CAMERAS
+
+    pos = {r["camera_id"]: (r["lon"], r["lat"]) for r in csv.DictReader(CAMERAS.open(encoding="utf-8"))}
+    a = "{},{},100,2026-11-20T07:59:00Z,2026-11-20T08:20:00Z".format(*pos["CAM001"])
+    b = "{},{},100,2026-11-20T08:25:00Z,2026-11-20T09:40:00Z".format(*pos["CAM003"])
+    c = as_role("investigator")
+    one = c.post("/api/scenes", json={"scenes": [a, b], "min_scenes": 1}).json()["candidates"]
+    plates = sorted(h["plate_text"] or "-" for cand in one for h in cand["sightings"])
+    # CAM001 saw 湘A12345 and 湘B55555 in scene a; CAM003 the unreadable truck and 湘A77777 in scene b
+    assert plates == ["-", "湘A12345", "湘A77777", "湘B55555"]
+    both = c.post("/api/scenes", json={"scenes": [a, b], "min_scenes": 2}).json()["candidates"]
+    assert both == []  # no vehicle was at both scenes
+    r = c.get("/investigator/scenes", params={"scenes": a + "\n" + b, "k": 1})
+    assert r.status_code == 200 and 'id="candidate-count">4 candidate vehicles' in r.text
+    bad = c.get("/investigator/scenes", params={"scenes": "1,2,-5,2026-11-20T08:00:00Z,2026-11-20T09:00:00Z"})
+    assert 'id="scenes-error"' in bad.text
+    assert as_role("planner").post("/api/scenes", json={"scenes": [a]}).status_code == 403
+    db = open_database(web_data.db_url)
+    actions = [x.action for x in db.audit_log(limit=10)]
+    db.dispose()
+    assert "search-scenes" in actions

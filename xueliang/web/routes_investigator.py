@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from xueliang.config import format_validation_error
+from xueliang.errors import XueliangError
 from xueliang.storage import Database
 from xueliang.web.auth import require
 from xueliang.web.media import safe_media_file
@@ -42,6 +43,27 @@ class MarkIn(BaseModel):
 
     mark: Literal["keep", "eliminate"]
     reason: str = Field(min_length=3, max_length=2000)
+
+
+class ScenesIn(BaseModel):
+    """Multi-scene search: each scene ``LON,LAT,METRES,FROM,TO``; vehicles seen near >= min_scenes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenes: list[str] = Field(min_length=1, max_length=20)
+    min_scenes: int = Field(2, ge=1)
+    min_similarity: float = Field(0.8, ge=-1, le=1)
+
+
+def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:
+    """Through the search API (plate links, appearance links, ranked); audited there."""
+    from vision.scenes import multi_scene, parse_scene_arg
+
+    scenes = [parse_scene_arg(line, index=i + 1) for i, line in enumerate(body.scenes)]
+    res = multi_scene(
+        db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
+    )
+    return [c.to_json() for c in res.candidates]
 
 
 def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:
@@ -84,6 +106,25 @@ def router() -> APIRouter:
             error = format_validation_error(exc)
             q = SightingQuery()
         return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
+
+    @r.get("/investigator/scenes", response_class=HTMLResponse, include_in_schema=False)
+    def scenes_page(request: Request, user: Investigator, scenes: str = "", k: int = 2) -> HTMLResponse:
+        lines = [ln.strip() for ln in scenes.splitlines() if ln.strip()]
+        results: list[dict[str, Any]] | None = None
+        error = None
+        if lines:
+            try:
+                results = _multi_scene(request.app.state.db, user, ScenesIn(scenes=lines, min_scenes=k))
+            except ValidationError as exc:
+                error = format_validation_error(exc)
+            except XueliangError as exc:
+                error = str(exc)
+        return page(request, "scenes.html", user, scenes=scenes, k=k, results=results, error=error)
+
+    @r.post("/api/scenes", tags=["investigator"])
+    def api_scenes(request: Request, user: Investigator, body: ScenesIn) -> dict[str, Any]:
+        """Vehicles seen near at least ``min_scenes`` of the scenes, linked by plate or appearance (audited)."""
+        return {"candidates": _multi_scene(request.app.state.db, user, body)}
 
     @r.get("/api/sightings", tags=["investigator"])
     def api_search(request: Request, user: Investigator, q: Annotated[SightingQuery, Query()]) -> dict[str, Any]:
