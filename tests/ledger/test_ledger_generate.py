@@ -53,3 +53,20 @@ def test_excel_output(tmp_path: Path) -> None:
     write_ledger(path, gen)
     parsed = read_ledger(path, now=NOW)
     assert parsed.rejections == () and len(parsed.rows) == 50
+
+
+def test_generated_cases_link_to_the_given_camera_ids(tmp_path: Path) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    out = tmp_path / "g.csv"
+    r = CliRunner().invoke(
+        cli, ["ledger", "generate", "--n", "200", "--out", str(out), "--camera-id", "CAM001", "--camera-id", "CAM002"]
+    )
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    linked = {c for row in rows for c in (row.get("cameras") or "").split(";") if c}
+    assert linked == {"CAM001", "CAM002"}

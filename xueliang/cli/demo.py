@@ -30,7 +30,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
     ledger.csv and blindspot_weights.csv, plan/ (plan.geojson, plan.json, curve.csv, plan.png),
     report/ (report.html, report.pdf).
     """
-    from geo.registry import import_camera_file
+    from geo.registry import import_camera_file, load_cameras
     from xueliang.cli import coverage as coverage_cmd
     from xueliang.cli import ledger as ledger_cmd
     from xueliang.cli import plan as plan_cmd
@@ -65,6 +65,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
             n_cameras=19,
             bad=3,
             encoding="utf-8",
+            camera_ids=tuple(c.id for c in load_cameras(db)),  # cases link to the registry's cameras
         )
         ctx.invoke(
             ledger_cmd.import_cmd,

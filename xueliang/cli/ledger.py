@@ -245,6 +245,9 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
     "--bad", default=0, show_default=True, type=click.IntRange(0, 100_000), help="Broken rows to add."
 )
 @click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "gbk"]))
+@click.option(
+    "--camera-id", "camera_ids", multiple=True, metavar="ID", help="Link cases to these camera ids (repeatable)."
+)
 def generate_cmd(
     n: int,
     seed: int,
@@ -255,6 +258,7 @@ def generate_cmd(
     n_cameras: int,
     bad: int,
     encoding: str,
+    camera_ids: tuple[str, ...] = (),
 ) -> None:
     """Write a realistic synthetic ledger for demos (rates near the published studies)."""
     from xueliang.ledger.generate import DEFAULT_BBOX, generate_ledger, write_ledger
@@ -270,7 +274,9 @@ def generate_cmd(
         box = (parts[0], parts[1], parts[2], parts[3])
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
     assert first is not None and last is not None
-    gen = generate_ledger(n, seed=seed, bbox=box, start=first, end=last, n_cameras=n_cameras, bad=bad)
+    gen = generate_ledger(
+        n, seed=seed, bbox=box, start=first, end=last, n_cameras=n_cameras, bad=bad, camera_ids=camera_ids
+    )
     write_ledger(out, gen, encoding=encoding)
     click.echo(
         f"{out}: {len(gen.rows):,} rows ({n:,} cases, {len(gen.bad_rows)} deliberately bad), seed {seed}"

@@ -93,9 +93,14 @@ def generate_ledger(
     end: dt.date = dt.date(2026, 6, 30),
     n_cameras: int = 150,
     bad: int = 0,
+    camera_ids: tuple[str, ...] = (),
 ) -> GeneratedLedger:
-    """``n`` cases occurring from ``start`` to ``end`` inside ``bbox``, plus ``bad`` broken rows."""
+    """``n`` cases occurring from ``start`` to ``end`` inside ``bbox``, plus ``bad`` broken rows.
+
+    Linked cameras are drawn from ``camera_ids`` when given, else ``n_cameras`` made-up ids."""
     lon0, lat0, lon1, lat1 = bbox
+    if camera_ids:
+        n_cameras = len(camera_ids)
     if n < 1 or n_cameras < 1 or bad < 0:
         raise ConfigError("generate", f"expected n >= 1, cameras >= 1, bad >= 0, got {n}, {n_cameras}, {bad}")
     if not (-180 <= lon0 < lon1 <= 180 and -90 <= lat0 < lat1 <= 90):
@@ -130,7 +135,8 @@ def generate_ledger(
     )
     cams[:, 0] = _fold(cams[:, 0], lon0, lon1)
     cams[:, 1] = _fold(cams[:, 1], lat0, lat1)
-    cam_ids = tuple(f"CAM-{i + 1:04d}" for i in range(n_cameras))
+    # real registry ids when given (so the ledger links to registered cameras), else CAM-0001 ...
+    cam_ids = camera_ids or tuple(f"CAM-{i + 1:04d}" for i in range(n_cameras))
     # nearest cameras by a local equirectangular projection (metres up to a constant factor)
     kx = float(np.cos(np.radians((lat0 + lat1) / 2)))
     years = end.year - start.year + 1
