@@ -32,15 +32,14 @@ from vision.store import SightingRow
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import current_user
+from xueliang.storage.times import as_utc
 
 MAX_TRACK = dt.timedelta(minutes=10)
 EARTH_RADIUS_M = 6_371_008.8
 SortKey = Literal["time", "score"]
 
 
-def utc(t: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite gives naive datetimes that are UTC."""
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+utc = as_utc  # aware UTC; SQLite gives naive datetimes that are UTC
 
 
 def parse_time(value: str, *, source: str) -> dt.datetime:

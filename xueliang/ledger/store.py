@@ -17,6 +17,7 @@ from xueliang.ledger.metrics import CaseTable
 from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
 from xueliang.ledger.schema import ALL_FIELDS, CaseRecord, Rejection
 from xueliang.storage import CameraRow, Database
+from xueliang.storage.times import as_utc
 
 _SCALARS = tuple(f for f in ALL_FIELDS if f not in ("cameras", "sightings"))
 _CHUNK = 500
@@ -48,9 +49,7 @@ class HistoryEntry:
     source_row: int | None
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+_utc = as_utc  # SQLite hands back naive datetimes; every stored time is UTC
 
 
 def canonical(value: object) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from vision.store import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
+from xueliang.storage.times import as_utc
 from xueliang.web.tables import MarkRow
 
 
@@ -75,8 +76,7 @@ class TrackPoint:
     y2: float
 
 
-def _utc(d: dt.datetime) -> dt.datetime:
-    return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
+_utc = as_utc
 
 
 def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
