@@ -125,19 +125,20 @@ def generate(db: Database, world: SynthWorld, n: int, *, seed: int = 0, days: fl
     text format), elsewhere through a Core ``insert`` with the same values.
     """
     rng = np.random.default_rng(seed)
-    cols = list(
-        sighting_row(
-            world,
-            camera_id=world.camera_ids[0],
-            first=T0,
-            last=T0,
-            colour="",
-            vehicle_type="",
-            plate_state="",
-            plate_text=None,
-            embedding=None,
-        )
+    # one prototype row: its keys are the columns, its non-varying values are shared by every row
+    proto = sighting_row(
+        world,
+        camera_id=world.camera_ids[0],
+        first=T0,
+        last=T0,
+        colour="",
+        vehicle_type="",
+        plate_state="",
+        plate_text=None,
+        embedding=None,
     )
+    cols = list(proto)
+    const = {k: v for k, v in proto.items() if k not in _VARYING}
     sqlite = db.engine.dialect.name == "sqlite"
     sql = f"INSERT INTO sightings ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     done = 0
@@ -157,18 +158,6 @@ def generate(db: Database, world: SynthWorld, n: int, *, seed: int = 0, days: fl
             l_us = f_us + (dur * 1e6).astype("timedelta64[us]")
             firsts = [t.replace("T", " ") for t in np.datetime_as_string(f_us, unit="us")]
             lasts = [t.replace("T", " ") for t in np.datetime_as_string(l_us, unit="us")]
-            proto = sighting_row(
-                world,
-                camera_id=world.camera_ids[0],
-                first=T0,
-                last=T0,
-                colour="",
-                vehicle_type="",
-                plate_state="",
-                plate_text=None,
-                embedding=None,
-            )
-            const = {k: v for k, v in proto.items() if k not in _VARYING}
             tuples = []
             for i in range(m):
                 c = world.camera_ids[int(cam[i])]
