@@ -6,16 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.plot import COLOURS  # the same colour per class as the coverage map
+from geo.targets import AREA_CLASSES
 from xueliang.report.data import Coverage, PlanData
-
-AREA_CLASSES = ("crowded_areas",)
-COLOURS = {
-    "intersections": "#1f77b4",
-    "main_road_nodes": "#9467bd",
-    "crowded_areas": "#ff7f0e",
-    "key_sites": "#d62728",
-    "boundary_crossings": "#8c564b",
-}
 
 
 @dataclass(frozen=True)
