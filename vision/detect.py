@@ -3,11 +3,18 @@
 The real detector is Ultralytics YOLO (``.pt``, ``.onnx``, ``.tflite``, ...); the weights path comes
 from ``--model``, else ``$XUELIANG_MODEL``, else the standard name ``yolo11n.pt`` (which Ultralytics
 downloads by itself on a machine with internet). Tests plug in fakes that honour the same protocol.
+
+Threads: Ultralytics runs CPU inference on ``cpu_count - 1`` threads (one thread on a 2-core
+machine, half its speed), for PyTorch weights and LiteRT (``.tflite``) alike. The detector here
+takes its thread count from :attr:`DetectorSpec.threads` instead, default every core, and
+:func:`vision.index.index_files` divides the cores among ``--workers``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -45,6 +52,11 @@ class DetectorSpec:
     #: ``"package.module:factory"``: a callable taking this spec and returning a :class:`Detector`
     #: (a plugin, or a fake in tests); None means Ultralytics YOLO.
     plugin: str | None = None
+    #: CPU threads for inference; None = every core of the machine
+    threads: int | None = None
+
+    def thread_count(self) -> int:
+        return self.threads if self.threads is not None else (os.cpu_count() or 1)
 
 
 def resolve_weights(explicit: str | None = None) -> str:
@@ -52,11 +64,31 @@ def resolve_weights(explicit: str | None = None) -> str:
     return explicit or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
+@contextmanager
+def _litert_threads(n: int) -> Iterator[None]:
+    """Ultralytics' LiteRT backend builds its interpreter with the module constant ``NUM_THREADS``
+    (``cpu_count - 1``) and offers no option; set it for the backend built inside this block."""
+    try:
+        from ultralytics.nn.backends import litert
+    except ImportError:  # an Ultralytics without that backend: nothing to set
+        yield
+        return
+    old = litert.NUM_THREADS  # type: ignore[attr-defined]
+    litert.NUM_THREADS = n  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        litert.NUM_THREADS = old  # type: ignore[attr-defined]
+
+
 class YoloDetector:
     """Ultralytics YOLO; only the vehicle classes (car, motorcycle, bus, truck) are kept."""
 
     def __init__(self, spec: DetectorSpec) -> None:
         weights = spec.weights
+        self.threads = spec.thread_count()
+        if self.threads < 1:
+            raise ModelError(weights, f"detector threads: expected 1 or more, got {self.threads}", field="threads")
         p = Path(weights)
         looks_like_path = p.parent != Path(".") or p.exists()
         if looks_like_path:
@@ -66,17 +98,16 @@ class YoloDetector:
                 with open(p, "rb") as f:
                     head = f.read(16)
             except OSError as exc:
-                raise ModelError(
-                    weights, f"detector weights: cannot read ({exc.strerror})", field="--model"
-                ) from exc
+                raise ModelError(weights, f"detector weights: cannot read ({exc.strerror})", field="--model") from exc
             if not head:
                 raise ModelError(weights, "detector weights: empty file", field="--model")
         os.environ.setdefault("YOLO_VERBOSE", "False")  # keep stdout for our own summary
         try:
             from ultralytics import YOLO  # type: ignore[attr-defined]
 
-            self._model: Any = YOLO(weights, task="detect")
-            self._names: dict[int, str] = dict(self._model.names)
+            with _litert_threads(self.threads):  # reading the names may build a backend too
+                self._model: Any = YOLO(weights, task="detect")
+                self._names: dict[int, str] = dict(self._model.names)
         except Exception as exc:  # ultralytics raises many types for bad weights
             raise ModelError(
                 weights,
@@ -87,11 +118,22 @@ class YoloDetector:
             raise ModelError(weights, f"expected COCO class names (2='car'), got {self._names.get(2)!r}")
         self.spec = spec
         self.name = f"ultralytics:{p.name}"
+        # The inference backend is built on the first prediction: build it now, with our thread count,
+        # so that unusable weights fail here rather than on a file's first frame.
+        try:
+            with _litert_threads(self.threads):
+                self._model.predict(np.zeros((64, 64, 3), np.uint8), verbose=False)
+        except Exception as exc:
+            raise ModelError(
+                weights, f"detector weights: cannot run ({type(exc).__name__}: {exc})", field="--model"
+            ) from exc
+        import torch
+
+        torch.set_num_threads(self.threads)  # Ultralytics' device selection set it to cpu_count - 1
 
     def detect(self, frame: Frame) -> Detections:
-        result = self._model.predict(
-            frame, verbose=False, conf=self.spec.confidence, classes=list(self.spec.classes)
-        )[0]
+        classes = list(self.spec.classes)
+        result = self._model.predict(frame, verbose=False, conf=self.spec.confidence, classes=classes)[0]
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
             return Detections.empty()
@@ -112,9 +154,7 @@ def load_detector(spec: DetectorSpec) -> Detector:
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise ModelError(
-            spec.plugin, f"detector plugin: expected 'module:callable', cannot import ({exc})"
-        ) from exc
+        raise ModelError(spec.plugin, f"detector plugin: expected 'module:callable', cannot import ({exc})") from exc
     detector = factory(spec)
     if not isinstance(detector, Detector):
         raise ModelError(spec.plugin, f"detector plugin: expected a Detector, got {type(detector).__name__}")

@@ -13,9 +13,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -111,9 +112,7 @@ def parse_start(value: str, *, source: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InputError(
-            source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}", field="start"
-        ) from exc
+        raise InputError(source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}", field="start") from exc
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
     return t.astimezone(dt.UTC)
@@ -190,7 +189,7 @@ def _run_on_ray(
             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}},
         )
 
-    @ray.remote(num_cpus=1)
+    @ray.remote
     class _RayWorker:
         def __init__(self, spec: DetectorSpec, config: PipelineConfig, media_dir: Path | None) -> None:
             _init_pool_worker(spec, config, media_dir)
@@ -198,7 +197,10 @@ def _run_on_ray(
         def run(self, info: VideoInfo, camera_id: str, start: dt.datetime) -> FileResult:
             return _run_in_pool(info, camera_id, start)
 
-    actors = [_RayWorker.remote(spec, config, media_dir) for _ in range(min(workers, len(ready)))]  # type: ignore[attr-defined]
+    actors = [
+        _RayWorker.options(num_cpus=spec.thread_count()).remote(spec, config, media_dir)  # type: ignore[attr-defined]
+        for _ in range(min(workers, len(ready)))
+    ]
     refs = {}
     for i, (k, info, cam, start) in enumerate(ready):
         if progress is not None:
@@ -364,14 +366,13 @@ def index_files(
             )
         else:
             n = write_result(db, result)
-            outcomes[k] = FileOutcome(
-                info.path, "indexed", sha256=info.sha256, sightings=n, stats=result.stats
-            )
+            outcomes[k] = FileOutcome(info.path, "indexed", sha256=info.sha256, sightings=n, stats=result.stats)
         if progress is not None:
             progress.file_done(outcomes[k])
 
     if executor == "ray" and ready:
-        for k, info, result in _run_on_ray(ready, spec, config, media_dir, workers, progress):
+        ray_spec = replace(spec, threads=spec.threads or 1)  # an actor reserves one CPU unless told more
+        for k, info, result in _run_on_ray(ready, ray_spec, config, media_dir, workers, progress):
             finished(k, info, result)
     elif workers == 1 or len(ready) <= 1:
         for k, info, cam, start in ready:
@@ -397,11 +398,13 @@ def index_files(
             finished(k, info, result)
     else:
         ctx = multiprocessing.get_context("spawn")
+        n = min(workers, len(ready))
+        pool_spec = replace(spec, threads=spec.threads or max(1, (os.cpu_count() or 1) // n))
         with cf.ProcessPoolExecutor(
-            max_workers=min(workers, len(ready)),
+            max_workers=n,
             mp_context=ctx,
             initializer=_init_pool_worker,
-            initargs=(spec, config, media_dir),
+            initargs=(pool_spec, config, media_dir),
         ) as pool:
             futures = {}
             for k, info, cam, start in ready:
@@ -412,6 +415,4 @@ def index_files(
                 k, info = futures[fut]
                 error = fut.exception()
                 finished(k, info, error if error is not None else fut.result())
-    return IndexSummary(
-        files=tuple(outcomes[k] for k in range(len(items))), wall_seconds=time.perf_counter() - t0
-    )
+    return IndexSummary(files=tuple(outcomes[k] for k in range(len(items))), wall_seconds=time.perf_counter() - t0)

@@ -52,6 +52,13 @@ def blob(spec: DetectorSpec) -> BlobDetector:
     return BlobDetector(spec)
 
 
+def threads_blob(spec: DetectorSpec) -> BlobDetector:
+    """Same, named after the thread count it was given, which is stored with each video row."""
+    detector = BlobDetector(spec)
+    detector.name = f"fake:blob/threads={spec.thread_count()}"
+    return detector
+
+
 def slow_blob(spec: DetectorSpec) -> BlobDetector:
     """Same, but 60 ms per call, so a test can kill a run in the middle of a file."""
     return BlobDetector(spec, delay=0.06)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +156,30 @@ def test_two_workers_match_one(db: Database, sample_clip: Path, tmp_path: Path) 
     single = sorted((r.video_id, r.first_seen, r.colour, r.direction) for r in sightings(db2))
     db2.dispose()
     assert pooled == single
+
+
+def test_pool_workers_share_the_cores(tmp_path: Path, sample_clip: Path) -> None:
+    """Without --threads each of N pool workers gets cpu_count // N detector threads (a detector per
+    process on every core would oversubscribe the machine); an explicit --threads is kept."""
+    from sample_media.make_sample import make
+    from xueliang.storage import open_database
+
+    other = tmp_path / "seed3.mp4"
+    make(other, seed=3)
+    items = [IndexItem(str(sample_clip), "cam-1", START), IndexItem(str(other), "cam-1", START)]
+    names = {}
+    for label, workers, threads in (("one", 1, None), ("pool", 2, None), ("explicit", 2, 3)):
+        db = open_database(f"sqlite:///{tmp_path / label}.db")
+        add_camera(db)
+        spec = DetectorSpec(plugin="tests.vision.fakes:threads_blob", threads=threads)
+        index_files(db, items, detector=spec, config=FAST, workers=workers)
+        with db.sessions() as s:
+            names[label] = set(s.scalars(select(VideoRow.detector)))
+        db.dispose()
+    cores = os.cpu_count() or 1
+    assert names["one"] == {f"fake:blob/threads={cores}"}
+    assert names["pool"] == {f"fake:blob/threads={max(1, cores // 2)}"}
+    assert names["explicit"] == {"fake:blob/threads=3"}
 
 
 def test_ray_executor_matches_local(db: Database, sample_clip: Path, tmp_path: Path) -> None:

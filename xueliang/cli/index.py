@@ -30,27 +30,19 @@ class _RichProgress:
         task = self.tasks.get(outcome.path)
         if task is not None:
             self.bar.update(task, completed=self.bar.tasks[task].total)
-        label = {"indexed": f"{outcome.sightings} sightings", "skipped": outcome.message}.get(
-            outcome.status, ""
-        )
+        label = {"indexed": f"{outcome.sightings} sightings", "skipped": outcome.message}.get(outcome.status, "")
         if outcome.status == "error":
             self.bar.console.print(f"error: {outcome.message}", markup=False, highlight=False)
         else:
-            self.bar.console.print(
-                f"{outcome.status}: {outcome.path}: {label}", markup=False, highlight=False
-            )
+            self.bar.console.print(f"{outcome.status}: {outcome.path}: {label}", markup=False, highlight=False)
 
 
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--camera", "camera_id", metavar="ID", help="Camera ID (registered) of the PATHs.")
 @click.option("--start", metavar="ISO8601", help="Start time of the PATHs' first frame (no offset = UTC).")
-@click.option(
-    "--manifest", type=click.Path(dir_okay=False), help="CSV/JSON mapping files to camera_id and start."
-)
-@click.option(
-    "--model", metavar="WEIGHTS", help="Detector weights (default: $XUELIANG_MODEL, else yolo11n.pt)."
-)
+@click.option("--manifest", type=click.Path(dir_okay=False), help="CSV/JSON mapping files to camera_id and start.")
+@click.option("--model", metavar="WEIGHTS", help="Detector weights (default: $XUELIANG_MODEL, else yolo11n.pt).")
 @click.option(
     "--detector-plugin",
     metavar="MODULE:FACTORY",
@@ -59,18 +51,20 @@ class _RichProgress:
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Local worker processes.")
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="CPU threads per detector (default: all cores, shared among --workers; 1 per Ray actor).",
+)
+@click.option(
     "--executor",
     type=click.Choice(["local", "ray"]),
     default="local",
     show_default=True,
     help="'ray': the same per-file tasks on a Ray cluster ($RAY_ADDRESS, else a local Ray), --workers actors.",
 )
-@click.option(
-    "--media", "media", type=click.Path(file_okay=False), help="Media folder (default: $XUELIANG_MEDIA)."
-)
-@click.option(
-    "--detect-fps", default=None, type=float, help="Frames per video second sent to the detector (0 = all)."
-)
+@click.option("--media", "media", type=click.Path(file_okay=False), help="Media folder (default: $XUELIANG_MEDIA).")
+@click.option("--detect-fps", default=None, type=float, help="Frames per video second sent to the detector (0 = all).")
 @click.option("--no-motion-gate", is_flag=True, help="Send every scheduled frame to the detector.")
 @click.option("--type-model", type=click.Path(dir_okay=False), help="Your ONNX vehicle-type classifier.")
 @click.option("--type-labels", type=click.Path(dir_okay=False), help="Its labels, one per line.")
@@ -85,6 +79,7 @@ def index(
     model: str | None,
     detector_plugin: str | None,
     workers: int,
+    threads: int | None,
     executor: str,
     media: str | None,
     detect_fps: float | None,
@@ -125,7 +120,7 @@ def index(
         cfg = replace(cfg, detect_fps=detect_fps)
     if no_motion_gate:
         cfg = replace(cfg, motion=MotionConfig(enabled=False))
-    spec = DetectorSpec(weights=resolve_weights(model), plugin=detector_plugin)
+    spec = DetectorSpec(weights=resolve_weights(model), plugin=detector_plugin, threads=threads)
     media_dir = resolve_media_dir(media)
     db = open_db(db_url)
     with Progress(
