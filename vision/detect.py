@@ -130,6 +130,14 @@ class YoloDetector:
         import torch
 
         torch.set_num_threads(self.threads)  # Ultralytics' device selection set it to cpu_count - 1
+        #: (height, width) of the model's input when it is fixed (exported models compute on all of
+        #: it whatever the frame's aspect: see vision.tiling); None for a dynamic input (.pt weights)
+        self.input_size: tuple[int, int] | None = None
+        predictor: Any = getattr(self._model, "predictor", None)
+        backend = getattr(predictor, "model", None)
+        if backend is not None and backend.format != "pt" and not getattr(backend, "dynamic", False):
+            size = predictor.imgsz
+            self.input_size = (int(size[0]), int(size[1]))
 
     def detect(self, frame: Frame) -> Detections:
         classes = list(self.spec.classes)

@@ -22,6 +22,7 @@ from vision.detect import Detector
 from vision.embed import EMBEDDING_MODEL, Embedder, to_bytes
 from vision.motion import MotionConfig, MotionGate
 from vision.plates import PlateReader
+from vision.tiling import TiledDetector
 from vision.track import ByteTracker, TrackerConfig, TrackState
 from vision.types import VEHICLE_CLASSES, Attribute, PlateReading, Sighting, TrackPoint, VideoInfo
 
@@ -35,8 +36,8 @@ class PipelineConfig:
     ``idle_fps``: the rate while no tracked vehicle moves (0 = same as ``detect_fps``). ``motion``
     then gates the scheduled frames: no detection on a frame where nothing changed."""
 
-    detect_fps: float = 3.0
-    idle_fps: float = 1.5
+    detect_fps: float = 4.0
+    idle_fps: float = 2.0
     motion: MotionConfig = field(default_factory=MotionConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     plates: bool = True
@@ -47,6 +48,8 @@ class PipelineConfig:
     type_labels: str | None = None
     #: tracks whose centre moves less than this many box diagonals are ``stationary``
     stationary_diagonals: float = 0.5
+    #: frames per detector call for fixed-input detectors (:mod:`vision.tiling`); 1 = one frame a call
+    frames_per_call: int = 2
 
     def step(self, fps: float) -> int:
         if self.detect_fps <= 0:
@@ -207,6 +210,15 @@ def _finish_track(
     )
 
 
+def _tiled(detector: Detector, config: PipelineConfig, info: VideoInfo) -> TiledDetector | None:
+    """The detector wrapped to take ``frames_per_call`` frames a call, when that pays for this video."""
+    size = getattr(detector, "input_size", None)
+    if config.frames_per_call < 2 or size is None:
+        return None
+    tiled = TiledDetector(detector, input_size=size, n=config.frames_per_call)
+    return tiled if tiled.plan(info.width, info.height) is not None else None
+
+
 def process_video(
     info: VideoInfo,
     *,
@@ -242,8 +254,34 @@ def process_video(
                     )
                 )
 
+    tiled = _tiled(detector, config, info)
+    batch = tiled.n if tiled is not None else 1
+    pending: list[tuple[int, Frame]] = []
+
+    def detect_pending() -> None:
+        """Detect the frames waiting (one call when tiled), then track them in time order."""
+        if tiled is not None and len(pending) > 1:
+            found = tiled.detect_many([f for _, f in pending])
+        else:
+            found = [detector.detect(f) for _, f in pending]
+        for (index, frame), dets in zip(pending, found, strict=True):
+            tracked = tracker.update(dets, index)
+            assert tracked.tracker_id is not None
+            for k in np.flatnonzero(tracked.tracker_id >= 0):
+                tid = int(tracked.tracker_id[k])
+                box = tracked.xyxy[k]
+                s = _score(box, float(tracked.confidence[k]), info.width, info.height)
+                if tid not in best or s > best[tid].score:
+                    best[tid] = _Best(score=s, frame_index=index, frame=frame.copy(), box=box.copy())
+            finish(tracker.pop_finished())
+            for tid in set(best) - tracker.live_ids():
+                del best[tid]  # dropped before confirmation
+        pending.clear()
+
     idle_step = config.idle_step(info.fps)
     for index, frame in reader:
+        # the schedule follows the tracker as of the last frame tracked: with frames waiting for a
+        # shared detector call, it reacts one detection later
         if index % idle_step and not tracker.moving_tracks(config.tracker.moving_speed):
             continue
         scheduled += 1
@@ -252,17 +290,11 @@ def process_video(
         if not gate.moving(frame):
             continue
         detected += 1
-        tracked = tracker.update(detector.detect(frame), index)
-        assert tracked.tracker_id is not None
-        for k in np.flatnonzero(tracked.tracker_id >= 0):
-            tid = int(tracked.tracker_id[k])
-            box = tracked.xyxy[k]
-            s = _score(box, float(tracked.confidence[k]), info.width, info.height)
-            if tid not in best or s > best[tid].score:
-                best[tid] = _Best(score=s, frame_index=index, frame=frame.copy(), box=box.copy())
-        finish(tracker.pop_finished())
-        for tid in set(best) - tracker.live_ids():
-            del best[tid]  # dropped before confirmation
+        pending.append((index, frame))
+        if len(pending) >= batch:
+            detect_pending()
+    if pending:
+        detect_pending()
     finish(tracker.finish())
     best.clear()
     if progress is not None:
@@ -274,7 +306,9 @@ def process_video(
         seconds=time.perf_counter() - t0,
         video_seconds=reader.decoded / info.fps,
     )
-    name = getattr(detector, "name", type(detector).__name__)
+    name = str(getattr(detector, "name", type(detector).__name__))
+    if tiled is not None:
+        name += f" ({tiled.n} frames per call)"
     return FileResult(
         info=info,
         camera_id=camera_id,

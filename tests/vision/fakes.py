@@ -47,6 +47,31 @@ class BlobDetector:
         )
 
 
+class FixedInputBlobDetector(BlobDetector):
+    """A blob detector with a fixed input, like an exported YOLO model, so the pipeline tiles frames
+    for it: on an input of ``input_size`` it compares with the clip's background laid out in the same
+    tiles (it was "trained" on this scene), elsewhere with the plain background."""
+
+    name = "fake:blob-fixed"
+    input_size = (2 * make_sample.H + 16, make_sample.W)  # two synthetic frames, one above the other
+
+    def detect(self, frame: np.ndarray) -> Detections:
+        from vision.tiling import plan_tiles
+
+        if frame.shape[:2] != self.input_size:
+            return super().detect(frame)
+        plain = self.background
+        tiles = plan_tiles(make_sample.W, make_sample.H, self.input_size[1], self.input_size[0])
+        assert tiles is not None
+        self.background = np.full((*self.input_size, 3), 114, np.int16)
+        for t in tiles:
+            self.background[t.y : t.y + t.h, t.x : t.x + t.w] = plain[: t.h, : t.w]
+        try:
+            return super().detect(frame)
+        finally:
+            self.background = plain
+
+
 def blob(spec: DetectorSpec) -> BlobDetector:
     """Plugin factory: ``--detector-plugin tests.vision.fakes:blob``."""
     return BlobDetector(spec)

@@ -37,12 +37,18 @@ MAX_FRAME_GAP = 6
 #: ... whose box centre is within this fraction of the labelled box's longer side
 MAX_CENTRE_SHIFT = 0.5
 
-# Measured once on the held-out clip with the default PipelineConfig and yolo11n_int8.tflite.
+#: yolo11n finds these cars seen from above on few frames (a box on 23 of 189 frames, only while a car
+#: is half in view), so which cars the default schedule (4 detections a second, two frames a call)
+#: catches is chance: 0 to 2 of the 4 (docs/vision.md). The attributes are measured on what the
+#: detector finds on every frame, so that they do not hinge on the frames sampled.
+EVERY_FRAME = PipelineConfig(detect_fps=0, idle_fps=0, frames_per_call=1)
+
+# Measured once on the held-out clip with EVERY_FRAME and yolo11n_int8.tflite.
 HAND_COUNT = 4
-FOUND = 1
+FOUND = 2
 SPLIT = 0
-COLOUR_RIGHT, COLOUR_N = 1, 1
-TYPE_RIGHT, TYPE_N = 1, 1
+COLOUR_RIGHT, COLOUR_N = 2, 2
+TYPE_RIGHT, TYPE_N = 2, 2
 # Measured with the attribute functions alone on the labelled boxes of the whole cars.
 BOX_COLOUR_RIGHT, BOX_N = 3, 4
 BOX_TYPES = {"van": 4}
@@ -158,7 +164,7 @@ def intel_run(tmp_path_factory: pytest.TempPathFactory) -> FileResult:
         camera_id="intel",
         start=START,
         detector=detector,
-        config=PipelineConfig(),
+        config=EVERY_FRAME,
         media_dir=tmp_path_factory.mktemp("intel_media"),
     )
 

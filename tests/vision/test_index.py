@@ -52,7 +52,7 @@ def test_synthetic_clip_gives_one_sighting_per_vehicle(
     assert [r.direction for r in rows] == ["right", "left", "right", "left"]
     assert all(r.colour_confidence > 0.6 for r in rows)
     # absolute times: the red car enters at 1.3 s (while the road is empty the detector runs at the
-    # idle rate, 1.5/s, so it is first seen by 2.0 s) and leaves the 320 px frame at ~4.4 s
+    # idle rate, 2/s, so it is first seen by 2.0 s) and leaves the 320 px frame at ~4.4 s
     first = rows[0].first_seen.replace(tzinfo=dt.UTC)
     assert START + dt.timedelta(seconds=1.3) <= first <= START + dt.timedelta(seconds=2.0)
     last = rows[0].last_seen.replace(tzinfo=dt.UTC)
@@ -68,9 +68,9 @@ def test_synthetic_clip_gives_one_sighting_per_vehicle(
         assert video.duration_s == pytest.approx(6.0)
         assert len(video.sha256) == 64
         assert s.scalar(select(func.count()).select_from(SightingPointRow)) >= 4 * 5
-    # motion gating: the first 1.3 s are empty road
+    # motion gating: the first 1.3 s are empty road (scheduled at the idle rate: 3 frames, 2 gated)
     assert summary.frames_decoded == 90
-    assert 0.1 < summary.gated_fraction < 0.5
+    assert 0.05 < summary.gated_fraction < 0.5
     assert summary.frames_detected < summary.frames_scheduled
 
 

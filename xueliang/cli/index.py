@@ -65,6 +65,12 @@ class _RichProgress:
 )
 @click.option("--media", "media", type=click.Path(file_okay=False), help="Media folder (default: $XUELIANG_MEDIA).")
 @click.option("--detect-fps", default=None, type=float, help="Frames per video second sent to the detector (0 = all).")
+@click.option(
+    "--frames-per-call",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Frames stacked into one call of a fixed-input detector (default 2 where it pays; 1 = off).",
+)
 @click.option("--no-motion-gate", is_flag=True, help="Send every scheduled frame to the detector.")
 @click.option("--type-model", type=click.Path(dir_okay=False), help="Your ONNX vehicle-type classifier.")
 @click.option("--type-labels", type=click.Path(dir_okay=False), help="Its labels, one per line.")
@@ -83,6 +89,7 @@ def index(
     executor: str,
     media: str | None,
     detect_fps: float | None,
+    frames_per_call: int | None,
     no_motion_gate: bool,
     type_model: str | None,
     type_labels: str | None,
@@ -118,6 +125,8 @@ def index(
     )
     if detect_fps is not None:
         cfg = replace(cfg, detect_fps=detect_fps)
+    if frames_per_call is not None:
+        cfg = replace(cfg, frames_per_call=frames_per_call)
     if no_motion_gate:
         cfg = replace(cfg, motion=MotionConfig(enabled=False))
     spec = DetectorSpec(weights=resolve_weights(model), plugin=detector_plugin, threads=threads)
