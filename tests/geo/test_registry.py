@@ -7,6 +7,8 @@ from geo.registry import import_camera_file, load_cameras
 from xueliang.errors import SchemaError
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def test_import_is_all_or_nothing_and_reimport_updates(tmp_path: Path, db: Database) -> None:
     good = tmp_path / "good.csv"

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from xueliang.cli import cli
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def runner() -> CliRunner:

@@ -18,6 +18,8 @@ from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, get_zone
 from xueliang.ledger.store import case_history, import_ledger, import_ledger_file, load_cases
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 

@@ -14,6 +14,8 @@ from xueliang.ledger.models import LedgerHistoryRow
 from xueliang.storage import Database
 from xueliang.storage.base import Base
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def test_migration_matches_models(db: Database) -> None:
     with db.engine.connect() as conn:

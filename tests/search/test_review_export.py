@@ -23,6 +23,8 @@ from xueliang.cli import cli
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_media" / "synthetic_street.mp4"
 START = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
 

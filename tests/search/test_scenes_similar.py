@@ -16,6 +16,8 @@ from vision.synth import SynthWorld, plant, unit
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def scene_at(db: Database, cam: str, h0: float, h1: float) -> Scene:
     lon, lat = camera_positions(db)[cam]

@@ -14,6 +14,8 @@ from vision.synth import SynthWorld, plant
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 
 def count_sightings(db: Database) -> int:
     with db.engine.connect() as c:

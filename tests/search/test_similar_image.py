@@ -14,6 +14,8 @@ from vision.similar import similar
 from vision.synth import plant, setup_world
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_media" / "synthetic_street.mp4"
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -16,6 +17,8 @@ from tests.vision.conftest import PLUGIN, ROOT, add_camera
 from vision.store import SightingRow, VideoRow
 from xueliang.cli import cli
 from xueliang.storage import Database, open_database
+
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 
 def test_cli_indexes_and_summarises(

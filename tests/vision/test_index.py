@@ -21,6 +21,8 @@ from vision.store import SightingPointRow, SightingRow, VideoRow
 from xueliang.errors import SchemaError
 from xueliang.storage import Database
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
+
 FAKE = DetectorSpec(plugin=PLUGIN)
 FAST = PipelineConfig(plates=False, embeddings=False)
 
