@@ -93,7 +93,7 @@ def test_review_accepts_a_ledger(db: Database, clip_world: tuple[SynthWorld, Pat
         c.execute(
             sa.text(
                 "insert into ledger_cases (case_id, case_type, occurred_start, status, video_obtained, "
-                "video_contribution, source, updated_at) values ('L-1', 'theft', '2024-05-01 00:00:00', 'open', 1, "
+                "video_contribution, source, updated_at) values ('L-1', 'theft', '2024-05-01 00:00:00', 'open', true, "
                 "'unknown', 'test', '2024-05-01 00:00:00')"
             )
         )
