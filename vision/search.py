@@ -31,6 +31,7 @@ from vision.search_store import CaseQueryRow, SearchCaseRow
 from vision.store import SightingRow
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import CameraRow, Database
+from xueliang.storage.collation import code_point
 from xueliang.storage.database import current_user
 from xueliang.storage.times import as_utc
 
@@ -247,7 +248,8 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
         c.append(or_(*(SightingRow.plate_text.like(p) for p in q.plate.like_patterns())))
         bounds = q.plate.prefix_range()
         if q.plate.max_edits == 0 and bounds is not None:  # exact with a prefix: an index range
-            c.append(and_(SightingRow.plate_text >= bounds[0], SightingRow.plate_text < bounds[1]))
+            plate = code_point(SightingRow.plate_text)  # the range holds in code-point order only
+            c.append(and_(plate >= bounds[0], plate < bounds[1]))
     if q.window is not None:
         c.append(window_clause(q.window))
     return c

@@ -157,3 +157,14 @@ def test_plate_with_window_and_filters_equals_brute_force(db: Database, world: S
         and utc_parse(r.last_seen) >= w.start
     )
     assert want and sorted(h.sighting_id for h in got.hits) == want
+
+
+def test_exact_plate_prefix_is_found_whatever_the_collation(db: Database, world: SynthWorld) -> None:
+    """An exact pattern narrows by a prefix range; the range must hold in code-point order, also on a
+    PostgreSQL database whose collation sorts 渝 (yu) after 渞 or Z after [ (zh-Hans-CN, en-US)."""
+    cam = world.camera_ids[0]
+    plates = ["渝A12345", "晋MZ1234", "晋M91234", "黑A00001"]
+    planted = {p: plant(db, world, at=[(cam, at(1))], plate_state="visible", plate_text=p)[0] for p in plates}
+    for pattern, plate in [("渝A*", "渝A12345"), ("晋MZ*", "晋MZ1234"), ("晋M9*", "晋M91234"), ("黑*", "黑A00001")]:
+        got = run_query(db, SightingQuery(plate=parse_plate_pattern(pattern, max_edits=0), limit=100_000))
+        assert planted[plate] in [h.sighting_id for h in got.hits], pattern
