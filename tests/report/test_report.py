@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -14,9 +15,12 @@ from click.testing import CliRunner
 
 from tests.web.factories import CAMERAS, TOWN, WebData
 from xueliang.cli import cli
+from xueliang.ledger.store import import_ledger_file
 from xueliang.report.build import build_report
-from xueliang.report.data import load_coverage, load_ledger_stats
-from xueliang.storage import open_database
+from xueliang.report.data import ledger_sources, load_coverage, load_ledger_stats
+from xueliang.storage import Database, open_database
+
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 NEEDS_PDF_TOOLS = pytest.mark.skipif(
     shutil.which("chromium") is None or shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
@@ -114,3 +118,18 @@ def test_report_needs_an_input(tmp_path: Path) -> None:
 def test_bad_coverage_folder_is_named(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["report", "--coverage", str(tmp_path), "--out", str(tmp_path / "x"), "--no-pdf"])
     assert r.exit_code == 2 and "expected a coverage folder with summary.json" in r.output
+
+
+def test_ledger_sources_give_the_import_time_in_utc(db: Database, tmp_path: Path) -> None:
+    """The report's input list names each ledger file with its import time in UTC, whatever time zone
+    the database hands times back in (PostgreSQL: the session's, e.g. +08:00)."""
+    f = tmp_path / "ledger.csv"
+    f.write_text(
+        "case_id,case_type,occurred_start,occurred_end,lon,lat,area,status,solved_at,video_requested_at,"
+        "video_expires_at,video_obtained,video_contribution\n"
+        "A1,theft,2024-03-01 14:30,,7.42,43.73,Hexi,open,,,,no,none\n",
+        encoding="utf-8",
+    )
+    import_ledger_file(db, f, now=dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC))
+    (src,) = ledger_sources(db)
+    assert src["source"].endswith("ledger.csv") and src["imported"][:19] == "2025-06-01 12:00:00"
