@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from click.testing import CliRunner
 
 from xueliang.cli import cli
@@ -11,9 +10,11 @@ from xueliang.storage import open_database
 from xueliang.web.tables import UserRow
 from xueliang.web.users import authenticate
 
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
-def test_add_with_password_env_stores_an_argon2_hash(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'u.db'}"
+
+def test_add_with_password_env_stores_an_argon2_hash(db_url: str) -> None:
+    url = db_url
     r = CliRunner().invoke(
         cli,
         ["users", "add", "li", "--role", "investigator", "--password-env", "PW", "--db", url],
@@ -31,8 +32,8 @@ def test_add_with_password_env_stores_an_argon2_hash(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_add_with_prompt_and_duplicate(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'u.db'}"
+def test_add_with_prompt_and_duplicate(db_url: str) -> None:
+    url = db_url
     runner = CliRunner()
     r = runner.invoke(cli, ["users", "add", "wang", "--role", "planner", "--db", url], input="longpassword\n" * 2)
     assert r.exit_code == 0, r.output
@@ -42,8 +43,8 @@ def test_add_with_prompt_and_duplicate(tmp_path: Path) -> None:
     assert listed.output.strip() == "wang\tplanner"
 
 
-def test_bad_role_name_and_short_password(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'u.db'}"
+def test_bad_role_name_and_short_password(db_url: str) -> None:
+    url = db_url
     runner = CliRunner()
     r = runner.invoke(cli, ["users", "add", "x", "--role", "boss", "--db", url])
     assert r.exit_code == 2 and "boss" in r.output
