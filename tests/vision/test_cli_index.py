@@ -17,6 +17,7 @@ from tests.vision.conftest import PLUGIN, ROOT, add_camera
 from vision.store import SightingRow, VideoRow
 from xueliang.cli import cli
 from xueliang.storage import Database, open_database
+from xueliang.storage.times import as_utc
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
@@ -100,15 +101,17 @@ def _rows(db: Database) -> list[tuple[str, int, str, str, str]]:
             SightingRow.last_seen,
             SightingRow.colour,
         ).join(SightingRow.video)
-        return sorted((a, b, str(c), str(d), e) for a, b, c, d, e in s.execute(q))
+        return sorted((a, b, str(as_utc(c)), str(as_utc(d)), e) for a, b, c, d, e in s.execute(q))
 
 
-def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(tmp_path: Path, sample_clip: Path) -> None:
+def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(
+    db_url: str, tmp_path: Path, sample_clip: Path
+) -> None:
     from sample_media.make_sample import make
 
     clips = [sample_clip, make(tmp_path / "b.mp4", seed=1), make(tmp_path / "c.mp4", seed=2)]
     reference_url = f"sqlite:///{tmp_path / 'ref.db'}"
-    killed_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    killed_url = db_url  # SQLite, then PostgreSQL
     for url in (reference_url, killed_url):
         d = open_database(url)
         add_camera(d)
