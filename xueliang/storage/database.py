@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, make_url, select
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,17 +30,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def shown_url(url: str) -> str:
+    """``url`` fit for a message: the password (``postgresql://user:secret@host/db``) masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise StorageError(f"--db {url!r}: not a usable database URL ({exc})") from exc
+    except ImportError as exc:
+        hint = " (pip install 'xueliang[postgres]': postgresql+psycopg://...)" if url.startswith("postgres") else ""
+        raise StorageError(f"--db {shown_url(url)!r}: the database driver is not installed: {exc}{hint}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise StorageError(f"--db {shown_url(url)!r}: not a usable database URL ({exc})") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if engine.url.database and engine.url.database != ":memory:":
             parent = Path(engine.url.database).expanduser().resolve().parent
             if not parent.is_dir():
-                raise StorageError(f"--db {url!r}: folder {parent} does not exist")
+                raise StorageError(f"--db {shown_url(url)!r}: folder {parent} does not exist")
     return engine
 
 
@@ -118,5 +130,5 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StorageError(f"database {url!r}: {exc}") from exc
+        raise StorageError(f"database {shown_url(url)!r}: {exc}") from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
