@@ -20,6 +20,9 @@ from geo.gbt28181 import parse_device_id
 from xueliang.errors import InputError, SchemaError
 
 KINDS = ("bullet", "dome", "ptz", "unknown")
+# The longest text the registry stores (the VARCHAR lengths of xueliang.storage.CameraRow): checked here so that
+# SQLite (which ignores them) and PostgreSQL (which refuses longer text) accept and reject the same files.
+MAX_LENGTH = {"id": 64, "name": 200, "mount": 32, "admin_unit": 200}
 OMNI_KINDS = ("dome", "ptz")
 
 # Column names accepted for each field (first match wins), lower-case.
@@ -110,6 +113,17 @@ def _number(value: Any, field: str, src: str, where: str, *, lo: float, hi: floa
     return x
 
 
+def _text(value: Any, field: str, src: str, where: str) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) > MAX_LENGTH[field]:
+        raise SchemaError(
+            src, f"expected at most {MAX_LENGTH[field]} characters, got {len(text)}", where=where, field=field
+        )
+    return text
+
+
 def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camera:
     """Validate one record (keys lower-cased, aliases allowed) into a Camera."""
     cam_id = _pick(row, "id")
@@ -126,7 +140,7 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
             parse_device_id(gb_id)
         except ValueError as exc:
             raise SchemaError(src, str(exc), where=where, field="gb_id") from None
-    cam_id = cam_id or gb_id
+    cam_id = _text(cam_id or gb_id, "id", src, where)
     if not cam_id:
         raise SchemaError(src, "missing: every camera needs an id (or a GB/T 28181 gb_id)", where=where, field="id")
     lon = _number(_pick(row, "lon"), "lon", src, where, lo=-180, hi=180, unit="degrees longitude")
@@ -157,9 +171,9 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
     kind = _KIND_WORDS[kind_raw]
     if fov is not None and fov >= 360 and kind == "unknown":
         kind = "dome"
-    admin = _pick(row, "admin_unit")
-    name = _pick(row, "name")
-    mount = _pick(row, "mount")
+    admin = _text(_pick(row, "admin_unit"), "admin_unit", src, where)
+    name = _text(_pick(row, "name"), "name", src, where)
+    mount = _text(_pick(row, "mount"), "mount", src, where)
     return Camera(
         id=cam_id,
         lon=lon,
@@ -171,11 +185,11 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
         resolution_px=None if res is None else int(res),
         height_m=height,
         tilt_deg=tilt,
-        mount=None if mount is None else str(mount),
+        mount=mount,
         channels=1 if channels is None else int(channels),
         kind=kind,
-        admin_unit=None if admin is None else str(admin),
-        name=None if name is None else str(name),
+        admin_unit=admin,
+        name=name,
         gb_id=gb_id,
     )
 

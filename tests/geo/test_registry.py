@@ -53,3 +53,23 @@ def test_audit_log_appends(db: Database) -> None:
     rows = db.audit_log()
     assert [(r.actor, r.action, r.result_count) for r in rows] == [("wang", "export", 1), ("li", "search", 3)]
     assert rows[1].at.tzinfo is not None or db.engine.dialect.name == "sqlite"
+
+
+def test_overlong_text_is_rejected_on_every_database(tmp_path: Path, db: Database) -> None:
+    """PostgreSQL enforces VARCHAR lengths (SQLite does not): the file is checked against them first, so both
+    refuse the same file with the same message instead of a database error on one and silent storage on the other."""
+    f = tmp_path / "long.csv"
+    f.write_text("id,lon,lat,name\nA,113,28,ok\nB,113,28," + "名" * 201 + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"long.csv: line 3: 'name': expected at most 200 characters, got 201"):
+        import_camera_file(db, f)
+    f.write_text("id,lon,lat\n" + "C" * 65 + ",113,28\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"line 2: 'id': expected at most 64 characters, got 65"):
+        import_camera_file(db, f)
+    assert load_cameras(db) == []
+
+
+def test_text_limits_are_the_registry_columns() -> None:
+    from geo.cameras import MAX_LENGTH
+    from xueliang.storage import CameraRow
+
+    assert {k: CameraRow.__table__.c[k].type.length for k in MAX_LENGTH} == MAX_LENGTH
