@@ -168,3 +168,17 @@ def test_exact_plate_prefix_is_found_whatever_the_collation(db: Database, world:
     for pattern, plate in [("渝A*", "渝A12345"), ("晋MZ*", "晋MZ1234"), ("晋M9*", "晋M91234"), ("黑*", "黑A00001")]:
         got = run_query(db, SightingQuery(plate=parse_plate_pattern(pattern, max_edits=0), limit=100_000))
         assert planted[plate] in [h.sighting_id for h in got.hits], pattern
+
+
+def test_overlong_actor_is_refused_before_anything_is_written(db: Database, db_url: str, world: SynthWorld) -> None:
+    """The audit log keeps names of up to 100 characters (PostgreSQL enforces it; SQLite would store more)."""
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    r = CliRunner().invoke(cli, ["search", "--colour", "white", "--actor", "a" * 101, "--db", db_url])
+    assert r.exit_code == 2 and "--actor: expected a name of 1-100 characters, got 101" in r.output, r.output
+    assert db.audit_log() == []
+    r = CliRunner().invoke(cli, ["search", "--colour", "white", "--actor", "a" * 100, "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert [a.actor for a in db.audit_log()] == ["a" * 100]

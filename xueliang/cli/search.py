@@ -16,8 +16,18 @@ from xueliang.cli._common import db_option, open_db
 from xueliang.errors import InputError
 
 
+def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from xueliang.storage.tables import MAX_ACTOR
+
+    if value is not None and not 1 <= len(value.strip()) <= MAX_ACTOR:
+        raise InputError("--actor", f"expected a name of 1-{MAX_ACTOR} characters, got {len(value.strip())}")
+    return None if value is None else value.strip()
+
+
 def _actor(func: Any) -> Any:
-    return click.option("--actor", metavar="NAME", help="Who is asking, for the audit log (default: OS user).")(func)
+    return click.option(
+        "--actor", metavar="NAME", callback=_check_actor, help="Who is asking, for the audit log (default: OS user)."
+    )(func)
 
 
 def _case(func: Any) -> Any:

@@ -36,6 +36,9 @@ class CameraRow(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+MAX_ACTOR = 100  # characters of a name in the audit log (and the search case and review logs)
+
+
 class AuditRow(Base):
     """Append-only: who searched or exported what, when, and how many results came back."""
 
@@ -43,7 +46,7 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    actor: Mapped[str] = mapped_column(String(100), index=True)
+    actor: Mapped[str] = mapped_column(String(MAX_ACTOR), index=True)
     action: Mapped[str] = mapped_column(String(50))
     query: Mapped[str] = mapped_column(Text)
     result_count: Mapped[int | None] = mapped_column(Integer)
