@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from xueliang.cli.ledger import ledger
 from xueliang.ledger.generate import generate_ledger, write_ledger
 from xueliang.ledger.io import read_ledger
@@ -13,6 +15,8 @@ from xueliang.ledger.render import frac
 from xueliang.ledger.schema import ALL_FIELDS, CONTRIBUTIONS, STATUSES
 from xueliang.ledger.store import import_ledger, load_cases
 from xueliang.storage import Database
+
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from xueliang.ledger.generate import BAD_KINDS, generate_ledger, write_ledger
 from xueliang.ledger.io import read_ledger
 from xueliang.ledger.metrics import core_measures, solve_comparison
 from xueliang.ledger.store import import_ledger, load_cases
 from xueliang.storage import Database
+
+pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
