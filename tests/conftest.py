@@ -3,7 +3,8 @@
 Test modules marked ``pytestmark = pytest.mark.postgresql`` (the storage tests) run every test that uses
 ``db``/``db_url`` twice: on SQLite and on PostgreSQL. The PostgreSQL run needs ``$XUELIANG_TEST_PG``, a URL
 such as ``postgresql+psycopg://postgres@127.0.0.1:5432/xueliang_test`` of a server where the user may create
-databases (``.ci/run`` starts one); each test gets its own new, empty database, dropped afterwards.
+databases (``.ci/run`` starts one); each test gets its own new, empty database, dropped afterwards. A test of
+such a module marked ``sqlite_only`` runs on SQLite only (for slow tests whose storage another test covers).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def shared_file(rel: str) -> Path:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgresql"):
+    marked = metafunc.definition.get_closest_marker("postgresql")
+    if "db_backend" in metafunc.fixturenames and marked and not metafunc.definition.get_closest_marker("sqlite_only"):
         metafunc.parametrize("db_backend", BACKENDS, indirect=True)
 
 

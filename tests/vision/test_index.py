@@ -185,6 +185,7 @@ def test_pool_workers_share_the_cores(tmp_path: Path, sample_clip: Path) -> None
     assert names["explicit"] == {"fake:blob/threads=3"}
 
 
+@pytest.mark.sqlite_only  # slow (Ray start-up); the parent writes the rows as in test_two_workers_match_one
 def test_ray_executor_matches_local(db: Database, sample_clip: Path, tmp_path: Path) -> None:
     """A real local Ray runs the same per-file tasks; the rows written are those of the local executor."""
     ray = pytest.importorskip("ray")
