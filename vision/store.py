@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xueliang.storage import Base
@@ -22,7 +22,7 @@ class VideoRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(Text)
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)  # files over 2 GiB (migration vision_0002)
     camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
     start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     end_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

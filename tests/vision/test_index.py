@@ -232,3 +232,20 @@ def test_manifest_csv_and_json(tmp_path: Path, sample_clip: Path) -> None:
         SchemaError, match="expected CSV columns path, camera_id, start, got file, camera_id, start"
     ):
         load_manifest(csv)
+
+
+def test_files_over_2_gib_are_stored(db: Database, camera: str) -> None:
+    """Recorder exports are often several GB: size_bytes must hold more than a 32-bit integer (PostgreSQL's
+    INTEGER stops at 2,147,483,647; SQLite's is 64-bit)."""
+    size = 5 * 1024**3
+    with db.transaction() as s:
+        s.add(
+            VideoRow(
+                sha256="ab" * 32, path="/export/cam-1/day.mp4", size_bytes=size, camera_id=camera,
+                start_time=START, end_time=START + dt.timedelta(hours=24), fps=25.0, frame_count=2_160_000,
+                duration_s=86_400.0, width=1920, height=1080, detector="test", frames_decoded=2_160_000,
+                frames_detected=172_800, processing_s=3600.0, indexed_at=START,
+            )
+        )
+    with db.sessions() as s:
+        assert s.scalar(select(VideoRow.size_bytes)) == size
