@@ -14,6 +14,7 @@ from geo.cameras import Camera, read_cameras
 from geo.osm import sha256_file
 from xueliang.errors import InputError
 from xueliang.storage import CameraRow, Database
+from xueliang.storage.collation import code_point
 
 _FIELDS = [f.name for f in fields(Camera)]
 
@@ -58,5 +59,5 @@ def import_cameras(db: Database, cams: Sequence[Camera], *, source: str, sha256:
 
 def load_cameras(db: Database) -> list[Camera]:
     with db.sessions() as s:
-        rows = s.scalars(select(CameraRow).order_by(CameraRow.id)).all()
+        rows = s.scalars(select(CameraRow).order_by(code_point(CameraRow.id))).all()  # the same on every database
         return [Camera(**{name: getattr(r, name) for name in _FIELDS}) for r in rows]

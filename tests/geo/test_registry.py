@@ -73,3 +73,13 @@ def test_text_limits_are_the_registry_columns() -> None:
     from xueliang.storage import CameraRow
 
     assert {k: CameraRow.__table__.c[k].type.length for k in MAX_LENGTH} == MAX_LENGTH
+
+
+def test_cameras_come_back_in_code_point_order_on_every_database(tmp_path: Path, db: Database) -> None:
+    """Deterministic output: the same order on SQLite and on a PostgreSQL database with a linguistic collation
+    (zh-Hans-CN sorts 晋 jin before 京 jing, and b before B)."""
+    ids = ["京A-01", "晋M-01", "b-1", "B-1", "a_2", "a-10", "a-2"]
+    f = tmp_path / "c.csv"
+    f.write_text("id,lon,lat\n" + "".join(f"{i},113,28\n" for i in ids), encoding="utf-8")
+    import_camera_file(db, f)
+    assert [c.id for c in load_cameras(db)] == sorted(ids)

@@ -402,3 +402,14 @@ def test_empty_and_unreadable_files(tmp_path: Path) -> None:
     old.write_bytes(b"\xd0\xcf")
     with pytest.raises(InputError, match=r"old \.xls workbooks are not read"):
         read_ledger(old)
+
+
+def test_cases_and_their_cameras_come_back_in_code_point_order(db: Database, tmp_path: Path) -> None:
+    """The same order on SQLite and on PostgreSQL with a linguistic collation (zh-Hans-CN: 晋 before 京, b before B)."""
+    ids = ["京A1", "晋M1", "b-1", "B-1", "a_2", "a-2"]
+    import_ledger_file(
+        db, write_csv(tmp_path / "f.csv", [case(i, cameras="cam-b;CAM-B;晋CAM;京CAM") for i in ids]), now=NOW
+    )
+    t = load_cases(db)
+    assert list(t.case_id) == sorted(ids)
+    assert t.cameras[0] == tuple(sorted(["cam-b", "CAM-B", "晋CAM", "京CAM"]))

@@ -60,3 +60,13 @@ def test_bad_role_name_and_short_password(db_url: str) -> None:
     assert r.exit_code == 2 and "'name': expected 1-64 letters" in r.output
     r = runner.invoke(cli, ["users", "add", "x", "--role", "planner", "--password-env", "NOPE_UNSET", "--db", url])
     assert r.exit_code == 2 and "environment variable 'NOPE_UNSET' is not set" in r.output
+
+
+def test_users_are_listed_in_code_point_order(db_url: str) -> None:
+    from xueliang.web.users import add_user, list_users
+
+    db = open_database(db_url)
+    for name in ("li", "Li", "a-1", "a_1", "wang"):
+        add_user(db, name, "planner", "longpassword")
+    assert [u.name for u in list_users(db)] == sorted(["li", "Li", "a-1", "a_1", "wang"])
+    db.dispose()

@@ -17,6 +17,7 @@ from xueliang.ledger.metrics import CaseTable
 from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
 from xueliang.ledger.schema import ALL_FIELDS, CaseRecord, Rejection
 from xueliang.storage import CameraRow, Database
+from xueliang.storage.collation import code_point
 from xueliang.storage.times import as_utc
 
 _SCALARS = tuple(f for f in ALL_FIELDS if f not in ("cameras", "sightings"))
@@ -238,11 +239,11 @@ def _dt64(values: Sequence[dt.datetime | None]) -> np.ndarray[Any, np.dtype[np.d
 def load_cases(db: Database) -> CaseTable:
     """Every stored case as columns (sorted by case id), with its linked camera references."""
     with db.sessions() as s:
-        rows = list(s.scalars(select(LedgerCaseRow).order_by(LedgerCaseRow.case_id)))
+        rows = list(s.scalars(select(LedgerCaseRow).order_by(code_point(LedgerCaseRow.case_id))))
         cams: dict[str, list[str]] = {}
         for cid, ref in s.execute(
             select(LedgerCaseCameraRow.case_id, LedgerCaseCameraRow.camera_ref).order_by(
-                LedgerCaseCameraRow.case_id, LedgerCaseCameraRow.camera_ref
+                code_point(LedgerCaseCameraRow.case_id), code_point(LedgerCaseCameraRow.camera_ref)
             )
         ):
             cams.setdefault(cid, []).append(ref)

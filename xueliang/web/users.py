@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
+from xueliang.storage.collation import code_point
 from xueliang.web.tables import ROLES, UserRow
 
 if TYPE_CHECKING:
@@ -93,4 +94,4 @@ def get_user(db: Database, name: str) -> User:
 
 def list_users(db: Database) -> list[User]:
     with db.sessions() as s:
-        return [User(name=r.name, role=r.role) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+        return [User(name=r.name, role=r.role) for r in s.scalars(select(UserRow).order_by(code_point(UserRow.name)))]
