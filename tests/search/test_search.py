@@ -106,6 +106,10 @@ def test_case_query_log_is_append_only(db: Database, world: SynthWorld) -> None:
     search(db, SightingQuery(limit=1), actor="a", case_id="C-2")
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as c:
         c.execute(sa.text("delete from search_case_queries"))
+    if db.engine.dialect.name == "postgresql":  # TRUNCATE skips row triggers; SQLite has no TRUNCATE
+        for table in ("search_case_queries", "search_reviews"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as c:
+                c.execute(sa.text(f"truncate {table} cascade"))
 
 
 @pytest.mark.parametrize(
