@@ -172,4 +172,7 @@ def render_json(s: LedgerStats) -> str:
     data = dataclasses.asdict(s)
     for m in data["measures"]:
         m["label"] = LABELS[m["key"]]
+    if data["trend"] is not None:
+        for c in (*data["trend"]["year_on_year"], *data["trend"]["vs_baseline"]):
+            c["label"] = LABELS[c["key"]]
     return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
