@@ -309,7 +309,8 @@ def _linked_to_sighting(db: Database, sighting_id: int, *, min_similarity: float
     if stored is None and not own.plate_text:
         raise InputError(
             "--sighting",
-            f"sighting {sighting_id} has neither a readable plate nor an appearance embedding: nothing to link it by",
+            f"expected a sighting with a readable plate or an appearance embedding to link by, "
+            f"got sighting {sighting_id} with neither",
         )
     points = [TrajectoryPoint(own, 1.0, "query")]
     if stored is not None:
