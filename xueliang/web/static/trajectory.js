@@ -20,7 +20,7 @@
   }
   function linkText(p) {
     if (p.link === "query") return "this sighting";
-    if (p.link === "plate") return "plate " + (p.plate_text || "");
+    if (p.link === "plate") return "plate";
     return "appearance " + p.similarity.toFixed(2);
   }
   function when(p) { return p.first_seen.replace("T", " ").replace("+00:00", ""); }
@@ -30,6 +30,7 @@
       ["#" + n + (p.sighting_id === current ? " (this sighting)" : ""), null],
       ["camera " + p.camera_id, null],
       [when(p) + " UTC", null],
+      ["plate: " + (p.plate_text || p.plate_state), null],
       ["link: " + linkText(p), null],
       ["thumbnail", "/media/sightings/" + p.sighting_id + "/thumbnail"],
       ["sighting " + p.sighting_id, "/investigator/sightings/" + p.sighting_id],
@@ -77,7 +78,7 @@
         placed[key] = k + 1;
         const icon = L.divIcon({
           className: "traj-marker" + (p.sighting_id === current ? " current" : ""),
-          html: String(n), iconSize: [24, 24], iconAnchor: [12 - 22 * k, 12],
+          html: String(n), iconSize: [24, 24], iconAnchor: [12 - 26 * k, 12],
         });
         const m = L.marker([lat, lon], { icon: icon, title: "#" + n + " " + p.camera_id, zIndexOffset: p.sighting_id === current ? 1000 : 0 });
         m.bindPopup(popup(p, n)).addTo(map);
