@@ -64,6 +64,9 @@ def test_trajectory_geojson_in_time_order(tc: TestClient, traj_data: TrajData) -
     assert [p["located"] for p in props] == [True, True, False, True, True]
     assert props[2]["lon"] is None and props[2]["plate_text"] == TRAJ_PLATE
     assert 0.85 <= props[4]["similarity"] < 1.0 and props[4]["plate_text"] is None
+    assert "thumbnail_path" not in props[0]  # no stored media path leaves the server
+    assert props[0]["thumbnail_url"] == f"/media/sightings/{ids['b']}/thumbnail"
+    assert tc.get(props[0]["thumbnail_url"]).status_code == 200
     # a stricter appearance threshold drops the appearance link and keeps the plate links
     strict = tc.get(f"/api/sightings/{ids['a']}/trajectory", params={"min_similarity": 0.999}).json()
     assert [f["properties"]["sighting_id"] for f in strict["features"][1:]] == [

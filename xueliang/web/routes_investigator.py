@@ -78,7 +78,13 @@ def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: floa
         t = trajectory(db, sighting_id=sighting_id, min_similarity=min_similarity, actor=user.name)
     except InputError as exc:  # the library names the CLI option; here it is the URL's sighting
         raise InputError("trajectory", exc.detail) from exc
-    return t.to_geojson()
+    fc = t.to_geojson()
+    for f in fc["features"]:  # the stored media path stays on the server; the client gets the guarded URL
+        props = f["properties"]
+        if "thumbnail_path" in props:
+            stored = props.pop("thumbnail_path")
+            props["thumbnail_url"] = f"/media/sightings/{props['sighting_id']}/thumbnail" if stored else None
+    return fc
 
 
 def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@
       [when(p) + " UTC", null],
       ["plate: " + (p.plate_text || p.plate_state), null],
       ["link: " + linkText(p), null],
-      ["thumbnail", "/media/sightings/" + p.sighting_id + "/thumbnail"],
+      [p.thumbnail_url ? "thumbnail" : "no thumbnail", p.thumbnail_url],
       ["sighting " + p.sighting_id, "/investigator/sightings/" + p.sighting_id],
     ];
     for (const [text, href] of lines) {
@@ -48,7 +48,7 @@
     const r = await fetch("/api/sightings/" + current + "/trajectory");
     const body = await r.json();
     if (!r.ok) {
-      status.textContent = "No trajectory: " + (body.detail || r.status);
+      status.textContent = "Cannot map where else this vehicle was seen: " + (body.detail || r.status);
       map.setView([0, 0], 2);
       status.dataset.ready = "error";
       return;
