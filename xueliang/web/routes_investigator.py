@@ -65,7 +65,21 @@ def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any
     res = multi_scene(
         db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
     )
-    return [c.to_json() for c in res.candidates]
+    return [guard_media(c.to_json()) for c in res.candidates]
+
+
+def guard_media(obj: Any) -> Any:
+    """``obj`` (JSON-like) with every stored ``thumbnail_path`` replaced by the guarded URL that serves
+    it (or None): where the media folder is stays on the server."""
+    if isinstance(obj, list):
+        return [guard_media(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: guard_media(v) for k, v in obj.items() if k != "thumbnail_path"}
+    if "thumbnail_path" in obj:
+        sid = obj.get("sighting_id")
+        out["thumbnail_url"] = f"/media/sightings/{sid}/thumbnail" if obj["thumbnail_path"] and sid else None
+    return out
 
 
 def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: float) -> dict[str, Any]:
@@ -78,12 +92,7 @@ def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: floa
         t = trajectory(db, sighting_id=sighting_id, min_similarity=min_similarity, actor=user.name)
     except InputError as exc:  # the library names the CLI option; here it is the URL's sighting
         raise InputError("trajectory", exc.detail) from exc
-    fc = t.to_geojson()
-    for f in fc["features"]:  # the stored media path stays on the server; the client gets the guarded URL
-        props = f["properties"]
-        if "thumbnail_path" in props:
-            stored = props.pop("thumbnail_path")
-            props["thumbnail_url"] = f"/media/sightings/{props['sighting_id']}/thumbnail" if stored else None
+    fc: dict[str, Any] = guard_media(t.to_geojson())
     return fc
 
 
