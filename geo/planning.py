@@ -228,7 +228,11 @@ def generate_candidates(
     catalogue: Catalogue,
     occ: Occluders | None,
     user_file: str | Path | None = None,
+    spots: NDArray[np.object_] | None = None,
 ) -> Candidates:
+    """Candidate sites for every target class, a ring around each of ``spots`` (weighted points that
+    are not near any target, e.g. case blind spots: without sites of their own most of them could not
+    be covered at all), and a user's own sites."""
     parts = []
     if "intersections" in targets:
         parts.append(intersection_sites(targets["intersections"]))
@@ -240,6 +244,8 @@ def generate_candidates(
         areas = targets["crowded_areas"].geometry.to_numpy()
         parts.append(area_edge_sites(areas, spacing_m=30.0))
         parts.append(area_interior_sites(areas, spacing_m=spec.crowded_pole_spacing_m))
+    if spots is not None and len(spots):
+        parts.append(ring_sites(spots, "case_spots", radius_m=spec.ring_radius_m, n=4))
     if user_file is not None:
         parts.append(user_sites(user_file, town))
     return expand(concat_sites(parts, occ), catalogue)
@@ -273,7 +279,9 @@ def build_instance(
     targets = build_targets(town, cfg)
     weights = read_weights(weights_file, town) if weights_file is not None else None
     demand = build_demand(town, targets, spec, occ, weights)
-    cands = generate_candidates(town, targets, cfg, spec, catalogue, occ, candidates_file)
+    lone = demand.cls == "case_spots"
+    spots = shapely.points(demand.x[lone], demand.y[lone])
+    cands = generate_candidates(town, targets, cfg, spec, catalogue, occ, candidates_file, spots)
     existing = cameras_frame(cameras, town.crs)
     say(f"{len(demand)} demand points, {len(cands)} candidate views, {len(existing)} existing cameras (fixed)")
     blocks = []

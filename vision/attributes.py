@@ -11,8 +11,9 @@ Colour: pixels of the vehicle's body only, classified one by one in CIELAB and v
   * the label is the most common pixel class; its share of body pixels is the confidence.
 Type: ``sedan`` / ``suv`` / ``van`` / ``pickup`` (and ``bus``, ``truck``, ``motorcycle`` from the
 detector) by box geometry: the height/width ratio of the box, which grows with the body's height
-relative to its width. This depends on the camera's viewing angle; ``docs/vision.md`` states the
-accuracy measured on the street clip. A user's own ONNX classifier replaces it through
+relative to its width. This depends on the camera's viewing angle: ``docs/vision.md`` states the
+accuracy on the street clip (where the thresholds were set) and on the held-out top-down intel
+clip (where every car reads ``van``). A user's own ONNX classifier replaces it through
 :class:`OnnxTypeClassifier`.
 """
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -220,17 +220,39 @@ def similar(
 
 
 # --- trajectory ----------------------------------------------------------------------------------
+LinkKind = Literal["query", "plate", "appearance"]
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    """One sighting of the vehicle and how it was linked: the query itself, the same plate text, or
+    appearance similarity (``similarity`` is the cosine; 1.0 for the query and plate links)."""
+
+    hit: Hit
+    similarity: float
+    link: LinkKind
+
+    def to_json(self) -> dict[str, Any]:
+        return self.hit.to_json() | {"similarity": round(self.similarity, 4), "link": self.link}
+
+
 @dataclass(frozen=True)
 class Trajectory:
     query: dict[str, Any]
-    points: tuple[Similar, ...]  # by time; similarity 1.0 for plate matches
+    points: tuple[TrajectoryPoint, ...]  # by time
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "count": len(self.points), "sightings": [p.to_json() for p in self.points]}
 
     def to_geojson(self) -> dict[str, Any]:
+        """The path (LineString through the located sightings, when 2+) then one Point per sighting.
+
+        ``order`` is the position in time among all sightings. A sighting whose camera has no position
+        in the registry is kept as a feature with ``"geometry": null`` and ``located: false`` (RFC 7946
+        3.2), so it is listed but not drawn.
+        """
         feats: list[dict[str, Any]] = []
-        located = [p for p in self.points if not (math.isnan(p.hit.lon) or math.isnan(p.hit.lat))]
+        located = [p for p in self.points if _located(p.hit)]
         if len(located) >= 2:
             feats.append(
                 {
@@ -239,15 +261,75 @@ class Trajectory:
                     "properties": {"kind": "path", "sightings": [p.hit.sighting_id for p in located]},
                 }
             )
-        for order, p in enumerate(located):
+        for order, p in enumerate(self.points):
+            here = _located(p.hit)
+            d = p.to_json()
+            if not here:  # NaN is not JSON
+                d["lon"] = d["lat"] = None
             feats.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [p.hit.lon, p.hit.lat]},
-                    "properties": {"kind": "sighting", "order": order} | p.to_json(),
+                    "geometry": {"type": "Point", "coordinates": [p.hit.lon, p.hit.lat]} if here else None,
+                    "properties": {"kind": "sighting", "order": order, "located": here} | d,
                 }
             )
         return {"type": "FeatureCollection", "features": feats}
+
+
+def _located(h: Hit) -> bool:
+    return math.isfinite(h.lon) and math.isfinite(h.lat)
+
+
+def _stored_embedding(db: Database, sighting_id: int) -> tuple[Vectors, str] | None:
+    with db.sessions() as s:
+        row = s.execute(
+            select(SightingRow.embedding, SightingRow.embedding_model).where(SightingRow.id == sighting_id)
+        ).first()
+    if row is None or row.embedding is None or row.embedding_model is None:
+        return None
+    return np.frombuffer(row.embedding, np.float32).copy(), str(row.embedding_model)
+
+
+def _plate_hits(db: Database, text: str) -> list[Hit]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.plate_text == text)).all()
+    return hits_from_rows(rows, camera_positions(db), None)
+
+
+def _linked_to_sighting(db: Database, sighting_id: int, *, min_similarity: float, k: int) -> list[TrajectoryPoint]:
+    """The sighting, the sightings with its plate text, and (when embedded) those that look like it.
+
+    A readable plate vetoes appearance links to other plates; an appearance match with the same plate
+    counts as a plate link. Without an embedding only the plate links; with neither, nothing to link by.
+    """
+    own = fetch_hits(db, [sighting_id]).get(sighting_id)
+    if own is None:
+        raise NotFoundError(f"--sighting: expected an indexed sighting id, got unknown {sighting_id}")
+    stored = _stored_embedding(db, sighting_id)
+    if stored is None and not own.plate_text:
+        raise InputError(
+            "--sighting",
+            f"expected a sighting with a readable plate or an appearance embedding to link by, "
+            f"got sighting {sighting_id} with neither",
+        )
+    points = [TrajectoryPoint(own, 1.0, "query")]
+    if stored is not None:
+        vec, model = stored
+        ids, sims = load_index(db, model).search(vec, k)
+        keep = [(int(i), float(s)) for i, s in zip(ids, sims, strict=True) if s >= min_similarity]
+        keep = [(i, s) for i, s in keep if i != sighting_id]
+        hits = fetch_hits(db, [i for i, _ in keep])
+        points += [TrajectoryPoint(hits[i], s, "appearance") for i, s in keep if i in hits]
+    if own.plate_text:
+        points = [p for p in points if p.hit.plate_text in (None, own.plate_text)]
+        points = [
+            replace(p, link="plate") if p.link == "appearance" and p.hit.plate_text == own.plate_text else p
+            for p in points
+        ]
+        known = {p.hit.sighting_id for p in points}
+        same_plate = _plate_hits(db, own.plate_text)
+        points += [TrajectoryPoint(h, 1.0, "plate") for h in same_plate if h.sighting_id not in known]
+    return points
 
 
 def trajectory(
@@ -261,34 +343,17 @@ def trajectory(
     actor: str | None = None,
     case_id: str | None = None,
 ) -> Trajectory:
-    """One vehicle's sightings by time: by exact plate, or by a sighting and appearance similarity."""
+    """One vehicle's sightings by time: by exact plate, or by a sighting (its plate and appearance)."""
     if (plate is None) == (sighting_id is None):
         raise InputError("trajectory", "expected exactly one of --plate or --sighting")
-    points: list[Similar] = []
     if plate is not None:
         text = plate.strip().upper()
         if not text or any(c in text for c in "*?%_"):
             raise InputError("--plate", f"expected one full plate text (no wildcards) for a trajectory, got {plate!r}")
-        with db.engine.connect() as conn:
-            rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.plate_text == text)).all()
-        points = [Similar(h, 1.0) for h in hits_from_rows(rows, camera_positions(db), None)]
+        points = [TrajectoryPoint(h, 1.0, "plate") for h in _plate_hits(db, text)]
     else:
         assert sighting_id is not None
-        vec, model = sighting_embedding(db, sighting_id)
-        own = fetch_hits(db, [sighting_id])[sighting_id]
-        idx = load_index(db, model)
-        ids, sims = idx.search(vec, k)
-        keep = [(int(i), float(s)) for i, s in zip(ids, sims, strict=True) if s >= min_similarity]
-        hits = fetch_hits(db, [i for i, _ in keep])
-        points = [Similar(hits[i], 1.0 if i == sighting_id else s) for i, s in keep if i in hits]
-        if own.plate_text:  # a readable plate adds its other sightings and vetoes other plates
-            with db.engine.connect() as conn:
-                rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.plate_text == own.plate_text)).all()
-            known = {p.hit.sighting_id for p in points}
-            points += [
-                Similar(h, 1.0) for h in hits_from_rows(rows, camera_positions(db), None) if h.sighting_id not in known
-            ]
-            points = [p for p in points if p.hit.plate_text in (None, own.plate_text)]
+        points = _linked_to_sighting(db, sighting_id, min_similarity=min_similarity, k=k)
     if window is not None:
         points = [p for p in points if window[0] <= p.hit.first_seen <= window[1]]
     points.sort(key=lambda p: (p.hit.first_seen, p.hit.sighting_id))

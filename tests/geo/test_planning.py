@@ -115,3 +115,34 @@ def test_plan_json_is_strict_json(tmp_path: Path) -> None:
     text = (out / "plan.json").read_text(encoding="utf-8")
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert "every approach leg" in json.loads(text)["intersection_rule"]
+
+
+def test_lone_case_spot_gets_candidate_sites_and_can_be_covered(instance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A weighted point far from every target (a blind spot from the case ledger) gets candidate
+    sites of its own; with weight enough, the cheapest plan covers it."""
+    import geopandas as gpd
+    import shapely
+
+    town = instance.town
+    d = instance.demand
+    x0, y0, x1, y1 = town.buildings.total_bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 60), np.linspace(y0, y1, 60))
+    pts = np.column_stack([gx.ravel(), gy.ravel()])
+    far = np.min(np.hypot(pts[:, None, 0] - d.x[None, :], pts[:, None, 1] - d.y[None, :]), axis=1) > 80
+    built = shapely.union_all(town.buildings.geometry.to_numpy())
+    outside = ~shapely.contains_xy(built.buffer(3), pts[:, 0], pts[:, 1])
+    spot = pts[far & outside][0]
+    ll = gpd.GeoSeries(shapely.points([spot]), crs=town.crs).to_crs(4326).iloc[0]
+    weights = tmp_path / "w.csv"
+    weights.write_text(f"lon,lat,weight\n{ll.x:.7f},{ll.y:.7f},1000\n")
+    cfg = CoverageConfig()
+    inst = build_instance(
+        town, read_cameras(CAMS), cfg, PlanTargets(time_limit_s=20), DEFAULT_CATALOGUE, weights_file=weights
+    )
+    lone = np.flatnonzero(inst.demand.cls == "case_spots")
+    assert len(lone) == 1
+    assert (inst.candidates.source == "case_spots").sum() > 0
+    assert inst.problem.coverage.tocsr()[lone[0]].nnz > 0  # coverable, which it was not before
+    one_camera = max(m.cost for m in DEFAULT_CATALOGUE.models)  # any one model (the widest lens sees too short)
+    plan = solve_plan(inst, PlanTargets(time_limit_s=20), budget=one_camera)
+    assert covered_rows(inst, plan.results[0].selected)[lone[0]]

@@ -18,6 +18,7 @@ from xueliang.ledger.metrics import (
     newcombe,
     retention,
     solve_comparison,
+    status_date,
     summarise_groups,
     trend,
     wilson,
@@ -188,6 +189,36 @@ def test_trend_year_on_year_and_five_year_pool() -> None:
     assert (prev["solved_of_all"].current.numerator, prev["solved_of_all"].current.denominator) == (1, 2)
     assert (prev["solved_of_all"].baseline.numerator, prev["solved_of_all"].baseline.denominator) == (1, 1)
     assert years["2024"].cases == 7  # the June case counts in its year
+
+
+def test_trend_gives_earlier_years_the_same_follow_up() -> None:
+    """Same solving in both years (half the January cases, a quarter within 30 days, a quarter after
+    200), but the ledger's status date is 15 February 2024: 2024's late solvings have not happened
+    yet. Counted as the ledger stood on 15 February 2023, 2023 solved a quarter too, not a half."""
+    rows, solved_at = [], []
+    for year in (2023, 2024):
+        for i in range(8):
+            occurred = dt.date(year, 1, 2 + i)
+            late = i in (2, 3)
+            happened = i in (0, 1) or (late and year == 2023)
+            rows.append((f"{year}-{i}", "theft", occurred.isoformat(), happened, False, "none"))
+            when = occurred + dt.timedelta(days=200 if late else 20)
+            solved_at.append(np.datetime64(when, "s") if happened else np.datetime64("NaT"))
+    rows.append(("status", "theft", "2024-02-15", False, False, "none"))  # the latest record
+    solved_at.append(np.datetime64("NaT"))
+    t = table(rows, solved_at=np.array(solved_at, dtype="datetime64[s]"))
+    assert status_date(t) == dt.date(2024, 2, 15)
+    tr = trend(t, dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    assert tr.status_date == dt.date(2024, 2, 15)
+    yoy = {c.key: c for c in tr.year_on_year}
+    assert (yoy["solved_of_all"].current.numerator, yoy["solved_of_all"].current.denominator) == (2, 8)
+    assert (yoy["solved_of_all"].baseline.numerator, yoy["solved_of_all"].baseline.denominator) == (2, 8)
+    assert yoy["solved_of_all"].difference.estimate == pytest.approx(0.0)
+    pool = {c.key: c for c in tr.vs_baseline}
+    assert pool["solved_of_all"].baseline.numerator == 2
+    # with no solving dates at all, nothing can be equalised: solved cases stay solved
+    plain = trend(table(rows), dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    assert {c.key: c for c in plain.year_on_year}["solved_of_all"].baseline.numerator == 4
 
 
 def test_between_includes_both_days() -> None:

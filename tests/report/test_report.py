@@ -133,3 +133,24 @@ def test_ledger_sources_give_the_import_time_in_utc(db: Database, tmp_path: Path
     import_ledger_file(db, f, now=dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC))
     (src,) = ledger_sources(db)
     assert src["source"].endswith("ledger.csv") and src["imported"][:19] == "2025-06-01 12:00:00"
+
+
+def test_ledger_trend_table_with_equal_follow_up(report_data: WebData, tmp_path: Path) -> None:
+    res = build_report(tmp_path / "r", db_url=report_data.db_url, pdf=False)
+    html = res.html.read_text(encoding="utf-8")
+    stats = load_ledger_stats(report_data.db_url)
+    assert stats is not None and stats["trend"] is not None
+    tr = stats["trend"]
+    assert f"the ledger's status date is {tr['status_date']}" in html
+    table = html[html.index('<table id="ledger-trend">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + len(tr["year_on_year"]) == 5
+    for c in tr["year_on_year"]:
+        cur, base = c["current"], c["baseline"]
+        cells = (
+            f"<td>{c['label']}</td><td class=\"num\">{100 * cur['value']:.1f}% "
+            f"({cur['numerator']}/{cur['denominator']})</td><td class=\"num\">{100 * base['value']:.1f}% "
+            f"({base['numerator']}/{base['denominator']})</td>"
+            f"<td class=\"num\">{100 * c['difference']['estimate']:+.1f}</td>"
+        )
+        assert cells in table, (cells, table)

@@ -155,6 +155,11 @@ def test_trajectory_by_plate_and_by_appearance(db: Database, world: SynthWorld) 
     covered = plant(db, world, at=[(c[2], at(2)), (c[6], at(1))], seed=42)
     t2 = trajectory(db, sighting_id=covered[0], min_similarity=0.9)
     assert [p.hit.sighting_id for p in t2.points] == [covered[1], covered[0]]
+    assert [p.link for p in t2.points] == ["appearance", "query"] and t2.points[0].similarity >= 0.9
+    t3 = trajectory(db, sighting_id=ids[0])  # a readable plate links the others by plate text
+    assert [(p.hit.sighting_id, p.link) for p in t3.points] == [(ids[1], "plate"), (ids[2], "plate"), (ids[0], "query")]
+    with pytest.raises(NotFoundError, match="got unknown 999999"):
+        trajectory(db, sighting_id=999999)
     with pytest.raises(InputError, match="no wildcards"):
         trajectory(db, plate="晋M*")
 
@@ -210,3 +215,27 @@ def test_cli_multi_scene_from_file(db: Database, db_url: str, world: SynthWorld,
     assert out["candidates"][0]["scene_count"] == 3
     r = CliRunner().invoke(cli, ["search", "--db", db_url, "--scenes", str(f), "--near", "1,1,1"])
     assert r.exit_code == 2 and "scenes bring their own place and window" in r.output
+
+
+def test_trajectory_geojson_keeps_unlocated_sightings_undrawn() -> None:
+    import datetime as dt
+    import math
+
+    from vision.search import Hit
+    from vision.similar import Trajectory, TrajectoryPoint
+
+    def hit(i: int, lon: float, lat: float) -> Hit:
+        t = dt.datetime(2024, 5, 1, 1, i, tzinfo=dt.UTC)
+        return Hit(i, 1, f"C{i}", lon, lat, t, t, "car", "suv", "white", "visible", "晋M1", "blue", "east", None)
+
+    pts = (hit(1, 112.5, 37.8), hit(2, math.nan, math.nan), hit(3, 112.6, 37.9))
+    t = Trajectory({}, tuple(TrajectoryPoint(h, 1.0, "plate") for h in pts))
+    gj = json.loads(json.dumps(t.to_geojson(), allow_nan=False))  # valid JSON: no NaN anywhere
+    path, *sightings = gj["features"]
+    assert path["geometry"]["coordinates"] == [[112.5, 37.8], [112.6, 37.9]]
+    assert [(f["properties"]["order"], f["properties"]["located"]) for f in sightings] == [
+        (0, True),
+        (1, False),
+        (2, True),
+    ]
+    assert sightings[1]["geometry"] is None and sightings[1]["properties"]["camera_id"] == "C2"

@@ -10,15 +10,28 @@ from pathlib import Path
 VISION = Path(__file__).resolve().parents[2] / "vision"
 
 
-def test_vision_never_imports_geo() -> None:
-    for path in VISION.glob("*.py"):
+def imported(package: Path) -> dict[str, set[str]]:
+    """Every module name each file of ``package`` (and its subpackages) imports."""
+    out: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        names: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
             if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            assert not any(n == "geo" or n.startswith("geo.") for n in names), path.name
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module or "")
+        out[str(path.relative_to(package.parent))] = names
+    return out
+
+
+def test_geo_and_vision_never_import_each_other() -> None:
+    """Only the CLI and web layers wire them together."""
+    for package, other in ((VISION, "geo"), (VISION.parent / "geo", "vision")):
+        files = imported(package)
+        assert len(files) > 10, package
+        for name, names in files.items():
+            bad = sorted(n for n in names if n == other or n.startswith(other + "."))
+            assert not bad, f"{name} imports {bad}"
 
 
 def test_importing_vision_loads_no_heavy_library() -> None:

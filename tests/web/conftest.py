@@ -11,7 +11,7 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 
 from fastapi.testclient import TestClient
 
-from tests.web.factories import PASSWORD, WebData, build
+from tests.web.factories import PASSWORD, TrajData, WebData, build, build_trajectory
 from xueliang.web.app import create_app
 from xueliang.web.settings import WebSettings
 
@@ -26,6 +26,16 @@ def settings(web_data: WebData) -> WebSettings:
     return WebSettings(
         db_url=web_data.db_url, media_dir=web_data.media, coverage_dir=web_data.coverage, plan_dir=web_data.plan
     )
+
+
+@pytest.fixture(scope="session")
+def traj_data(tmp_path_factory: pytest.TempPathFactory) -> TrajData:
+    return build_trajectory(tmp_path_factory.mktemp("traj"))
+
+
+@pytest.fixture(scope="session")
+def traj_settings(traj_data: TrajData) -> WebSettings:
+    return WebSettings(db_url=traj_data.db_url, media_dir=traj_data.media)
 
 
 @pytest.fixture

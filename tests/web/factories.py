@@ -156,3 +156,89 @@ def build(root: Path) -> WebData:
         add_user(db, role, role, PASSWORD)
     db.dispose()
     return WebData(root=root, db_url=db_url, media=media, coverage=coverage, plan=plan, sighting_ids=ids)
+
+
+# --- one vehicle seen across cameras, for the trajectory map -------------------------------------
+TRAJ_T0 = dt.datetime(2024, 5, 1, 1, 0, tzinfo=dt.UTC)
+TRAJ_PLATE = "湘A88888"
+TRAJ_CAMERAS = {"TA": (112.9400, 28.2300), "TB": (112.9460, 28.2330), "TC": (112.9520, 28.2290)}
+TRAJ_NO_POSITION = "TGONE"  # in no registry row: its sighting is listed, not drawn
+TRAJ_SIGHTINGS = (
+    # name, camera, minutes after TRAJ_T0, plate text, look (embedding: "v" the vehicle, "v~" close, "o" other)
+    ("b", "TB", 10, TRAJ_PLATE, None),
+    ("decoy_plate", "TA", 20, "湘B11111", "v"),  # looks the same, another plate: vetoed
+    ("a", "TA", 40, TRAJ_PLATE, "v"),  # the sighting the page is opened on
+    ("decoy_look", "TB", 50, None, "o"),  # covered plate, looks different
+    ("gone", TRAJ_NO_POSITION, 60, TRAJ_PLATE, None),
+    ("c", "TC", 90, TRAJ_PLATE, None),
+    ("look", "TB", 120, None, "v~"),  # covered plate, looks like the vehicle
+    ("lonely", "TC", 180, None, None),  # nothing to link it by
+)
+
+
+@dataclass(frozen=True)
+class TrajData:
+    db_url: str
+    media: Path
+    ids: dict[str, int]
+
+
+def _looks(dim: int = 16) -> dict[str, bytes]:
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=dim)
+    v /= np.linalg.norm(v)
+    close = v + 0.3 * rng.normal(size=dim) / np.sqrt(dim)
+    other = rng.normal(size=dim)
+    other -= (other @ v) * v  # orthogonal: cosine 0
+    return {k: (x / np.linalg.norm(x)).astype(np.float32).tobytes() for k, x in (("v", v), ("v~", close), ("o", other))}
+
+
+def build_trajectory(root: Path) -> TrajData:
+    """Three registered cameras and one vehicle (plate 湘A88888) seen at them, plus decoys; one
+    sighting's camera is missing from the registry (written with foreign keys off, as legacy data)."""
+    from sqlalchemy.orm import Session
+
+    from vision.store import SightingRow, VideoRow
+    from xueliang.storage import CameraRow
+    from xueliang.web.users import add_user
+
+    db_url = f"sqlite:///{root / 'traj.db'}"
+    media = root / "media"
+    db = open_database(db_url)
+    looks = _looks()
+    ids: dict[str, int] = {}
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, so it takes effect
+        with Session(bind=conn) as s:
+            for cam, (lon, lat) in TRAJ_CAMERAS.items():
+                s.add(CameraRow(id=cam, name=f"camera {cam}", lon=lon, lat=lat, imported_at=TRAJ_T0))
+            video = VideoRow(
+                sha256="cd" * 32, path="/footage/ta.mp4", size_bytes=1000, camera_id="TA", start_time=TRAJ_T0,
+                end_time=TRAJ_T0 + dt.timedelta(hours=4), fps=25.0, frame_count=360000, duration_s=14400.0,
+                width=640, height=360, detector="test", frames_decoded=1, frames_detected=1, processing_s=1.0,
+                indexed_at=TRAJ_T0,
+            )
+            s.add(video)
+            s.flush()
+            for k, (name, cam, minutes, plate, look) in enumerate(TRAJ_SIGHTINGS):
+                thumb = f"traj/{name}_thumb.jpg"
+                _image(media / thumb, 160, 120, BGR["white"], f"{cam} {plate or name}")
+                first = TRAJ_T0 + dt.timedelta(minutes=minutes)
+                row = SightingRow(
+                    video_id=video.id, camera_id=cam, track_id=k + 1, first_seen=first,
+                    last_seen=first + dt.timedelta(seconds=6), detector_class="car", detector_confidence=0.9,
+                    colour="white", colour_confidence=0.8, vehicle_type="suv", vehicle_type_confidence=0.7,
+                    plate_state="visible" if plate else "covered", plate_state_confidence=0.9, plate_text=plate,
+                    plate_text_confidence=0.9 if plate else None, plate_colour="blue" if plate else None,
+                    direction="east", direction_deg=90.0, best_frame=10, thumbnail_path=thumb, frame_path=None,
+                    embedding=looks[look] if look else None, embedding_model="test-embedder" if look else None,
+                )
+                s.add(row)
+                s.flush()
+                ids[name] = row.id
+            s.commit()
+        conn.commit()  # the session joined the connection's transaction; this ends it
+    for role in ("investigator", "planner"):
+        add_user(db, role, role, PASSWORD)
+    db.dispose()  # the connection with foreign keys off goes with the pool
+    return TrajData(db_url=db_url, media=media, ids=ids)

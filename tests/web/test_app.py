@@ -215,6 +215,9 @@ def test_multi_scene_search_through_the_search_api(as_role: AsRole, web_data: We
     plates = sorted(h["plate_text"] or "-" for cand in one for h in cand["sightings"])
     # CAM001 saw 湘A12345 and 湘B55555 in scene a; CAM003 the unreadable truck and 湘A77777 in scene b
     assert plates == ["-", "湘A12345", "湘A77777", "湘B55555"]
+    hits = [h for cand in one for h in cand["sightings"]]
+    assert all("thumbnail_path" not in h for h in hits)  # where the media folder is stays on the server
+    assert {h["thumbnail_url"] for h in hits} == {f"/media/sightings/{h['sighting_id']}/thumbnail" for h in hits}
     both = c.post("/api/scenes", json={"scenes": [a, b], "min_scenes": 2}).json()["candidates"]
     assert both == []  # no vehicle was at both scenes
     r = c.get("/investigator/scenes", params={"scenes": a + "\n" + b, "k": 1})

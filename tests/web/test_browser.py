@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.factories import PASSWORD, WebData
+from tests.web.factories import PASSWORD, TRAJ_NO_POSITION, TrajData, WebData
 from xueliang.report.build import CHROMIUM_FLAGS
 from xueliang.web.settings import WebSettings
 
@@ -36,6 +36,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(settings: WebSettings) -> Iterator[str]:
+    yield from _serve(settings)
+
+
+@pytest.fixture(scope="module")
+def traj_server(traj_settings: WebSettings) -> Iterator[str]:
+    yield from _serve(traj_settings)
+
+
+def _serve(settings: WebSettings) -> Iterator[str]:
     import uvicorn
 
     from xueliang.web.app import create_app
@@ -177,3 +186,40 @@ def test_admin_sees_every_page(login: Any, server: str) -> None:
         assert page.locator(nav).count() == 1
     for url in ("/planner", "/investigator", "/reviewer", "/media/sightings/1/thumbnail"):
         assert _status(page, f"{server}{url}") == 200
+
+
+def test_trajectory_map_on_the_sighting_page(
+    browser: Any, traj_server: str, traj_data: TrajData, artifacts: Path
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = ctx.new_page()
+    page.goto(f"{traj_server}/login")
+    page.fill("#username", "investigator")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")
+    sid = traj_data.ids["a"]
+    page.goto(f"{traj_server}/investigator/sightings/{sid}")
+    page.wait_for_selector("#traj-status[data-ready='1']", timeout=20000)
+    # five sightings in time order; four drawn (one camera has no position), the path through them
+    markers = page.locator("#traj-map .traj-marker")
+    assert markers.all_inner_texts() == ["1", "2", "4", "5"]
+    assert page.locator("#traj-map .traj-marker.current").inner_text() == "2"
+    assert page.locator("#traj-map path.traj-path").count() == 1
+    assert page.locator("#traj-table tbody tr").count() == 5
+    assert page.locator("#traj-table tr.current td").first.inner_text() == "2"
+    note = page.locator("#traj-unlocated")
+    assert note.is_visible() and f"#3 (camera {TRAJ_NO_POSITION})" in note.inner_text()
+    assert "not drawn" in note.inner_text()
+    markers.nth(3).click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    page.wait_for_timeout(500)  # Leaflet pans the popup into view
+    text = popup.inner_text()
+    assert "#5" in text and "camera TB" in text and "03:00:00 UTC" in text
+    assert "plate: covered" in text and "link: appearance 0." in text
+    thumb = popup.locator("a", has_text="thumbnail").get_attribute("href")
+    assert thumb == f"/media/sightings/{traj_data.ids['look']}/thumbnail"
+    assert page.locator("#trajectory").count() == 0  # no frame stored here; the frame drawing is tested above
+    page.screenshot(path=str(artifacts / "investigator_trajectory_map.png"), full_page=True)
+    ctx.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from pathlib import Path
 
 import click
@@ -30,14 +28,11 @@ def serve(
     from xueliang.web.app import create_app
     from xueliang.web.settings import WebSettings
 
-    secret = os.environ.get("XUELIANG_SECRET_KEY")
     settings = WebSettings(
         db_url=resolve_db_url(db_url),
         media_dir=resolve_media_dir(media_dir),
         coverage_dir=Path(coverage_dir) if coverage_dir else None,
         plan_dir=Path(plan_dir) if plan_dir else None,
     )
-    if secret:
-        settings = dataclasses.replace(settings, secret_key=secret)
     click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

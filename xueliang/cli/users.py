@@ -46,3 +46,14 @@ def list_cmd(db_url: str | None) -> None:
 
     for u in list_users(open_db(db_url)):
         click.echo(f"{u.name}\t{u.role}")
+
+
+@users.command("disable")
+@click.argument("name")
+@db_option
+def disable_cmd(name: str, db_url: str | None) -> None:
+    """Block NAME from logging in and end its open sessions (`users add NAME --replace` re-enables)."""
+    from xueliang.web.users import disable_user
+
+    ended = disable_user(open_db(db_url), name)
+    click.echo(f"{name}: disabled; {ended} open session(s) ended")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -91,6 +91,8 @@ class CaseTable:
     vehicles_screened: NDArray[np.float64]
     vehicles_eliminated: NDArray[np.float64]
     cameras: tuple[tuple[str, ...], ...] = field(default=())
+    #: when each solved case was solved (NaT = unknown or not solved); empty = all unknown
+    solved_at: NDArray[np.datetime64] = field(default_factory=lambda: np.array([], dtype="datetime64[s]"))
 
     def __post_init__(self) -> None:
         n = len(self.case_id)
@@ -98,6 +100,9 @@ class CaseTable:
             col = getattr(self, name)
             if name == "cameras" and len(col) == 0 and n:
                 object.__setattr__(self, "cameras", tuple(() for _ in range(n)))
+                continue
+            if name == "solved_at" and len(col) == 0 and n:
+                object.__setattr__(self, "solved_at", np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"))
                 continue
             if len(col) != n:
                 raise ValueError(f"CaseTable: column {name!r} has {len(col)} rows, expected {n} like case_id")
@@ -116,6 +121,15 @@ class CaseTable:
             col = getattr(self, name)
             values[name] = tuple(col[i] for i in idx) if name == "cameras" else col[idx]
         return CaseTable(**values)
+
+
+def concat(tables: list[CaseTable]) -> CaseTable:
+    """The rows of several tables, in order."""
+    values: dict[str, Any] = {}
+    for name in CaseTable.__dataclass_fields__:
+        cols = [getattr(x, name) for x in tables]
+        values[name] = tuple(r for c in cols for r in c) if name == "cameras" else np.concatenate(cols)
+    return CaseTable(**values)
 
 
 def between(table: CaseTable, start: dt.date | None, end: dt.date | None) -> BoolArray:
@@ -292,6 +306,10 @@ class Trend:
     baseline_mean_cases: float | None
     year_on_year: tuple[Change, ...]
     vs_baseline: tuple[Change, ...]
+    #: the ledger's status date (its latest occurrence or solving); an earlier year's cases count as
+    #: solved only if they were solved by the same date of that year, so every period has had the
+    #: same time to be solved
+    status_date: dt.date | None = None
 
 
 def _shift(d: dt.date, years: int) -> dt.date:
@@ -310,13 +328,37 @@ def _changes(cur: CaseTable, base: CaseTable) -> tuple[Change, ...]:
     return tuple(Change(k, a[k], b[k], newcombe(a[k], b[k])) for k in _TREND_KEYS)
 
 
+def status_date(t: CaseTable) -> dt.date | None:
+    """The latest day the ledger records anything on: an occurrence or a solving."""
+    days = np.concatenate([t.occurred, t.solved_at])
+    days = days[~np.isnat(days)]
+    return None if len(days) == 0 else days.max().astype(dt.datetime).date()
+
+
+def solved_by(t: CaseTable, day: dt.date) -> CaseTable:
+    """The cases as the ledger stood at the end of ``day``: cases solved later count as not solved
+    (a solved case with no solving date stays solved)."""
+    later = t.solved_at >= np.datetime64(day + dt.timedelta(days=1), "s")
+    return replace(t, solved=t.solved & ~later)
+
+
 def trend(t: CaseTable, start: dt.date, end: dt.date, *, years: int = 5) -> Trend:
     """The period against the same dates one year earlier, and against the same dates of the previous
     ``years`` years pooled (cases summed: a case-weighted average). Years without any case are left out.
+
+    Equal follow-up: the period's cases have had until the ledger's :func:`status_date` to be solved,
+    so the cases of k years earlier count as solved only if solved by the same date k years earlier.
+    Without that, recent periods always read low.
     """
+    today = status_date(t)
     current = t.select(between(t, start, end))
-    last = t.select(between(t, _shift(start, 1), _shift(end, 1)))
-    mask = np.zeros(len(t), dtype=bool)
+
+    def then(mask: BoolArray, k: int) -> CaseTable:
+        sub = t.select(mask)
+        return sub if today is None else solved_by(sub, _shift(today, k))
+
+    last = then(between(t, _shift(start, 1), _shift(end, 1)), 1)
+    parts: list[CaseTable] = []
     used: list[int] = []
     counts: list[int] = []
     for k in range(1, years + 1):
@@ -324,8 +366,8 @@ def trend(t: CaseTable, start: dt.date, end: dt.date, *, years: int = 5) -> Tren
         if m.any():
             used.append(start.year - k)
             counts.append(int(np.count_nonzero(m)))
-            mask |= m
-    base = t.select(mask)
+            parts.append(then(m, k))
+    base = concat(parts) if parts else t.select(np.zeros(len(t), dtype=bool))
     return Trend(
         period_start=start,
         period_end=end,
@@ -335,6 +377,7 @@ def trend(t: CaseTable, start: dt.date, end: dt.date, *, years: int = 5) -> Tren
         baseline_mean_cases=round(sum(counts) / len(counts), 1) if counts else None,
         year_on_year=_changes(current, last),
         vs_baseline=_changes(current, base),
+        status_date=today,
     )
 
 

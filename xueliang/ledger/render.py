@@ -113,6 +113,11 @@ def render_text(s: LedgerStats) -> str:
             f"Trend: {t.period_start} to {t.period_end} ({t.cases:,} cases) against the same dates one year "
             f"earlier ({t.previous_year_cases:,} cases)",
         ]
+        if t.status_date is not None:
+            out.append(
+                f"  (equal follow-up: the ledger's status date is {t.status_date}; earlier years' cases count as "
+                "solved only if solved by the same date of their year)"
+            )
         out += [_change(c) for c in t.year_on_year]
         years = ", ".join(str(y) for y in t.baseline_years) or "none"
         mean = "n/a" if t.baseline_mean_cases is None else f"{t.baseline_mean_cases:,.1f}"
@@ -167,4 +172,7 @@ def render_json(s: LedgerStats) -> str:
     data = dataclasses.asdict(s)
     for m in data["measures"]:
         m["label"] = LABELS[m["key"]]
+    if data["trend"] is not None:
+        for c in (*data["trend"]["year_on_year"], *data["trend"]["vs_baseline"]):
+            c["label"] = LABELS[c["key"]]
     return json.dumps(data, ensure_ascii=False, indent=2, default=_default)

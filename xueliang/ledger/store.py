@@ -270,6 +270,7 @@ def load_cases(db: Database) -> CaseTable:
             [nan if r.vehicles_eliminated is None else r.vehicles_eliminated for r in rows]
         ),
         cameras=tuple(tuple(cams.get(r.case_id, ())) for r in rows),
+        solved_at=_dt64([r.solved_at for r in rows]),
     )
 
 

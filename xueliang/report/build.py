@@ -114,6 +114,7 @@ def _templates() -> Any:
 
     env = Environment(loader=PackageLoader("xueliang.report", "templates"), autoescape=select_autoescape())
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{100 * float(v):.1f}%"
+    env.filters["pts"] = lambda v: "n/a" if v is None else f"{100 * float(v):+.1f}"
     return env
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -18,6 +19,22 @@ from xueliang.web.media import MediaPathError
 from xueliang.web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def same_origin(request: Request) -> bool:
+    """True unless the browser says the request comes from another site: ``Origin`` (else ``Referer``)
+    must name this host and port. Without either header (scripts, curl) the request passes."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    if source == "null":  # sandboxed frames, file: pages
+        return False
+    there = urlsplit(source)
+    host = request.headers.get("host", "")
+    return there.scheme in ("http", "https") and there.netloc.lower() == host.lower()
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -40,6 +57,13 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.login_failures = routes_common.LoginFailures()
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def _same_origin_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Refuse a state-changing request that a page of another site sent (cross-site request forgery)."""
+        if request.method not in SAFE_METHODS and not same_origin(request):
+            return JSONResponse({"detail": "cross-site request refused: Origin/Referer is not this site"}, 403)
+        return await call_next(request)
 
     @app.exception_handler(NotLoggedIn)
     async def _not_logged_in(request: Request, exc: NotLoggedIn) -> Response:

@@ -1,14 +1,25 @@
-"""Sessions in signed cookies, and role checks as FastAPI dependencies."""
+"""Server-side login sessions, and role checks as FastAPI dependencies.
+
+The session cookie (HttpOnly, SameSite=Strict) holds a random 256-bit token; the database keeps its
+SHA-256 in ``web_sessions`` with the user and the expiry. Sessions so survive a restart and are shared
+by every process on the database, and they end for good at logout, when the user is disabled or the
+password is reset (no secret key to configure, and a copy of the database yields no usable cookie).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Callable
 
 from fastapi import HTTPException, Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select, update
 
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
+from xueliang.storage.times import as_utc
+from xueliang.web.tables import SessionRow
 from xueliang.web.users import User, get_user
 
 COOKIE = "xueliang_session"
@@ -18,37 +29,74 @@ class NotLoggedIn(Exception):
     """Raised by dependencies; the app turns it into a redirect to /login (pages) or 401 (API)."""
 
 
-def serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="xueliang-session")
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(db: Database, user: User, max_age_s: int) -> str:
+    """A new session for ``user``; returns the token for the cookie. Sessions expired a day ago are purged."""
+    token = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        s.execute(delete(SessionRow).where(SessionRow.expires_at < now - dt.timedelta(days=1)))
+        s.add(
+            SessionRow(
+                token_sha256=_digest(token),
+                user_name=user.name,
+                created_at=now,
+                expires_at=now + dt.timedelta(seconds=max_age_s),
+            )
+        )
+    return token
+
+
+def end_session(db: Database, token: str, *, why: str) -> bool:
+    """End the session of ``token``; False when it was not live."""
+    stmt = (
+        update(SessionRow)
+        .where(SessionRow.token_sha256 == _digest(token), SessionRow.ended_at.is_(None))
+        .values(ended_at=dt.datetime.now(dt.UTC), ended_why=why)
+    )
+    with db.transaction() as s:
+        return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def session_user(db: Database, token: str) -> User | None:
+    """The user of a live session (not ended, not expired, user enabled), else None."""
+    with db.sessions() as s:
+        row = s.scalars(select(SessionRow).where(SessionRow.token_sha256 == _digest(token))).first()
+    if row is None or row.ended_at is not None or as_utc(row.expires_at) <= dt.datetime.now(dt.UTC):
+        return None
+    try:
+        return get_user(db, row.user_name)
+    except NotFoundError:
+        return None
 
 
 def set_session(response: Response, request: Request, user: User) -> None:
     st = request.app.state.settings
-    token = serializer(st.secret_key).dumps({"u": user.name})
+    token = start_session(request.app.state.db, user, st.session_max_age_s)
     response.set_cookie(
         COOKIE, token, max_age=st.session_max_age_s, httponly=True, samesite="strict", secure=st.secure_cookies
     )
 
 
-def clear_session(response: Response) -> None:
+def clear_session(response: Response, request: Request) -> None:
+    token = request.cookies.get(COOKIE)
+    if token:
+        end_session(request.app.state.db, token, why="logout")
     response.delete_cookie(COOKIE)
 
 
 def current_user(request: Request) -> User:
     """The logged-in user (re-read from the database, so a disabled or re-roled user takes effect at once)."""
-    st = request.app.state.settings
     token = request.cookies.get(COOKIE)
     if not token:
         raise NotLoggedIn()
-    try:
-        data = serializer(st.secret_key).loads(token, max_age=st.session_max_age_s)
-    except BadSignature:
-        raise NotLoggedIn() from None
-    db: Database = request.app.state.db
-    try:
-        return get_user(db, str(data.get("u", "")))
-    except NotFoundError:
-        raise NotLoggedIn() from None
+    user = session_user(request.app.state.db, token)
+    if user is None:
+        raise NotLoggedIn()
+    return user
 
 
 def require(*roles: str) -> Callable[[Request], User]:

@@ -87,9 +87,9 @@ def router() -> APIRouter:
         return redirect
 
     @r.post("/logout", include_in_schema=False)
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
         resp = RedirectResponse("/login", status_code=303)
-        clear_session(resp)
+        clear_session(resp, request)
         return resp
 
     @r.get("/api/me", tags=["session"])

@@ -1,6 +1,7 @@
 """Investigators: sighting search, thumbnails, a sighting's detail and trajectory, keep/eliminate marks.
 
-Only investigators (and admin) reach footage and thumbnails; every search, mark and export is audited.
+Only investigators (and admin) reach footage and thumbnails; every search, trajectory lookup, mark and
+export is audited.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from xueliang.config import format_validation_error
-from xueliang.errors import XueliangError
+from xueliang.errors import InputError, XueliangError
 from xueliang.storage import Database
 from xueliang.web.auth import require
 from xueliang.web.media import safe_media_file
@@ -26,6 +27,7 @@ from xueliang.web.routes_common import page
 from xueliang.web.sightings import (
     SightingQuery,
     add_mark,
+    check_sighting,
     facets,
     get_sighting,
     media_path,
@@ -63,7 +65,35 @@ def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any
     res = multi_scene(
         db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
     )
-    return [c.to_json() for c in res.candidates]
+    return [guard_media(c.to_json()) for c in res.candidates]
+
+
+def guard_media(obj: Any) -> Any:
+    """``obj`` (JSON-like) with every stored ``thumbnail_path`` replaced by the guarded URL that serves
+    it (or None): where the media folder is stays on the server."""
+    if isinstance(obj, list):
+        return [guard_media(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: guard_media(v) for k, v in obj.items() if k != "thumbnail_path"}
+    if "thumbnail_path" in obj:
+        sid = obj.get("sighting_id")
+        out["thumbnail_url"] = f"/media/sightings/{sid}/thumbnail" if obj["thumbnail_path"] and sid else None
+    return out
+
+
+def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: float) -> dict[str, Any]:
+    """Where else the vehicle was seen, as GeoJSON: the CLI's ``xueliang trajectory --sighting`` (plate and
+    appearance links, camera positions from the registry); audited there under the user's name."""
+    from vision.similar import trajectory
+
+    check_sighting(db, sighting_id)  # 404 naming the id, before any lookup
+    try:
+        t = trajectory(db, sighting_id=sighting_id, min_similarity=min_similarity, actor=user.name)
+    except InputError as exc:  # the library names the CLI option; here it is the URL's sighting
+        raise InputError("trajectory", exc.detail) from exc
+    fc: dict[str, Any] = guard_media(t.to_geojson())
+    return fc
 
 
 def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:
@@ -143,6 +173,28 @@ def router() -> APIRouter:
         """One sighting with its trajectory (box centres in video pixels)."""
         sighting, track = get_sighting(request.app.state.db, sighting_id)
         return {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track]}
+
+    @r.get(
+        "/api/sightings/{sighting_id}/trajectory",
+        tags=["investigator"],
+        response_class=JSONResponse,
+        responses={200: {"content": {"application/geo+json": {}}}, 404: {"description": "unknown sighting"}},
+    )
+    def api_trajectory(
+        request: Request,
+        user: Investigator,
+        sighting_id: int,
+        min_similarity: Annotated[float, Query(ge=-1, le=1)] = 0.85,
+    ) -> JSONResponse:
+        """Where else this vehicle was seen, in time order (GeoJSON; audited).
+
+        Linked by plate text and by appearance similarity >= ``min_similarity``, as ``xueliang trajectory``:
+        a ``LineString`` through the camera positions, then one ``Point`` per sighting with ``order``,
+        ``link`` (query/plate/appearance) and ``similarity``; a sighting whose camera has no position is
+        a feature with null geometry and ``located: false``.
+        """
+        fc = _trajectory(request.app.state.db, user, sighting_id, min_similarity)
+        return JSONResponse(fc, media_type="application/geo+json")
 
     @r.get("/media/sightings/{sighting_id}/thumbnail", tags=["investigator"])
     def thumbnail(request: Request, user: Investigator, sighting_id: int) -> Response:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -13,6 +12,5 @@ class WebSettings:
     media_dir: Path
     coverage_dir: Path | None = None
     plan_dir: Path | None = None
-    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False

@@ -176,6 +176,13 @@ def get_sighting(db: Database, sighting_id: int) -> tuple[Sighting, list[TrackPo
     return sighting, track
 
 
+def check_sighting(db: Database, sighting_id: int) -> None:
+    """NotFoundError (404 in the app) naming the id when no sighting has it."""
+    with db.sessions() as s:
+        if s.scalar(select(SightingRow.id).where(SightingRow.id == sighting_id)) is None:
+            raise NotFoundError(f"sighting {sighting_id} not found")
+
+
 def media_path(db: Database, sighting_id: int, kind: str) -> str | None:
     """The stored thumbnail or frame path of a sighting (relative to the media dir, or absolute)."""
     with db.sessions() as s:

@@ -1,10 +1,10 @@
-"""ORM tables of the web app: ``web_users`` and ``web_marks`` (alembic branch ``web``)."""
+"""ORM tables of the web app: ``web_users``, ``web_sessions`` and ``web_marks`` (alembic branch ``web``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueliang.storage import Base
@@ -23,6 +23,21 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionRow(Base):
+    """A login session. The cookie holds a random token; only its SHA-256 is stored, so reading the
+    database gives no usable cookie. ``ended_at`` is set by logout, by disabling the user or
+    resetting the password; an ended or expired session lets nobody in."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), ForeignKey("web_users.name"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_why: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class MarkRow(Base):

@@ -1,4 +1,4 @@
-"""Users and roles: add, check a password (argon2id hashes)."""
+"""Users and roles: add, disable, check a password (argon2id hashes)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.collation import code_point
-from xueliang.web.tables import ROLES, UserRow
+from xueliang.web.tables import ROLES, SessionRow, UserRow
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -66,10 +67,32 @@ def add_user(db: Database, name: str, role: str, password: str, *, replace: bool
         if row is None:
             row = UserRow(name=name, created_at=dt.datetime.now(dt.UTC))
             s.add(row)
+        else:
+            end_user_sessions(s, name, why="password reset")
         row.role = role
         row.password_hash = hash_password(password)
         row.disabled = False
     return User(name=name, role=role)
+
+
+def end_user_sessions(s: Session, name: str, *, why: str) -> int:
+    """End every live login session of ``name`` inside the transaction ``s``; returns how many."""
+    stmt = (
+        update(SessionRow)
+        .where(SessionRow.user_name == name, SessionRow.ended_at.is_(None))
+        .values(ended_at=dt.datetime.now(dt.UTC), ended_why=why)
+    )
+    return int(s.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def disable_user(db: Database, name: str) -> int:
+    """Block ``name`` from logging in and end its sessions; returns the number of sessions ended."""
+    with db.transaction() as s:
+        row = s.get(UserRow, name)
+        if row is None:
+            raise NotFoundError(f"user {name!r} not found")
+        row.disabled = True
+        return end_user_sessions(s, name, why="disabled")
 
 
 def authenticate(db: Database, name: str, password: str) -> User | None:
