@@ -322,6 +322,17 @@ def open_index(db: Database, model: str, media_dir: Path, *, mmap: bool = True) 
 
     ``mmap`` maps the vectors read-only (nothing can be added to such an index).
     """
+    try:
+        return _open_index(db, model, media_dir, mmap=mmap)
+    except _Replaced:  # another process committed a new version between reading the sidecar and the file
+        return _open_index(db, model, media_dir, mmap=mmap)
+
+
+class _Replaced(Exception):
+    pass
+
+
+def _open_index(db: Database, model: str, media_dir: Path, *, mmap: bool) -> PersistedIndex:
     side = sidecar_path(media_dir, model)
     hint = "rebuild it with `xueliang similar-index --rebuild`"
 
@@ -356,6 +367,8 @@ def open_index(db: Database, model: str, media_dir: Path, *, mmap: bool = True) 
         )
     data = side.parent / meta.index_file
     if Path(meta.index_file).name != meta.index_file or not data.is_file():
+        if raw != side.read_bytes():
+            raise _Replaced
         raise bad(data, "index file named by the sidecar is missing")
     size = data.stat().st_size
     if size != meta.index_bytes:

@@ -158,6 +158,9 @@ def test_corrupt_or_truncated_index_file_is_named(db: Database, world: SynthWorl
     assert done.startswith("rebuilt (not a readable faiss index") and said[0].startswith("rebuilding: ")
     assert meta2.count == 3001 and not data.exists()
     side = sidecar_path(tmp_path, SYNTH_MODEL)
+    (side.parent / meta2.index_file).unlink()
+    with pytest.raises(AnnIndexError, match="index file named by the sidecar is missing"):
+        open_index(db, SYNTH_MODEL, tmp_path)
     side.write_text('{"format": 1, "model": "x"', encoding="utf-8")
     with pytest.raises(AnnIndexError, match=rf"{side.name}: expected the JSON sidecar of an ANN index"):
         open_index(db, SYNTH_MODEL, tmp_path)
