@@ -375,7 +375,8 @@ def _open_index(db: Database, model: str, media_dir: Path, *, mmap: bool) -> Per
         raise bad(data, f"expected {meta.index_bytes:,} bytes (from {side.name}), got {size:,}: truncated or replaced")
     faiss = _faiss()
     try:
-        index = faiss.read_index(str(data), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
+        # IO_FLAG_MMAP_IFC maps the flat vectors (faiss >= 1.10); older versions read them whole
+        index = faiss.read_index(str(data), getattr(faiss, "IO_FLAG_MMAP_IFC", 0) if mmap else 0)
     except RuntimeError as exc:
         raise bad(data, f"not a readable faiss index ({str(exc).splitlines()[-1][:200]})") from exc
     if not isinstance(index, faiss.IndexIDMap2):
