@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueliang.storage import Base
@@ -51,3 +51,17 @@ class ReviewRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_search_reviews_case_sighting", "case_id", "sighting_id"),)
+
+
+class AnnStateRow(Base):
+    """One row: this database's random id and a counter of changed/deleted embedded sightings.
+
+    Persisted ANN indexes (:mod:`vision.ann_index`) record both; triggers of ``search_0004`` raise
+    ``sightings_changed``.
+    """
+
+    __tablename__ = "search_ann_state"
+
+    database_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sightings_changed: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -4,6 +4,10 @@ Embeddings are L2-normalised float32 (see :mod:`vision.embed`), so cosine simila
 product. :class:`VectorIndex` searches exactly with numpy below ``ann_threshold`` vectors and with a
 faiss HNSW graph (inner product) above it when ``faiss-cpu`` is installed (exact otherwise). Only
 sightings embedded by the same model as the query are compared.
+
+With a media folder (``media_dir``), :func:`similar` searches through the persisted index of
+:mod:`vision.ann_index` once the model has ``ann_threshold`` vectors (built on first use, then
+kept up to date), instead of loading every embedding and building a graph per call.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
 
+from vision.ann_index import Progress, count_vectors, search_persisted, sidecar_path
 from vision.search import (
     HIT_COLUMNS,
     Hit,
@@ -184,8 +189,16 @@ def similar(
     actor: str | None = None,
     case_id: str | None = None,
     index: VectorIndex | None = None,
+    media_dir: Path | None = None,
+    ann_threshold: int = ANN_THRESHOLD,
+    progress: Progress | None = None,
 ) -> SimilarResult:
-    """Nearest sightings to a sighting's or an image's appearance; the query sighting is left out."""
+    """Nearest sightings to a sighting's or an image's appearance; the query sighting is left out.
+
+    With ``media_dir`` and a model of at least ``ann_threshold`` vectors (or an index already
+    there), the persisted index under ``media_dir/ann`` is used (see :mod:`vision.ann_index`);
+    ``progress`` receives its build/update messages.
+    """
     if (sighting_id is None) == (image is None):
         raise InputError("similar", "expected exactly one of a sighting id or an image file")
     if k < 1:
@@ -195,10 +208,25 @@ def similar(
     else:
         assert image is not None
         vec, model = image_embedding(image)
-    idx = index if index is not None else load_index(db, model, filters)
-    if idx.vectors.size and idx.vectors.shape[1] != vec.shape[0]:
-        raise InputError("embeddings", f"expected {idx.vectors.shape[1]}-d vectors of {model}, got {vec.shape[0]}-d")
-    ids, sims = idx.search(vec, k + 1) if len(idx.ids) else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+    persisted = (
+        index is None
+        and media_dir is not None
+        and (sidecar_path(media_dir, model).exists() or count_vectors(db, model) >= ann_threshold)
+    )
+    if persisted:
+        assert media_dir is not None
+        found = search_persisted(
+            db, model, vec, k + 1, media_dir, filters=filters, exact_below=ann_threshold, progress=progress
+        )
+        ids, sims, method = found.ids, found.similarities, found.method
+    else:
+        idx = index if index is not None else load_index(db, model, filters, ann_threshold=ann_threshold)
+        if idx.vectors.size and idx.vectors.shape[1] != vec.shape[0]:
+            raise InputError(
+                "embeddings", f"expected {idx.vectors.shape[1]}-d vectors of {model}, got {vec.shape[0]}-d"
+            )
+        ids, sims = idx.search(vec, k + 1) if len(idx.ids) else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        method = idx.method
     pairs = [
         (int(i), float(s)) for i, s in zip(ids, sims, strict=True) if int(i) != sighting_id and s >= min_similarity
     ]
@@ -216,7 +244,7 @@ def similar(
     record(
         db, kind="similar", query=query, sighting_ids=[r.hit.sighting_id for r in results], actor=actor, case_id=case_id
     )
-    return SimilarResult(query=query, method=idx.method, results=results)
+    return SimilarResult(query=query, method=method, results=results)
 
 
 # --- trajectory ----------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "search.md"
 
 def test_documented_commands_and_options_exist() -> None:
     text = DOC.read_text(encoding="utf-8")
-    lines = re.findall(r"^xueliang (\w+) (.*)$", text, flags=re.M)
-    assert {c for c, _ in lines} >= {"search", "similar", "trajectory", "review", "export"}
+    lines = re.findall(r"^xueliang ([\w-]+) (.*)$", text, flags=re.M)
+    assert {c for c, _ in lines} >= {"search", "similar", "similar-index", "trajectory", "review", "export"}
     for command, rest in lines:
         help_text = CliRunner().invoke(cli, [command, "--help"]).output
         for opt in re.findall(r"(--[a-z][a-z-]+)", rest):

@@ -48,7 +48,7 @@ def _register() -> None:
     cli.add_command(report.report)
     cli.add_command(serve.serve)
     cli.add_command(users.users)
-    for cmd in (search.search, search.similar, search.trajectory, search.review, search.export):
+    for cmd in (search.search, search.similar, search.similar_index, search.trajectory, search.review, search.export):
         cli.add_command(cmd)
 
 

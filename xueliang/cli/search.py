@@ -7,6 +7,7 @@ Each command parses options, calls :mod:`vision.search` and friends, prints a ta
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,26 @@ def _case(func: Any) -> Any:
     return click.option(
         "--case", "case_id", metavar="ID", help="Record this query for an investigation (created if new)."
     )(func)
+
+
+def _media(func: Any) -> Any:
+    return click.option(
+        "--media",
+        type=click.Path(file_okay=False),
+        help="Media folder holding the ANN index (default: $XUELIANG_MEDIA, else ./xueliang-media).",
+    )(func)
+
+
+def _media_dir(explicit: str | None) -> Path | None:
+    """The media folder when one is configured: --media, $XUELIANG_MEDIA, or ./xueliang-media if it exists."""
+    from xueliang.config import MEDIA_ENV, resolve_media_dir
+
+    path = resolve_media_dir(explicit)
+    return path if explicit or os.environ.get(MEDIA_ENV) or path.is_dir() else None
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _echo_json(data: Any) -> None:
@@ -214,6 +235,7 @@ def search(
 @click.option("--min-similarity", type=float, default=-1.0, help="Drop results below this cosine.")
 @filter_options
 @click.option("--json", "as_json", is_flag=True)
+@_media
 @_case
 @_actor
 @db_option
@@ -233,11 +255,16 @@ def similar(
     cameras: tuple[str, ...],
     near: str | None,
     as_json: bool,
+    media: str | None,
     case_id: str | None,
     actor: str | None,
     db_url: str | None,
 ) -> None:
-    """Sightings nearest in appearance to a sighting or an image."""
+    """Sightings nearest in appearance to a sighting or an image.
+
+    From 200,000 vectors of the model on, the persisted ANN index under the media folder is used
+    (built on first use, kept up to date; see `xueliang similar-index`).
+    """
     from vision.similar import similar as run_similar
 
     q = _filters(
@@ -263,6 +290,8 @@ def similar(
             min_similarity=min_similarity,
             actor=actor,
             case_id=case_id,
+            media_dir=_media_dir(media),
+            progress=_progress,
         )
     finally:
         db.dispose()
@@ -276,6 +305,35 @@ def similar(
             f"{h.vehicle_type}\t{h.plate_text or h.plate_state}"
         )
     click.echo(f"{len(res.results)} similar sightings ({res.method} search)")
+
+
+@click.command("similar-index")
+@click.option("--model", "models", multiple=True, metavar="NAME", help="Embedding model (default: every model).")
+@click.option("--rebuild", is_flag=True, help="Build from scratch even when the index is valid.")
+@_media
+@db_option
+def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_url: str | None) -> None:
+    """Build, update or rebuild the persisted ANN index of `similar` (per embedding model, under MEDIA/ann).
+
+    Without --rebuild: builds a missing index, adds sightings indexed since, and rebuilds (saying
+    why) an index that is corrupt, of another database, or older than deleted sightings.
+    """
+    from vision.ann_index import embedding_models, ensure_index, sidecar_path
+    from xueliang.config import resolve_media_dir
+
+    media_dir = resolve_media_dir(media)
+    db = open_db(db_url)
+    try:
+        for model in models or tuple(embedding_models(db)):
+            meta, done = ensure_index(db, model, media_dir, rebuild=rebuild, progress=_progress)
+            click.echo(
+                f"{model}: {done}; {meta.count:,} x {meta.dimensions}-d vectors up to sighting "
+                f"{meta.max_sighting_id} in {sidecar_path(media_dir, model).parent / meta.index_file}"
+            )
+        if not models and not embedding_models(db):
+            click.echo("no sightings with embeddings: nothing to index")
+    finally:
+        db.dispose()
 
 
 @click.command("trajectory")
