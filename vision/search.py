@@ -32,7 +32,7 @@ from vision.store import SightingRow
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
-from xueliang.storage.database import current_user
+from xueliang.storage.database import check_actor, current_user
 from xueliang.storage.times import as_utc
 
 MAX_TRACK = dt.timedelta(minutes=10)
@@ -404,16 +404,16 @@ def record(
     actor: str | None,
     case_id: str | None,
 ) -> None:
-    """Audit row always; case query row when searching for a case."""
-    who = actor or current_user()
+    """Audit row always; case query row when searching for a case (both in one transaction)."""
+    who = check_actor(actor or current_user())
     q = dict(query)
-    if case_id is not None:
-        ensure_case(db, case_id, actor=who, create=True)
-        q["case"] = case_id
-        with db.transaction() as s:
+    with db.transaction() as s:
+        if case_id is not None:
+            case = ensure_case(db, case_id, actor=who, create=True)
+            q["case"] = case.case_id  # the id as stored (trimmed), so the query links to its case
             s.add(
                 CaseQueryRow(
-                    case_id=case_id,
+                    case_id=case.case_id,
                     at=dt.datetime.now(dt.UTC),
                     actor=who,
                     kind=kind,
@@ -422,4 +422,4 @@ def record(
                     sighting_ids=json.dumps(list(sighting_ids)),
                 )
             )
-    db.audit(actor=who, action=kind, query=q, result_count=len(sighting_ids))
+        db.audit(actor=who, action=kind, query=q, result_count=len(sighting_ids), session=s)

@@ -112,6 +112,17 @@ def test_case_query_log_is_append_only(db: Database, world: SynthWorld) -> None:
                 c.execute(sa.text(f"truncate {table} cascade"))
 
 
+def test_audit_log_is_append_only(db: Database, world: SynthWorld) -> None:
+    search(db, SightingQuery(limit=1), actor="a")
+    for sql in ("delete from audit_log", "update audit_log set actor = 'someone else'"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as c:
+            c.execute(sa.text(sql))
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as c:
+            c.execute(sa.text("truncate audit_log"))
+    assert [a.actor for a in db.audit_log()] == ["a"]
+
+
 @pytest.mark.parametrize(
     ("make", "exc", "message"),
     [
@@ -186,3 +197,22 @@ def test_overlong_actor_is_refused_before_anything_is_written(db: Database, db_u
     r = CliRunner().invoke(cli, ["search", "--colour", "white", "--actor", "a" * 100, "--db", db_url])
     assert r.exit_code == 0, r.output
     assert [a.actor for a in db.audit_log()] == ["a" * 100]
+
+
+def test_library_search_checks_the_actor_and_trims_the_case_id(db: Database, world: SynthWorld) -> None:
+    """Callers of the library get the same checks as the CLI: an overlong actor writes nothing (no
+    case, no case query, no audit row); a case id with spaces links its query to the trimmed case."""
+    from vision.search_store import CaseQueryRow, SearchCaseRow
+
+    q = SightingQuery(colours=("white",), limit=10)
+    with pytest.raises(InputError, match="actor: expected a name of 1-100 characters, got 101"):
+        search(db, q, actor="a" * 101, case_id="C-1")
+    with db.sessions() as s:
+        assert s.scalars(sa.select(SearchCaseRow)).all() == []
+        assert s.scalars(sa.select(CaseQueryRow)).all() == []
+    assert db.audit_log() == []
+    search(db, q, actor="ina", case_id="  C-1 ")
+    with db.sessions() as s:
+        assert [c.case_id for c in s.scalars(sa.select(SearchCaseRow))] == ["C-1"]
+        assert [r.case_id for r in s.scalars(sa.select(CaseQueryRow))] == ["C-1"]
+    assert json.loads(db.audit_log()[0].query)["case"] == "C-1"

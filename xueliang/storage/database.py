@@ -16,8 +16,8 @@ from sqlalchemy import Engine, create_engine, event, make_url, select
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from xueliang.errors import StorageError
-from xueliang.storage.tables import AuditRow
+from xueliang.errors import InputError, StorageError
+from xueliang.storage.tables import MAX_ACTOR, AuditRow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -94,18 +94,29 @@ class Database:
         finally:
             session.close()
 
-    def audit(self, *, actor: str | None, action: str, query: dict[str, Any], result_count: int | None) -> None:
-        """Append one line to the audit log (searches and exports)."""
+    def audit(
+        self,
+        *,
+        actor: str | None,
+        action: str,
+        query: dict[str, Any],
+        result_count: int | None,
+        session: Session | None = None,
+    ) -> None:
+        """Append one line to the audit log (searches and exports); inside ``session`` when given, so
+        that it commits (or not) with the rest of that transaction."""
+        row = AuditRow(
+            at=dt.datetime.now(dt.UTC),
+            actor=check_actor(actor or current_user()),
+            action=action,
+            query=json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
+            result_count=result_count,
+        )
+        if session is not None:
+            session.add(row)
+            return
         with self.transaction() as s:
-            s.add(
-                AuditRow(
-                    at=dt.datetime.now(dt.UTC),
-                    actor=actor or current_user(),
-                    action=action,
-                    query=json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
-                    result_count=result_count,
-                )
-            )
+            s.add(row)
 
     def audit_log(self, limit: int = 100) -> list[AuditRow]:
         with self.sessions() as s:
@@ -113,6 +124,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def check_actor(name: str) -> str:
+    """``name`` if it fits the logs' actor column (1-MAX_ACTOR characters), else an InputError naming it."""
+    if not 1 <= len(name) <= MAX_ACTOR:
+        raise InputError("actor", f"expected a name of 1-{MAX_ACTOR} characters, got {len(name)}")
+    return name
 
 
 def current_user() -> str:
