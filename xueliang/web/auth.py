@@ -14,13 +14,13 @@ import secrets
 from collections.abc import Callable
 
 from fastapi import HTTPException, Request, Response
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 from xueliang.web.tables import SessionRow
-from xueliang.web.users import User, get_user
+from xueliang.web.users import User, end_sessions, get_user
 
 COOKIE = "xueliang_session"
 
@@ -52,13 +52,8 @@ def start_session(db: Database, user: User, max_age_s: int) -> str:
 
 def end_session(db: Database, token: str, *, why: str) -> bool:
     """End the session of ``token``; False when it was not live."""
-    stmt = (
-        update(SessionRow)
-        .where(SessionRow.token_sha256 == _digest(token), SessionRow.ended_at.is_(None))
-        .values(ended_at=dt.datetime.now(dt.UTC), ended_why=why)
-    )
     with db.transaction() as s:
-        return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        return end_sessions(s, SessionRow.token_sha256 == _digest(token), why=why) > 0
 
 
 def session_user(db: Database, token: str) -> User | None:

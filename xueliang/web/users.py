@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from xueliang.errors import InputError, NotFoundError
@@ -68,18 +68,18 @@ def add_user(db: Database, name: str, role: str, password: str, *, replace: bool
             row = UserRow(name=name, created_at=dt.datetime.now(dt.UTC))
             s.add(row)
         else:
-            end_user_sessions(s, name, why="password reset")
+            end_sessions(s, SessionRow.user_name == name, why="password reset")
         row.role = role
         row.password_hash = hash_password(password)
         row.disabled = False
     return User(name=name, role=role)
 
 
-def end_user_sessions(s: Session, name: str, *, why: str) -> int:
-    """End every live login session of ``name`` inside the transaction ``s``; returns how many."""
+def end_sessions(s: Session, *where: ColumnElement[bool], why: str) -> int:
+    """End the live login sessions matching ``where`` inside the transaction ``s``; returns how many."""
     stmt = (
         update(SessionRow)
-        .where(SessionRow.user_name == name, SessionRow.ended_at.is_(None))
+        .where(SessionRow.ended_at.is_(None), *where)
         .values(ended_at=dt.datetime.now(dt.UTC), ended_why=why)
     )
     return int(s.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def disable_user(db: Database, name: str) -> int:
         if row is None:
             raise NotFoundError(f"user {name!r} not found")
         row.disabled = True
-        return end_user_sessions(s, name, why="disabled")
+        return end_sessions(s, SessionRow.user_name == name, why="disabled")
 
 
 def authenticate(db: Database, name: str, password: str) -> User | None:
