@@ -123,15 +123,6 @@ class CaseTable:
         return CaseTable(**values)
 
 
-def concat(tables: list[CaseTable]) -> CaseTable:
-    """The rows of several tables, in order."""
-    values: dict[str, Any] = {}
-    for name in CaseTable.__dataclass_fields__:
-        cols = [getattr(x, name) for x in tables]
-        values[name] = tuple(r for c in cols for r in c) if name == "cameras" else np.concatenate(cols)
-    return CaseTable(**values)
-
-
 def between(table: CaseTable, start: dt.date | None, end: dt.date | None) -> BoolArray:
     """Cases whose occurrence starts on ``start``..``end`` (both days included, UTC)."""
     mask = np.ones(len(table), dtype=bool)
@@ -335,39 +326,35 @@ def status_date(t: CaseTable) -> dt.date | None:
     return None if len(days) == 0 else days.max().astype(dt.datetime).date()
 
 
-def solved_by(t: CaseTable, day: dt.date) -> CaseTable:
-    """The cases as the ledger stood at the end of ``day``: cases solved later count as not solved
-    (a solved case with no solving date stays solved)."""
-    later = t.solved_at >= np.datetime64(day + dt.timedelta(days=1), "s")
-    return replace(t, solved=t.solved & ~later)
-
-
 def trend(t: CaseTable, start: dt.date, end: dt.date, *, years: int = 5) -> Trend:
     """The period against the same dates one year earlier, and against the same dates of the previous
     ``years`` years pooled (cases summed: a case-weighted average). Years without any case are left out.
 
     Equal follow-up: the period's cases have had until the ledger's :func:`status_date` to be solved,
-    so the cases of k years earlier count as solved only if solved by the same date k years earlier.
-    Without that, recent periods always read low.
+    so the cases of k years earlier count as solved only if solved by the same date k years earlier
+    (a solved case with no solving date stays solved). Without that, recent periods always read low.
     """
     today = status_date(t)
     current = t.select(between(t, start, end))
-
-    def then(mask: BoolArray, k: int) -> CaseTable:
-        sub = t.select(mask)
-        return sub if today is None else solved_by(sub, _shift(today, k))
-
-    last = then(between(t, _shift(start, 1), _shift(end, 1)), 1)
-    parts: list[CaseTable] = []
+    solved_then = t.solved.copy()
+    last_year = np.zeros(len(t), dtype=bool)
+    mask = np.zeros(len(t), dtype=bool)
     used: list[int] = []
     counts: list[int] = []
-    for k in range(1, years + 1):
+    for k in range(1, max(years, 1) + 1):
         m = between(t, _shift(start, k), _shift(end, k))
-        if m.any():
+        if k == 1:
+            last_year = m
+        if today is not None:
+            later = np.datetime64(_shift(today, k) + dt.timedelta(days=1), "s")
+            solved_then[m] &= ~(t.solved_at[m] >= later)
+        if k <= years and m.any():
             used.append(start.year - k)
             counts.append(int(np.count_nonzero(m)))
-            parts.append(then(m, k))
-    base = concat(parts) if parts else t.select(np.zeros(len(t), dtype=bool))
+            mask |= m
+    earlier = replace(t, solved=solved_then)
+    last = earlier.select(last_year)
+    base = earlier.select(mask)
     return Trend(
         period_start=start,
         period_end=end,
