@@ -260,10 +260,8 @@ def process_video(
 
     def detect_pending() -> None:
         """Detect the frames waiting (one call when tiled), then track them in time order."""
-        if tiled is not None and len(pending) > 1:
-            found = tiled.detect_many([f for _, f in pending])
-        else:
-            found = [detector.detect(f) for _, f in pending]
+        frames = [f for _, f in pending]
+        found = tiled.detect_many(frames) if tiled is not None else [detector.detect(f) for f in frames]
         for (index, frame), dets in zip(pending, found, strict=True):
             tracked = tracker.update(dets, index)
             assert tracked.tracker_id is not None
