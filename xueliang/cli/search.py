@@ -18,11 +18,9 @@ from xueliang.errors import InputError
 
 
 def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from xueliang.storage.tables import MAX_ACTOR
+    from xueliang.storage.database import check_actor
 
-    if value is not None and not 1 <= len(value.strip()) <= MAX_ACTOR:
-        raise InputError("--actor", f"expected a name of 1-{MAX_ACTOR} characters, got {len(value.strip())}")
-    return None if value is None else value.strip()
+    return None if value is None else check_actor(value.strip(), source="--actor")
 
 
 def _actor(func: Any) -> Any:

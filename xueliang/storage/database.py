@@ -126,10 +126,11 @@ class Database:
         self.engine.dispose()
 
 
-def check_actor(name: str) -> str:
-    """``name`` if it fits the logs' actor column (1-MAX_ACTOR characters), else an InputError naming it."""
+def check_actor(name: str, *, source: str = "actor") -> str:
+    """``name`` if it fits the logs' actor column (1-MAX_ACTOR characters), else an InputError naming
+    ``source`` (the CLI option, or the library argument)."""
     if not 1 <= len(name) <= MAX_ACTOR:
-        raise InputError("actor", f"expected a name of 1-{MAX_ACTOR} characters, got {len(name)}")
+        raise InputError(source, f"expected a name of 1-{MAX_ACTOR} characters, got {len(name)}")
     return name
 
 
