@@ -131,7 +131,7 @@ class Hit:
     """One sighting found, with the camera position and the match score (1.0 without plate filter)."""
 
     sighting_id: int
-    video_id: int
+    video_id: int | None  # None for a checkpoint pass
     camera_id: str
     lon: float
     lat: float

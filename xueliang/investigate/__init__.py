@@ -1,0 +1,1 @@
+"""Investigator features above vision: checkpoint passes, tactics, watch lists."""
