@@ -238,13 +238,16 @@ def generate_city(
         m_hours[clone_b] = m_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
         e_hours[clone_b] = e_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
         lengths = rng.integers(3, 9, nv)
+        lengths[target] = 8  # long enough to be followed past k checkpoints
         cols = (col_lo[v], col_hi[v])
         ends = b.walks(home[v], _epoch(d, m_hours[v]), v, lengths=lengths[v], speed_kmh=speed[v], cols=cols)
         b.walks(ends, _epoch(d, e_hours[v]), v, lengths=rng.integers(3, 9, len(v)), speed_kmh=speed[v], cols=cols)
-        # nocturnal: two trips between 23:00 and 03:00
-        for k in range(2):
-            hours = rng.uniform(23.0, 26.5, planted) + 0.0 * k
-            b.walks(home[night], _epoch(d, hours), np.array(night), lengths=np.full(planted, 5), speed_kmh=speed[night])
+        # nocturnal: two trips a night, out at 23:00-24:00 and on from there at 01:30-02:30
+        where = home[night]
+        for lo_h in (23.0, 25.5):
+            hours = rng.uniform(lo_h, lo_h + 1.0, planted)
+            nv_ = np.array(night)
+            where = b.walks(where, _epoch(d, hours), nv_, lengths=np.full(planted, 5), speed_kmh=speed[night])
         # footholds: home -> work in the morning, back in the evening, same route
         h = int(b.cell(home[foot, 0], home[foot, 1]))
         hi_, hj = divmod(h, side)
@@ -277,14 +280,22 @@ def generate_city(
         lengths=np.full(planted, 6),
         speed_kmh=np.full(planted, 40.0),
     )
-    # frequent: 12 passes at one checkpoint (back and forth to a neighbour) on the last day
+    # frequent: 12 passes at one checkpoint on the last day (12:00-15:30), out to its neighbours in turn
     spots = rng.integers(0, side * side, planted)
     freq_truth = []
     for v, spot in zip(loiter, spots, strict=True):
-        nb = int(spot + 1 if spot % side < side - 1 else spot - 1)
-        times = _epoch(last, np.sort(rng.uniform(10, 16, 12)))
+        si, sj = divmod(int(spot), side)
+        around = [
+            (si + a) * side + sj + c
+            for a in (-1, 0, 1)
+            for c in (-1, 0, 1)
+            if (a, c) != (0, 0) and 0 <= si + a < side and 0 <= sj + c < side
+        ]
+        times = _epoch(last, 12.0 + np.arange(12) * 17 / 60 + rng.uniform(0, 0.05, 12))
+        out_to = np.array([around[k % len(around)] for k in range(12)])
+        dist = spacing_m * np.hypot(out_to // side - si, out_to % side - sj)
         b.add(np.full(12, spot), times.astype(np.int64), np.full(12, v))
-        b.add(np.full(12, nb), (times + 400).astype(np.int64), np.full(12, v))
+        b.add(out_to, (times + dist / 10.0).astype(np.int64), np.full(12, v))  # 36 km/h
         freq_truth.append((plates[v], _cam_id(int(spot))))
     # area collision: scene checkpoints at 13:00-14:00 on days 1, 3, 5 (or as many as there are)
     scene_days = [d for d in (1, 3, 5) if d < days] or [0]
