@@ -53,7 +53,7 @@ REQUIRED = ("MotorVehicleID", "DeviceID", "PassTime")
 NO_PLATE = ("无车牌", "无牌", "NOPLATE")
 UNREAD = ("未识别", "未知", "UNKNOWN", "-", "")
 PLATE_CHARS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领警学港澳挂临"
-_PLATE = re.compile(rf"^[{PLATE_CHARS}A-Z0-9]{{2,10}}$")
+PLATE_RE = re.compile(rf"^[{PLATE_CHARS}A-Z0-9]{{2,10}}$")
 _DIGITS_TIME = re.compile(r"^\d{14}(\d{3})?$")
 _MAX_ID = 64
 
@@ -228,7 +228,7 @@ def check_record(rec: Any, tz: dt.tzinfo) -> Pass:
         state = "absent"
     else:
         if plate_raw not in UNREAD:
-            if not _PLATE.match(plate_raw):
+            if not PLATE_RE.match(plate_raw):
                 raise _Bad("PlateNo", "expected a plate (province character, A-Z, 0-9; 2-10 characters)", plate_raw)
             plate = plate_raw
         state = "covered" if covered else "visible" if plate is not None else "unknown"

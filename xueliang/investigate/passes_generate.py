@@ -261,13 +261,18 @@ def generate_city(
     cam = np.concatenate(b.cam)
     t = np.concatenate(b.t)
     veh = np.concatenate(b.veh)
+    b.cam, b.t, b.veh = [cam], [t], [veh]
     # companions: copy the target's morning passes on companion days, 10-90 s behind / ahead
     for d in companion_days:
         lo, hi = _epoch(d, 0.0), _epoch(d, 12.0)
         sel = (veh == target) & (t >= lo) & (t < hi)
+        own = np.isin(veh, (comp1, comp2)) & (t >= lo) & (t < hi)  # their own morning trip gives way
+        cam, t, veh = cam[~own], t[~own], veh[~own]
+        sel = sel[~own]
         for c, sign in ((comp1, 1), (comp2, -1)):
             lag = sign * rng.uniform(10, 90, int(sel.sum()))
             b.add(cam[sel], (t[sel] + lag).astype(np.int64), np.full(int(sel.sum()), c))
+    b.cam[0], b.t[0], b.veh[0] = cam, t, veh
     # first entries on the last day: in at an entry checkpoint, then a walk inwards
     entry_cells = _entry_cells(side)
     last = days - 1

@@ -40,9 +40,7 @@ def _sqlite_set_video_id_sql(conn: sa.Connection, *, nullable: bool) -> None:
         raise RuntimeError(f"vision_0003: unexpected definition of sightings.video_id in: {sql}")
     version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
     conn.exec_driver_sql("PRAGMA writable_schema = ON")
-    conn.exec_driver_sql(
-        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'sightings'", (new,)
-    )
+    conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'sightings'", (new,))
     conn.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
     conn.exec_driver_sql("PRAGMA writable_schema = OFF")
     check = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
