@@ -232,16 +232,16 @@ def generate_city(
     companion_days = sorted(rng.choice(np.arange(days - 1), size=min(3, days - 1), replace=False).tolist())
 
     for d in range(days):
-        v = commuters
+        cv = commuters
         m_hours = np.clip(rng.normal(8, 1, nv), 6.5, 10.0)
         e_hours = np.clip(rng.normal(18, 1, nv), 16.0, 20.5)
         m_hours[clone_b] = m_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
         e_hours[clone_b] = e_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
         lengths = rng.integers(3, 9, nv)
         lengths[target] = 8  # long enough to be followed past k checkpoints
-        cols = (col_lo[v], col_hi[v])
-        ends = b.walks(home[v], _epoch(d, m_hours[v]), v, lengths=lengths[v], speed_kmh=speed[v], cols=cols)
-        b.walks(ends, _epoch(d, e_hours[v]), v, lengths=rng.integers(3, 9, len(v)), speed_kmh=speed[v], cols=cols)
+        cols = (col_lo[cv], col_hi[cv])
+        ends = b.walks(home[cv], _epoch(d, m_hours[cv]), cv, lengths=lengths[cv], speed_kmh=speed[cv], cols=cols)
+        b.walks(ends, _epoch(d, e_hours[cv]), cv, lengths=rng.integers(3, 9, len(cv)), speed_kmh=speed[cv], cols=cols)
         # nocturnal: two trips a night, out at 23:00-24:00 and on from there at 01:30-02:30
         where = home[night]
         for lo_h in (23.0, 25.5):
@@ -252,8 +252,7 @@ def generate_city(
         h = int(b.cell(home[foot, 0], home[foot, 1]))
         hi_, hj = divmod(h, side)
         wi, wj = (hi_ + 4) % side, (hj + 3) % side
-        path = [b.cell(np.int64(hi_ + (wi - hi_) * s // 4), np.int64(hj + (wj - hj) * s // 4)) for s in range(5)]
-        path_cells = [int(c) for c in path]
+        path_cells = [(hi_ + (wi - hi_) * s // 4) * side + hj + (wj - hj) * s // 4 for s in range(5)]
         b.route(path_cells, float(_epoch(d, 7.5 + rng.uniform(0, 0.5))), foot, 40.0)
         b.route(path_cells[::-1], float(_epoch(d, 17.5 + rng.uniform(0, 0.5))), foot, 40.0)
     feet = (path_cells[0], path_cells[-1])
@@ -288,8 +287,9 @@ def generate_city(
     # frequent: 12 passes at one checkpoint on the last day (12:00-15:30), out to its neighbours in turn
     spots = rng.integers(0, side * side, planted)
     freq_truth = []
-    for v, spot in zip(loiter, spots, strict=True):
-        si, sj = divmod(int(spot), side)
+    for v, spot_ in zip(loiter, spots.tolist(), strict=True):
+        spot = int(spot_)
+        si, sj = divmod(spot, side)
         around = [
             (si + a) * side + sj + c
             for a in (-1, 0, 1)
@@ -306,7 +306,7 @@ def generate_city(
     scene_days = [d for d in (1, 3, 5) if d < days] or [0]
     scene_cells = rng.choice(side * side, len(scene_days), replace=False)
     scenes = []
-    for d, cell in zip(scene_days, scene_cells, strict=True):
+    for d, cell in zip(scene_days, scene_cells.tolist(), strict=True):
         s0 = START + dt.timedelta(days=d, hours=13)
         scenes.append((int(cell), s0, s0 + dt.timedelta(hours=1)))
         for v in crew:
