@@ -28,6 +28,7 @@ TIMES = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(20
 )
 CLASS = st.sampled_from(["K33", "K32", "K31", "K11", "H11", "H31", "M21", "X99", "Q11"])
 COLOUR = st.sampled_from(["1", "2", "3", "4", "5", "9", "99"])
+OK = {"MotorVehicleID": "x", "DeviceID": "d", "PassTime": "20240501083000"}
 VALUE = st.one_of(st.none(), st.text(max_size=20), st.integers(), st.floats(), st.booleans(), st.lists(st.integers()))
 
 
@@ -173,7 +174,8 @@ def test_bad_files(tmp_path: Path) -> None:
         SchemaError, match=r"missing column\(s\) MotorVehicleID, DeviceID, PassTime; found 'id', 'time'"
     ):
         read_passes(csv_file)
-    with pytest.raises(InputError, match="expected a .json"):
-        read_passes(tmp_path / "p.xml") if (tmp_path / "p.xml").write_text("x") else None
+    (tmp_path / "p.xml").write_text("x")
+    with pytest.raises(InputError, match=r"expected a \.json"):
+        read_passes(tmp_path / "p.xml")
     with pytest.raises(InputError, match=r"expected a UTC offset like \+08:00, got '8'"):
         parse_offset("8")
