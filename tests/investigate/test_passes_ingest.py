@@ -121,3 +121,16 @@ def test_cli_bad_input_is_one_line(db_url: str, tmp_path: Path) -> None:
         r = CliRunner().invoke(cli, [*args, "--db", db_url])
         assert r.exit_code == 2, r.output
         assert message in r.output and "Traceback" not in r.output
+
+
+def test_index_raises_alerts_for_new_video_sightings(db: Database, db_url: str, tmp_path: Path) -> None:
+    from tests.vision.conftest import PLUGIN, SAMPLE, add_camera
+
+    camera = add_camera(db)
+    rule = add_rule(db, plate_states=["unknown"], note="any unread plate")
+    args = ["index", str(SAMPLE), "--camera", camera, "--start", "2024-05-01T08:00:00Z"]
+    out = _cli(db_url, *args, "--media", str(tmp_path / "m"), "--detector-plugin", PLUGIN, "--no-plates")
+    found = alerts(db, rule_id=rule.id)
+    assert len(found) == 4 and {a.source for a in found} == {"video"}
+    assert out.count(f"ALERT rule {rule.id}") == 4
+    assert len([a for a in db.audit_log() if a.action == "watch-alert"]) == 4
