@@ -158,11 +158,16 @@ class _Bad(Exception):
         self.value = None if value is None else str(value)[:80]
 
 
+_SCALARS = (str, int, float)
+
+
 def _text(rec: dict[str, Any], key: str) -> str:
     v = rec.get(key)
+    if v.__class__ is str:  # the common case first: this runs ~12 times per record
+        return v.strip()  # type: ignore[no-any-return, union-attr]
     if v is None:
         return ""
-    if isinstance(v, bool) or not isinstance(v, str | int | float):
+    if isinstance(v, bool) or not isinstance(v, _SCALARS):
         raise _Bad(key, f"expected a text or number value, got {type(v).__name__}", v)
     return str(v).strip()
 

@@ -107,7 +107,7 @@ def ingest(
             rows = [_row(p, devices[p.device_id]) for p in chunk if p.external_id not in stored]
             already += len(chunk) - len(rows)
             if rows:
-                s.execute(insert(SightingRow), rows)
+                s.connection().execute(insert(SightingRow.__table__), rows)  # Core executemany, no RETURNING
                 added += len(rows)
         if added:
             first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))

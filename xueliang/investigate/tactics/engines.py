@@ -89,16 +89,20 @@ class SparkEngine:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - optional extra
             raise InputError("--engine spark", "needs pyspark: pip install 'xueliang[spark]'") from exc
-        self.spark = session or (
+        builder = (
             SparkSession.builder.master(master)
             .appName("xueliang-tactics")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.ui.enabled", "false")
-            .getOrCreate()
         )
+        if master.startswith("local"):  # no host name lookups for a local session
+            builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        self.spark = session or builder.getOrCreate()
         self._own = session is None
-        df = self.spark.read.option("basePath", str(parquet)).parquet(str(Path(parquet) / "day=*"))
+        if not any(Path(parquet).glob("day=*/*.parquet")):
+            raise InputError(str(parquet), "expected Parquet files day=YYYY-MM-DD/*.parquet, found none")
+        df = self.spark.read.parquet(str(parquet))  # partition discovery: day=...; _export.json is ignored
         df.drop("day").createOrReplaceTempView("passes")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
