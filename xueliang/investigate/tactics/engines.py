@@ -93,7 +93,7 @@ class SparkEngine:
             SparkSession.builder.master(master)
             .appName("xueliang-tactics")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
             .config("spark.ui.enabled", "false")
         )
         if master.startswith("local"):  # no host name lookups for a local session
