@@ -164,7 +164,7 @@ _SCALARS = (str, int, float)
 def _text(rec: dict[str, Any], key: str) -> str:
     v = rec.get(key)
     if v.__class__ is str:  # the common case first: this runs ~12 times per record
-        return v.strip()  # type: ignore[no-any-return, union-attr]
+        return str(v).strip()
     if v is None:
         return ""
     if isinstance(v, bool) or not isinstance(v, _SCALARS):

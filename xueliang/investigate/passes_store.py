@@ -17,6 +17,7 @@ from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
 CHUNK = 5000
+SightingTable = SightingRow.metadata.tables["sightings"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def ingest(
             rows = [_row(p, devices[p.device_id]) for p in chunk if p.external_id not in stored]
             already += len(chunk) - len(rows)
             if rows:
-                s.connection().execute(insert(SightingRow.__table__), rows)  # Core executemany, no RETURNING
+                s.connection().execute(insert(SightingTable), rows)  # Core executemany, no RETURNING
                 added += len(rows)
         if added:
             first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
