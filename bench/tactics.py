@@ -16,7 +16,9 @@
    the same rows in memory (vectorised: ``groupby``/``shift``, ``merge_asof`` for companions), up to
    ``--pandas-max`` rows (above it pandas runs on the first ``--pandas-max`` rows' time span is not
    comparable, so it is skipped and said so). Both answers are compared (same plates).
-3. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL.
+3. Plate search without a window (``--plate-sightings`` sightings of a tenth as many plates, SQLite):
+   the gram index (lookup + ``run_query`` of those plates) vs the scan (``run_query`` as before).
+4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL.
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
 machine is doing at the time: the ratios are the figure to read.
@@ -291,6 +293,98 @@ def bench_spark(n: int, days: int, threads: int, tmp: Path) -> None:
     duck.close()
 
 
+# --- plate lookups without a window -----------------------------------------------------------------
+def bench_plates(n: int, repeats: int, tmp: Path) -> None:
+    """``search --plate`` without a window: the gram index vs the scan (the same run_query otherwise)."""
+    from dataclasses import replace
+
+    from sqlalchemy import insert, text
+
+    from vision.plates_match import parse_plate_pattern
+    from vision.search import SightingQuery, camera_positions, run_query
+    from vision.store import SightingRow
+    from xueliang.investigate.plate_index import candidate_plates, refresh
+    from xueliang.storage import CameraRow, open_database
+
+    db = open_database(f"sqlite:///{tmp / 'plates.db'}")
+    rng = np.random.default_rng(5)
+    chars = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))
+    pool_n = max(1000, n // 10)  # a vehicle passes ten times on average
+    pool = ["晋" + "".join(r) for r in chars[rng.integers(0, len(chars), (pool_n, 6))].tolist()]
+    t0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(CameraRow),
+            [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": t0}],
+        )
+        keep = {"ix_sightings_plate_text"}
+        dropped = [
+            (name, sql)
+            for name, sql in conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+                    "tbl_name='sightings' AND sql IS NOT NULL"
+                )
+            )
+            if name not in keep
+        ]
+        for name, _ in dropped:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    t_load = time.perf_counter()
+    table = SightingRow.metadata.tables["sightings"]
+    for lo in range(0, n, 100_000):
+        k = min(100_000, n - lo)
+        picks = rng.integers(0, pool_n, k)
+        rows = [
+            {
+                "camera_id": "kk-1",
+                "track_id": 0,
+                "first_seen": t0 + dt.timedelta(seconds=int(lo + i)),
+                "last_seen": t0 + dt.timedelta(seconds=int(lo + i)),
+                "detector_class": "car",
+                "detector_confidence": 1.0,
+                "colour": "white",
+                "colour_confidence": 1.0,
+                "vehicle_type": "sedan",
+                "vehicle_type_confidence": 1.0,
+                "plate_state": "visible",
+                "plate_state_confidence": 1.0,
+                "plate_text": pool[int(p)],
+                "direction": "unknown",
+                "best_frame": 0,
+                "source": "checkpoint",
+            }
+            for i, p in enumerate(picks)
+        ]
+        with db.engine.begin() as conn:
+            conn.execute(insert(table), rows)
+    t_load = time.perf_counter() - t_load
+    t_build, plates = timed(lambda: refresh(db))
+    print(
+        f"\n== plate search without a window: {n:,} sightings of {len(set(pool)):,} plates (SQLite; loaded in "
+        f"{t_load:.0f} s, gram index built in {t_build:.0f} s over {plates:,} plates)"
+    )
+    positions = camera_positions(db)
+    print(f"{'pattern':22}{'index p50/p95 ms':>20}{'scan p50/p95 ms':>20}{'scan/index p95':>16}  same hits")
+    for text_, edits in (("晋M*12*", 1), ("*12*", 0), ("晋?7K*", 1), ("*Q9Z", 0)):
+        pattern = parse_plate_pattern(text_, max_edits=edits)
+        q = SightingQuery(plate=pattern, limit=100_000)
+        t_idx, t_scan = [], []
+        for _ in range(repeats):
+            t1, found = timed(lambda pattern=pattern: candidate_plates(db, pattern))
+            t2, r_idx = timed(lambda q=q, found=found: run_query(db, replace(q, plates=found.plates), positions))
+            t_idx.append((t1 + t2) * 1000)
+            t3, r_scan = timed(lambda q=q: run_query(db, q, positions))
+            t_scan.append(t3 * 1000)
+        same = {h.sighting_id for h in r_idx.hits} == {h.sighting_id for h in r_scan.hits}
+        pi, ps = np.percentile(t_idx, [50, 95]), np.percentile(t_scan, [50, 95])
+        print(
+            f"{text_ + (' ~1' if edits else ''):22}{pi[0]:10.1f}/{pi[1]:8.1f}{ps[0]:11.1f}/{ps[1]:8.1f}"
+            f"{ps[1] / pi[1]:16.1f}  {same} ({len(r_idx.hits):,} hits)"
+        )
+    db.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passes", type=int, default=10_000_000)
@@ -299,6 +393,8 @@ def main() -> None:
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
+    ap.add_argument("--plate-sightings", type=int, default=1_000_000, help="0 = skip the plate lookups")
+    ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.out) as tmp_name:
@@ -307,6 +403,8 @@ def main() -> None:
             bench_ingest(a.ingest, tmp)
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp)
+        if a.plate_sightings:
+            bench_plates(a.plate_sightings, a.repeats, tmp)
         if a.spark_passes:
             bench_spark(a.spark_passes, a.days, a.threads, tmp)
 

@@ -163,10 +163,12 @@ def index(
         f"= {summary.speed:.2f}x real time"
     )
     if summary.sightings:
+        from xueliang.investigate.plate_index import refresh
         from xueliang.investigate.watch import check_new, describe_alert
 
         for alert in check_new(db, after_id=before):
             click.echo(describe_alert(alert))
+        refresh(db)  # the plate index of `search --plate` without a window
     if summary.errors:
         raise SystemExit(1)
 

@@ -66,6 +66,9 @@ def import_cmd(
         if result.first_id is not None:
             for alert in check_new(db, after_id=result.first_id - 1, actor=actor):
                 click.echo(describe_alert(alert))
+    from xueliang.investigate.plate_index import refresh
+
+    refresh(db)  # the plate index of `search --plate` without a window
     if report:
         n = write_rejections(report, reports)
         click.echo(f"rejection report: {report} ({n} records)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, func, insert, select, update
+from sqlalchemy import Integer, String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vision.plates_match import PlatePattern
@@ -48,6 +48,10 @@ class PlateIndexStateRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_sighting_id: Mapped[int] = mapped_column(Integer)
+
+
+GRAMS = PlateGramRow.metadata.tables["plate_grams"]
+COUNTS = PlateGramRow.metadata.tables["plate_gram_counts"]
 
 
 @dataclass(frozen=True)
@@ -88,28 +92,23 @@ def refresh(db: Database, *, batch: int = 200_000) -> int:
                 )
             new = [p for p in plate_list if p not in known]
             if new:
+                conn = s.connection()  # Core executemany: no ORM bookkeeping for millions of grams
                 # gram '' marks an indexed plate (the dictionary of distinct plates)
-                s.execute(
-                    insert(PlateGramRow),
-                    [{"gram": g, "plate": p} for p in new for g in ("", *sorted(grams(p)))],
-                )
+                conn.execute(insert(GRAMS), [{"gram": g, "plate": p} for p in new for g in ("", *sorted(grams(p)))])
                 counts: dict[str, int] = {}
                 for p in new:
                     for g in grams(p):
                         counts[g] = counts.get(g, 0) + 1
-                stored = {
-                    r.gram: r.n
-                    for r in s.execute(
-                        select(PlateGramCountRow.gram, PlateGramCountRow.n).where(
-                            PlateGramCountRow.gram.in_(list(counts))
-                        )
+                stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
+                up = [{"g": g, "dn": n} for g, n in counts.items() if g in stored]
+                if up:
+                    conn.execute(
+                        update(COUNTS).where(COUNTS.c.gram == bindparam("g")).values(n=COUNTS.c.n + bindparam("dn")),
+                        up,
                     )
-                }
-                for g, n in counts.items():
-                    if g in stored:
-                        s.execute(update(PlateGramCountRow).where(PlateGramCountRow.gram == g).values(n=stored[g] + n))
-                    else:
-                        s.execute(insert(PlateGramCountRow), [{"gram": g, "n": n}])
+                fresh = [{"gram": g, "n": n} for g, n in counts.items() if g not in stored]
+                if fresh:
+                    conn.execute(insert(COUNTS), fresh)
                 added += len(new)
             top = rows[-1].id
             if state is None:
