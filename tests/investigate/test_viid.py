@@ -69,3 +69,50 @@ def test_push_refused_when_not_configured(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.delenv(USERS_ENV, raising=False)
     with TestClient(create_app(WebSettings(db_url=f"sqlite:///{tmp_path / 'v.db'}", media_dir=tmp_path))) as client:
         assert client.post("/VIID/MotorVehicles", content="{}").status_code == 503
+
+
+def test_tactics_page_and_export(tmp_path: Path) -> None:
+    """The investigators' Tactics page runs a tactic, shows its results, exports JSON; audited as the user."""
+    from tests.web.conftest import login
+    from xueliang.investigate.passes import parse_json
+    from xueliang.investigate.passes_store import ingest
+    from xueliang.web.users import add_user
+
+    city = generate_city(checkpoints=81, vehicles=80, days=4, seed=4)
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    db = open_database(url)
+    import datetime as dt
+
+    with db.transaction() as s:
+        for cp in city.checkpoints:
+            s.add(
+                CameraRow(
+                    id=cp.id,
+                    gb_id=cp.gb_id,
+                    lon=cp.lon,
+                    lat=cp.lat,
+                    channels=1,
+                    kind="bullet",
+                    imported_at=dt.datetime.now(dt.UTC),
+                )
+            )
+    body = json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": to_gat1400(city)}}, ensure_ascii=False)
+    ingest(db, parse_json(body.encode(), source="city.json"))
+    add_user(db, "ana", "investigator", "correct horse battery")
+    add_user(db, "pat", "planner", "correct horse battery")
+    with TestClient(create_app(WebSettings(db_url=url, media_dir=tmp_path))) as client:
+        login(client, "pat", "correct horse battery")
+        assert client.get("/api/tactics?tactic=nocturnal").status_code in (401, 403)
+        login(client, "ana", "correct horse battery")
+        page = client.get("/investigator/tactics", params={"tactic": "cloned-plates", "case": "C-7"})
+        assert page.status_code == 200
+        for plate in city.truths.cloned_plates:
+            assert f'data-key="{plate}"' in page.text
+        assert 'id="tactic-data"' in page.text and "/api/tactics?" in page.text
+        exported = client.get("/api/tactics", params={"tactic": "nocturnal"}).json()
+        assert {r["key"] for r in exported["results"]} == set(city.truths.nocturnal)
+        bad = client.get("/investigator/tactics", params={"tactic": "companions", "plate": "<i>zz"})
+        assert "expected a whole plate" in bad.text and "<i>zz" not in bad.text  # set as text
+        assert client.get("/api/tactics", params={"tactic": "frequent", "oops": "1"}).status_code == 400
+    actions = [(a.action, a.actor) for a in db.audit_log() if a.action.startswith("tactic-")]
+    assert ("tactic-cloned-plates", "ana") in actions and ("tactic-nocturnal", "ana") in actions

@@ -8,9 +8,7 @@ calls :mod:`xueliang.investigate.tactics.run`, writes the audit row (and the cas
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,43 +49,18 @@ def _window(from_: str | None, to: str | None) -> Any:
     )
 
 
-@contextmanager
-def _engine(db: Any, engine: str, master: str, parquet: str | None) -> Iterator[Any]:
-    from xueliang.investigate.tactics.columnar import export_parquet, passes_from_db
-    from xueliang.investigate.tactics.engines import DuckEngine, SparkEngine
-
-    if engine == "duckdb":
-        e: Any = DuckEngine(parquet=Path(parquet)) if parquet else DuckEngine(table=passes_from_db(db))
-        try:
-            yield e
-        finally:
-            e.close()
-        return
-    with tempfile.TemporaryDirectory(prefix="xueliang-passes-") as tmp:
-        folder = Path(parquet) if parquet else Path(tmp)
-        if not parquet:
-            export_parquet(db, folder)
-        e = SparkEngine(parquet=folder, master=master)
-        try:
-            yield e
-        finally:
-            e.close()
-
-
 def _run(name: str, opts: dict[str, Any], call: Callable[[Any], Any]) -> None:
-    from vision.search import record
-    from xueliang.investigate.tactics.run import with_passes
+    from xueliang.investigate.tactics.service import execute
     from xueliang.storage.database import check_actor
 
     actor = None if opts["actor"] is None else check_actor(opts["actor"].strip(), source="--actor")
-    db = open_db(opts["db_url"])
-    with _engine(db, opts["engine"], opts["master"], opts["parquet"]) as engine:
-        result = with_passes(engine, call(engine))
-    record(
-        db,
-        kind=f"tactic-{name}",
-        query={"tactic": name, "engine": result.engine, **result.params},
-        sighting_ids=result.pass_ids,
+    result = execute(
+        open_db(opts["db_url"]),
+        name,
+        call,
+        engine=opts["engine"],
+        master=opts["master"],
+        parquet=opts["parquet"],
         actor=actor,
         case_id=opts["case_id"],
     )
@@ -97,10 +70,8 @@ def _run(name: str, opts: dict[str, Any], call: Callable[[Any], Any]) -> None:
     click.echo(f"{name}: {len(result.hits)} result(s) ({result.engine})")
     for h in result.hits:
         measures = ", ".join(f"{k} {v}" for k, v in h.measures.items())
-        click.echo(
-            f"  {h.key}: {measures}; passes {', '.join(map(str, h.pass_ids[:12]))}"
-            + (" ..." if len(h.pass_ids) > 12 else "")
-        )
+        more = " ..." if len(h.pass_ids) > 12 else ""
+        click.echo(f"  {h.key}: {measures}; passes {', '.join(map(str, h.pass_ids[:12]))}{more}")
 
 
 @click.group()
@@ -240,8 +211,8 @@ def frequent_cmd(min_passes: int, cameras: tuple[str, ...], near: str | None, **
 def area_cmd(scenes: tuple[str, ...], scene_file: str | None, k: int, **opts: Any) -> None:
     """区域碰撞: plates passing the checkpoints near k of several scenes within their windows."""
     from vision.scenes import load_scenes, parse_scene_arg
-    from vision.search import camera_positions, cameras_near
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import scene_cameras
 
     opts.pop("from_"), opts.pop("to")
     parsed = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
@@ -249,28 +220,17 @@ def area_cmd(scenes: tuple[str, ...], scene_file: str | None, k: int, **opts: An
         parsed += load_scenes(Path(scene_file))
     if not parsed:
         raise InputError("--scene", "expected at least one scene, got none")
-    positions = camera_positions(open_db(opts["db_url"]))
-    resolved = [
-        run.SceneCameras(cameras_near(positions, s.place), run.Window(s.window.start, s.window.end), s.label)
-        for s in parsed
-    ]
+    resolved = scene_cameras(open_db(opts["db_url"]), parsed)
     _run("area-collision", opts, lambda e: run.area_collision(e, scenes=resolved, k=k))
 
 
 def _plate(value: str) -> str:
-    from xueliang.investigate.passes import PLATE_RE
+    from xueliang.investigate.tactics.service import check_plate
 
-    plate = value.strip().upper()
-    if not PLATE_RE.match(plate):
-        raise InputError("--plate", f"expected a whole plate (province character, A-Z, 0-9), got {value!r}")
-    return plate
+    return check_plate(value)
 
 
 def _check_cameras(db_url: str | None, cams: list[str], option: str) -> None:
-    from vision.search import camera_positions, check_cameras
-    from xueliang.errors import NotFoundError
+    from xueliang.investigate.tactics.service import check_cameras
 
-    try:
-        check_cameras(camera_positions(open_db(db_url)), cams)
-    except NotFoundError as exc:
-        raise InputError(option, str(exc).split(": ", 1)[-1]) from exc
+    check_cameras(open_db(db_url), cams, option)
