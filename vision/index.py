@@ -25,7 +25,7 @@ from sqlalchemy import select
 from vision.decode import probe, sha256_file
 from vision.detect import Detector, DetectorSpec, load_detector
 from vision.pipeline import Analysers, FileResult, FileStats, PipelineConfig, process_video
-from vision.store import SightingPointRow, SightingRow, VideoRow
+from vision.tables import SightingPointRow, SightingRow, VideoRow
 from vision.types import VideoInfo
 from xueliang.errors import ConfigError, InputError, NotFoundError, XueliangError
 from xueliang.storage import CameraRow, Database

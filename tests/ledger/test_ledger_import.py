@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger import store
 from xueliang.ledger.io import load_mapping, read_ledger, write_rejections
-from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerHistoryRow
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, get_zone
 from xueliang.ledger.store import case_history, import_ledger, import_ledger_file, load_cases
+from xueliang.ledger.tables import LedgerCaseCameraRow, LedgerCaseRow, LedgerHistoryRow
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)

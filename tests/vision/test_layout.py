@@ -36,7 +36,7 @@ def test_geo_and_vision_never_import_each_other() -> None:
 
 def test_importing_vision_loads_no_heavy_library() -> None:
     code = (
-        "import sys, vision.index, vision.store, vision.manifest; "
+        "import sys, vision.index, vision.tables, vision.manifest; "
         "heavy = ('torch', 'ultralytics', 'hyperlpr2', 'rapidocr_onnxruntime'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )

@@ -97,7 +97,7 @@ def test_media_paths_cannot_escape(as_role: AsRole, web_data: WebData, path: str
 
 
 def test_stored_path_outside_media_is_refused(as_role: AsRole, web_data: WebData, tmp_path: Path) -> None:
-    from vision.store import SightingRow
+    from vision.tables import SightingRow
 
     secret = tmp_path / "secret.jpg"
     secret.write_bytes(b"\xff\xd8\xff secret")

@@ -187,7 +187,7 @@ def ledger_sources(db: Any) -> list[dict[str, str]]:
     """The imported files behind the ledger: name, SHA-256 and when it was last imported (from its history)."""
     from sqlalchemy import func, select
 
-    from xueliang.ledger.models import LedgerHistoryRow as H
+    from xueliang.ledger.tables import LedgerHistoryRow as H
     from xueliang.storage.times import as_utc
 
     stmt = (

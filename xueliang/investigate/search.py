@@ -26,10 +26,10 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from vision.plates_match import PlatePattern
-from vision.search_store import CaseQueryRow, SearchCaseRow
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.plates_match import PlatePattern
+from xueliang.investigate.tables import CaseQueryRow, SearchCaseRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
 from xueliang.storage.database import check_actor, current_user
@@ -369,7 +369,7 @@ def search(db: Database, q: SightingQuery, *, actor: str | None = None, case_id:
 # --- cases and the audit log ---------------------------------------------------------------------
 def ensure_case(db: Database, case_id: str, *, actor: str | None, create: bool) -> SearchCaseRow:
     """The search case ``case_id``; created when ``create`` or when the ledger knows the id."""
-    from xueliang.ledger.models import LedgerCaseRow
+    from xueliang.ledger.tables import LedgerCaseRow
 
     case_id = case_id.strip()
     if not case_id or len(case_id) > 64:

@@ -26,7 +26,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
-from vision.search import (
+from vision.tables import SightingRow
+from xueliang.errors import InputError
+from xueliang.investigate.search import (
     HIT_COLUMNS,
     Hit,
     Place,
@@ -39,8 +41,6 @@ from vision.search import (
     parse_time,
     record,
 )
-from vision.store import SightingRow
-from xueliang.errors import InputError
 from xueliang.storage import Database
 
 

@@ -56,7 +56,7 @@ class ReviewRow(Base):
 class AnnStateRow(Base):
     """One row: this database's random id and a counter of changed/deleted embedded sightings.
 
-    Persisted ANN indexes (:mod:`vision.ann_index`) record both; triggers of ``search_0004`` raise
+    Persisted ANN indexes (:mod:`xueliang.investigate.ann_index`) record both; triggers of ``search_0004`` raise
     ``sightings_changed``.
     """
 
