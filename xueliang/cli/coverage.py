@@ -78,19 +78,11 @@ def run(
 )
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--no-map", is_flag=True, help="Skip drawing coverage.png.")
-def coverage(
-    osm: str,
-    cameras_file: str | None,
-    db_url: str | None,
-    level: str | None,
-    config: str | None,
-    unknown_direction: str | None,
-    out: str,
-    no_map: bool,
-) -> None:
+def coverage(no_map: bool, **options: Any) -> None:
     """Which intersections, main-road nodes, crowded areas, key sites and boundary crossings no camera sees."""
-    summary = run(osm, cameras_file, db_url, level, config, unknown_direction, out, draw_map=not no_map)
+    summary = run(**options, draw_map=not no_map)
     click.echo(
-        f"coverage of {osm} at {summary.level} ({summary.px_per_m:g} px/m), metric CRS {summary.projected_crs}:"
+        f"coverage of {options['osm']} at {summary.level} ({summary.px_per_m:g} px/m), "
+        f"metric CRS {summary.projected_crs}:"
     )
-    print_summary(summary, Path(out))
+    print_summary(summary, Path(options["out"]))
