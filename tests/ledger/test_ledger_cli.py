@@ -37,7 +37,7 @@ def test_import_stats_and_reimport(runner: CliRunner, ledger_csv: Path, db_url: 
     # 7 bad rows; the duplicated id also rejects the original row it copies
     assert "807 rows read, 799 added, 0 updated, 0 unchanged, 8 rejected" in res.output
     assert "rejected: " in res.output and "expected one of none, corroborating" in res.output
-    assert len(list(csv.DictReader(report.open(encoding="utf-8")))) >= 8
+    assert len(list(csv.DictReader(report.read_text(encoding="utf-8").splitlines()))) >= 8
     again = runner.invoke(cli, ["ledger", "import", str(ledger_csv), "--db", db_url, "--quiet"])
     assert again.exit_code == 0
     assert "0 added, 0 updated, 799 unchanged, 8 rejected; 0 history rows" in again.output
