@@ -164,7 +164,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(db: Database, tmp_path: Pat
     assert sorted(load_cases(db).case_id) == ["OK1", "OK2"]
     report = tmp_path / "report.csv"
     write_rejections(report, parsed)
-    lines = list(csv.DictReader(report.open(encoding="utf-8")))
+    lines = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines(keepends=True)))
     assert (
         len(lines) == len(parsed.rejections)
         and lines[0]["row"] == "3"
