@@ -300,10 +300,10 @@ def bench_plates(n: int, repeats: int, tmp: Path) -> None:
 
     from sqlalchemy import insert, text
 
-    from vision.plates_match import parse_plate_pattern
-    from vision.search import SightingQuery, camera_positions, run_query
-    from vision.store import SightingRow
+    from vision.tables import SightingRow
     from xueliang.investigate.plate_index import candidate_plates, refresh
+    from xueliang.investigate.plates_match import parse_plate_pattern
+    from xueliang.investigate.search import SightingQuery, camera_positions, run_query
     from xueliang.storage import CameraRow, open_database
 
     db = open_database(f"sqlite:///{tmp / 'plates.db'}")

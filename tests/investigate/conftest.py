@@ -1,6 +1,8 @@
-"""A generated city (checkpoints, commuters, planted truths) shared by the tactic tests.
+"""Fixtures of the investigator tests.
 
-The generator and the tactics' defaults were tuned on seeds 1-4; these tests use seed 11 (held back).
+* ``world``: 16 cameras on a 500 m grid, decoy sightings, planted vehicles with known answers (search).
+* ``city``: a generated checkpoint city (commuters, planted truths) shared by the tactic tests. The
+  generator and the tactics' defaults were tuned on seeds 1-4; these tests use seed 11 (held back).
 """
 
 from __future__ import annotations
@@ -11,10 +13,23 @@ from pathlib import Path
 
 import pytest
 
+from vision.synth import T0, SynthWorld, generate, setup_world
 from xueliang.investigate.passes_generate import City, generate_city
 from xueliang.investigate.tactics.columnar import passes_from_city, write_parquet
 from xueliang.investigate.tactics.engines import DuckEngine
 from xueliang.investigate.tactics.run import Window
+from xueliang.storage import Database
+
+
+@pytest.fixture
+def world(db: Database) -> SynthWorld:
+    w = setup_world(db, cameras=16, dim=32)
+    generate(db, w, 3000, seed=7, days=2.0)
+    return w
+
+
+def at(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
 
 
 @pytest.fixture(scope="session")

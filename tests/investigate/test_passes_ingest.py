@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.cli import cli
 from xueliang.investigate.passes import parse_json
 from xueliang.investigate.passes_generate import generate_city, write_city

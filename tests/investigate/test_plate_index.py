@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert
 
-from vision.plates_match import parse_plate_pattern
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.cli import cli
 from xueliang.investigate.plate_index import candidate_plates, indexed_plates, refresh
+from xueliang.investigate.plates_match import parse_plate_pattern
 from xueliang.storage import CameraRow, Database
 
 pytestmark = pytest.mark.postgresql

@@ -59,7 +59,7 @@ def test_push_needs_digest_and_answers_per_object(tmp_path: Path, monkeypatch: p
     with db.sessions() as s:
         from sqlalchemy import func, select
 
-        from vision.store import SightingRow
+        from vision.tables import SightingRow
 
         assert s.scalar(select(func.count()).select_from(SightingRow)) == 20
     assert {a.actor for a in db.audit_log() if a.action == "passes-import"} == {"viid:platform"}

@@ -177,7 +177,7 @@ def _last_sighting_id(db: Any) -> int:
     """The highest sighting id now: the watch lists check the ones indexed after it."""
     from sqlalchemy import func, select
 
-    from vision.store import SightingRow
+    from vision.tables import SightingRow
 
     with db.sessions() as s:
         return int(s.scalar(select(func.max(SightingRow.id))) or 0)

@@ -40,7 +40,7 @@ def _common(func: Any) -> Any:
 
 
 def _window(from_: str | None, to: str | None) -> Any:
-    from vision.search import parse_time
+    from xueliang.investigate.search import parse_time
     from xueliang.investigate.tactics.run import Window
 
     return Window(
@@ -188,7 +188,7 @@ def nocturnal_cmd(night: str, min_share: float, min_passes: int, min_nights: int
 @_common
 def frequent_cmd(min_passes: int, cameras: tuple[str, ...], near: str | None, **opts: Any) -> None:
     """频繁过车: at least n passes at one checkpoint (or over an area) in the window."""
-    from vision.search import Place, camera_positions, cameras_near
+    from xueliang.investigate.search import Place, camera_positions, cameras_near
     from xueliang.investigate.tactics import run
 
     w = _window(opts.pop("from_"), opts.pop("to"))
@@ -210,7 +210,7 @@ def frequent_cmd(min_passes: int, cameras: tuple[str, ...], near: str | None, **
 @_common
 def area_cmd(scenes: tuple[str, ...], scene_file: str | None, k: int, **opts: Any) -> None:
     """区域碰撞: plates passing the checkpoints near k of several scenes within their windows."""
-    from vision.scenes import load_scenes, parse_scene_arg
+    from xueliang.investigate.scenes import load_scenes, parse_scene_arg
     from xueliang.investigate.tactics import run
     from xueliang.investigate.tactics.service import scene_cameras
 

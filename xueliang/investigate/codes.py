@@ -1,4 +1,4 @@
-"""GA/T 1400 code tables read from checkpoint pass records (the reverse of :mod:`vision.gat1400`).
+"""GA/T 1400 code tables read from checkpoint pass records (the reverse of :mod:`xueliang.investigate.gat1400`).
 
 Documented in docs/tactics.md with their approximations. Colours and plate colours use the
 GA/T 1400.3 ``ColorType`` table as we read it; vehicle classes use GA 24.4 vehicle-type codes

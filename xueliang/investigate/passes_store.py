@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 
-from vision.store import SOURCE_CHECKPOINT, SightingRow
+from vision.tables import SOURCE_CHECKPOINT, SightingRow
 from xueliang.investigate.passes import ParsedPasses, Pass, PassRejection
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user

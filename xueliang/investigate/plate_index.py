@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vision.plates_match import PlatePattern
-from vision.store import SightingRow
+from vision.tables import SightingRow
+from xueliang.investigate.plates_match import PlatePattern
 from xueliang.storage import Base, Database
 
 MAX_CANDIDATES = 20_000  # above this the pattern is too loose for the index; the caller scans instead

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vision.plates_match import parse_plate_pattern
-from vision.search import SightingQuery, attribute_clauses
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.plates_match import parse_plate_pattern
+from xueliang.investigate.search import SightingQuery, attribute_clauses
 from xueliang.storage import Base, Database
 from xueliang.storage.database import check_actor, current_user
 from xueliang.storage.times import as_utc

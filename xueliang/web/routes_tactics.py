@@ -45,7 +45,7 @@ class TacticIn(BaseModel):
 
 
 def _window(p: TacticIn) -> Any:
-    from vision.search import parse_time
+    from xueliang.investigate.search import parse_time
     from xueliang.investigate.tactics.run import Window
 
     return Window(
@@ -56,7 +56,7 @@ def _window(p: TacticIn) -> Any:
 
 def run_tactic(db: Database, user: User, p: TacticIn) -> dict[str, Any]:
     """Run ``p`` (DuckDB over the database), audit it under ``user``, return the JSON result."""
-    from vision.scenes import parse_scene_arg
+    from xueliang.investigate.scenes import parse_scene_arg
     from xueliang.investigate.tactics import run
     from xueliang.investigate.tactics.service import check_cameras, check_plate, execute, scene_cameras
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.storage import CameraRow, Database
 
 if TYPE_CHECKING:

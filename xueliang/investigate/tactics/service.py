@@ -60,7 +60,7 @@ def execute(
     case_id: str | None = None,
 ) -> TacticResult:
     """Run ``call`` on the engine, with the justifying passes' details, and audit it."""
-    from vision.search import record
+    from xueliang.investigate.search import record
 
     with open_engine(db, engine, master=master, parquet=parquet) as e:
         result = with_passes(e, call(e))
@@ -86,8 +86,8 @@ def check_plate(value: str, *, source: str = "--plate") -> str:
 
 
 def scene_cameras(db: Database, scenes: list[Any]) -> list[Any]:
-    """``vision.scenes.Scene`` values resolved to the checkpoints within their radius."""
-    from vision.search import camera_positions, cameras_near
+    """``xueliang.investigate.scenes.Scene`` values resolved to the checkpoints within their radius."""
+    from xueliang.investigate.search import camera_positions, cameras_near
     from xueliang.investigate.tactics.run import SceneCameras, Window
 
     positions = camera_positions(db)
@@ -97,9 +97,9 @@ def scene_cameras(db: Database, scenes: list[Any]) -> list[Any]:
 
 
 def check_cameras(db: Database, cams: list[str], option: str) -> None:
-    from vision.search import camera_positions
-    from vision.search import check_cameras as check
     from xueliang.errors import NotFoundError
+    from xueliang.investigate.search import camera_positions
+    from xueliang.investigate.search import check_cameras as check
 
     try:
         check(camera_positions(db), cams)
