@@ -315,7 +315,7 @@ def parse_csv(
     data: bytes, *, source: str, columns: PassColumns | None = None, tz: dt.tzinfo = CHINA_TZ
 ) -> ParsedPasses:
     """A CSV (UTF-8 or GB18030) whose header names the fields, or is mapped by ``columns``."""
-    from xueliang.ledger.io import decode_text
+    from xueliang.storage.files import decode_text
 
     columns = columns or PassColumns()
     text, _ = decode_text(data, source)
