@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from xueliang.investigate.passes import read_passes  # noqa: E402
-from xueliang.investigate.passes_generate import City, generate_city, to_gat1400  # noqa: E402
+from xueliang.investigate.passes_generate import City, generate_city, register_checkpoints, to_gat1400  # noqa: E402
 from xueliang.investigate.passes_store import ingest  # noqa: E402
 from xueliang.investigate.tactics import run  # noqa: E402
 from xueliang.investigate.tactics.columnar import passes_from_city, write_parquet  # noqa: E402
@@ -77,21 +77,8 @@ def bench_ingest(n: int, tmp: Path) -> None:
     print(f"\n== ingest: {len(recs):,} passes, one GA/T 1400 JSON file of {size:.0f} MB")
     t_parse, parsed = timed(lambda: read_passes(path))
     db = open_database(f"sqlite:///{tmp / 'ingest.db'}")
-    from xueliang.storage import CameraRow
 
-    with db.transaction() as s:
-        for cp in city.checkpoints:
-            s.add(
-                CameraRow(
-                    id=cp.id,
-                    gb_id=cp.gb_id,
-                    lon=cp.lon,
-                    lat=cp.lat,
-                    channels=1,
-                    kind="bullet",
-                    imported_at=dt.datetime.now(dt.UTC),
-                )
-            )
+    register_checkpoints(db, city)
     t_ingest, res = timed(lambda: ingest(db, parsed))
     assert res.added == len(recs), res
 

@@ -12,32 +12,19 @@ pytest.importorskip("fastapi", reason="the web extra is not installed")
 import httpx
 from fastapi.testclient import TestClient
 
-from xueliang.investigate.passes_generate import generate_city, to_gat1400
-from xueliang.storage import CameraRow, open_database
+from xueliang.investigate.passes_generate import generate_city, register_checkpoints, to_gat1400
+from xueliang.storage import open_database
 from xueliang.web.app import create_app
 from xueliang.web.routes_viid import USERS_ENV, ha1
 from xueliang.web.settings import WebSettings
 
 
 def test_push_needs_digest_and_answers_per_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import datetime as dt
 
     city = generate_city(checkpoints=81, vehicles=30, days=2, seed=2)
     url = f"sqlite:///{tmp_path / 'v.db'}"
     db = open_database(url)
-    with db.transaction() as s:
-        for cp in city.checkpoints:
-            s.add(
-                CameraRow(
-                    id=cp.id,
-                    gb_id=cp.gb_id,
-                    lon=cp.lon,
-                    lat=cp.lat,
-                    channels=1,
-                    kind="bullet",
-                    imported_at=dt.datetime.now(dt.UTC),
-                )
-            )
+    register_checkpoints(db, city)
     users = tmp_path / "viid-users"
     users.write_text(f"# platform accounts\nplatform:{ha1('platform', 's3cret')}\n")
     monkeypatch.setenv(USERS_ENV, str(users))
@@ -81,21 +68,8 @@ def test_tactics_page_and_export(tmp_path: Path) -> None:
     city = generate_city(checkpoints=81, vehicles=80, days=4, seed=4)
     url = f"sqlite:///{tmp_path / 't.db'}"
     db = open_database(url)
-    import datetime as dt
 
-    with db.transaction() as s:
-        for cp in city.checkpoints:
-            s.add(
-                CameraRow(
-                    id=cp.id,
-                    gb_id=cp.gb_id,
-                    lon=cp.lon,
-                    lat=cp.lat,
-                    channels=1,
-                    kind="bullet",
-                    imported_at=dt.datetime.now(dt.UTC),
-                )
-            )
+    register_checkpoints(db, city)
     body = json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": to_gat1400(city)}}, ensure_ascii=False)
     ingest(db, parse_json(body.encode(), source="city.json"))
     add_user(db, "ana", "investigator", "correct horse battery")

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from xueliang.storage import Database
+
 LOCAL = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2024, 5, 1, tzinfo=LOCAL)
 LON0, LAT0 = 112.55, 37.87
@@ -372,6 +374,27 @@ def _checkpoints(side: int, spacing_m: float, entries: set[int]) -> list[Checkpo
             )
         )
     return out
+
+
+def register_checkpoints(db: Database, city: City) -> None:
+    """The city's checkpoints into the camera registry (what ``cameras import cameras.csv`` would add)."""
+    from xueliang.storage import CameraRow
+
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        s.add_all(
+            CameraRow(
+                id=cp.id,
+                gb_id=cp.gb_id,
+                name=f"checkpoint {cp.id}",
+                lon=cp.lon,
+                lat=cp.lat,
+                channels=1,
+                kind="bullet",
+                imported_at=now,
+            )
+            for cp in city.checkpoints
+        )
 
 
 def _pass_time(epoch: int) -> str:
