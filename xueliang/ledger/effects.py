@@ -2,7 +2,7 @@
 contribution level, and the availability funnel.
 
 The outcome of the regressions and of the matched comparison is *solved within the fixed follow-up*
-(:data:`~xueliang.ledger.survival.FOLLOW_UP_DAYS` days) among cases followed at least that long by
+(:data:`~xueliang.ledger.metrics.FOLLOW_UP_DAYS` days) among cases followed at least that long by
 the status date, so that recent cases are not counted as unsolved.
 
 - Logistic regression (statsmodels) of that outcome on useful video, adjusted for case type, area
@@ -23,17 +23,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from xueliang.ledger.metrics import BoolArray, CaseTable, Difference, Proportion, share, wilson
-from xueliang.ledger.schema import CONTRIBUTIONS
-from xueliang.ledger.survival import (
+from xueliang.ledger.metrics import (
     FOLLOW_UP_DAYS,
-    Ratio,
-    TimeToSolve,
-    dummies,
-    fit_ratio,
+    BoolArray,
+    CaseTable,
+    Difference,
+    Proportion,
     fixed_follow_up,
-    time_to_solve,
+    requested_late,
+    share,
+    wilson,
 )
+from xueliang.ledger.schema import CONTRIBUTIONS
+from xueliang.ledger.survival import Ratio, TimeToSolve, dummies, fit_ratio, time_to_solve
 
 MATCH_HOURS = 3
 MATCH_MONTHS = 6
@@ -182,8 +184,7 @@ def funnel(t: CaseTable) -> Funnel:
     obtained = t.obtained
     useful = t.useful
     solved = useful & t.solved
-    known = ~np.isnat(t.expires_at) & ~np.isnat(t.requested_at)
-    late = known & (t.requested_at > t.expires_at)
+    late, known = requested_late(t)
     chain = [
         ("all cases", everything),
         ("footage requested", requested),

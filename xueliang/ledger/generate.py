@@ -26,11 +26,8 @@ from typing import Any
 import numpy as np
 
 from xueliang.errors import ConfigError
+from xueliang.ledger.metrics import FOLLOW_UP_DAYS
 from xueliang.ledger.schema import ALL_FIELDS
-
-
-#: the fixed follow-up of the planted odds ratio (and of the ledger's per-year table and regressions)
-FOLLOW_UP_DAYS = 90
 
 
 @dataclass(frozen=True)

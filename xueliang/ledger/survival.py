@@ -16,29 +16,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from xueliang.ledger.metrics import Z95, BoolArray, CaseTable
+from xueliang.ledger.metrics import Z95, BoolArray, CaseTable, censor_point
 
 FloatArray = NDArray[np.float64]
 #: days at which the share solved is reported
 HORIZONS = (7, 30, 90, 365)
-#: the fixed follow-up for the per-year table and the regressions: solved within this many days
-FOLLOW_UP_DAYS = 90
 #: the grid of the curves kept for charts (every day of the first year)
 CURVE_DAYS = 365
 #: areas beyond this many (the most frequent) are pooled as "(other)" in the models
 MAX_AREAS = 20
 _DAY = np.timedelta64(86400, "s")
-
-
-def censor_point(as_of: dt.date) -> np.datetime64:
-    """The end of the status date (UTC): a solving stored on that day counts."""
-    return np.datetime64(as_of + dt.timedelta(days=1), "s")
 
 
 @dataclass(frozen=True)
@@ -69,16 +62,6 @@ def durations(t: CaseTable, as_of: dt.date) -> Durations:
         undated_solved=int(np.count_nonzero(undated & ~after)),
         after_status=int(np.count_nonzero(after)),
     )
-
-
-def fixed_follow_up(t: CaseTable, as_of: dt.date, days: int = FOLLOW_UP_DAYS) -> CaseTable:
-    """The cases followed for at least ``days`` by the status date, with ``solved`` meaning solved
-    within ``days`` of the occurrence (a solved case without a date stays solved, as in the trend)."""
-    end = censor_point(as_of)
-    horizon = t.occurred + np.timedelta64(days, "D")
-    late = t.solved_at >= horizon  # NaT compares False: an undated solving stays solved
-    solved = t.solved & ~late & ~(t.solved_at >= end)
-    return replace(t, solved=solved).select(horizon <= end)
 
 
 @dataclass(frozen=True)
