@@ -192,10 +192,21 @@ def test_matching_pairs_nearest_within_type_area_and_caliper() -> None:
 def test_contribution_levels_and_funnel_by_hand() -> None:
     t = cases(
         [
-            {"occurred": "2024-01-01", "useful": True, "contribution": "decisive", "solved_at": "2024-01-05",
-             "requested_at": "2024-01-02", "expires_at": "2024-01-10"},
-            {"occurred": "2024-01-01", "useful": True, "contribution": "lead", "requested_at": "2024-01-02",
-             "expires_at": "2024-01-10"},
+            {
+                "occurred": "2024-01-01",
+                "useful": True,
+                "contribution": "decisive",
+                "solved_at": "2024-01-05",
+                "requested_at": "2024-01-02",
+                "expires_at": "2024-01-10",
+            },
+            {
+                "occurred": "2024-01-01",
+                "useful": True,
+                "contribution": "lead",
+                "requested_at": "2024-01-02",
+                "expires_at": "2024-01-10",
+            },
             {"occurred": "2024-01-01", "obtained": True, "requested_at": "2024-01-02", "expires_at": "2024-01-10"},
             {"occurred": "2024-01-01", "requested_at": "2024-01-20", "expires_at": "2024-01-10"},  # too late
             {"occurred": "2024-01-01", "requested_at": "2024-01-02", "expires_at": "2024-01-10"},  # not obtained
@@ -265,7 +276,8 @@ def test_stats_json_carries_every_figure(tmp_path: Path) -> None:
     runner = CliRunner()
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     csv_path = tmp_path / "c.csv"
-    assert runner.invoke(cli, ["ledger", "generate", "--n", "1500", "--seed", "2", "--out", str(csv_path)]).exit_code == 0
+    gen = runner.invoke(cli, ["ledger", "generate", "--n", "1500", "--seed", "2", "--out", str(csv_path)])
+    assert gen.exit_code == 0
     assert runner.invoke(cli, ["ledger", "import", str(csv_path), "--db", db_url, "--quiet"]).exit_code == 0
     res = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--as-of", "2025-12-31", "--json", "--by", "year"])
     assert res.exit_code == 0, res.output

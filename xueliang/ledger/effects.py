@@ -43,7 +43,10 @@ HOUR_BANDS = ("00-06", "06-12", "12-18", "18-24")
 
 
 def _hours(t: CaseTable) -> NDArray[np.int64]:
-    return ((t.occurred - t.occurred.astype("datetime64[D]")) // np.timedelta64(1, "h")).astype(np.int64)
+    hours: NDArray[np.int64] = ((t.occurred - t.occurred.astype("datetime64[D]")) // np.timedelta64(1, "h")).astype(
+        np.int64
+    )
+    return hours
 
 
 def _months(t: CaseTable) -> NDArray[np.int64]:
@@ -87,8 +90,9 @@ def paired_newcombe(treated: BoolArray, control: BoolArray) -> Difference:
     den = (both + only_t) * (only_c + neither) * (both + only_c) * (only_t + neither)
     phi = (both * neither - only_t * only_c) / math.sqrt(den) if den else 0.0
     d = a.value - b.value
-    dl = math.sqrt(max((a.value - a.low) ** 2 - 2 * phi * (a.value - a.low) * (b.high - b.value) + (b.high - b.value) ** 2, 0))
-    du = math.sqrt(max((a.high - a.value) ** 2 - 2 * phi * (a.high - a.value) * (b.value - b.low) + (b.value - b.low) ** 2, 0))
+    la, ua, lb, ub = a.value - a.low, a.high - a.value, b.value - b.low, b.high - b.value
+    dl = math.sqrt(max(la**2 - 2 * phi * la * ub + ub**2, 0.0))
+    du = math.sqrt(max(ua**2 - 2 * phi * ua * lb + lb**2, 0.0))
     return Difference(a, b, d, max(-1.0, d - dl), min(1.0, d + du))
 
 
@@ -136,9 +140,7 @@ def matched_comparison(f: CaseTable) -> MatchedComparison:
     t_idx = np.array([p[0] for p in pairs], dtype=np.int64)
     c_idx = np.array([p[1] for p in pairs], dtype=np.int64)
     diff = paired_newcombe(f.solved[t_idx], f.solved[c_idx])
-    return MatchedComparison(
-        FOLLOW_UP_DAYS, MATCH_HOURS, MATCH_MONTHS, int(np.count_nonzero(useful)), len(pairs), diff
-    )
+    return MatchedComparison(FOLLOW_UP_DAYS, MATCH_HOURS, MATCH_MONTHS, int(np.count_nonzero(useful)), len(pairs), diff)
 
 
 @dataclass(frozen=True)
