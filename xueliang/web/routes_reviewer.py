@@ -21,7 +21,12 @@ def _figures(request: Request) -> dict[str, Any]:
     st = request.app.state.settings
     cov = load_coverage(st.coverage_dir) if st.coverage_dir else None
     ledger = load_ledger_stats(st.db_url)
-    return {"coverage": cov, "ledger": ledger}
+    charts = None
+    if ledger is not None and ledger.get("analysis"):
+        from xueliang.web.reviewer_charts import forest_plot, km_chart
+
+        charts = {"km": km_chart(ledger["analysis"]), "forest": forest_plot(ledger["analysis"])}
+    return {"coverage": cov, "ledger": ledger, "charts": charts}
 
 
 def router() -> APIRouter:
