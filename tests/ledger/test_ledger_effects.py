@@ -300,3 +300,49 @@ def test_stats_json_carries_every_figure(tmp_path: Path) -> None:
     assert "Hazard ratio of being solved" in text.output and "Availability funnel" in text.output
     bad = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--as-of", "2025-02-30"])
     assert bad.exit_code == 2 and "--as-of" in bad.output and "Traceback" not in bad.output
+
+
+def test_any_small_ledger_gives_well_formed_figures() -> None:
+    """Random small ledgers (one case to forty; odd mixes of solved, undated, open, video): no error, every
+    share and bound within [0, 1] and ordered, the JSON strictly valid (no NaN)."""
+    from xueliang.ledger.metrics import ledger_stats
+    from xueliang.ledger.render import render_json, render_text
+
+    rng = np.random.default_rng(0)
+    day = np.timedelta64(86400, "s")
+    for it in range(20):
+        n = int(rng.integers(1, 40))
+        occ = np.datetime64("2024-01-01", "s") + rng.integers(0, 400, n) * day
+        solved = rng.random(n) < rng.random()
+        dated = solved & (rng.random(n) < 0.9)
+        obtained = rng.random(n) < rng.random()
+        levels = rng.choice(["lead", "decisive", "corroborating", "identified"], n)
+        t = CaseTable(
+            case_id=np.array([f"c{i}" for i in range(n)], dtype=object),
+            case_type=rng.choice(["theft", "fraud", "robbery"], n).astype(object),
+            area=rng.choice(["a", "b", ""], n).astype(object),
+            occurred=occ,
+            solved=solved,
+            obtained=obtained,
+            contribution=np.where(obtained & (rng.random(n) < 0.6), levels, "none").astype(object),
+            requested_at=np.where(rng.random(n) < 0.5, occ + rng.integers(0, 20, n) * day, NAT),
+            expires_at=np.where(rng.random(n) < 0.7, occ + 30 * day, NAT),
+            lon=np.full(n, np.nan),
+            lat=np.full(n, np.nan),
+            hours_reviewed=np.full(n, np.nan),
+            vehicles_screened=np.full(n, np.nan),
+            vehicles_eliminated=np.full(n, np.nan),
+            solved_at=np.where(dated, occ + rng.integers(0, 200, n) * day, NAT),
+        )
+        as_of = None if it % 3 else dt.date(2024, 3, 1)
+        s = ledger_stats(t, by="year", status_as_of=as_of, as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        assert s.analysis is not None and render_text(s)
+        data = json.loads(render_json(s), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+        for g in data["analysis"]["time_to_solve"]["groups"]:
+            for b in g["solved_by"]:
+                if b["share"] is not None:
+                    assert 0 <= b["low"] <= b["share"] <= b["high"] <= 1, b
+            shares = [v for v in g["curve"] if v is not None]
+            assert shares == sorted(shares)  # the share solved never falls
+        for r in (data["analysis"]["time_to_solve"]["hazard_ratio"], data["analysis"]["odds_ratios"]["overall"]):
+            assert r["estimate"] is None or r["low"] <= r["estimate"] <= r["high"]

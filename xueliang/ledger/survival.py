@@ -236,7 +236,7 @@ def fit_ratio(
         round(math.exp(beta), 4),
         round(math.exp(beta - Z95 * se), 4),
         round(math.exp(beta + Z95 * se), 4),
-        p,
+        p if math.isfinite(p) else None,
         n,
         events,
     )
