@@ -202,6 +202,10 @@ def _solved_by(b: SolvedBy) -> str:
     return f"{b.share:6.1%} [{b.low:5.1%}, {b.high:5.1%}]"
 
 
+def _ratio_lines(ratios: tuple[Ratio, ...]) -> list[str]:
+    return [f"  {r.scope:<16} {ratio(r)}   {r.events:,} solved of {r.cases:,}" for r in ratios]
+
+
 def render_analysis(a: Analysis) -> list[str]:
     """Time to solve, hazard and odds ratios, the matched comparison, contribution levels, the funnel."""
     tts = a.time_to_solve
@@ -233,16 +237,14 @@ def render_analysis(a: Analysis) -> list[str]:
         "Hazard ratio of being solved, useful video vs not (Cox model: all cases stratified by crime type; "
         "each adjusted for area)",
     ]
-    for r in (tts.hazard_ratio, *tts.hazard_ratio_by_type):
-        out.append(f"  {r.scope:<16} {ratio(r)}   {r.events:,} solved of {r.cases:,}")
+    out += _ratio_lines((tts.hazard_ratio, *tts.hazard_ratio_by_type))
     o = a.odds_ratios
     out += [
         "",
         f"Odds ratio of being solved within {o.follow_up_days} days, useful video vs not (logistic regression "
         f"on the {o.cases:,} cases followed that long, adjusted for crime type, area and time of day)",
     ]
-    for r in (o.overall, *o.by_type):
-        out.append(f"  {r.scope:<16} {ratio(r)}   {r.events:,} solved of {r.cases:,}")
+    out += _ratio_lines((o.overall, *o.by_type))
     m = a.matched
     out += [
         "",

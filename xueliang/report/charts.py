@@ -8,7 +8,7 @@ from typing import Any
 
 from geo.plot import COLOURS  # the same colour per class as the coverage map
 from geo.targets import AREA_CLASSES
-from xueliang.report.data import Coverage, PlanData
+from xueliang.report.data import Coverage, PlanData, ratio_rows
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,13 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
     return paths
 
 
+def _save(plt: Any, fig: Any, path: Path, dpi: int) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def _km_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
     """Share solved by days since occurrence, useful video vs not: all cases (with bands), then per type."""
     groups = a["time_to_solve"]["groups"]
@@ -214,49 +221,32 @@ def _km_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
             ax.set_ylabel("% solved", fontsize=8)
             ax.legend(fontsize=7, loc="upper left")
     panels[-1][1].set_xlabel("days since occurrence", fontsize=8)
-    fig.tight_layout()
-    path = out / "ledger_km.png"
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / "ledger_km.png", dpi)
 
 
 def _forest_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
     """Hazard and odds ratios for useful video with 95% intervals, overall and per crime type (log scale)."""
-    tts, ors = a["time_to_solve"], a["odds_ratios"]
-    rows = []
-    for label, r in (("hazard ratio", tts["hazard_ratio"]), ("odds ratio", ors["overall"])):
-        rows.append((f"all: {label}", r))
-    by_or = {r["scope"]: r for r in ors["by_type"]}
-    for r in tts["hazard_ratio_by_type"]:
-        rows.append((f"{r['scope']}: hazard ratio", r))
-        if r["scope"] in by_or:
-            rows.append((f"{r['scope']}: odds ratio", by_or[r["scope"]]))
-    rows = [(k, r) for k, r in rows if r["estimate"] is not None]
+    rows = ratio_rows(a)
     if not rows:
         return None
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 1.0))
-    for i, (label, r) in enumerate(rows):
-        colour = "#e45756" if "hazard" in label else "#4c78a8"
-        ax.plot([r["low"], r["high"]], [i, i], color=colour, lw=1.5)
-        ax.plot([r["estimate"]], [i], "o", color=colour, ms=4)
+    for i, r in enumerate(rows):
+        colour = "#e45756" if r.kind == "hazard" else "#4c78a8"
+        ax.plot([r.low, r.high], [i, i], color=colour, lw=1.5)
+        ax.plot([r.estimate], [i], "o", color=colour, ms=4)
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xscale("log")
-    lo = min(r["low"] for _, r in rows)
-    hi = max(r["high"] for _, r in rows)
+    lo = min(r.low for r in rows)
+    hi = max(r.high for r in rows)
     ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo / 1.5 <= v <= hi * 1.5]
     ax.set_xticks(ticks, [f"{v:g}" for v in ticks], fontsize=7)
     ax.minorticks_off()
-    ax.set_yticks(range(len(rows)), [k for k, _ in rows], fontsize=7)
+    ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("ratio for useful video (log scale; 1 = no difference; lines: 95% interval)", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    path = out / "ledger_forest.png"
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / "ledger_forest.png", dpi)
 
 
 def _funnel_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
@@ -279,11 +269,7 @@ def _funnel_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
         f"lost to retention: {late['numerator']:,} of {late['denominator']:,} requests came after the footage expired",
         fontsize=8,
     )
-    fig.tight_layout()
-    path = out / "ledger_funnel.png"
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / "ledger_funnel.png", dpi)
 
 
 def analysis_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:

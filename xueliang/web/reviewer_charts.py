@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from xueliang.report.data import ratio_rows
+
 USEFUL, NOT_USEFUL = "#e45756", "#4c78a8"
 # plot area of the Kaplan–Meier chart (SVG units): x from day 0 to 365, y from 0 to the top share
 KM_X0, KM_X1, KM_Y0, KM_Y1, KM_DAYS = 50.0, 620.0, 200.0, 10.0, 365
@@ -84,17 +86,9 @@ def km_chart(analysis: dict[str, Any]) -> KmChart:
 
 def forest_plot(analysis: dict[str, Any]) -> ForestPlot:
     """Hazard ratio then odds ratio, for all cases and each crime type, on one log scale."""
-    tts, ors = analysis["time_to_solve"], analysis["odds_ratios"]
-    by_type = {r["scope"]: r for r in ors["by_type"]}
-    pairs: list[tuple[str, dict[str, Any], str]] = []
-    for h in (tts["hazard_ratio"], *tts["hazard_ratio_by_type"]):
-        o = ors["overall"] if h["scope"] == "all" else by_type.get(h["scope"])
-        pairs.append((f"{h['scope']}: hazard ratio", h, USEFUL))
-        if o is not None:
-            pairs.append((f"{h['scope']}: odds ratio", o, NOT_USEFUL))
-    fitted = [(k, r, c) for k, r, c in pairs if r["estimate"] is not None]
-    lo = min([0.5, *(r["low"] for _, r, _ in fitted)])
-    hi = max([2.0, *(r["high"] for _, r, _ in fitted)])
+    fitted = ratio_rows(analysis)
+    lo = min([0.5, *(r.low for r in fitted)])
+    hi = max([2.0, *(r.high for r in fitted)])
     l0, span = math.log(lo), math.log(hi) - math.log(lo)
 
     def x(v: float) -> float:
@@ -102,9 +96,17 @@ def forest_plot(analysis: dict[str, Any]) -> ForestPlot:
 
     rows = tuple(
         ForestRow(
-            k, c, r["estimate"], r["low"], r["high"], x(r["estimate"]), x(r["low"]), x(r["high"]), 14 + FOREST_ROW * i
+            r.label,
+            USEFUL if r.kind == "hazard" else NOT_USEFUL,
+            r.estimate,
+            r.low,
+            r.high,
+            x(r.estimate),
+            x(r.low),
+            x(r.high),
+            14 + FOREST_ROW * i,
         )
-        for i, (k, r, c) in enumerate(fitted)
+        for i, r in enumerate(fitted)
     )
     ticks = tuple((x(v), f"{v:g}") for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= v <= hi)
     return ForestPlot(rows, x(1.0), ticks, 30 + FOREST_ROW * len(rows))
