@@ -66,7 +66,9 @@ def test_kaplan_meier_by_hand() -> None:
     km = kaplan_meier(np.array([1.0, 2, 2, 3, 4]), np.array([True, True, False, True, False]))
     assert km.times.tolist() == [1.0, 2.0, 3.0]
     assert km.survival == pytest.approx([0.8, 0.6, 0.3])
-    assert km.at(0.5) == (1.0, 1.0, 1.0) and km.at(2.5) is not None and km.at(2.5)[0] == pytest.approx(0.6)
+    # before the first solving: none solved of 5 followed, exact bound 0.025^(1/5) = 0.478
+    assert km.at(0.5) == pytest.approx((1.0, 0.025**0.2, 1.0))
+    assert km.at(2.5) is not None and km.at(2.5)[0] == pytest.approx(0.6)
     assert km.at(4.5) is None  # past the longest follow-up
     assert km.median() == 3.0
     # Greenwood at t=2: 1/(5*4) + 1/(4*3) = 0.13333; log-log interval

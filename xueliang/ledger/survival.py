@@ -73,14 +73,20 @@ class KaplanMeier:
     low: FloatArray
     high: FloatArray
     last_followed: float
+    #: every case's days followed, sorted
+    followed: FloatArray
 
     def at(self, day: float) -> tuple[float, float, float] | None:
-        """Survival and its 95% interval just after ``day``; None past the longest follow-up."""
+        """Survival and its 95% interval just after ``day``; None past the longest follow-up.
+
+        Before the first solving the log(-log) interval is empty; there the lower bound is the exact
+        one-sided 97.5% bound for none solved among the cases followed that long, 0.025^(1/n)."""
         if day > self.last_followed:
             return None
         i = int(np.searchsorted(self.times, day, side="right")) - 1
         if i < 0:
-            return 1.0, 1.0, 1.0
+            n = len(self.followed) - int(np.searchsorted(self.followed, day, side="left"))
+            return 1.0, 0.025 ** (1 / max(n, 1)), 1.0
         return float(self.survival[i]), float(self.low[i]), float(self.high[i])
 
     def median(self) -> float | None:
@@ -93,7 +99,7 @@ def kaplan_meier(days: FloatArray, event: BoolArray, z: float = Z95) -> KaplanMe
     """Kaplan–Meier with Greenwood's variance and log(-log) pointwise intervals."""
     if len(days) == 0:
         empty = np.array([], dtype=float)
-        return KaplanMeier(empty, empty, empty, empty, -1.0)
+        return KaplanMeier(empty, empty, empty, empty, -1.0, empty)
     times = np.unique(days[event])
     at_risk = len(days) - np.searchsorted(np.sort(days), times, side="left")
     deaths = np.bincount(np.searchsorted(times, days[event]), minlength=len(times)).astype(float)
@@ -105,7 +111,7 @@ def kaplan_meier(days: FloatArray, event: BoolArray, z: float = Z95) -> KaplanMe
         se = np.sqrt(green) / np.abs(log_s)
         low = np.where((surv > 0) & (surv < 1), surv ** np.exp(z * se), surv)
         high = np.where((surv > 0) & (surv < 1), surv ** np.exp(-z * se), surv)
-    return KaplanMeier(times, surv, low, high, float(days.max()))
+    return KaplanMeier(times, surv, low, high, float(days.max()), np.sort(days))
 
 
 @dataclass(frozen=True)
