@@ -12,7 +12,7 @@ from xueliang.ledger.effects import analyse
 from xueliang.ledger.generate import PROFILES, generate_ledger, write_ledger
 from xueliang.ledger.io import read_ledger
 from xueliang.ledger.metrics import core_measures, solve_comparison, status_date
-from xueliang.ledger.render import frac, ratio
+from xueliang.ledger.render import frac, ratio, render_analysis
 from xueliang.ledger.schema import ALL_FIELDS, CONTRIBUTIONS, STATUSES
 from xueliang.ledger.store import import_ledger, load_cases
 from xueliang.storage import Database
@@ -48,6 +48,8 @@ def test_doc_example_numbers_reproduce(db: Database, tmp_path: Path) -> None:
         assert f"{r.scope:<16} {ratio(r)}" in text, r
     m = a.matched
     assert f"{m.matched:,} of {m.treated:,} cases with useful video found a match" in text
+    for line in render_analysis(a):  # the example's whole block of model figures, line by line
+        assert line.rstrip() in text, line
     planted = [
         (r, PROFILES[r.scope].hazard_ratio) for r in a.time_to_solve.hazard_ratio_by_type
     ] + [(r, PROFILES[r.scope].odds_ratio) for r in a.odds_ratios.by_type]
