@@ -50,6 +50,7 @@ from xueliang.investigate.passes_store import ingest  # noqa: E402
 from xueliang.investigate.tactics import run  # noqa: E402
 from xueliang.investigate.tactics.columnar import passes_from_city, write_parquet  # noqa: E402
 from xueliang.investigate.tactics.engines import DuckEngine, Engine  # noqa: E402
+from xueliang.investigate.tactics.planted import planted_calls, window  # noqa: E402
 
 PASSES_PER_VEHICLE_DAY = 11.5  # measured on the generator's commutes
 
@@ -182,24 +183,11 @@ def pd_area(df: pd.DataFrame, scenes: list[tuple[str, int, int]]) -> set[str]:
 
 
 # --- tactics ----------------------------------------------------------------------------------------
-def iso(pair: tuple[str, str]) -> run.Window:
-    return run.Window(dt.datetime.fromisoformat(pair[0]), dt.datetime.fromisoformat(pair[1]))
+iso = window
 
 
 def ours(city: City) -> dict[str, Callable[[Engine], run.TacticResult]]:
-    t = city.truths
-    (target, _), *_ = t.companions.items()
-    (foot, _), *_ = t.footholds.items()
-    scenes = [run.SceneCameras((s.camera_id,), iso((s.start, s.end))) for s in t.scenes]
-    return {
-        "cloned-plates": lambda e: run.cloned_plates(e),
-        "companions": lambda e: run.companions(e, plate=target),
-        "first-entry": lambda e: run.first_entry(e, entry_cameras=t.entry_cameras, window=iso(t.first_entry_window)),
-        "footholds": lambda e: run.footholds(e, plate=foot),
-        "nocturnal": lambda e: run.nocturnal(e),
-        "frequent": lambda e: run.frequent(e, window=iso(t.frequent_window)),
-        "area-collision": lambda e: run.area_collision(e, scenes=scenes, k=2),
-    }
+    return planted_calls(city.truths)
 
 
 def baselines(city: City, df: pd.DataFrame) -> dict[str, Callable[[], set[str]]]:

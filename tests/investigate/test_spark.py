@@ -14,6 +14,7 @@ from tests.investigate.conftest import window
 from xueliang.investigate.passes_generate import City
 from xueliang.investigate.tactics import run
 from xueliang.investigate.tactics.engines import DuckEngine, SparkEngine
+from xueliang.investigate.tactics.planted import planted_calls
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'xueliang[spark]')")
 if shutil.which("java") is None:
@@ -30,20 +31,10 @@ def spark(city_parquet: Path) -> Iterator[SparkEngine]:
 
 def _tactics(city: City) -> dict[str, Callable[[Any], run.TacticResult]]:
     t = city.truths
-    (target, _), *_ = t.companions.items()
-    (foot, _), *_ = t.footholds.items()
-    scenes = [run.SceneCameras((s.camera_id,), window((s.start, s.end))) for s in t.scenes]
-    return {
-        "cloned-plates": lambda e: run.cloned_plates(e),
-        "companions": lambda e: run.companions(e, plate=target),
-        "first-entry": lambda e: run.first_entry(e, entry_cameras=t.entry_cameras, window=window(t.first_entry_window)),
-        "footholds": lambda e: run.footholds(e, plate=foot),
-        "nocturnal": lambda e: run.nocturnal(e),
-        "frequent": lambda e: run.frequent(e, window=window(t.frequent_window)),
+    return planted_calls(t) | {
         "frequent-area": lambda e: run.frequent(
             e, window=window(t.frequent_window), area_cameras=[c for _, c in t.frequent], min_passes=5
         ),
-        "area-collision": lambda e: run.area_collision(e, scenes=scenes, k=2),
     }
 
 
