@@ -25,6 +25,7 @@ from xueliang.web.auth import require
 from xueliang.web.media import safe_media_file
 from xueliang.web.routes_common import page
 from xueliang.web.sightings import (
+    WEB_CASE,
     SightingQuery,
     add_mark,
     check_sighting,
@@ -39,12 +40,13 @@ Investigator = Annotated[User, Depends(require("investigator"))]
 
 
 class MarkIn(BaseModel):
-    """A keep/eliminate decision with its reason."""
+    """A keep/eliminate decision with its reason, appended to the review log of ``case`` (default ``web``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     mark: Literal["keep", "eliminate"]
     reason: str = Field(min_length=3, max_length=2000)
+    case: str = Field(default=WEB_CASE, min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
 
 class ScenesIn(BaseModel):
@@ -215,7 +217,7 @@ def router() -> APIRouter:
     def api_mark(request: Request, user: Investigator, sighting_id: int, body: MarkIn) -> dict[str, Any]:
         """Record keep/eliminate with a reason (appended; the latest mark counts)."""
         db: Database = request.app.state.db
-        m = add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        m = add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
         db.audit(
             actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
         )
@@ -228,10 +230,11 @@ def router() -> APIRouter:
         sighting_id: int,
         mark: Annotated[str, Form()],
         reason: Annotated[str, Form()],
+        case: Annotated[str, Form()] = "",
     ) -> Response:
         db: Database = request.app.state.db
         try:
-            body = MarkIn.model_validate({"mark": mark, "reason": reason})
+            body = MarkIn.model_validate({"mark": mark, "reason": reason, "case": case.strip() or WEB_CASE})
         except ValidationError as exc:
             sighting, track = get_sighting(db, sighting_id)
             width, height = _video_size(db, sighting_id)
@@ -247,7 +250,7 @@ def router() -> APIRouter:
             )
             resp.status_code = 400
             return resp
-        add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
         db.audit(
             actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
         )

@@ -16,7 +16,6 @@ from vision.store import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
-from xueliang.web.tables import MarkRow
 
 
 class SightingQuery(BaseModel):
@@ -37,12 +36,18 @@ class SightingQuery(BaseModel):
         return {k: str(v) for k, v in self.model_dump(exclude={"limit"}).items() if v not in (None, "")}
 
 
+WEB_CASE = "web"  # the review-log case of browser marks made without naming a case
+
+
 @dataclass(frozen=True)
 class Mark:
+    """The latest keep/eliminate decision on a sighting in the per-case review log (``search_reviews``)."""
+
     mark: str
     reason: str
     actor: str
     at: dt.datetime
+    case_id: str
 
 
 @dataclass(frozen=True)
@@ -80,11 +85,17 @@ _utc = as_utc
 
 
 def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
+    """The latest decision per sighting over every case of the review log."""
+    from vision.search_store import ReviewRow
+
     if not ids:
         return {}
     with db.sessions() as s:
-        rows = s.scalars(select(MarkRow).where(MarkRow.sighting_id.in_(ids)).order_by(MarkRow.id)).all()
-    return {r.sighting_id: Mark(mark=r.mark, reason=r.reason, actor=r.actor, at=_utc(r.at)) for r in rows}
+        rows = s.scalars(select(ReviewRow).where(ReviewRow.sighting_id.in_(ids)).order_by(ReviewRow.id)).all()
+    return {
+        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=_utc(r.at), case_id=r.case_id)
+        for r in rows
+    }
 
 
 def _to_sighting(r: SightingRow, mark: Mark | None) -> Sighting:
@@ -192,10 +203,13 @@ def media_path(db: Database, sighting_id: int, kind: str) -> str | None:
         return row.thumbnail_path if kind == "thumbnail" else row.frame_path
 
 
-def add_mark(db: Database, sighting_id: int, mark: str, reason: str, actor: str) -> Mark:
-    with db.transaction() as s:
-        if s.get(SightingRow, sighting_id) is None:
-            raise NotFoundError(f"sighting {sighting_id} not found")
-        now = dt.datetime.now(dt.UTC)
-        s.add(MarkRow(sighting_id=sighting_id, mark=mark, reason=reason, actor=actor, at=now))
-    return Mark(mark=mark, reason=reason, actor=actor, at=now)
+def add_mark(db: Database, sighting_id: int, mark: str, reason: str, actor: str, case_id: str = WEB_CASE) -> Mark:
+    """Append the decision to the per-case review log (the one ``xueliang review --case`` keeps); the case
+    is created when new."""
+    from vision.review import review
+    from vision.search import ensure_case
+
+    check_sighting(db, sighting_id)
+    ensure_case(db, case_id, actor=actor, create=True)
+    e = review(db, case_id=case_id, sighting_id=sighting_id, decision=mark, reason=reason, actor=actor)
+    return Mark(mark=e.decision, reason=e.reason, actor=e.actor, at=e.at, case_id=e.case_id)

@@ -41,7 +41,8 @@ class SessionRow(Base):
 
 
 class MarkRow(Base):
-    """An investigator's keep/eliminate decision on a sighting, with the reason; appended, never edited."""
+    """Browser marks made before web_0003, kept as they were (append-only by triggers). Marks are now
+    written to the per-case review log ``search_reviews`` (see :func:`xueliang.web.sightings.add_mark`)."""
 
     __tablename__ = "web_marks"
 
