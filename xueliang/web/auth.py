@@ -71,9 +71,11 @@ def session_user(db: Database, token: str) -> User | None:
 def set_session(response: Response, request: Request, user: User) -> None:
     st = request.app.state.settings
     token = start_session(request.app.state.db, user, st.session_max_age_s)
-    response.set_cookie(
-        COOKIE, token, max_age=st.session_max_age_s, httponly=True, samesite="strict", secure=st.secure_cookies
-    )
+    secure = st.secure_cookies
+    if secure is None:  # on over HTTPS or behind a configured proxy (which terminates TLS)
+        peer = request.client.host if request.client else None
+        secure = request.url.scheme == "https" or peer in st.trusted_proxies
+    response.set_cookie(COOKIE, token, max_age=st.session_max_age_s, httponly=True, samesite="strict", secure=secure)
 
 
 def clear_session(response: Response, request: Request) -> None:

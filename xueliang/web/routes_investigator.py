@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from xueliang.config import format_validation_error
 from xueliang.errors import InputError, XueliangError
 from xueliang.storage import Database
 from xueliang.web.auth import require
-from xueliang.web.media import safe_media_file
+from xueliang.web.media import safe_media_file, url_media_file
 from xueliang.web.routes_common import page
 from xueliang.web.sightings import (
     WEB_CASE,
@@ -37,6 +37,8 @@ from xueliang.web.sightings import (
 from xueliang.web.users import User
 
 Investigator = Annotated[User, Depends(require("investigator"))]
+# sightings.id is a 32-bit INTEGER on PostgreSQL (64-bit on SQLite): anything beyond is a 422, not a 500
+SightingId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a sighting id")]
 
 
 class MarkIn(BaseModel):
@@ -55,8 +57,8 @@ class ScenesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenes: list[str] = Field(min_length=1, max_length=20)
-    min_scenes: int = Field(2, ge=1)
-    min_similarity: float = Field(0.8, ge=-1, le=1)
+    min_scenes: int = Field(2, ge=1, le=20)
+    min_similarity: float = Field(0.8, ge=-1, le=1, allow_inf_nan=False)
 
 
 def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:
@@ -64,9 +66,7 @@ def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any
     from vision.scenes import multi_scene, parse_scene_arg
 
     scenes = [parse_scene_arg(line, index=i + 1) for i, line in enumerate(body.scenes)]
-    res = multi_scene(
-        db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
-    )
+    res = multi_scene(db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name)
     return [guard_media(c.to_json()) for c in res.candidates]
 
 
@@ -164,14 +164,14 @@ def router() -> APIRouter:
         return {"results": _search(request.app.state.db, user, q)}
 
     @r.get("/investigator/sightings/{sighting_id}", response_class=HTMLResponse, include_in_schema=False)
-    def detail_page(request: Request, user: Investigator, sighting_id: int) -> HTMLResponse:
+    def detail_page(request: Request, user: Investigator, sighting_id: SightingId) -> HTMLResponse:
         db: Database = request.app.state.db
         sighting, track = get_sighting(db, sighting_id)
         width, height = _video_size(db, sighting_id)
         return page(request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None)
 
     @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
-    def api_detail(request: Request, user: Investigator, sighting_id: int) -> dict[str, Any]:
+    def api_detail(request: Request, user: Investigator, sighting_id: SightingId) -> dict[str, Any]:
         """One sighting with its trajectory (box centres in video pixels)."""
         sighting, track = get_sighting(request.app.state.db, sighting_id)
         return {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track]}
@@ -185,7 +185,7 @@ def router() -> APIRouter:
     def api_trajectory(
         request: Request,
         user: Investigator,
-        sighting_id: int,
+        sighting_id: SightingId,
         min_similarity: Annotated[float, Query(ge=-1, le=1)] = 0.85,
     ) -> JSONResponse:
         """Where else this vehicle was seen, in time order (GeoJSON; audited).
@@ -199,22 +199,23 @@ def router() -> APIRouter:
         return JSONResponse(fc, media_type="application/geo+json")
 
     @r.get("/media/sightings/{sighting_id}/thumbnail", tags=["investigator"])
-    def thumbnail(request: Request, user: Investigator, sighting_id: int) -> Response:
+    def thumbnail(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's thumbnail (investigators and admin only)."""
         return _file(request, sighting_id, "thumbnail")
 
     @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"])
-    def frame(request: Request, user: Investigator, sighting_id: int) -> Response:
+    def frame(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's best full frame (investigators and admin only)."""
         return _file(request, sighting_id, "frame")
 
     @r.get("/media/files/{path:path}", tags=["investigator"])
     def media_file(request: Request, user: Investigator, path: str) -> Response:
-        """Any file under the media folder by relative path; ``..``, absolute paths and symlinks out are refused."""
-        return FileResponse(safe_media_file(request.app.state.settings.media_dir, path))
+        """Any file under the media folder by relative path: ``..`` and absolute paths get 400; a missing file
+        and a symlink out both get 404."""
+        return FileResponse(url_media_file(request.app.state.settings.media_dir, path))
 
     @r.post("/api/sightings/{sighting_id}/marks", tags=["investigator"])
-    def api_mark(request: Request, user: Investigator, sighting_id: int, body: MarkIn) -> dict[str, Any]:
+    def api_mark(request: Request, user: Investigator, sighting_id: SightingId, body: MarkIn) -> dict[str, Any]:
         """Record keep/eliminate with a reason (appended; the latest mark counts)."""
         db: Database = request.app.state.db
         m = add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
@@ -227,7 +228,7 @@ def router() -> APIRouter:
     def form_mark(
         request: Request,
         user: Investigator,
-        sighting_id: int,
+        sighting_id: SightingId,
         mark: Annotated[str, Form()],
         reason: Annotated[str, Form()],
         case: Annotated[str, Form()] = "",
@@ -257,7 +258,7 @@ def router() -> APIRouter:
         return RedirectResponse(f"/investigator/sightings/{sighting_id}", status_code=303)
 
     @r.post("/api/sightings/{sighting_id}/export", tags=["investigator"])
-    def export(request: Request, user: Investigator, sighting_id: int) -> Response:
+    def export(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """Evidence package (zip): sighting.json with trajectory and marks, thumbnail and frame, SHA-256 manifest."""
         db: Database = request.app.state.db
         st = request.app.state.settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from vision.store import SightingPointRow, SightingRow
@@ -31,6 +31,20 @@ class SightingQuery(BaseModel):
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     limit: int = Field(default=60, ge=1, le=500)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_utc_range(cls, v: dt.datetime | None) -> dt.datetime | None:
+        """A time that exists in UTC between the years 1900 and 2999 (``0001-01-01T00:00:00+01:00`` does not)."""
+        if v is None:
+            return None
+        try:
+            u = as_utc(v)
+        except OverflowError:
+            u = None
+        if u is None or not 1900 <= u.year <= 2999:
+            raise ValueError(f"expected a time between 1900 and 2999 UTC, got {v.isoformat()}")
+        return u
 
     def active(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.model_dump(exclude={"limit"}).items() if v not in (None, "")}

@@ -52,3 +52,16 @@ class MarkRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttemptRow(Base):
+    """One login attempt: the name tried, the client address, whether it
+    succeeded. Throttling reads it, so every server process on the database and a restart see the same."""
+
+    __tablename__ = "web_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
