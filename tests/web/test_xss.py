@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.web.factories import PASSWORD, WebData
-from tests.web.hostile import HOSTILE_USER, IMG, SCRIPT, HostileData, build_hostile, mark
+from tests.web.hostile import HOSTILE_USER, IMG, HostileData, build_hostile, mark
 from tests.web.live import serve
 from tests.web.test_browser import CHROMIUM, FLAGS, sync_api
 from xueliang.web.settings import WebSettings
