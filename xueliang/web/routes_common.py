@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from xueliang.web import throttle
 from xueliang.web.auth import NotLoggedIn, clear_session, current_user, set_session
 from xueliang.web.users import User, authenticate
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+# the error answers every API route may give, documented in the OpenAPI spec
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "bad input (named in detail)"},
+    401: {"model": ErrorOut, "description": "not logged in"},
+    403: {"model": ErrorOut, "description": "this role may not open it, or a cross-site request"},
+    404: {"model": ErrorOut, "description": "not found"},
+    413: {"description": "request body too large"},
+}
 
 HOME = {"planner": "/planner", "investigator": "/investigator", "reviewer": "/reviewer", "admin": "/reviewer"}
 
@@ -29,7 +46,7 @@ def page(request: Request, name: str, user: User | None, **context: object) -> H
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/", include_in_schema=False)
     def home(request: Request) -> Response:

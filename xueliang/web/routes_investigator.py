@@ -23,7 +23,7 @@ from xueliang.errors import InputError, XueliangError
 from xueliang.storage import Database
 from xueliang.web.auth import require
 from xueliang.web.media import safe_media_file, url_media_file
-from xueliang.web.routes_common import page
+from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.sightings import (
     WEB_CASE,
     SightingQuery,
@@ -39,6 +39,11 @@ from xueliang.web.users import User
 Investigator = Annotated[User, Depends(require("investigator"))]
 # sightings.id is a 32-bit INTEGER on PostgreSQL (64-bit on SQLite): anything beyond is a 422, not a 500
 SightingId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a sighting id")]
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the image (never cached)"}
+}
+ANY_FILE: dict[int | str, dict[str, Any]] = {200: {"content": {"*/*": {}}, "description": "the file (never cached)"}}
+SCENE = r"^\s*-?[0-9.]+\s*,\s*-?[0-9.]+\s*,\s*[0-9.]+\s*,[^,]+,[^,]+$"
 
 
 class MarkIn(BaseModel):
@@ -56,7 +61,7 @@ class ScenesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scenes: list[str] = Field(min_length=1, max_length=20)
+    scenes: list[Annotated[str, Field(pattern=SCENE, max_length=200)]] = Field(min_length=1, max_length=20)
     min_scenes: int = Field(2, ge=1, le=20)
     min_similarity: float = Field(0.8, ge=-1, le=1, allow_inf_nan=False)
 
@@ -123,7 +128,7 @@ def _file(request: Request, sighting_id: int, kind: str) -> Response:
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/investigator", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, user: Investigator) -> HTMLResponse:
@@ -198,17 +203,19 @@ def router() -> APIRouter:
         fc = _trajectory(request.app.state.db, user, sighting_id, min_similarity)
         return JSONResponse(fc, media_type="application/geo+json")
 
-    @r.get("/media/sightings/{sighting_id}/thumbnail", tags=["investigator"])
+    @r.get(
+        "/media/sightings/{sighting_id}/thumbnail", tags=["investigator"], response_class=FileResponse, responses=IMAGE
+    )
     def thumbnail(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's thumbnail (investigators and admin only)."""
         return _file(request, sighting_id, "thumbnail")
 
-    @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"])
+    @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"], response_class=FileResponse, responses=IMAGE)
     def frame(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's best full frame (investigators and admin only)."""
         return _file(request, sighting_id, "frame")
 
-    @r.get("/media/files/{path:path}", tags=["investigator"])
+    @r.get("/media/files/{path:path}", tags=["investigator"], response_class=FileResponse, responses=ANY_FILE)
     def media_file(request: Request, user: Investigator, path: str) -> Response:
         """Any file under the media folder by relative path: ``..`` and absolute paths get 400; a missing file
         and a symlink out both get 404."""
@@ -257,7 +264,12 @@ def router() -> APIRouter:
         )
         return RedirectResponse(f"/investigator/sightings/{sighting_id}", status_code=303)
 
-    @r.post("/api/sightings/{sighting_id}/export", tags=["investigator"])
+    @r.post(
+        "/api/sightings/{sighting_id}/export",
+        tags=["investigator"],
+        response_class=Response,
+        responses={200: {"content": {"application/zip": {}}, "description": "the evidence package"}},
+    )
     def export(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """Evidence package (zip): sighting.json with trajectory and marks, thumbnail and frame, SHA-256 manifest."""
         db: Database = request.app.state.db

@@ -7,6 +7,7 @@ starting with it, one character off ranked below), camera, time window.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,6 +17,9 @@ from vision.store import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class SightingQuery(BaseModel):
@@ -31,6 +35,16 @@ class SightingQuery(BaseModel):
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     limit: int = Field(default=60, ge=1, le=500)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _iso_only(cls, v: object) -> object:
+        """An ISO 8601 date and time, not a number of seconds (which pydantic would take as a Unix time)."""
+        if v is None or isinstance(v, dt.datetime):
+            return v
+        if not isinstance(v, str) or not ISO_DATE.match(v.strip()):
+            raise ValueError(f"expected an ISO 8601 time such as 2026-11-20T08:00:00Z, got {v!r}")
+        return v.strip()
 
     @field_validator("start", "end")
     @classmethod
