@@ -8,7 +8,6 @@ the web tests' database (marks and exports write to it). Examples are bounded so
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest

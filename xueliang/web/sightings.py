@@ -18,7 +18,6 @@ from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 
-
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
