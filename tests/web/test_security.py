@@ -232,3 +232,42 @@ def test_media_files_answer_the_same_for_missing_and_outside(as_role: AsRole, we
     for path in ("/etc/passwd", "/etc/no-such-file", "%2e%2e/web.db", "sightings/%2e%2e/%2e%2e/nothing"):
         r = c.get(f"/media/files/{path}")
         assert r.status_code == 400 and "outside the media folder" in r.text, path
+
+
+# --- 6. footage views and refusals are audited, with the origin ----------------------------------------
+def test_footage_views_and_refusals_are_audited(as_role: AsRole, web_data: WebData) -> None:
+    import json
+
+    sid = web_data.sighting_ids[1]
+    c = as_role("investigator")
+    before = open_database(web_data.db_url)
+    start = max([r.id for r in before.audit_log(limit=1)], default=0)
+    before.dispose()
+    assert c.get(f"/api/sightings/{sid}").status_code == 200
+    assert c.get(f"/investigator/sightings/{sid}").status_code == 200
+    assert c.get(f"/media/sightings/{sid}/thumbnail").status_code == 200
+    assert c.get(f"/media/sightings/{sid}/frame").status_code == 200
+    assert c.get("/media/files/sightings/abababab/track00001_thumb.jpg").status_code == 200
+    assert c.get("/api/sightings", params={"end": "0001-01-01T00:00:00+01:00"}).status_code == 422
+    p = as_role("planner")
+    assert p.get("/api/sightings", params={"colour": "red"}).status_code == 403
+    assert p.post(f"/api/sightings/{sid}/export").status_code == 403
+    db = open_database(web_data.db_url)
+    rows = [r for r in reversed(db.audit_log(limit=50)) if r.id > start]
+    db.dispose()
+    got = [(r.action, r.actor, json.loads(r.query)) for r in rows if r.action.startswith("web.")]
+    assert [(a, who) for a, who, _ in got] == [
+        ("web.view.sighting", "investigator"),
+        ("web.view.sighting", "investigator"),
+        ("web.view.thumbnail", "investigator"),
+        ("web.view.frame", "investigator"),
+        ("web.view.file", "investigator"),
+        ("web.refused", "investigator"),
+        ("web.refused", "planner"),
+        ("web.refused", "planner"),
+    ]
+    assert got[2][2] == {"sighting": sid} and got[4][2] == {"path": "sightings/abababab/track00001_thumb.jpg"}
+    assert "between 1900 and 2999" in got[5][2]["why"]
+    assert got[6][2]["path"] == "/api/sightings" and "colour=red" in got[6][2]["params"]
+    assert got[7][2]["method"] == "POST" and got[7][2]["path"].endswith("/export")
+    assert {r.origin for r in rows} == {"web"} and all(r.os_user for r in rows)

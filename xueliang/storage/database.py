@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,21 @@ from xueliang.errors import InputError, StorageError
 from xueliang.storage.tables import MAX_ACTOR, AuditRow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+ORIGINS = ("web", "cli", "library")
+_ORIGIN: ContextVar[str] = ContextVar("xueliang_audit_origin", default="library")
+
+
+@contextmanager
+def audit_origin(origin: str) -> Iterator[None]:
+    """Audit rows written inside this block (this thread or task, and threads it starts work in through
+    ``contextvars``) record ``origin``: the web app sets ``web`` per request, the CLI ``cli``."""
+    if origin not in ORIGINS:
+        raise ValueError(f"expected an origin among {ORIGINS}, got {origin!r}")
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -103,14 +119,18 @@ class Database:
         result_count: int | None,
         session: Session | None = None,
     ) -> None:
-        """Append one line to the audit log (searches and exports); inside ``session`` when given, so
-        that it commits (or not) with the rest of that transaction."""
+        """Append one line to the audit log (searches, footage views, exports, refusals); inside ``session``
+        when given, so that it commits (or not) with the rest of that transaction. The row also records the
+        origin (see :func:`audit_origin`) and the OS user of this process, whatever ``actor`` claims."""
+        os_user = current_user()
         row = AuditRow(
             at=dt.datetime.now(dt.UTC),
-            actor=check_actor(actor or current_user()),
+            actor=check_actor(actor or os_user),
             action=action,
             query=json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
             result_count=result_count,
+            origin=_ORIGIN.get(),
+            os_user=os_user[:MAX_ACTOR],
         )
         if session is not None:
             session.add(row)

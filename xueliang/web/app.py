@@ -12,15 +12,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import open_database
-from xueliang.web.auth import COOKIE, NotLoggedIn, current_user
+from xueliang.web.auth import COOKIE, NotLoggedIn, audit_refusal, current_user
 from xueliang.web.guard import SAFE_METHODS, Guard
 from xueliang.web.media import MediaPathError
 from xueliang.web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
+AUDITED = ("/api/sightings", "/api/scenes", "/media/", "/investigator")  # searches, footage, exports
 
 
 def same_origin(request: Request) -> bool:
@@ -67,10 +69,21 @@ def create_app(settings: WebSettings) -> FastAPI:
             return JSONResponse({"detail": "cross-site request refused: Origin/Referer is not this site"}, 403)
         return await call_next(request)
 
+    def refused(request: Request, why: str) -> None:
+        """Audit a refused search, footage view or export by a logged-in user (anonymous ones got 401)."""
+        if not request.url.path.startswith(AUDITED):
+            return
+        try:
+            user = current_user(request)
+        except NotLoggedIn:
+            return
+        audit_refusal(request, user, why)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         """422 naming each field and what was wrong, without echoing the input (NaN is not JSON)."""
         detail = [{"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])} for e in exc.errors()]
+        await run_in_threadpool(refused, request, "; ".join(f"{d['loc'][-1]}: {d['msg']}" for d in detail))
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotLoggedIn)
@@ -81,12 +94,15 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        await run_in_threadpool(refused, request, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
         if isinstance(exc, MediaPathError):  # do not tell the client where the media folder is
+            await run_in_threadpool(refused, request, "media path outside the media folder")
             return JSONResponse({"detail": "media path refused: outside the media folder"}, status_code=400)
+        await run_in_threadpool(refused, request, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     app.include_router(routes_common.router())

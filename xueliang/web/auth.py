@@ -96,12 +96,20 @@ def current_user(request: Request) -> User:
     return user
 
 
+def audit_refusal(request: Request, user: User, why: str) -> None:
+    """Append ``web.refused`` for a logged-in user's refused request (a search, footage view or export that
+    the role may not make, or input the route refused), with the method, path, query string and why."""
+    query = {"method": request.method, "path": request.url.path, "params": str(request.url.query), "why": why}
+    request.app.state.db.audit(actor=user.name, action="web.refused", query=query, result_count=None)
+
+
 def require(*roles: str) -> Callable[[Request], User]:
     """A dependency that lets through the given roles (and admin); others get HTTP 403."""
 
     def dep(request: Request) -> User:
         user = current_user(request)
         if not user.may(*roles):
+            audit_refusal(request, user, f"role {user.role} needs {'/'.join(roles)}")
             raise HTTPException(
                 status_code=403, detail=f"role {user.role!r} may not open this; needs {'/'.join(roles)}"
             )

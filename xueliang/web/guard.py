@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 
 from xueliang.storage import Database
+from xueliang.storage.database import audit_origin
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -106,4 +107,5 @@ class Guard:
         if scope["method"] not in SAFE_METHODS and path not in OPEN_POSTS and not await self._logged_in(scope):
             await _answer(send, 401, "not logged in")
             return
-        await self.app(scope, receive, send_with_headers)
+        with audit_origin("web"):  # audit rows of this request record origin "web"
+            await self.app(scope, receive, send_with_headers)

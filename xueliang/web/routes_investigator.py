@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from xueliang.config import format_validation_error
-from xueliang.errors import InputError, XueliangError
+from xueliang.errors import InputError, NotFoundError, XueliangError
 from xueliang.storage import Database
-from xueliang.web.auth import require
+from xueliang.web.auth import audit_refusal, require
 from xueliang.web.media import safe_media_file, url_media_file
 from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.sightings import (
@@ -119,12 +119,20 @@ def _video_size(db: Database, sighting_id: int) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (1920, 1080)
 
 
-def _file(request: Request, sighting_id: int, kind: str) -> Response:
+def viewed(db: Database, user: User, what: str, query: dict[str, Any]) -> None:
+    """Audit a footage view (a sighting record, a frame, a thumbnail, a media file): ``web.view.<what>``."""
+    db.audit(actor=user.name, action=f"web.view.{what}", query=query, result_count=1)
+
+
+def _file(request: Request, user: User, sighting_id: int, kind: str) -> Response:
     st = request.app.state.settings
-    stored = media_path(request.app.state.db, sighting_id, kind)
+    db: Database = request.app.state.db
+    stored = media_path(db, sighting_id, kind)
     if not stored:
-        return Response(status_code=404)
-    return FileResponse(safe_media_file(st.media_dir, stored), headers={"Cache-Control": "private, no-store"})
+        raise NotFoundError(f"sighting {sighting_id} has no {kind}")
+    f = safe_media_file(st.media_dir, stored)
+    viewed(db, user, kind, {"sighting": sighting_id})
+    return FileResponse(f, headers={"Cache-Control": "private, no-store"})
 
 
 def router() -> APIRouter:
@@ -142,6 +150,7 @@ def router() -> APIRouter:
         except ValidationError as exc:
             error = format_validation_error(exc)
             q = SightingQuery()
+            audit_refusal(request, user, error)
         return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
 
     @r.get("/investigator/scenes", response_class=HTMLResponse, include_in_schema=False)
@@ -156,6 +165,8 @@ def router() -> APIRouter:
                 error = format_validation_error(exc)
             except XueliangError as exc:
                 error = str(exc)
+            if error:
+                audit_refusal(request, user, error)
         return page(request, "scenes.html", user, scenes=scenes, k=k, results=results, error=error)
 
     @r.post("/api/scenes", tags=["investigator"])
@@ -173,12 +184,14 @@ def router() -> APIRouter:
         db: Database = request.app.state.db
         sighting, track = get_sighting(db, sighting_id)
         width, height = _video_size(db, sighting_id)
+        viewed(db, user, "sighting", {"sighting": sighting_id, "page": True})
         return page(request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None)
 
     @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
     def api_detail(request: Request, user: Investigator, sighting_id: SightingId) -> dict[str, Any]:
         """One sighting with its trajectory (box centres in video pixels)."""
         sighting, track = get_sighting(request.app.state.db, sighting_id)
+        viewed(request.app.state.db, user, "sighting", {"sighting": sighting_id})
         return {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track]}
 
     @r.get(
@@ -208,18 +221,20 @@ def router() -> APIRouter:
     )
     def thumbnail(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's thumbnail (investigators and admin only)."""
-        return _file(request, sighting_id, "thumbnail")
+        return _file(request, user, sighting_id, "thumbnail")
 
     @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"], response_class=FileResponse, responses=IMAGE)
     def frame(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's best full frame (investigators and admin only)."""
-        return _file(request, sighting_id, "frame")
+        return _file(request, user, sighting_id, "frame")
 
     @r.get("/media/files/{path:path}", tags=["investigator"], response_class=FileResponse, responses=ANY_FILE)
     def media_file(request: Request, user: Investigator, path: str) -> Response:
         """Any file under the media folder by relative path: ``..`` and absolute paths get 400; a missing file
         and a symlink out both get 404."""
-        return FileResponse(url_media_file(request.app.state.settings.media_dir, path))
+        f = url_media_file(request.app.state.settings.media_dir, path)
+        viewed(request.app.state.db, user, "file", {"path": path})
+        return FileResponse(f)
 
     @r.post("/api/sightings/{sighting_id}/marks", tags=["investigator"])
     def api_mark(request: Request, user: Investigator, sighting_id: SightingId, body: MarkIn) -> dict[str, Any]:
