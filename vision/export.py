@@ -38,6 +38,7 @@ from vision.review import kept, review_log
 from vision.search import ensure_case, utc
 from vision.search_store import CaseQueryRow
 from vision.store import SightingPointRow, SightingRow, VideoRow
+from xueliang.csv_cells import safe_row
 from xueliang.errors import InputError, XueliangError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import current_user
@@ -239,7 +240,7 @@ def export_case(
             w = csv.writer(f)
             w.writerow(["at", "actor", "case", "sighting", "decision", "reason"])
             for e in log:
-                w.writerow([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason])
+                w.writerow(safe_row([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason]))
         manifest = {
             "case": case_id,
             "ledger_case": case.ledger,
