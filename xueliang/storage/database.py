@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, select
+from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,7 @@ from xueliang.errors import InputError, StorageError
 from xueliang.storage.tables import MAX_ACTOR, AuditRow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+LOCK_WAIT_S = 30  # SQLite's busy_timeout below; PostgreSQL's lock_timeout of an exclusive transaction
 ORIGINS = ("web", "cli", "library")
 _ORIGIN: ContextVar[str] = ContextVar("xueliang_audit_origin", default="library")
 
@@ -42,7 +43,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}")
     cur.close()
 
 
@@ -109,6 +110,26 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def exclusive_transaction(self, purpose: str) -> Iterator[Session]:
+        """:meth:`transaction`, one at a time per ``purpose`` (two ``ledger import`` runs): a second one
+        waits until the first has committed, then reads what it wrote. PostgreSQL: an advisory lock; SQLite:
+        the database's write lock, taken first. Waited for more than 30 s: a StorageError saying so, with
+        nothing written."""
+        try:
+            with self.transaction() as s:
+                if self.engine.dialect.name == "postgresql":
+                    s.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'"))
+                    s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:p))"), {"p": purpose})
+                elif self.engine.dialect.name == "sqlite":  # a write statement takes the write lock now
+                    s.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+                yield s
+        except OperationalError as exc:
+            raise StorageError(
+                f"{purpose}: another writer (another {purpose}?) held the database for over {LOCK_WAIT_S} s "
+                f"({exc.orig}); nothing was written: run it again when that one has finished"
+            ) from exc
 
     def audit(
         self,
