@@ -83,7 +83,7 @@ def test_logged_in_post_over_the_limit_is_413(fresh: WebSettings) -> None:
 
         r = c.post("/api/scenes", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413, r.text
-        assert c.post("/api/scenes", json={"scenes": ["x"]}).status_code == 400  # small ones still pass
+        assert c.post("/api/scenes", json={"scenes": ["x"]}).status_code == 422  # small ones get to validation
 
 
 # --- 5. no 5xx ----------------------------------------------------------------------------------------
