@@ -127,7 +127,7 @@ def test_append_only_tables_refuse_rewrites(db: Database, table: str) -> None:
 
 def test_web_marks_are_folded_into_the_review_log(db: Database) -> None:
     """Browser marks land in the per-case review log that ``xueliang review --case`` reads."""
-    from vision.review import review_log
+    from xueliang.investigate.review import review_log
     from xueliang.web.sightings import WEB_CASE, add_mark, get_sighting
 
     _setup(db)

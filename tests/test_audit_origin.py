@@ -13,7 +13,7 @@ from xueliang.storage import Database
 
 
 def test_claimed_actor_is_kept_with_the_os_user_and_origin(db: Database, db_url: str) -> None:
-    from vision.search import SightingQuery, search
+    from xueliang.investigate.search import SightingQuery, search
 
     r = CliRunner().invoke(cli, ["search", "--colour", "white", "--actor", "someone_else", "--db", db_url])
     assert r.exit_code == 0, r.output

@@ -20,7 +20,7 @@ from types import TracebackType
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from vision.store import IndexLeaseRow, VideoRow
+from vision.tables import IndexLeaseRow, VideoRow
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 

@@ -16,7 +16,7 @@ from vision.detect import DetectorSpec
 from vision.index import IndexItem, IndexSummary, index_files
 from vision.leases import Leases
 from vision.pipeline import PipelineConfig
-from vision.store import IndexLeaseRow, VideoRow
+from vision.tables import IndexLeaseRow, VideoRow
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)

@@ -73,7 +73,7 @@ def _rewrite_plan(src: Path, dst: Path) -> None:
 def build_hostile(root: Path, web_data: WebData) -> HostileData:
     from sqlalchemy.orm import Session
 
-    from vision.store import SightingRow, VideoRow
+    from vision.tables import SightingRow, VideoRow
     from xueliang.storage import CameraRow
     from xueliang.web.sightings import add_mark
     from xueliang.web.tables import UserRow

@@ -1,4 +1,4 @@
-"""The investigator pages' view of sightings, through the search API (``vision.search``).
+"""The investigator pages' view of sightings, through the search API (``xueliang.investigate.search``).
 
 Filters: colour, vehicle type, plate state, plate pattern (``晋M*12*``; a bare prefix matches plates
 starting with it, one character off ranked below), camera, time window.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from vision.store import SightingPointRow, SightingRow
+from vision.tables import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
@@ -113,7 +113,7 @@ _utc = as_utc
 
 def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
     """The latest decision per sighting over every case of the review log."""
-    from vision.search_store import ReviewRow
+    from xueliang.investigate.tables import ReviewRow
 
     if not ids:
         return {}
@@ -147,9 +147,9 @@ def _to_sighting(r: SightingRow, mark: Mark | None) -> Sighting:
 
 def search_sightings(db: Database, q: SightingQuery) -> list[Sighting]:
     """Sightings matching every given filter, in the order the search API ranks them (newest first)."""
-    from vision.plates_match import parse_plate_pattern
-    from vision.search import SightingQuery as ApiQuery
-    from vision.search import TimeWindow, run_query
+    from xueliang.investigate.plates_match import parse_plate_pattern
+    from xueliang.investigate.search import SightingQuery as ApiQuery
+    from xueliang.investigate.search import TimeWindow, run_query
 
     plate = None
     if q.plate_prefix:
@@ -233,8 +233,8 @@ def media_path(db: Database, sighting_id: int, kind: str) -> str | None:
 def add_mark(db: Database, sighting_id: int, mark: str, reason: str, actor: str, case_id: str = WEB_CASE) -> Mark:
     """Append the decision to the per-case review log (the one ``xueliang review --case`` keeps); the case
     is created when new."""
-    from vision.review import review
-    from vision.search import ensure_case
+    from xueliang.investigate.review import review
+    from xueliang.investigate.search import ensure_case
 
     check_sighting(db, sighting_id)
     ensure_case(db, case_id, actor=actor, create=True)
