@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.ledger.test_ledger_import import NOW, case, write_csv
 from xueliang.ledger.io import read_ledger
-from xueliang.ledger.models import LedgerCaseRow, LedgerHistoryRow
+from xueliang.ledger.tables import LedgerCaseRow, LedgerHistoryRow
 from xueliang.ledger.store import import_ledger
 from xueliang.storage import Database
 
