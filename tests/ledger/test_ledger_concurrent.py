@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from tests.ledger.test_ledger_import import NOW, case, write_csv
 from xueliang.ledger.io import read_ledger
-from xueliang.ledger.tables import LedgerCaseRow, LedgerHistoryRow
 from xueliang.ledger.store import import_ledger
+from xueliang.ledger.tables import LedgerCaseRow, LedgerHistoryRow
 from xueliang.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]

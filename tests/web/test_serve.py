@@ -53,12 +53,16 @@ def test_serve_starts_and_stops(web_data: WebData) -> None:
             urllib.request.urlopen(f"{base}/openapi.json", timeout=5)
             raise AssertionError("OpenAPI spec served without login")
         except urllib.error.HTTPError as exc:
+            exc.close()
             assert exc.code == 401
         try:
             urllib.request.urlopen(f"{base}/media/sightings/1/thumbnail", timeout=5)
             raise AssertionError("thumbnail served without login")
         except urllib.error.HTTPError as exc:
+            exc.close()
             assert exc.code == 401
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        if proc.stdout is not None:
+            proc.stdout.close()
