@@ -111,3 +111,20 @@ class SightingPointRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
 
     sighting: Mapped[SightingRow] = relationship(back_populates="points")
+
+
+class IndexLeaseRow(Base):
+    """A claim on a file (by SHA-256) by one ``xueliang index`` run while it works on it (``vision_0003``).
+
+    Another run skips a file with a live lease; a lease whose ``expires_at`` has passed (its run was
+    killed) is taken over. The run renews its leases while it works and deletes each when the file is
+    stored or has failed.
+    """
+
+    __tablename__ = "index_leases"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

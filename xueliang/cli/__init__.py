@@ -19,8 +19,11 @@ class XueliangGroup(click.Group):
     """A click group that turns project errors into one line on stderr and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from xueliang.storage.database import audit_origin
+
         try:
-            return super().invoke(ctx)
+            with audit_origin("cli"):
+                return super().invoke(ctx)
         except XueliangError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import select
 
 from vision.tables import SightingPointRow, SightingRow, VideoRow
+from xueliang.csv_cells import safe_row
 from xueliang.errors import InputError, XueliangError
 from xueliang.investigate.gat1400 import motor_vehicle_object
 from xueliang.investigate.review import kept, review_log
@@ -240,7 +241,7 @@ def export_case(
             w = csv.writer(f)
             w.writerow(["at", "actor", "case", "sighting", "decision", "reason"])
             for e in log:
-                w.writerow([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason])
+                w.writerow(safe_row([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason]))
         manifest = {
             "case": case_id,
             "ledger_case": case.ledger,
