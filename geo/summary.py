@@ -77,3 +77,8 @@ class CoverageSummary(_Figures):
 
     def write(self, path: Path) -> None:
         path.write_text(self.to_json(), encoding="utf-8")
+
+
+def load_summary(path: Path) -> CoverageSummary:
+    """A ``summary.json`` read back (``ValidationError`` when it is not one)."""
+    return CoverageSummary.model_validate(json.loads(path.read_text(encoding="utf-8")))

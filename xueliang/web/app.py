@@ -39,7 +39,7 @@ def same_origin(request: Request) -> bool:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
-    from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer
+    from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer, routes_workbench
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +83,7 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     app.include_router(routes_common.router())
     app.include_router(routes_planner.router())
+    app.include_router(routes_workbench.router())
     app.include_router(routes_investigator.router())
     app.include_router(routes_reviewer.router())
     return app
