@@ -94,7 +94,7 @@ class Served:
             id=c.id or f"new-{k + 1}",
             lon=c.lon,
             lat=c.lat,
-            heading_deg=None if kind in ("dome", "ptz") else (c.heading if c.heading is not None else 0.0) % 360,
+            heading_deg=None if kind in ("dome", "ptz") or c.heading is None else c.heading % 360,
             fov_deg=c.fov if c.fov is not None else (m.fov_deg if m else None),
             resolution_px=c.resolution if c.resolution is not None else (m.resolution_px if m else None),
             height_m=c.height if c.height is not None else (m.height_m if m else None),
