@@ -3,9 +3,9 @@
 (function () {
   "use strict";
   const STYLE = {
-    water: { color: "#7fb2e5", weight: 1, fillColor: "#a9cff2", fillOpacity: 0.9 },
+    water: { color: "#7fb2e5", weight: 1, fillColor: "#a9cff2", fillOpacity: 1 },
     admin: { color: "#8a5ca8", weight: 2, dashArray: "6 4", fill: false },
-    building: { color: "#b9aea3", weight: 0.6, fillColor: "#d9d0c7", fillOpacity: 0.9 },
+    building: { color: "#b9aea3", weight: 0.6, fillColor: "#d9d0c7", fillOpacity: 1 },
     major: { color: "#e8a33d", weight: 5 },
     secondary: { color: "#f3d27a", weight: 4 },
     minor: { color: "#ffffff", weight: 3 },

@@ -9,6 +9,7 @@
   const changed = new Set();   // ids whose spec is sent as "cameras"
   let baseline = null, catalogue = [], selected = null, adding = false, next = 1, map = null;
   let gapLayer = null, zoneLayer = null;
+  let svg = null;  // zones and gaps as SVG (classes a test or a stylesheet can find); the map prefers canvas
   const status = $("wb-status");
 
   function row(tbody, values) {
@@ -85,7 +86,7 @@
       gl.appendChild(li);
     }
     if (gapLayer) map.removeLayer(gapLayer);
-    gapLayer = L.geoJSON(res.gaps, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: "#e00", weight: 2, fillOpacity: 0, className: "wb-gap" }) }).addTo(map);
+    gapLayer = L.geoJSON(res.gaps, { pointToLayer: (f, ll) => L.circleMarker(ll, { renderer: svg, radius: 5, color: "#e00", weight: 2, fillOpacity: 0, className: "wb-gap" }) }).addTo(map);
   }
   async function select(id) {
     selected = id;
@@ -97,7 +98,7 @@
     if (c.spec.model) $("wb-model").value = c.spec.model;
     const z = await post("/api/planner/zones", { cameras: [Object.assign({ id: id }, c.spec)] });
     if (zoneLayer) map.removeLayer(zoneLayer);
-    zoneLayer = L.geoJSON(z, { style: (f) => ({ color: ZONE[f.properties.level], weight: 1, fillColor: ZONE[f.properties.level], fillOpacity: 0.45, className: "wb-zone wb-zone-" + f.properties.level }), interactive: false }).addTo(map);
+    zoneLayer = L.geoJSON(z, { renderer: svg, style: (f) => ({ color: ZONE[f.properties.level], weight: 1, fillColor: ZONE[f.properties.level], fillOpacity: 0.45, className: "wb-zone wb-zone-" + f.properties.level }), interactive: false }).addTo(map);
     const nb = $("wb-numbers").querySelector("tbody"); clear(nb);
     const n = z.numbers[id];
     if (n) {
@@ -183,6 +184,7 @@
   }
   async function start() {
     map = window.xueliangPlannerMap;
+    svg = L.svg();
     const r = await fetch("/api/planner/workbench");
     if (!r.ok) { status.textContent = "workbench unavailable (" + r.status + "): serve --osm FILE"; return; }
     const wb = await r.json();
