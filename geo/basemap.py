@@ -31,7 +31,11 @@ ROAD_CLASSES = {
     "tertiary": "secondary",
     "tertiary_link": "secondary",
 }
-WATER_TAGS = {"natural": ["water", "bay", "wetland"], "waterway": ["riverbank", "dock"], "landuse": ["reservoir", "basin"]}
+WATER_TAGS = {
+    "natural": ["water", "bay", "wetland"],
+    "waterway": ["riverbank", "dock"],
+    "landuse": ["reservoir", "basin"],
+}
 MAX_FEATURES = 20_000
 
 

@@ -217,7 +217,12 @@ def plan_cameras(plan_dir: str | Path) -> list[ScheduleCamera]:
         p = f.get("properties") or {}
         m = models.get(p.get("model"))
         if m is None:
-            raise InputError(str(d / "plan.geojson"), f"model {p.get('model')!r} is not in plan.json's catalogue", where=f"feature {k}", field="model")
+            raise InputError(
+                str(d / "plan.geojson"),
+                f"model {p.get('model')!r} is not in plan.json's catalogue",
+                where=f"feature {k}",
+                field="model",
+            )
         lon, lat = f["geometry"]["coordinates"][:2]
         out.append(
             ScheduleCamera(

@@ -105,8 +105,10 @@ def intersections(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     legs = (ordered["bearing"].round(1).astype(str)).groupby(ordered["cluster"]).agg(";".join)
     names = town.roads["name"].to_numpy()[inc["line"].to_numpy()]
     named = pd.DataFrame({"cluster": inc["cluster"].to_numpy(), "name": names}).dropna().drop_duplicates()
-    street_names = named.sort_values(["cluster", "name"]).groupby("cluster")["name"].agg(
-        lambda s: " / ".join(s.astype(str).iloc[:3])
+    street_names = (
+        named.sort_values(["cluster", "name"])
+        .groupby("cluster")["name"]
+        .agg(lambda s: " / ".join(s.astype(str).iloc[:3]))
     )
     geoms = shapely.points(clusters["x"].to_numpy(), clusters["y"].to_numpy())
     out = _frame(

@@ -271,7 +271,11 @@ def _covered_areas(ac: AreaClass, keep: NDArray[np.bool_], nv: _NewViews, wb: Wo
         v = nv.at(ac.density)
         new_views = np.asarray(view_polygons(v, wb.occluders, ray_step_deg=wb.config.view_ray_step_deg), dtype=object)
     # (new view, area) pairs: the tree holds the areas
-    hit = ac.space_tree.query(new_views, predicate="intersects") if len(new_views) and len(ac.space) else np.zeros((2, 0), int)
+    hit = (
+        ac.space_tree.query(new_views, predicate="intersects")
+        if len(new_views) and len(ac.space)
+        else np.zeros((2, 0), int)
+    )
     for k in range(len(ac.space)):
         mine = hit[0][hit[1] == k]
         lost = removed.intersection(ac.touching[k].tolist())
@@ -342,4 +346,3 @@ def whatif(wb: Workbench, add: Sequence[Camera] = (), remove: Sequence[str] = ()
         gaps={"type": "FeatureCollection", "features": features},
         cameras=every_cam,
     )
-

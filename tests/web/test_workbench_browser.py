@@ -53,6 +53,11 @@ def test_density_zones_and_camera_numbers(login: Any, shots: Path) -> None:  # n
         assert page.locator(f".wb-zone-{level}").count() >= 1
     numbers = page.locator("#wb-numbers").inner_text()
     assert "range identification" in numbers and "px/m" in numbers and "mm" in numbers
+    page.evaluate(
+        "() => { const m = window.xueliangPlannerMap; const z = document.querySelector('.wb-cam.sel');"
+        " m.setView(m.layerPointToLatLng(L.DomUtil.getPosition(z)), 18, { animate: false }); }"
+    )
+    page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "workbench_zones.png"))
 
 

@@ -170,7 +170,9 @@ def served(app_state: Any) -> Served:
         settings: WebSettings = app_state.settings
         osm = osm_of(settings)
         if osm is None:
-            raise NotFoundError("no OSM extract configured (xueliang serve --osm FILE, or a coverage run made from one)")
+            raise NotFoundError(
+                "no OSM extract configured (xueliang serve --osm FILE, or a coverage run made from one)"
+            )
         from geo.basemap import build_basemap
         from geo.catalogue import DEFAULT_CATALOGUE
         from geo.town import load_town
@@ -238,5 +240,7 @@ def list_scenarios(settings: WebSettings) -> list[dict[str, Any]]:
             data = json.loads(p.read_text(encoding="utf-8"))
         except ValueError:
             continue  # a file someone else put there
-        out.append({k: data.get(k) for k in ("name", "saved_at", "saved_by")} | {"cameras": len(data.get("cameras", []))})
+        out.append(
+            {k: data.get(k) for k in ("name", "saved_at", "saved_by")} | {"cameras": len(data.get("cameras", []))}
+        )
     return out
