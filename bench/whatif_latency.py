@@ -101,7 +101,8 @@ def bench(name: str, osm: Path, cams: list[Camera] | None, reps: int) -> None:
     for label, fn in edits.items():
         t = timed(fn, reps)
         print(
-            f"   what-if {label:<9} median {t * 1000:7.1f} ms   (full recompute {t_full * 1000:7.0f} ms: x{t_full / t:.0f})"
+            f"   what-if {label:<9} median {t * 1000:7.1f} ms"
+            f"   (full recompute {t_full * 1000:7.0f} ms: x{t_full / t:.0f})"
         )
     bm = build_basemap(town)
     b = bm.bounds

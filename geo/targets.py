@@ -311,9 +311,8 @@ def approach_points(
     xy = shapely.get_coordinates(inter.geometry.to_numpy()) if len(inter) else np.zeros((0, 2))
     for k, legs in enumerate(inter["legs"] if "legs" in inter.columns else [""] * len(inter)):
         bearings = [float(v) for v in str(legs).split(";") if v] if isinstance(legs, str) else []
-        for b in bearings or [None]:
-            r = 0.0 if b is None else np.radians(b)
-            d = 0.0 if b is None else distance_m
+        for b in bearings or [float("nan")]:
+            r, d = (0.0, 0.0) if b != b else (float(np.radians(b)), distance_m)  # NaN: no legs, the centre
             xs.append(float(xy[k, 0] + np.sin(r) * d))
             ys.append(float(xy[k, 1] + np.cos(r) * d))
             owner.append(k)

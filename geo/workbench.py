@@ -174,9 +174,9 @@ def _units_of(cams: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> NDArray[np.obj
 def _village_rows(wb: Workbench, keep: NDArray[np.bool_], new: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """The village table with removed cameras taken out of their units and new ones put in theirs."""
     base = wb.villages.set_index("admin_unit")
-    cams = base["cameras"].astype(int).to_dict()
-    chans = base["channels"].astype(int).to_dict()
-    in_extract = base["in_extract"].astype(bool).to_dict()
+    cams: dict[str, int] = {str(k): int(v) for k, v in base["cameras"].items()}
+    chans: dict[str, int] = {str(k): int(v) for k, v in base["channels"].items()}
+    in_extract: dict[str, bool] = {str(k): bool(v) for k, v in base["in_extract"].items()}
     old_ch = wb.cameras["channels"].to_numpy() if len(wb.cameras) else np.zeros(0)
     moves = [(u, -1, -int(c)) for u, c in zip(wb.camera_unit[~keep], old_ch[~keep], strict=True)]
     new_units = _units_of(new, wb.units) if len(new) else np.zeros(0, dtype=object)

@@ -75,7 +75,7 @@ def _zones_json(srv: Served, cams: list[CameraIn]) -> dict[str, Any]:
     import geopandas as gpd
 
     wgs = gpd.GeoSeries(list(polys), crs=wb.town.crs).to_crs(4326).to_numpy() if len(polys) else polys
-    texts = shapely.to_geojson(shapely.set_precision(wgs, 1e-7)) if len(wgs) else []
+    texts: list[str | None] = list(shapely.to_geojson(shapely.set_precision(wgs, 1e-7))) if len(wgs) else []
     import json
 
     features = [
@@ -88,7 +88,7 @@ def _zones_json(srv: Served, cams: list[CameraIn]) -> dict[str, Any]:
         if t is not None
     ]
     d = wb.config.camera_defaults
-    fov = lens_fov(frame, wb.config) if len(frame) else []
+    fov = lens_fov(frame, wb.config) if len(frame) else np.zeros(0)
     numbers = {}
     for k, row in enumerate(frame.itertuples()):
         res = float(row.resolution_px) if row.resolution_px == row.resolution_px else float(d.resolution_px)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geo.basemap import Basemap
 from geo.cameras import Camera
-from geo.catalogue import Catalogue, CameraModel
+from geo.catalogue import CameraModel, Catalogue
 from geo.workbench import Workbench
 from xueliang.config import format_validation_error
 from xueliang.errors import InputError, NotFoundError
@@ -61,8 +61,10 @@ def parse_body(raw: bytes, model: type[BaseModel], what: str) -> Any:
     """Parse a JSON request body into ``model``; one clear line on bad input."""
     try:
         data = json.loads(raw or b"null")
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise InputError(what, f"expected a JSON body, got invalid JSON ({exc.msg} at character {exc.pos})") from None
+    except UnicodeDecodeError:
+        raise InputError(what, "expected a JSON body in UTF-8, got undecodable bytes") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -164,9 +166,9 @@ def served(app_state: Any) -> Served:
     if cached is not None:
         return cached
     with _LOCK:
-        cached = getattr(app_state, "served_town", None)
-        if cached is not None:
-            return cached
+        again: Served | None = getattr(app_state, "served_town", None)  # another request built it meanwhile
+        if again is not None:
+            return again
         settings: WebSettings = app_state.settings
         osm = osm_of(settings)
         if osm is None:
