@@ -158,3 +158,20 @@ def test_basemap_layers_and_simplification(town: Town) -> None:
     w, s, e, n = bm.bounds
     corner = bm.query((w, s, (w + e) / 2, (s + n) / 2), 18)
     assert 0 < len(corner["features"]) < len(everything["features"])
+
+
+def test_coverage_summary_reports_both_rules_as_the_workbench_does(
+    wb: Workbench, town: Town, cams: list[Camera], cfg: CoverageConfig
+) -> None:
+    from geo.analysis import summarise
+    from geo.targets import INTERSECTION_RULES
+
+    s = summarise(run_coverage(town, cams, cfg), inputs={})
+    assert s.intersection_rules is not None
+    w = whatif(wb)
+    for rule, r in s.intersection_rules.items():
+        assert (r.covered, r.total) == (w.intersection_rules[rule].covered, w.intersection_rules[rule].total)
+        assert r.definition == INTERSECTION_RULES[rule]
+    # the existing key keeps its value: the class ratio is the centre rule
+    assert s.classes["intersections"].covered == s.intersection_rules["centre_seen"].covered
+    assert '"intersection_rules"' in s.to_json()
