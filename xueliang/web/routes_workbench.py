@@ -7,7 +7,7 @@ that reject unknown keys. Responses never carry a file path.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import shapely
@@ -288,34 +288,21 @@ def router() -> APIRouter:
         xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(to_xlsx(rows), media_type=xlsx, headers=disp)
 
-    @r.get("/api/planner/schedule.csv", tags=["planner"])
-    def schedule_csv(
+    @r.get("/api/planner/schedule.{fmt}", tags=["planner"])
+    def schedule(
         request: Request,
         user: Planner,
+        fmt: Literal["csv", "xlsx"],
         scenario: str | None = None,
         fps: float = 25.0,
         codec: str = "h265",
         complexity: float = 1.0,
         retention_days: int = 30,
     ) -> Response:
-        """Camera schedule of a scenario's added cameras (``?scenario=NAME``) or of the served plan."""
+        """Camera schedule (``schedule.csv`` or ``schedule.xlsx`` with sheets ``schedule`` and ``totals``) of a
+        scenario's added cameras (``?scenario=NAME``) or of the served plan."""
         return schedule_response(
-            request, scenario, "csv", fps=fps, codec=codec, complexity=complexity, retention_days=retention_days
-        )
-
-    @r.get("/api/planner/schedule.xlsx", tags=["planner"])
-    def schedule_xlsx(
-        request: Request,
-        user: Planner,
-        scenario: str | None = None,
-        fps: float = 25.0,
-        codec: str = "h265",
-        complexity: float = 1.0,
-        retention_days: int = 30,
-    ) -> Response:
-        """The same schedule as an .xlsx workbook (sheets ``schedule`` and ``totals``)."""
-        return schedule_response(
-            request, scenario, "xlsx", fps=fps, codec=codec, complexity=complexity, retention_days=retention_days
+            request, scenario, fmt, fps=fps, codec=codec, complexity=complexity, retention_days=retention_days
         )
 
     return r
