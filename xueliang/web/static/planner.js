@@ -61,6 +61,9 @@
         tr.children[0].textContent = c.name; tr.children[1].textContent = pct(c.before); tr.children[2].textContent = pct(c.after);
         tbody.appendChild(tr);
       }
+      if (p.intersection_rule) {
+        document.getElementById("plan-caption").textContent = "Plan: before and after (intersections by the rule: " + p.intersection_rule.replace(/_/g, " ") + ")";
+      }
       document.getElementById("plan-table").classList.remove("hidden");
       parts.push("plan: " + p.cameras_added + " sites, cost " + Math.round(p.total_cost).toLocaleString());
     } else { parts.push("no plan (" + plan.status + ")"); }
