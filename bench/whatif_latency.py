@@ -104,6 +104,7 @@ def bench(name: str, osm: Path, cams: list[Camera] | None, reps: int) -> None:
             f"   what-if {label:<9} median {t * 1000:7.1f} ms"
             f"   (full recompute {t_full * 1000:7.0f} ms: x{t_full / t:.0f})"
         )
+    api(town, wb, new, reps)
     bm = build_basemap(town)
     b = bm.bounds
     cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
@@ -113,6 +114,19 @@ def bench(name: str, osm: Path, cams: list[Camera] | None, reps: int) -> None:
         fc = bm.query(*args)
         size = len(json.dumps(fc))
         print(f"   basemap {label:<15} {len(fc['features']):6d} features {size / 1e6:6.2f} MB  {t * 1000:6.0f} ms")
+
+
+def api(town: Town, wb: object, new: Camera, reps: int) -> None:
+    """The same edit through the web route's code (JSON of classes, rules, villages and the gap list)."""
+    from geo.catalogue import DEFAULT_CATALOGUE
+    from xueliang.web.routes_workbench import _whatif_json
+    from xueliang.web.workbench import Served, WhatIfIn
+
+    srv = Served(build_basemap(town), wb, DEFAULT_CATALOGUE)  # type: ignore[arg-type]
+    body = WhatIfIn.model_validate({"cameras": [{"lon": new.lon, "lat": new.lat, "heading": 200, "fov": 95}]})
+    t = timed(lambda: json.dumps(_whatif_json(srv, body)), reps)
+    size = len(json.dumps(_whatif_json(srv, body)))
+    print(f"   what-if add 1 as the API answers it (with JSON, {size / 1e3:.0f} kB) median {t * 1000:7.1f} ms")
 
 
 def main() -> None:
