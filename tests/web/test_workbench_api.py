@@ -117,3 +117,12 @@ def test_scenarios_compare_export_and_schedule(as_role: Any, web_data: WebData, 
     x = c.get("/api/planner/schedule.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(x.content))
     assert book["schedule"].max_row == 1 + len(plan_sites)
+
+
+def test_a_foreign_file_in_the_scenarios_folder_is_skipped_or_refused(as_role: Any, settings: Any) -> None:
+    c = as_role("planner")
+    settings.scenarios_dir.mkdir(parents=True, exist_ok=True)
+    (settings.scenarios_dir / "junk.json").write_text("[1, 2]", encoding="utf-8")
+    assert "junk" not in [s["name"] for s in c.get("/api/planner/scenarios").json()]
+    r = c.get("/api/planner/scenarios/junk")
+    assert r.status_code == 400 and "not a saved scenario" in r.json()["detail"]

@@ -228,7 +228,12 @@ def load_scenario(settings: WebSettings, name: str) -> dict[str, Any]:
     p = scenario_path(settings, name)
     if not p.is_file():
         raise NotFoundError(f"scenario {name!r} not found")
-    data: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or not {"name", "cameras", "remove", "result"} <= set(data):
+        raise InputError(f"scenario {name!r}", "not a saved scenario (expected name, cameras, remove, result)")
     return data
 
 
@@ -240,8 +245,10 @@ def list_scenarios(settings: WebSettings) -> list[dict[str, Any]]:
     for p in sorted(d.glob("*.json")):
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
-        except ValueError:
+        except (ValueError, UnicodeDecodeError):
             continue  # a file someone else put there
+        if not isinstance(data, dict) or not isinstance(data.get("cameras"), list):
+            continue
         out.append(
             {k: data.get(k) for k in ("name", "saved_at", "saved_by")} | {"cameras": len(data.get("cameras", []))}
         )
