@@ -112,5 +112,5 @@ def test_trajectory_map_has_the_basemap(
     page.wait_for_load_state("networkidle")
     page.goto(f"{traj_server}/investigator/sightings/{traj_data.ids['a']}")
     page.wait_for_function("Number(document.getElementById('traj-map').dataset.basemap) > 100", timeout=60000)
-    page.screenshot(path=str(shots / "workbench_trajectory.png"))
+    page.locator("#traj-map").screenshot(path=str(shots / "workbench_trajectory.png"))
     page.close()
