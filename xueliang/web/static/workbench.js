@@ -7,7 +7,7 @@
   const cams = new Map();      // id -> { spec, existing, marker }
   const removed = new Set();   // existing ids removed or moved
   const changed = new Set();   // ids whose spec is sent as "cameras"
-  let baseline = null, catalogue = [], selected = null, adding = false, next = 1, map = null;
+  let baseline = null, catalogue = [], selected = null, adding = false, next = 1, map = null, runLayers = {};
   let gapLayer = null, zoneLayer = null;
   let svg = null;  // zones and gaps as SVG (classes a test or a stylesheet can find); the map prefers canvas
   const status = $("wb-status");
@@ -59,6 +59,11 @@
     status.textContent = "recomputing…";
     const t0 = performance.now();
     const res = await post("/api/planner/whatif", body());
+    // the coverage run's own views, cameras and gaps no longer describe the edited set: hide them (the layer
+    // control can show them again)
+    for (const [name, layer] of Object.entries(runLayers)) {
+      if (/^(camera views|cameras \(|.* gaps \(|.* covered \()/.test(name) && map.hasLayer(layer)) map.removeLayer(layer);
+    }
     show(res);
     status.textContent = "coverage in " + (res.seconds * 1000).toFixed(0) + " ms (server), " + (performance.now() - t0).toFixed(0) + " ms round trip";
     status.dataset.edits = String(changed.size + removed.size);
@@ -196,5 +201,8 @@
     status.textContent = "workbench ready: " + wb.cameras.length + " cameras";
     status.dataset.ready = "1";
   }
-  document.addEventListener("planner-map-ready", () => { start().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; }); });
+  document.addEventListener("planner-map-ready", (ev) => {
+    runLayers = (ev.detail && ev.detail.overlays) || {};
+    start().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; });
+  });
 })();
