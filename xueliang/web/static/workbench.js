@@ -102,6 +102,7 @@
     $("wb-heading").value = c.spec.heading === null || c.spec.heading === undefined ? "" : String(Math.round(c.spec.heading));
     if (c.spec.model) $("wb-model").value = c.spec.model;
     const z = await post("/api/planner/zones", { cameras: [Object.assign({ id: id }, c.spec)] });
+    if (selected !== id || !cams.has(id)) return;  // another camera was picked, or this one deleted, meanwhile
     if (zoneLayer) map.removeLayer(zoneLayer);
     zoneLayer = L.geoJSON(z, { renderer: svg, style: (f) => ({ color: ZONE[f.properties.level], weight: 1, fillColor: ZONE[f.properties.level], fillOpacity: 0.45, className: "wb-zone wb-zone-" + f.properties.level }), interactive: false }).addTo(map);
     const nb = $("wb-numbers").querySelector("tbody"); clear(nb);
