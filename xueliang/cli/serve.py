@@ -37,6 +37,20 @@ from xueliang.web.settings import DEFAULT_MAX_BODY
     default=None,
     help="Mark the session cookie Secure (default: when served over HTTPS or through a --trusted-proxy).",
 )
+@click.option(
+    "--osm",
+    "osm_path",
+    type=click.Path(dir_okay=False),
+    help="OSM extract: basemap and what-if (default: the one the --coverage run was made from).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(file_okay=False),
+    default="xueliang-scenarios",
+    show_default=True,
+    help="Folder of the planner's saved scenarios (JSON).",
+)
 def serve(
     host: str,
     port: int,
@@ -47,6 +61,8 @@ def serve(
     max_body: int,
     trusted_proxies: tuple[str, ...],
     secure_cookies: bool | None,
+    osm_path: str | None,
+    scenarios_dir: str,
 ) -> None:
     """Start the web app (OpenAPI spec at /openapi.json, for logged-in users). Add logins with `xueliang users add`."""
     import uvicorn
@@ -63,6 +79,8 @@ def serve(
         max_body_bytes=max_body,
         trusted_proxies=trusted_proxies,
         secure_cookies=secure_cookies,
+        osm_path=Path(osm_path) if osm_path else None,
+        scenarios_dir=Path(scenarios_dir),
     )
     click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
     # X-Forwarded-For is read by the app itself, only from --trusted-proxy peers
