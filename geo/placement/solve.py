@@ -26,7 +26,7 @@ from geo.placement.heuristic import (
     quota_status,
     state_from_selection,
 )
-from geo.placement.lagrange import max_coverage_bound, set_cover_bound
+from geo.placement.lagrange import granularity, max_coverage_lagrangian, set_cover_lagrangian
 from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
@@ -36,9 +36,7 @@ _NAN = math.nan
 
 def _check_time(time_limit: float) -> None:
     if not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit) and time_limit > 0):
-        raise PlacementInputError(
-            f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
-        )
+        raise PlacementInputError(f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit")
 
 
 def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
@@ -46,6 +44,29 @@ def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
     out = np.zeros_like(selected)
     out[redirect[np.flatnonzero(selected)]] = True
     return out
+
+
+def _round_down(bound: float, step: float) -> float:
+    """An upper bound on an objective that moves in whole steps can be rounded down to one."""
+    return math.floor(bound + 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
+
+
+def _round_up(bound: float, step: float) -> float:
+    return math.ceil(bound - 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
+
+
+def _lagrangian_seconds(deadline: float) -> float:
+    """The Lagrangian stage gets at most a quarter of what is left (it stops early when proven)."""
+    return max(0.25 * (deadline - time.monotonic()), 0.05)
+
+
+def _fix_detail(iterations: int, fixed_to: tuple[BoolArray, BoolArray]) -> str:
+    zero, one = fixed_to
+    return f"{iterations} iterations; fixed {int(zero.sum())} out, {int(one.sum())} in"
+
+
+def _groups_ok(model: Model, st: SelectionState) -> bool:
+    return bool((st.group_used <= model.group_cap).all())
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -108,13 +129,14 @@ def solve_max_coverage(
     exact: bool = True,
     rel_gap: float = 1e-6,
     seed: int = 0,
+    threads: int = 0,
 ) -> PlacementResult:
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth), the MILP and the Lagrangian bound; building the model and the greedy
-    pass come on top, and the Lagrangian stage may run over by up to a tenth of the limit. With
-    ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` goes to HiGHS.
+    polish (at most a fifth), the Lagrangian stage (at most a quarter of what is left) and the
+    MILP; building the model and the greedy pass come on top. With ``exact=False`` only greedy,
+    polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -141,9 +163,7 @@ def solve_max_coverage(
     stages: list[StageLog] = []
 
     st, _ = greedy_max_coverage(model, budget)
-    stages.append(
-        StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added")
-    )
+    stages.append(StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added"))
     t = time.monotonic()
     polished = st.copy()
     polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
@@ -152,28 +172,45 @@ def solve_max_coverage(
     stages.append(StageLog("polish", time.monotonic() - t, st.covered_weight, _NAN))
 
     red = reduce_units(model, problem.weight[:, None])
+    step = granularity(red.coef[:, 0])
     # trivial bound: everything that can be covered at all
-    bound = float(red.constant[0] + red.coef[:, 0].sum())
+    bound = _round_down(float(red.constant[0] + red.coef[:, 0].sum()), step)
     source = "trivial"
     milp_status: str | None = None
-    if exact and bound > st.covered_weight:
+    fixed_to = None
+    incumbent = st.covered_weight
+    if _gap(st.covered_weight, bound) > rel_gap:
+        lag = max_coverage_lagrangian(
+            red, model.cost[red.cols], budget, incumbent, seconds=_lagrangian_seconds(deadline), step=step
+        )
+        if _round_down(lag.bound, step) < bound:
+            bound, source = _round_down(lag.bound, step), "lagrangian"
+        fixed_to = (lag.fix_zero, lag.fix_one)
+        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, _fix_detail(lag.iterations, fixed_to)))
+    if exact and _gap(st.covered_weight, bound) > rel_gap:
         remaining = deadline - time.monotonic()
         out = solve_unit_cover_milp(
             model,
             red,
             budget,
             _redirected(st.selected, red.redirect),
-            time_limit=max(remaining * 0.85, 0.5),
+            time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
+            threads=threads,
+            fixed_to=fixed_to,
         )
         milp_status = out.status
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
             if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
                 st = cand
-        if math.isfinite(out.bound) and out.bound < bound:
-            bound, source = out.bound, "milp"
+        # fixings exclude only plans no better than the incumbent they were computed against
+        milp_bound = incumbent if out.status == "infeasible" else out.bound
+        if fixed_to is not None:
+            milp_bound = max(milp_bound, incumbent)
+        if math.isfinite(milp_bound) and _round_down(milp_bound, step) < bound:
+            bound, source = _round_down(milp_bound, step), "milp"
         stages.append(
             StageLog(
                 "milp",
@@ -184,12 +221,6 @@ def solve_max_coverage(
             )
         )
     objective = covered_weight(model, st.cnt)
-    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
-        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
-        lag = max_coverage_bound(red, model.cost[red.cols], budget, objective, seconds=seconds)
-        if lag.bound < bound:
-            bound, source = lag.bound, "lagrangian"
-        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
     bound = max(bound, objective)
     return _finish(
         "max_coverage",
@@ -215,8 +246,7 @@ def _check_quotas(problem: CoverageProblem, quotas: Sequence[Quota]) -> tuple[Qu
             )
         if quota.targets.size != problem.n_targets:
             raise PlacementInputError(
-                f"expected a mask with one entry per target row ({problem.n_targets}), "
-                f"got {quota.targets.size}",
+                f"expected a mask with one entry per target row ({problem.n_targets}), got {quota.targets.size}",
                 field="quotas",
                 where=f"quota {q}",
             )
@@ -231,10 +261,11 @@ def solve_set_cover(
     exact: bool = True,
     rel_gap: float = 1e-6,
     seed: int = 0,
+    threads: int = 0,
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
 
-    Time limit, ``exact``, ``rel_gap`` and ``seed`` as for :func:`solve_max_coverage`.
+    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`.
 
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees
@@ -269,23 +300,45 @@ def solve_set_cover(
     stages: list[StageLog] = []
     st, feasible = greedy_set_cover(model, must, quotas_t)
     greedy_cost = st.spent if feasible else math.inf
-    stages.append(
-        StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete")
-    )
+    stages.append(StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete"))
     if feasible:
         t = time.monotonic()
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
         stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
     elif not exact:
         raise InfeasiblePlanError(
-            "placement: greedy could not satisfy the group limits; "
-            "rerun with exact=True to let the MILP decide"
+            "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
         )
 
     rows = reduce_rows(model, must, column_dominance=not quotas_t)
+    cols_cost = model.cost[rows.cols]
+    step = granularity(cols_cost)
     bound, source = 0.0, "trivial"
     milp_status: str | None = None
-    if (exact and st.spent > 0) or not feasible:
+    fixed_to = None
+    incumbent = st.spent
+    if feasible and st.spent > 0:
+        plain = not quotas_t and not (model.group >= 0).any()  # a cover of the rows is a plan
+        lag = set_cover_lagrangian(
+            rows,
+            cols_cost,
+            st.spent,
+            seconds=_lagrangian_seconds(deadline),
+            step=step,
+            heuristic_every=10 if plain else 0,
+        )
+        if lag.plan is not None and lag.plan_value < st.spent - 1e-9:
+            chosen = np.zeros(model.cost.size, dtype=bool)
+            chosen[rows.cols[lag.plan]] = True
+            cand = state_from_selection(model, chosen)
+            if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent:
+                st = cand
+        incumbent = lag.incumbent
+        if _round_up(lag.bound, step) > bound:
+            bound, source = _round_up(lag.bound, step), "lagrangian"
+        fixed_to = (lag.fix_zero, lag.fix_one)
+        stages.append(StageLog("lagrangian", lag.seconds, st.spent, lag.bound, _fix_detail(lag.iterations, fixed_to)))
+    if (exact and _gap(st.spent, bound) > rel_gap) or not feasible:
         quota_units = None
         rhs = np.zeros(0)
         if quotas_t:
@@ -301,9 +354,11 @@ def solve_set_cover(
             quota_units,
             rhs,
             _redirected(st.selected, rows.redirect) if feasible else None,
-            time_limit=max(remaining * 0.85, 0.5),
+            time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
+            threads=threads,
+            fixed_to=fixed_to,
         )
         milp_status = out.status
         stages.append(
@@ -315,28 +370,25 @@ def solve_set_cover(
                 f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
             )
         )
-        if out.status == "infeasible":
-            raise InfeasiblePlanError(
-                "placement: no plan meets the group limits, quotas and required targets"
-            )
+        if out.status == "infeasible" and not feasible:
+            raise InfeasiblePlanError("placement: no plan meets the group limits, quotas and required targets")
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
             ok = not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all()
+            ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
         if not feasible:
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
-        if math.isfinite(out.bound) and out.bound > bound:
-            bound, source = out.bound, "milp"
+        # fixings exclude only plans no better than the incumbent they were computed against
+        milp_bound = incumbent if out.status == "infeasible" else out.bound
+        if fixed_to is not None:
+            milp_bound = min(milp_bound, incumbent)
+        if math.isfinite(milp_bound) and _round_up(milp_bound, step) > bound:
+            bound, source = _round_up(milp_bound, step), "milp"
     objective = float(problem.cost[st.added()].sum())
-    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
-        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
-        lag = set_cover_bound(rows, model.cost[rows.cols], objective, seconds=seconds)
-        if lag.bound > bound:
-            bound, source = lag.bound, "lagrangian"
-        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
     bound = min(bound, objective)
     return _finish(
         "set_cover",
