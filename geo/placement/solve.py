@@ -374,7 +374,7 @@ def solve_set_cover(
             raise InfeasiblePlanError("placement: no plan meets the group limits, quotas and required targets")
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
-            ok = not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all()
+            ok = bool(not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all())
             ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
