@@ -202,12 +202,14 @@ def set_cover_lagrangian(
     step: float = 0.0,
     max_iter: int = 1000,
     heuristic_every: int = 10,
+    enough: float = -math.inf,
 ) -> LagrangianOutcome:
     """Lower bound on cost: relax ``R_r x >= 1`` with ``lam_r >= 0``; a plan from the multipliers.
 
     ``L(lam) = sum_r lam_r + sum_j min(0, r_j)`` with reduced costs ``r = c - R^T lam``. Every
     ``heuristic_every`` iterations a greedy cover driven by the reduced costs may improve the
-    incumbent ``best`` (0 disables it). Fixing: a plan with ``x_j = 1`` costs at least
+    incumbent ``best`` (0 disables it). The search also stops once a plan costs at most
+    ``enough``, or the bound proves that none does. Fixing: a plan with ``x_j = 1`` costs at least
     ``L + max(0, r_j)``, one with ``x_j = 0`` at least ``L + max(0, -r_j)``.
     """
     t0 = time.monotonic()
@@ -226,6 +228,9 @@ def set_cover_lagrangian(
     best_lam = lam
     plan: BoolArray | None = None
     plan_value = math.inf
+    if not math.isfinite(best):
+        plan = _greedy_cover(Rc, R, cost, cost)
+        plan_value = best = float(cost[plan].sum())
     theta = 1.0
     stall = 0
     it = 0
@@ -247,9 +252,9 @@ def set_cover_lagrangian(
             if c < plan_value:
                 plan, plan_value = cand, c
                 best = min(best, c)
-        if time.monotonic() - t0 > seconds or theta < 1e-4:
+        if time.monotonic() - t0 > seconds or theta < 1e-4 or plan_value <= enough:
             break
-        if best - step - lb <= _tol(best):  # ceil(lb) == best: proven
+        if best - step - lb <= _tol(best) or (math.isfinite(enough) and lb > enough + _tol(enough)):
             break
         g = 1.0 - np.asarray(R @ x.astype(np.float64))
         norm = float(g @ g)

@@ -13,10 +13,12 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
-from geo.placement._model import Model, build_model, covered_weight, units_covered
-from geo.placement._reduce import reduce_rows, reduce_units
+from geo.placement._model import Model, build_model, counts_for, covered_weight, units_covered
+from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows, reduce_units
+from geo.placement.cover_search import cover_local_search
 from geo.placement.heuristic import (
     SelectionState,
     greedy_max_coverage,
@@ -67,6 +69,41 @@ def _fix_detail(iterations: int, fixed_to: tuple[BoolArray, BoolArray]) -> str:
 
 def _groups_ok(model: Model, st: SelectionState) -> bool:
     return bool((st.group_used <= model.group_cap).all())
+
+
+def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: float) -> SelectionState | None:
+    """A plan that covers every coverable unit within the budget, if the set-cover search finds one.
+
+    Where cameras overlap heavily a budget often affords covering everything, and then the
+    trivial bound proves the plan optimal; the set-cover heuristics (a reduced-cost greedy, then
+    the row-weighting local search) find such plans far more readily than coverage-driven search.
+    Gives up early when the Lagrangian bound shows that covering everything costs more.
+    """
+    if red.R.shape[0] == 0:
+        return None
+    t_end = time.monotonic() + seconds
+    R = sp.csr_array(red.R)
+    implied = implied_rows(R)
+    rows = RowCover(
+        cols=red.cols,
+        R=sp.csr_array(R[~implied]),
+        empty_rows=np.zeros(0, dtype=np.int64),
+        redirect=red.redirect,
+        implied_rows=int(implied.sum()),
+    )
+    cost = model.cost[red.cols]
+    lag = set_cover_lagrangian(rows, cost, math.inf, seconds=0.3 * seconds, step=granularity(cost), enough=budget)
+    if lag.plan is None or _round_up(lag.bound, granularity(cost)) > budget + 1e-9:
+        return None
+    plan, value = lag.plan, lag.plan_value
+    if value > budget + 1e-9:
+        plan, value = cover_local_search(rows.R, cost, plan, seconds=max(t_end - time.monotonic(), 0.0), enough=budget)
+        if value > budget + 1e-9:
+            return None
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[red.cols[plan]] = True
+    st = state_from_selection(model, chosen)
+    return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -179,16 +216,32 @@ def solve_max_coverage(
     milp_status: str | None = None
     fixed_to = None
     incumbent = st.covered_weight
-    if _gap(st.covered_weight, bound) > rel_gap:
-        lag = max_coverage_lagrangian(
-            red, model.cost[red.cols], budget, incumbent, seconds=_lagrangian_seconds(deadline), step=step
-        )
-        if _round_down(lag.bound, step) < bound:
-            bound, source = _round_down(lag.bound, step), "lagrangian"
-        fixed_to = (lag.fix_zero, lag.fix_one)
-        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, _fix_detail(lag.iterations, fixed_to)))
-    if exact and _gap(st.covered_weight, bound) > rel_gap:
+    # covering everything first (the trivial bound then proves it); the Lagrangian bound and
+    # fixings against the best plan so far; the exact stage on the fixed model
+    for round_ in ("cover_all", "lagrangian", "last"):
+        if _gap(st.covered_weight, bound) <= rel_gap:
+            break
         remaining = deadline - time.monotonic()
+        if round_ == "cover_all":
+            t = time.monotonic()
+            everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
+            if everything is not None and everything.covered_weight > st.covered_weight:
+                st = everything
+            detail = "found" if everything else ""
+            stages.append(StageLog("cover_all", time.monotonic() - t, st.covered_weight, _NAN, detail))
+            continue
+        if round_ == "lagrangian":
+            incumbent = st.covered_weight
+            lag = max_coverage_lagrangian(
+                red, model.cost[red.cols], budget, incumbent, seconds=_lagrangian_seconds(deadline), step=step
+            )
+            if _round_down(lag.bound, step) < bound:
+                bound, source = _round_down(lag.bound, step), "lagrangian"
+            fixed_to = (lag.fix_zero, lag.fix_one)
+            stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, _fix_detail(lag.iterations, fixed_to)))
+            continue
+        if not exact:
+            continue
         out = solve_unit_cover_milp(
             model,
             red,
@@ -281,16 +334,14 @@ def solve_set_cover(
     if bad.size:
         raise UncoverableTargetsError(bad.tolist())
     model = build_model(problem)
-    everything = SelectionState(model)
-    for j in np.flatnonzero(model.free):
-        everything.add(int(j))
-    unmet = np.flatnonzero(~quota_status(model, everything.cnt, quotas_t))
+    all_cnt = counts_for(model, model.free | problem.fixed)
+    unmet = np.flatnonzero(~quota_status(model, all_cnt, quotas_t))
     if unmet.size:
         raise InfeasiblePlanError(
             f"placement: quota {int(unmet[0])} cannot be met even with every candidate "
             f"(fraction {quotas_t[int(unmet[0])].fraction:g})"
         )
-    blocked = np.flatnonzero(must & (everything.cnt == 0))
+    blocked = np.flatnonzero(must & (all_cnt == 0))
     if blocked.size:
         raise InfeasiblePlanError(
             f"placement: {blocked.size} required targets are seen only by candidates whose group is "
@@ -301,10 +352,14 @@ def solve_set_cover(
     st, feasible = greedy_set_cover(model, must, quotas_t)
     greedy_cost = st.spent if feasible else math.inf
     stages.append(StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete"))
-    if feasible:
+
+    def polish() -> None:
         t = time.monotonic()
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
         stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
+
+    if feasible and not exact:
+        polish()  # with the MILP, polish waits until a first short exact round has failed
     elif not exact:
         raise InfeasiblePlanError(
             "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
@@ -317,44 +372,72 @@ def solve_set_cover(
     milp_status: str | None = None
     fixed_to = None
     incumbent = st.spent
-    if feasible and st.spent > 0:
-        plain = not quotas_t and not (model.group >= 0).any()  # a cover of the rows is a plan
-        lag = set_cover_lagrangian(
-            rows,
-            cols_cost,
-            st.spent,
-            seconds=_lagrangian_seconds(deadline),
-            step=step,
-            heuristic_every=10 if plain else 0,
-        )
-        if lag.plan is not None and lag.plan_value < st.spent - 1e-9:
-            chosen = np.zeros(model.cost.size, dtype=bool)
-            chosen[rows.cols[lag.plan]] = True
-            cand = state_from_selection(model, chosen)
-            if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent:
-                st = cand
-        incumbent = lag.incumbent
-        if _round_up(lag.bound, step) > bound:
-            bound, source = _round_up(lag.bound, step), "lagrangian"
-        fixed_to = (lag.fix_zero, lag.fix_one)
-        stages.append(StageLog("lagrangian", lag.seconds, st.spent, lag.bound, _fix_detail(lag.iterations, fixed_to)))
-    if (exact and _gap(st.spent, bound) > rel_gap) or not feasible:
-        quota_units = None
-        rhs = np.zeros(0)
-        if quotas_t:
-            w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
-            quota_units = reduce_units(model, w, dominance=False)
-            totals = w.sum(axis=0)
-            rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
-            rhs -= 1e-9 * np.maximum(totals, 1.0)
+    plain = not quotas_t and not (model.group >= 0).any()  # then any cover of the rows is a plan
+
+    def adopt(plan: BoolArray) -> None:
+        nonlocal st
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[rows.cols[plan]] = True
+        cand = state_from_selection(model, chosen)
+        if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent - 1e-9:
+            st = cand
+
+    quota_units = None
+    rhs = np.zeros(0)
+    if quotas_t:
+        w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
+        quota_units = reduce_units(model, w, dominance=False)
+        totals = w.sum(axis=0)
+        rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
+        rhs -= 1e-9 * np.maximum(totals, 1.0)
+    # a short exact round first (it closes light-overlap instances at once); then the Lagrangian
+    # bound, plan and fixings, the local search where covers overlap heavily, and the exact stage
+    # again with what time is left
+    for round_ in ("first", "lagrangian", "local_search", "last"):
+        if feasible and _gap(st.spent, bound) <= rel_gap:
+            break
         remaining = deadline - time.monotonic()
+        if round_ == "lagrangian":
+            if feasible and exact:
+                polish()
+            if feasible and st.spent > 0:
+                lag = set_cover_lagrangian(
+                    rows,
+                    cols_cost,
+                    st.spent,
+                    seconds=_lagrangian_seconds(deadline),
+                    step=step,
+                    heuristic_every=50 if plain else 0,
+                )
+                if lag.plan is not None:
+                    adopt(lag.plan)
+                incumbent = lag.incumbent
+                if _round_up(lag.bound, step) > bound:
+                    bound, source = _round_up(lag.bound, step), "lagrangian"
+                fixed_to = (lag.fix_zero, lag.fix_one)
+                detail = _fix_detail(lag.iterations, fixed_to)
+                stages.append(StageLog("lagrangian", lag.seconds, st.spent, lag.bound, detail))
+            continue
+        if round_ == "local_search":
+            if plain and remaining > 0:
+                t = time.monotonic()
+                start = _redirected(st.selected, rows.redirect)[rows.cols]
+                plan, _ = cover_local_search(rows.R, cols_cost, start, seconds=0.4 * remaining, enough=bound, seed=seed)
+                adopt(plan)
+                stages.append(StageLog("local_search", time.monotonic() - t, st.spent, _NAN))
+            continue
+        if not (exact or not feasible) or (round_ == "last" and remaining < 0.5):
+            continue
+        limit = max(min(remaining, 1.0 + 0.05 * time_limit) if round_ == "first" else remaining * 0.95, 0.5)
         out = solve_row_cover_milp(
             model,
             rows,
             quota_units,
             rhs,
-            _redirected(st.selected, rows.redirect) if feasible else None,
-            time_limit=max(remaining * 0.95, 0.5),
+            # no warm start in the short first round: HiGHS 1.16 sometimes hands a warm start back
+            # as its answer when presolve solves the model, which costs a second solve
+            _redirected(st.selected, rows.redirect) if feasible and round_ == "last" else None,
+            time_limit=limit,
             rel_gap=rel_gap,
             seed=seed,
             threads=threads,
@@ -378,7 +461,7 @@ def solve_set_cover(
             ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
-        if not feasible:
+        if not feasible and round_ == "last":
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
@@ -388,6 +471,8 @@ def solve_set_cover(
             milp_bound = min(milp_bound, incumbent)
         if math.isfinite(milp_bound) and _round_up(milp_bound, step) > bound:
             bound, source = _round_up(milp_bound, step), "milp"
+    if not feasible:
+        raise InfeasiblePlanError(f"placement: no feasible plan found within {time_limit:g} s")
     objective = float(problem.cost[st.added()].sum())
     bound = min(bound, objective)
     return _finish(
