@@ -293,7 +293,9 @@ def county(args: argparse.Namespace) -> None:
     fixed = np.zeros(n_cand, dtype=bool)
     fixed[rng.choice(n_cand, n_fixed, replace=False)] = True
     print(f"   sparse matrix: {A.nnz:,} pairs in {t_build:.1f} s, {A.data.nbytes + A.indices.nbytes >> 20} MB")
-    budget = 0.1 * float(cost.sum())
+    # a tenth of the cost of every candidate at 250 m; the same camera-area budget at other radii
+    # (at 500 m a tenth would cover everything)
+    budget = 0.1 * (250.0 / radius) ** 2 * float(cost.sum())
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed)
     t0 = time.perf_counter()
     res = solve_max_coverage(prob, budget, time_limit=args.time_limit, threads=args.threads)
