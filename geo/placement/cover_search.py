@@ -58,6 +58,14 @@ def cover_local_search(
     step = 0
     improved_at = 0
     patience = max(20_000, 10 * n_c) if patience is None else patience
+
+    def flip(j: int, on: bool) -> None:
+        nonlocal spent
+        x[j] = on
+        cnt[ind[ptr[j] : ptr[j + 1]]] += 1 if on else -1
+        spent += float(cost[j]) if on else -float(cost[j])
+        last[j] = step
+
     while step - improved_at < patience:
         step += 1
         if not (cnt == 0).any():
@@ -68,10 +76,7 @@ def cover_local_search(
             j = _drop_choice(RT, w, cnt, x, cost, last, -1)
             if j < 0:
                 break
-            x[j] = False
-            cnt[ind[ptr[j] : ptr[j + 1]]] -= 1
-            spent -= float(cost[j])
-            last[j] = step
+            flip(j, False)
             continue
         if step % 64 == 0 and time.monotonic() - t0 > seconds:
             break
@@ -80,10 +85,7 @@ def cover_local_search(
             d = _drop_choice(RT, w, cnt, x, cost, last, tabu)
             if d < 0:
                 break
-            x[d] = False
-            cnt[ind[ptr[d] : ptr[d + 1]]] -= 1
-            spent -= float(cost[d])
-            last[d] = step
+            flip(d, False)
             j = d
             if spent < best_cost - 1e-9:
                 break
@@ -96,10 +98,7 @@ def cover_local_search(
         k = int(cols[order[0]])
         if k == j and order.size > 1:
             k = int(cols[order[1]])
-        x[k] = True
-        cnt[ind[ptr[k] : ptr[k + 1]]] += 1
-        spent += float(cost[k])
-        last[k] = step
+        flip(k, True)
         tabu = k
         w[cnt == 0] += 1.0
     return best, best_cost

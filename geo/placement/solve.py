@@ -34,6 +34,7 @@ from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
+_COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 
 
 def _check_time(time_limit: float) -> None:
@@ -171,8 +172,10 @@ def solve_max_coverage(
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth), the Lagrangian stage (at most a quarter of what is left) and the
-    MILP; building the model and the greedy pass come on top. With ``exact=False`` only greedy,
+    polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
+    of the limit, so it may run over by that much) and the MILP; building the model and the greedy
+    pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
+    cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
     polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
@@ -223,6 +226,8 @@ def solve_max_coverage(
             break
         remaining = deadline - time.monotonic()
         if round_ == "cover_all":
+            if st.covered_weight < _COVER_ALL_FROM * bound:
+                continue  # far from covering everything: the search would only cost time
             t = time.monotonic()
             everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
             if everything is not None and everything.covered_weight > st.covered_weight:
@@ -232,9 +237,10 @@ def solve_max_coverage(
             continue
         if round_ == "lagrangian":
             incumbent = st.covered_weight
-            lag = max_coverage_lagrangian(
-                red, model.cost[red.cols], budget, incumbent, seconds=_lagrangian_seconds(deadline), step=step
-            )
+            # the bound this stage gives is often the only useful one at county scale: it gets at
+            # least a tenth of the limit, even past the deadline
+            seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+            lag = max_coverage_lagrangian(red, model.cost[red.cols], budget, incumbent, seconds=seconds, step=step)
             if _round_down(lag.bound, step) < bound:
                 bound, source = _round_down(lag.bound, step), "lagrangian"
             fixed_to = (lag.fix_zero, lag.fix_one)
