@@ -34,6 +34,7 @@ from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
+_HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 
 
@@ -364,8 +365,8 @@ def solve_set_cover(
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
         stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
 
-    if feasible and not exact:
-        polish()  # with the MILP, polish waits until a first short exact round has failed
+    if feasible:
+        polish()
     elif not exact:
         raise InfeasiblePlanError(
             "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
@@ -396,22 +397,22 @@ def solve_set_cover(
         totals = w.sum(axis=0)
         rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
         rhs -= 1e-9 * np.maximum(totals, 1.0)
-    # a short exact round first (it closes light-overlap instances at once); then the Lagrangian
-    # bound, plan and fixings, the local search where covers overlap heavily, and the exact stage
-    # again with what time is left
-    for round_ in ("first", "lagrangian", "local_search", "last"):
+    # light overlap: the MILP closes it, the Lagrangian only bounds what it leaves open. Heavy
+    # overlap (many candidates per row): the Lagrangian bound, plan and fixings first, then the
+    # local search, then the MILP on the fixed model with what time is left
+    heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
+    rounds = ("lagrangian", "local_search", "last") if heavy else ("last", "lagrangian")
+    for round_ in rounds:
         if feasible and _gap(st.spent, bound) <= rel_gap:
             break
         remaining = deadline - time.monotonic()
         if round_ == "lagrangian":
-            if feasible and exact:
-                polish()
             if feasible and st.spent > 0:
                 lag = set_cover_lagrangian(
                     rows,
                     cols_cost,
                     st.spent,
-                    seconds=_lagrangian_seconds(deadline),
+                    seconds=max(_lagrangian_seconds(deadline), 0.1 * time_limit),
                     step=step,
                     heuristic_every=50 if plain else 0,
                 )
@@ -432,18 +433,15 @@ def solve_set_cover(
                 adopt(plan)
                 stages.append(StageLog("local_search", time.monotonic() - t, st.spent, _NAN))
             continue
-        if not (exact or not feasible) or (round_ == "last" and remaining < 0.5):
+        if not (exact or not feasible):
             continue
-        limit = max(min(remaining, 1.0 + 0.05 * time_limit) if round_ == "first" else remaining * 0.95, 0.5)
         out = solve_row_cover_milp(
             model,
             rows,
             quota_units,
             rhs,
-            # no warm start in the short first round: HiGHS 1.16 sometimes hands a warm start back
-            # as its answer when presolve solves the model, which costs a second solve
-            _redirected(st.selected, rows.redirect) if feasible and round_ == "last" else None,
-            time_limit=limit,
+            _redirected(st.selected, rows.redirect) if feasible else None,
+            time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
             threads=threads,
@@ -467,7 +465,7 @@ def solve_set_cover(
             ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
-        if not feasible and round_ == "last":
+        if not feasible:
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
