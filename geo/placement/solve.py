@@ -1,8 +1,10 @@
 """Entry points: minimum-cost set cover and budgeted maximum coverage.
 
-Each runs lazy greedy, local-search polish, then (``exact=True``) a HiGHS MILP warm-started from
-the heuristic under the time limit; if the gap is still open, a Lagrangian bound is computed.
-The best plan found and the tightest valid bound are reported, with the gap, honestly.
+Each runs lazy greedy and local-search polish; then a Lagrangian stage (bound, plan, reduced-cost
+fixing) and, where cameras overlap heavily, a set-cover local search (MCLP: a search for a plan
+covering everything within the budget); then (``exact=True``) a HiGHS MILP on the reduced and
+fixed model, warm-started from the best plan, under the time limit. The best plan found and the
+tightest valid bound are reported, with the gap, honestly. See docs/placement.md.
 """
 
 from __future__ import annotations
@@ -356,23 +358,30 @@ def solve_set_cover(
         )
     deadline = t0 + time_limit
     stages: list[StageLog] = []
-    st, feasible = greedy_set_cover(model, must, quotas_t)
-    greedy_cost = st.spent if feasible else math.inf
-    stages.append(StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete"))
+    rows = reduce_rows(model, must, column_dominance=not quotas_t)
+    heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
+    st, feasible = SelectionState(model), False
+
+    def greedy() -> None:
+        nonlocal st, feasible
+        t = time.monotonic()
+        st, feasible = greedy_set_cover(model, must, quotas_t)
+        greedy_cost = st.spent if feasible else math.inf
+        stages.append(StageLog("greedy", time.monotonic() - t, greedy_cost, _NAN, "" if feasible else "incomplete"))
 
     def polish() -> None:
         t = time.monotonic()
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
         stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
 
-    if feasible:
-        polish()
-    elif not exact:
-        raise InfeasiblePlanError(
-            "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
-        )
-
-    rows = reduce_rows(model, must, column_dominance=not quotas_t)
+    if heavy or not exact:  # a light instance goes to the MILP first; greedy only if that fails
+        greedy()
+        if not feasible and not exact:
+            raise InfeasiblePlanError(
+                "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
+            )
+        if feasible:
+            polish()
     cols_cost = model.cost[rows.cols]
     step = granularity(cols_cost)
     bound, source = 0.0, "trivial"
@@ -397,16 +406,21 @@ def solve_set_cover(
         totals = w.sum(axis=0)
         rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
         rhs -= 1e-9 * np.maximum(totals, 1.0)
-    # light overlap: the MILP closes it, the Lagrangian only bounds what it leaves open. Heavy
+    # light overlap: the MILP (no polish, no warm start) closes it, the Lagrangian only bounds what
+    # it leaves open. Heavy
     # overlap (many candidates per row): the Lagrangian bound, plan and fixings first, then the
     # local search, then the MILP on the fixed model with what time is left
-    heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
-    rounds = ("lagrangian", "local_search", "last") if heavy else ("last", "lagrangian")
+    rounds = ("lagrangian", "local_search", "last") if heavy else ("first", "lagrangian")
     for round_ in rounds:
         if feasible and _gap(st.spent, bound) <= rel_gap:
             break
         remaining = deadline - time.monotonic()
         if round_ == "lagrangian":
+            if exact and not heavy:  # a light instance the MILP left open
+                if not feasible:
+                    greedy()
+                if feasible:
+                    polish()
             if feasible and st.spent > 0:
                 lag = set_cover_lagrangian(
                     rows,
@@ -440,7 +454,9 @@ def solve_set_cover(
             rows,
             quota_units,
             rhs,
-            _redirected(st.selected, rows.redirect) if feasible else None,
+            # no warm start in the light first round: HiGHS 1.16 sometimes hands a warm start back
+            # as its answer when presolve solves the model, which costs a second solve
+            _redirected(st.selected, rows.redirect) if feasible and round_ == "last" else None,
             time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
@@ -465,7 +481,7 @@ def solve_set_cover(
             ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
-        if not feasible:
+        if not feasible and round_ == "last":
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
