@@ -246,7 +246,7 @@ def set_cover_lagrangian(
             if stall >= 20:
                 theta *= 0.5
                 stall = 0
-        if heuristic_every and it % heuristic_every == 1:
+        if heuristic_every and it % heuristic_every == 0:
             cand = _greedy_cover(Rc, R, reduced, cost)
             c = float(cost[cand].sum())
             if c < plan_value:

@@ -251,6 +251,9 @@ def solve_max_coverage(
             continue
         if not exact:
             continue
+        if remaining < 1.0:  # out of time already: HiGHS would overrun the limit just loading the model
+            milp_status = "time_limit"
+            continue
         out = solve_unit_cover_milp(
             model,
             red,
@@ -448,6 +451,9 @@ def solve_set_cover(
                 stages.append(StageLog("local_search", time.monotonic() - t, st.spent, _NAN))
             continue
         if not (exact or not feasible):
+            continue
+        if feasible and remaining < 1.0:  # out of time already (see solve_max_coverage)
+            milp_status = "time_limit"
             continue
         out = solve_row_cover_milp(
             model,
