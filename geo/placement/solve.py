@@ -251,7 +251,7 @@ def solve_max_coverage(
             continue
         if not exact:
             continue
-        if remaining < 1.0:  # out of time already: HiGHS would overrun the limit just loading the model
+        if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
             milp_status = "time_limit"
             continue
         out = solve_unit_cover_milp(
@@ -452,7 +452,7 @@ def solve_set_cover(
             continue
         if not (exact or not feasible):
             continue
-        if feasible and remaining < 1.0:  # out of time already (see solve_max_coverage)
+        if feasible and remaining < 0.02 * time_limit:  # out of time (see solve_max_coverage)
             milp_status = "time_limit"
             continue
         out = solve_row_cover_milp(
@@ -460,9 +460,9 @@ def solve_set_cover(
             rows,
             quota_units,
             rhs,
-            # no warm start in the light first round: HiGHS 1.16 sometimes hands a warm start back
-            # as its answer when presolve solves the model, which costs a second solve
-            _redirected(st.selected, rows.redirect) if feasible and round_ == "last" else None,
+            # no warm start: HiGHS 1.16 sometimes hands a warm start back as its answer, which
+            # costs a second solve (and, on heavy covers, its root bound); our plan is kept anyway
+            None,
             time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
