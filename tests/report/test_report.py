@@ -148,10 +148,10 @@ def test_ledger_trend_table_with_equal_follow_up(report_data: WebData, tmp_path:
     for c in tr["year_on_year"]:
         cur, base = c["current"], c["baseline"]
         cells = (
-            f"<td>{c['label']}</td><td class=\"num\">{100 * cur['value']:.1f}% "
-            f"({cur['numerator']}/{cur['denominator']})</td><td class=\"num\">{100 * base['value']:.1f}% "
+            f'<td>{c["label"]}</td><td class="num">{100 * cur["value"]:.1f}% '
+            f'({cur["numerator"]}/{cur["denominator"]})</td><td class="num">{100 * base["value"]:.1f}% '
             f"({base['numerator']}/{base['denominator']})</td>"
-            f"<td class=\"num\">{100 * c['difference']['estimate']:+.1f}</td>"
+            f'<td class="num">{100 * c["difference"]["estimate"]:+.1f}</td>'
         )
         assert cells in table, (cells, table)
 

@@ -37,7 +37,21 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, search, serve, users
+    from xueliang.cli import (
+        cameras,
+        coverage,
+        demo,
+        index,
+        ledger,
+        passes,
+        plan,
+        report,
+        search,
+        serve,
+        tactics,
+        users,
+        watch,
+    )
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -48,6 +62,9 @@ def _register() -> None:
     cli.add_command(report.report)
     cli.add_command(serve.serve)
     cli.add_command(users.users)
+    cli.add_command(passes.passes)
+    cli.add_command(tactics.tactics)
+    cli.add_command(watch.watch)
     for cmd in (search.search, search.similar, search.similar_index, search.trajectory, search.review, search.export):
         cli.add_command(cmd)
 

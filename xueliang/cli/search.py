@@ -209,6 +209,14 @@ def search(
                 )
             click.echo(f"{len(res.candidates)} candidate vehicles")
             return
+        if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
+            from dataclasses import replace
+
+            from xueliang.investigate.plate_index import candidate_plates
+
+            found = candidate_plates(db, q.plate)
+            if found.plates is not None:
+                q = replace(q, plates=found.plates)
         r = run_search(db, q, actor=actor, case_id=case_id)
         if as_json:
             _echo_json(r.to_json())

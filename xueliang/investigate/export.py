@@ -207,7 +207,8 @@ def export_case(
         for sg in sightings:
             pts = sorted((p for p in points if p.sighting_id == sg.id), key=lambda p: abs(p.frame - sg.best_frame))
             box = (pts[0].x1, pts[0].y1, pts[0].x2, pts[0].y2) if pts else None
-            clip, thumb, frame = _cut(vids[sg.video_id], sg, box, work, pad_s)
+            video = None if sg.video_id is None else vids[sg.video_id]  # None: a checkpoint pass, no footage
+            clip, thumb, frame = (None, None, None) if video is None else _cut(video, sg, box, work, pad_s)
             if (
                 thumb is None
                 and media_dir is not None
@@ -222,7 +223,7 @@ def export_case(
                 motor_vehicle_object(
                     sighting=sg,
                     device_id=device,
-                    source_video_id=vids[sg.video_id].sha256,
+                    source_video_id="" if video is None else video.sha256,
                     box=box,
                     thumbnail=thumb,
                     frame=frame,

@@ -39,7 +39,14 @@ def same_origin(request: Request) -> bool:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
-    from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer
+    from xueliang.web import (
+        routes_common,
+        routes_investigator,
+        routes_planner,
+        routes_reviewer,
+        routes_tactics,
+        routes_viid,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,4 +92,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(routes_planner.router())
     app.include_router(routes_investigator.router())
     app.include_router(routes_reviewer.router())
+    app.include_router(routes_tactics.router())  # the investigators' Tactics page (docs/tactics.md)
+    app.include_router(routes_viid.router())  # GA/T 1400 push, HTTP Digest (docs/tactics.md)
     return app
