@@ -18,8 +18,29 @@ from xueliang.cli._common import db_option
     "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
 )
 @click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+@click.option(
+    "--osm",
+    "osm_path",
+    type=click.Path(dir_okay=False),
+    help="OSM extract: basemap and what-if (default: the one the --coverage run was made from).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(file_okay=False),
+    default="xueliang-scenarios",
+    show_default=True,
+    help="Folder of the planner's saved scenarios (JSON).",
+)
 def serve(
-    host: str, port: int, db_url: str | None, media_dir: str | None, coverage_dir: str | None, plan_dir: str | None
+    host: str,
+    port: int,
+    db_url: str | None,
+    media_dir: str | None,
+    coverage_dir: str | None,
+    plan_dir: str | None,
+    osm_path: str | None,
+    scenarios_dir: str,
 ) -> None:
     """Start the web app (OpenAPI spec at /openapi.json, docs at /docs). Add logins with `xueliang users add`."""
     import uvicorn
@@ -33,6 +54,8 @@ def serve(
         media_dir=resolve_media_dir(media_dir),
         coverage_dir=Path(coverage_dir) if coverage_dir else None,
         plan_dir=Path(plan_dir) if plan_dir else None,
+        osm_path=Path(osm_path) if osm_path else None,
+        scenarios_dir=Path(scenarios_dir),
     )
     click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

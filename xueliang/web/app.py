@@ -46,6 +46,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         routes_reviewer,
         routes_tactics,
         routes_viid,
+        routes_workbench,
     )
 
     @asynccontextmanager
@@ -90,6 +91,7 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     app.include_router(routes_common.router())
     app.include_router(routes_planner.router())
+    app.include_router(routes_workbench.router())
     app.include_router(routes_investigator.router())
     app.include_router(routes_reviewer.router())
     app.include_router(routes_tactics.router())  # the investigators' Tactics page (docs/tactics.md)

@@ -69,6 +69,7 @@ def router() -> APIRouter:
             "classes": [{"name": c.name, "before": c.before, "after": c.after} for c in p.classes],
             "cameras_added": p.plan.get("cameras_added"),
             "total_cost": p.plan.get("total_cost"),
+            "intersection_rule": p.plan.get("intersection_rule_name"),
         }
 
     return r

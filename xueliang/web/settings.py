@@ -12,5 +12,7 @@ class WebSettings:
     media_dir: Path
     coverage_dir: Path | None = None
     plan_dir: Path | None = None
+    osm_path: Path | None = None
+    scenarios_dir: Path = Path("xueliang-scenarios")
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False

@@ -61,12 +61,20 @@
         tr.children[0].textContent = c.name; tr.children[1].textContent = pct(c.before); tr.children[2].textContent = pct(c.after);
         tbody.appendChild(tr);
       }
+      if (p.intersection_rule) {
+        document.getElementById("plan-caption").textContent = "Plan: before and after (intersections by the rule: " + p.intersection_rule.replace(/_/g, " ") + ")";
+      }
       document.getElementById("plan-table").classList.remove("hidden");
       parts.push("plan: " + p.cameras_added + " sites, cost " + Math.round(p.total_cost).toLocaleString());
     } else { parts.push("no plan (" + plan.status + ")"); }
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
-    if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([0, 0], 2); }
+    if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    const base = await window.xueliangBasemap(map, "/api/planner/basemap");
+    parts.push(base ? "basemap " + base.features.length + " features" : "no basemap (serve --osm FILE)");
+    if (!map._loaded) { map.setView([0, 0], 2); }
+    window.xueliangPlannerMap = map;
+    document.dispatchEvent(new CustomEvent("planner-map-ready", { detail: { overlays: overlays } }));
     status.textContent = parts.join("; ");
     status.dataset.ready = "1";
   }
