@@ -67,13 +67,17 @@ def make() -> list[dict[str, str]]:
         # the masked white SUV, and its companion a minute behind it
         out.append(record(len(out), cam, at, HasPlate="1", IsCovered="1", VehicleColor="2", VehicleClass="K32"))
         behind = at + dt.timedelta(seconds=50 + 10 * i)
-        out.append(record(len(out), cam, behind, PlateNo=COMPANION, PlateColor="5", VehicleColor="3", VehicleClass="K33"))
+        out.append(
+            record(len(out), cam, behind, PlateNo=COMPANION, PlateColor="5", VehicleColor="3", VehicleClass="K33")
+        )
         # a near miss: another vehicle at this one scene only
         near = "湘A" + "".join(rng.choice(LETTERS + "0123456789") for _ in range(5))
         at2 = at + dt.timedelta(minutes=rng.uniform(-20, 20))
         out.append(record(len(out), cam, at2, PlateNo=near, PlateColor="5", VehicleColor="2", VehicleClass="K32"))
     exit_at = NIGHT + dt.timedelta(minutes=SCENES[-1][1] + 9)
-    out.append(record(len(out), "CAM019", exit_at, PlateNo=COMPANION, PlateColor="5", VehicleColor="3", VehicleClass="K33"))
+    out.append(
+        record(len(out), "CAM019", exit_at, PlateNo=COMPANION, PlateColor="5", VehicleColor="3", VehicleClass="K33")
+    )
     out.sort(key=lambda r: (r["PassTime"], r["MotorVehicleID"]))
     return out
 

@@ -32,9 +32,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_media"
     help="Synthetic cases for the ledger part (0 skips it).",
 )
 @click.pass_context
-def demo(
-    ctx: click.Context, db_url: str | None, out: str, model: str | None, serve_after: bool, cases: int
-) -> None:
+def demo(ctx: click.Context, db_url: str | None, out: str, model: str | None, serve_after: bool, cases: int) -> None:
     """The main job for all three users on the sample town: coverage and a plan for planners, a checkpoint
     clip indexed and a night of checkpoint passes searched for investigators, a case ledger and the report
     for reviewers.
@@ -193,8 +191,10 @@ def investigate(ctx: click.Context, outdir: Path, db_url: str | None, model: str
         why = exc if isinstance(exc, XueliangError) else "a file failed"
         click.echo(f"footage skipped: {why} (set XUELIANG_MODEL or --model to a YOLO weights file)")
     ctx.invoke(passes_cmd.import_cmd, files=(str(passes),), quiet=True, db_url=db_url)
-    click.echo("\nSearch: white SUVs with a covered plate, 01:00-04:00 (`xueliang search --colour white --type suv "
-               "--plate-state covered --from ... --to ...`):")
+    click.echo(
+        "\nSearch: white SUVs with a covered plate, 01:00-04:00 (`xueliang search --colour white --type suv "
+        "--plate-state covered --from ... --to ...`):"
+    )
     ctx.invoke(
         search_cmd.search,
         colour=("white",),

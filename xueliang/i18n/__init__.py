@@ -61,8 +61,11 @@ class Translator:
     def number(self, value: float, digits: int = 0) -> str:
         from babel.numbers import format_decimal
 
-        return str(format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0",
-                                  locale=self.locale))
+        return str(
+            format_decimal(
+                round(value, digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=self.locale
+            )
+        )
 
     def percent(self, value: float, digits: int = 1) -> str:
         from babel.numbers import format_percent
@@ -75,6 +78,8 @@ class Translator:
 
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
+        if self.lang == "en":
+            return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         local = value.astimezone(self.tz)
         return f"{format_datetime(local, format='medium', locale=self.locale)} ({local.strftime('%z')[:3]}:{local.strftime('%z')[3:]})"
 
