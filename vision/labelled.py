@@ -35,12 +35,14 @@ COLUMNS: tuple[str, ...] = (
     "colour",
     "plate_state",
     "plate_text",
+    "detector_class",
     "note",
 )
 #: labelled types: the classifier's, plus ``unsure`` (body shape not visible: kept for colour only)
 LABEL_TYPES: tuple[str, ...] = (*VEHICLE_TYPES, "unsure")
 PLATE_STATES: tuple[str, ...] = ("visible", "covered", "absent", "not_in_view")
 SPLITS: tuple[str, ...] = ("tuning", "heldback")
+DETECTOR_CLASSES: tuple[str, ...] = ("car", "motorcycle", "bus", "truck")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class LabelledCrop:
     colour: str
     plate_state: str
     plate_text: str
+    #: the COCO class the detector gave this box (``car`` for boxes drawn by hand)
+    detector_class: str
     note: str
 
 
@@ -99,6 +103,7 @@ def parse_row(row: dict[str, str | None]) -> LabelledCrop:
         colour=_choice(get["colour"], PALETTE, "colour"),
         plate_state=_choice(get["plate_state"], PLATE_STATES, "plate_state"),
         plate_text=get["plate_text"],
+        detector_class=_choice(get["detector_class"], DETECTOR_CLASSES, "detector_class"),
         note=get["note"],
     )
 
