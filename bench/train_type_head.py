@@ -54,7 +54,10 @@ def embeddings(rows: list[LabelledCrop], data: Path, cache: Path | None) -> dict
     frames = load_frames(rows, data)
     crops = [crop_of(frames[(r.source, r.frame)], r.box, 0.05) for r in rows]
     emb = Embedder(threads=1)
-    out = {k: np.concatenate([emb.embed([augmented(c, k) for c in crops[i : i + 32]]) for i in range(0, len(crops), 32)]) for k in AUGMENTS}
+    out = {
+        k: np.concatenate([emb.embed([augmented(c, k) for c in crops[i : i + 32]]) for i in range(0, len(crops), 32)])
+        for k in AUGMENTS
+    }
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         np.savez(file, crops=np.array([r.crop for r in rows]), **out)

@@ -52,7 +52,12 @@ def cover_plate(crop: Frame, kind: str, *, seed: int = 0) -> Frame:
         raise ValueError(f"cover: expected one of {', '.join(COVERS)}, got {kind!r}")
     out = crop.copy()
     h, w = crop.shape[:2]
-    y1, y2, x1, x2 = int(0.70 * h), max(int(0.84 * h), int(0.70 * h) + 1), int(0.36 * w), max(int(0.64 * w), int(0.36 * w) + 1)
+    y1, y2, x1, x2 = (
+        int(0.70 * h),
+        max(int(0.84 * h), int(0.70 * h) + 1),
+        int(0.36 * w),
+        max(int(0.64 * w), int(0.36 * w) + 1),
+    )
     region = out[y1:y2, x1:x2]
     if kind == "dark":
         region[:] = (22, 22, 24)

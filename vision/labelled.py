@@ -157,11 +157,11 @@ def load_frames(items: Iterable[LabelledCrop], data_dir: Path) -> dict[tuple[str
             finally:
                 cap.release()
         else:
-            img = cv2.imread(str(path))
-            if img is None:
+            photo = cv2.imread(str(path))
+            if photo is None:
                 raise InputError(str(path), "cannot read the image")
             for f in frames:
-                out[(source, f)] = np.asarray(img, dtype=np.uint8)
+                out[(source, f)] = np.asarray(photo, dtype=np.uint8)
     return out
 
 

@@ -84,7 +84,9 @@ class LinearHead:
                 )
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(
-                str(p), f"linear head: expected an .npz with name, labels, weights, bias, mean, scale ({exc})", field=field
+                str(p),
+                f"linear head: expected an .npz with name, labels, weights, bias, mean, scale ({exc})",
+                field=field,
             ) from exc
 
 

@@ -39,7 +39,9 @@ def load_type_head(path: str | Path | None = None) -> LinearHead:
     p = Path(path) if path else default_type_head()
     head = LinearHead.load(p, field="--type-model")
     if head.dim != EMBEDDING_DIM:
-        raise InputError(str(p), f"type head: expected {EMBEDDING_DIM} input features, got {head.dim}", field="--type-model")
+        raise InputError(
+            str(p), f"type head: expected {EMBEDDING_DIM} input features, got {head.dim}", field="--type-model"
+        )
     unknown = [lab for lab in head.labels if lab not in VEHICLE_TYPES]
     if unknown:
         raise InputError(str(p), f"type head: labels must be among {', '.join(VEHICLE_TYPES)}; got {unknown}")
