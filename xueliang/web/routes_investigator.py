@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from xueliang.config import format_validation_error
 from xueliang.errors import InputError, XueliangError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 from xueliang.storage import Database
 from xueliang.web.auth import require
 from xueliang.web.media import safe_media_file
@@ -54,7 +55,7 @@ class ScenesIn(BaseModel):
 
     scenes: list[str] = Field(min_length=1, max_length=20)
     min_scenes: int = Field(2, ge=1)
-    min_similarity: float = Field(0.8, ge=-1, le=1)
+    min_similarity: float = Field(DEFAULT_LINK_THRESHOLD, ge=-1, le=1)
 
 
 def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:
@@ -62,9 +63,7 @@ def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any
     from xueliang.investigate.scenes import multi_scene, parse_scene_arg
 
     scenes = [parse_scene_arg(line, index=i + 1) for i, line in enumerate(body.scenes)]
-    res = multi_scene(
-        db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
-    )
+    res = multi_scene(db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name)
     return [guard_media(c.to_json()) for c in res.candidates]
 
 
