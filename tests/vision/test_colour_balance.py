@@ -30,7 +30,7 @@ def test_cast_frames_keep_their_colour(bgr: tuple[int, int, int], name: str, cas
 
 def test_a_cast_fools_the_palette_without_white_balance() -> None:
     img, box = _scene((150, 150, 150))
-    cast = colour_cast(img, CASTS["green"])
+    cast = colour_cast(img, [1 + (g - 1) / 2 for g in CASTS["green"]])
     assert body_colour(cast, box).value == "green"
     assert balanced_colour(cast, box).value == "grey/silver"
 
