@@ -17,6 +17,7 @@ import click
 
 from xueliang.cli._common import db_option, open_db
 from xueliang.errors import InputError, StorageError, XueliangError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
 
 def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -163,7 +164,13 @@ def filter_options(func: Any) -> Any:
 )
 @click.option("--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file.")
 @click.option("--min-scenes", "-k", type=int, default=2, show_default=True, help="Multi-scene: seen near >= k scenes.")
-@click.option("--min-similarity", type=float, default=0.8, show_default=True, help="Appearance link (cosine).")
+@click.option(
+    "--min-similarity",
+    type=float,
+    default=DEFAULT_LINK_THRESHOLD,
+    show_default=True,
+    help="Link score: appearance cosine plus type/colour agreement (xueliang.investigate.link).",
+)
 @click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
