@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, area_coverage, point_coverage, view_polygons
-from geo.targets import AREA_CLASSES, build_targets
+from geo.targets import AREA_CLASSES, build_targets, empty_notes
 from geo.town import Town
 from geo.view import Views, max_range, pixel_density
 
@@ -205,6 +205,8 @@ def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> dict[str, An
     omni = int(omni_mask.sum()) if omni_mask is not None else 0
     return {
         "classes": classes,
+        "notes": empty_notes(result.town, cfg, {k: c.targets for k, c in result.classes.items()}),
+        "geometry_repaired": dict(result.town.repaired),
         "villages": {
             "admin_level": v.attrs.get("admin_level"),
             "units": len(v),

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.analysis import build_views, cameras_frame
-from geo.cameras import Camera, decode_text
+from geo.cameras import Camera, read_csv_frame
 from geo.candidates import (
     Candidates,
     area_edge_sites,
@@ -130,11 +130,7 @@ def _grid(areas: gpd.GeoDataFrame, occ: Occluders | None, cell: float, w: float)
 def read_weights(path: str | Path, town: Town) -> gpd.GeoDataFrame:
     """A demand-weights CSV (``lon,lat,weight`` and optional ``case_ids``), e.g. from ``ledger blindspots``."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(str(p), "no such file")
-    import io
-
-    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))))
+    df = read_csv_frame(p, "lon, lat, weight")
     for col in ("lon", "lat", "weight"):
         if col not in df.columns:
             raise SchemaError(str(p), f"expected columns lon, lat, weight; got {', '.join(map(str, df.columns))}")

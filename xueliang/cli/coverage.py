@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import db_option, echo_import_counts, open_db
 
 
 def print_summary(summary: dict[str, Any], out: Path) -> None:
@@ -23,6 +23,13 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         f"{cams['unknown_direction']} with unknown direction counted as {cams['unknown_direction_treatment']}"
     )
     click.echo(f"  villages: {summary['villages']['text']}")
+    for note in summary.get("notes", []):
+        click.echo(f"  note: {note}")
+    imp = summary.get("camera_import")
+    if imp and imp.get("report"):
+        echo_import_counts(
+            imp["records_with_unusable_tags"], imp["records_left_out"], imp["left_out_reasons"], Path(imp["report"])
+        )
     click.echo(f"results in {out}/: summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png")
 
 
@@ -37,7 +44,7 @@ def run(
     draw_map: bool = True,
 ) -> dict[str, Any]:
     from geo.analysis import run_coverage
-    from geo.cameras import read_cameras
+    from geo.cameras import CameraRead, read_camera_file
     from geo.config import load_coverage_config
     from geo.io import write_outputs
     from geo.osm import sha256_file
@@ -53,8 +60,10 @@ def run(
     if updates:
         cfg = cfg.model_validate({**cfg.model_dump(), **updates})
     inputs = {osm: sha256_file(osm)} if Path(osm).is_file() else {}
+    read: CameraRead | None = None
     if cameras_file is not None:
-        cams = read_cameras(cameras_file)
+        read = read_camera_file(cameras_file)
+        cams = list(read.cameras)
         inputs[cameras_file] = sha256_file(cameras_file)
     else:
         db = open_db(db_url)
@@ -69,7 +78,7 @@ def run(
     town = load_town(osm, cfg)
     result = run_coverage(town, cams, cfg, progress=say)
     say("writing outputs")
-    return write_outputs(result, out, inputs=inputs, draw_map=draw_map)
+    return write_outputs(result, out, inputs=inputs, draw_map=draw_map, camera_read=read)
 
 
 @click.command()

@@ -85,7 +85,7 @@ def render_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path:
 def run_coverage_into(osm: str, cameras: str | None, db_url: str | None, out: Path) -> Path:
     """Run the coverage analysis (cameras from a file, else the registry in the database) into ``out``."""
     from geo.analysis import run_coverage
-    from geo.cameras import read_cameras
+    from geo.cameras import CameraRead, read_camera_file
     from geo.config import load_coverage_config
     from geo.io import write_outputs
     from geo.osm import sha256_file as geo_sha
@@ -96,8 +96,10 @@ def run_coverage_into(osm: str, cameras: str | None, db_url: str | None, out: Pa
 
     cfg = load_coverage_config(None)
     inputs = {osm: geo_sha(osm)}
+    read: CameraRead | None = None
     if cameras is not None:
-        cams = read_cameras(cameras)
+        read = read_camera_file(cameras)
+        cams = list(read.cameras)
         inputs[cameras] = geo_sha(cameras)
     else:
         db = open_database(resolve_db_url(db_url))
@@ -105,7 +107,7 @@ def run_coverage_into(osm: str, cameras: str | None, db_url: str | None, out: Pa
         inputs["camera registry"] = db.url
         db.dispose()
     result = run_coverage(load_town(osm, cfg), cams, cfg)
-    write_outputs(result, out, inputs=inputs, draw_map=False)
+    write_outputs(result, out, inputs=inputs, draw_map=False, camera_read=read)
     return out
 
 
