@@ -26,7 +26,7 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _readable_path(path: Path) -> Path:
+def readable_path(path: Path) -> Path:
     """GDAL reads .osm and .pbf directly; a gzipped or bzip2ed .osm is unpacked to a temporary file once."""
     name = path.name.lower()
     if name.endswith((".gz", ".bz2")):
@@ -58,7 +58,7 @@ def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd
         raise InputError(str(p), "no such file")
     if not p.name.lower().endswith(OSM_SUFFIXES):
         raise InputError(str(p), "not an OSM extract: expected .osm, .osm.pbf, .osm.gz or .osm.bz2")
-    src = _readable_path(p)
+    src = readable_path(p)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -175,10 +175,37 @@ def _coordinates(geom: Any) -> tuple[float, float] | str:
     return x, y
 
 
+def _xml_coordinates(path: Path, ids: set[str]) -> dict[str, str]:
+    """For OSM XML: the raw ``lat``/``lon`` text of nodes ``ids`` that is not a number (GDAL reads it as 0)."""
+    import xml.etree.ElementTree as ET
+
+    from geo.osm import readable_path
+
+    bad: dict[str, str] = {}
+    try:
+        for _, el in ET.iterparse(readable_path(path), events=("end",)):
+            if el.tag == "node" and el.get("id") in ids:
+                for attr in ("lat", "lon"):
+                    text = el.get(attr) or ""
+                    try:
+                        if not math.isfinite(float(text)):
+                            raise ValueError(text)
+                    except ValueError:
+                        bad[str(el.get("id"))] = f"{attr}={text!r} is not a number"
+                        break
+            el.clear()
+    except ET.ParseError:
+        pass  # GDAL read the file; the coordinates it gave stand
+    return bad
+
+
 def node_cameras(
-    osm_id: object, name: object, geom: Any, other_tags: object, *, src: str
+    osm_id: object, name: object, geom: Any, other_tags: object, *, src: str, bad_coordinates: str | None = None
 ) -> tuple[list[Camera], list[ImportNote]]:
-    """The camera(s) of one ``man_made=surveillance`` node and the notes on it."""
+    """The camera(s) of one ``man_made=surveillance`` node and the notes on it.
+
+    ``bad_coordinates`` is why the file's own coordinate text is unusable, when the caller checked it.
+    """
     tags = parse_other_tags(other_tags)
     where = f"node {osm_id}"
     r = _NodeReader(where)
@@ -186,7 +213,7 @@ def node_cameras(
     if stype is not None and stype.strip().lower() not in CAMERA_TYPES:
         r.note("surveillance:type", stype, "not a camera: skipped", rejected=True)
         return [], r.notes
-    xy = _coordinates(geom)
+    xy = bad_coordinates or _coordinates(geom)
     if isinstance(xy, str):
         r.note("lon/lat", "" if geom is None else str(geom.wkt)[:60], f"{xy}: rejected", rejected=True)
         return [], r.notes
@@ -228,8 +255,13 @@ def read_osm(path: Path) -> CameraRead:
     notes: list[ImportNote] = []
     other = points["other_tags"] if "other_tags" in points.columns else [None] * len(points)
     names = points["name"] if "name" in points.columns else [None] * len(points)
+    # GDAL reads an unparsable lat or lon in OSM XML as 0: check the text of nodes sitting on 0
+    on_zero = [
+        str(i) for i, g in zip(points["osm_id"], points.geometry, strict=True) if g is not None and 0 in (g.x, g.y)
+    ]
+    bad = _xml_coordinates(path, set(on_zero)) if on_zero and not path.name.lower().endswith(".pbf") else {}
     for osm_id, name, geom, tags in zip(points["osm_id"], names, points.geometry, other, strict=True):
-        c, n = node_cameras(osm_id, name, geom, tags, src=src)
+        c, n = node_cameras(osm_id, name, geom, tags, src=src, bad_coordinates=bad.get(str(osm_id)))
         cams.extend(c)
         notes.extend(n)
     return CameraRead(src, tuple(cams), tuple(notes), len(points))
