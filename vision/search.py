@@ -33,7 +33,7 @@ from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
 from xueliang.storage.database import check_actor, current_user
-from xueliang.storage.times import as_utc
+from xueliang.storage.times import as_utc, parse_iso_utc
 
 MAX_TRACK = dt.timedelta(minutes=10)
 EARTH_RADIUS_M = 6_371_008.8
@@ -45,11 +45,7 @@ utc = as_utc  # aware UTC; SQLite gives naive datetimes that are UTC
 
 def parse_time(value: str, *, source: str) -> dt.datetime:
     """ISO 8601; no offset = UTC."""
-    try:
-        t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}") from exc
-    return utc(t)
+    return parse_iso_utc(value, source=source)
 
 
 @dataclass(frozen=True)

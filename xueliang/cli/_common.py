@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from geo.cameras import CameraRead
 
 F = TypeVar("F", bound=Callable[..., Any])
+# integers that reach the database (ids, limits): SQLite and PostgreSQL store at most a signed 64-bit value
+SQL_INT = click.IntRange(max=2**63 - 1)
+
+
+class NumberRange(click.FloatRange):
+    """click.FloatRange that also refuses NaN (NaN compares false with both bounds, so FloatRange lets it in)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        out = super().convert(value, param, ctx)
+        if out != out:
+            self.fail(f"expected a number in {self._describe_range()}, got {value!r}", param, ctx)
+        return out
 
 
 def db_option(func: F) -> F:
