@@ -267,10 +267,12 @@ def boundary_crossings(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     geoms = shapely.points(df["x"].to_numpy(), df["y"].to_numpy())
     # name a crossing by the units meeting there
     near = shapely.STRtree(admin.geometry.to_numpy()).query(shapely.buffer(geoms, 1.0), predicate="intersects")
-    unit_names = admin["name"].astype(str).to_numpy()
-    named = pd.Series(unit_names[near[1]]).groupby(near[0]).apply(lambda s: " | ".join(sorted(set(s))))
+    unit_names = admin["name"].astype(str).to_numpy(dtype=object)
+    meeting: dict[int, set[str]] = {}
+    for i, j in zip(near[0].tolist(), near[1].tolist(), strict=True):
+        meeting.setdefault(i, set()).add(str(unit_names[j]))
     out = _frame(town.crs, geoms, "cross-", "boundary_crossings")
-    out["name"] = named.reindex(range(len(out))).to_numpy()
+    out["name"] = [" | ".join(sorted(meeting[i])) if i in meeting else None for i in range(len(out))]
     return out
 
 
