@@ -48,7 +48,11 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
         return {}
     layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
     views = gpd.read_file(gpkg, layer="views")
-    crs = basemap.crs if basemap is not None else views.estimate_utm_crs()
+    # the run's own metric CRS (summary.json); a town without cameras has no views to estimate one from
+    from pyproj import CRS
+
+    run_crs = cov.summary.get("projected_crs")
+    crs = basemap.crs if basemap is not None else CRS(run_crs) if run_crs else views.estimate_utm_crs()
     views = views.to_crs(crs)
     cams = gpd.read_file(gpkg, layer="cameras").to_crs(crs) if "cameras" in layers else None
     paths: dict[str, Path] = {}
