@@ -157,5 +157,5 @@ def test_bz2_extract_is_read(tmp_path: Path) -> None:
     assert len(read_cameras(packed)) == 1
     broken = tmp_path / "broken.osm.bz2"
     broken.write_bytes(b"not bzip2")
-    with pytest.raises(InputError, match="broken.osm.bz2: not a readable compressed file"):
+    with pytest.raises(InputError, match=r"broken\.osm\.bz2: not a readable compressed file"):
         read_cameras(broken)
