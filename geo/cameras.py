@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from geo.gbt28181 import parse_device_id
 from xueliang.errors import InputError, SchemaError
+from xueliang.storage.files import decode_text
 
 OSM_CAMERA_SUFFIXES = (".osm", ".pbf", ".osm.gz", ".osm.bz2")
 KINDS = ("bullet", "dome", "ptz", "unknown")
@@ -307,16 +308,6 @@ class _Rows:
         return CameraRead(self.src, tuple(self.cameras), tuple(self.notes), self.records)
 
 
-def decode_text(data: bytes, src: str) -> str:
-    """UTF-8 (with or without BOM), else GB18030/GBK, which Chinese exports often use."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(src, "cannot decode text: expected UTF-8 or GBK")
-
-
 def read_csv_frame(path: str | Path, expected: str) -> pd.DataFrame:
     """A small CSV table (UTF-8 or GBK) as a DataFrame; an empty or unparsable file is one clear error."""
     import pandas as pd
@@ -325,7 +316,7 @@ def read_csv_frame(path: str | Path, expected: str) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(str(p), "no such file")
     try:
-        return pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))))
+        return pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
     except pd.errors.EmptyDataError:
         raise SchemaError(str(p), f"empty file: expected a header row with {expected}") from None
     except pd.errors.ParserError as exc:
@@ -335,7 +326,7 @@ def read_csv_frame(path: str | Path, expected: str) -> pd.DataFrame:
 def read_csv(path: Path, *, skip_bad_rows: bool = False) -> CameraRead:
     """A CSV registry: all rows or nothing, unless ``skip_bad_rows`` (then bad rows are noted and left out)."""
     src = str(path)
-    text = decode_text(path.read_bytes(), src)
+    text = decode_text(path.read_bytes(), src)[0]
     reader = csv.DictReader(io.StringIO(text))
     try:
         fieldnames = reader.fieldnames
@@ -380,7 +371,7 @@ def load_json(path: Path) -> Any:
     """A JSON document, with one clear error for broken or pathologically nested files."""
     src = str(path)
     try:
-        return json.loads(decode_text(path.read_bytes(), src))
+        return json.loads(decode_text(path.read_bytes(), src)[0])
     except json.JSONDecodeError as exc:
         raise InputError(src, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:

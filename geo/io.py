@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
 from geo.analysis import CoverageResult, gaps, summarise
 from geo.cameras import CameraRead, write_import_report
+from geo.summary import CameraImportSummary, CoverageSummary
 from xueliang.errors import InputError
 
 
@@ -30,16 +29,17 @@ def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def camera_import_summary(read: CameraRead) -> dict[str, Any]:
+def camera_import_summary(read: CameraRead, report: Path | None) -> CameraImportSummary:
     """How a camera file was read: records, cameras kept, records left out by reason, records with notes."""
-    return {
-        "source": read.source,
-        "records": read.records,
-        "cameras": len(read.cameras),
-        "records_left_out": read.rejected_records,
-        "left_out_reasons": read.reasons(),
-        "records_with_unusable_tags": read.noted_records,
-    }
+    return CameraImportSummary(
+        source=read.source,
+        records=read.records,
+        cameras=len(read.cameras),
+        records_left_out=read.rejected_records,
+        left_out_reasons=read.reasons(),
+        records_with_unusable_tags=read.noted_records,
+        report=None if report is None else str(report),
+    )
 
 
 def write_outputs(
@@ -49,7 +49,7 @@ def write_outputs(
     inputs: dict[str, str],
     draw_map: bool = True,
     camera_read: CameraRead | None = None,
-) -> dict[str, Any]:
+) -> CoverageSummary:
     """Write every output file into ``out_dir``; returns the summary.
 
     With ``camera_read`` (the camera file as read), summary.json counts its records kept and left out,
@@ -61,10 +61,10 @@ def write_outputs(
     report = out / "import_report.csv"
     report.unlink(missing_ok=True)
     if camera_read is not None:
-        summary["camera_import"] = camera_import_summary(camera_read)
         if camera_read.notes:
             write_import_report(report, camera_read)
-            summary["camera_import"]["report"] = str(report)
+        written = report if camera_read.notes else None
+        summary = summary.model_copy(update={"camera_import": camera_import_summary(camera_read, written)})
     files = {
         "summary": out / "summary.json",
         "gaps": out / "gaps.geojson",
@@ -89,6 +89,6 @@ def write_outputs(
 
         files["map"] = out / "coverage.png"
         draw_coverage_map(result, files["map"])
-    summary["outputs"] = {k: str(v) for k, v in files.items()}
-    files["summary"].write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    summary = summary.model_copy(update={"outputs": {k: str(v) for k, v in files.items()}})
+    summary.write(files["summary"])
     return summary

@@ -29,6 +29,14 @@ def _plt() -> Any:
     return plt
 
 
+def _save(fig: Any, path: Path, dpi: int) -> Path:
+    """Lay out, write and close one figure."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    _plt().close(fig)
+    return path
+
+
 def load_basemap(osm: str | Path) -> Basemap:
     from geo.config import load_coverage_config
     from geo.town import load_town
@@ -51,8 +59,7 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
     # the run's own metric CRS (summary.json); a town without cameras has no views to estimate one from
     from pyproj import CRS
 
-    run_crs = cov.summary.get("projected_crs")
-    crs = basemap.crs if basemap is not None else CRS(run_crs) if run_crs else views.estimate_utm_crs()
+    crs = basemap.crs if basemap is not None else CRS(cov.summary.projected_crs)
     views = views.to_crs(crs)
     cams = gpd.read_file(gpkg, layer="cameras").to_crs(crs) if "cameras" in layers else None
     paths: dict[str, Path] = {}
@@ -62,7 +69,8 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
         targets = gpd.read_file(gpkg, layer=row.name).to_crs(crs)
         fig, ax = plt.subplots(figsize=(7.5, 7.5))
         if basemap is not None:
-            basemap.buildings.plot(ax=ax, color="#dddddd", linewidth=0)
+            if len(basemap.buildings):
+                basemap.buildings.plot(ax=ax, color="#dddddd", linewidth=0)
             basemap.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
         live = views[~views.geometry.is_empty]
         if len(live):
@@ -94,11 +102,7 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
             f"(views green, cameras ▲, gaps red) — {crs.to_string()} metres",
             fontsize=8,
         )
-        fig.tight_layout()
-        p = out / f"map_{row.name}.png"
-        fig.savefig(p, dpi=dpi)
-        plt.close(fig)
-        paths[row.name] = p
+        paths[row.name] = _save(fig, out / f"map_{row.name}.png", dpi)
     return paths
 
 
@@ -117,10 +121,7 @@ def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]
         ax.set_ylim(0, 105)
         ax.legend(fontsize=8)
         ax.set_title("Plan: coverage before and after, per class", fontsize=9)
-        fig.tight_layout()
-        paths["before_after"] = out / "plan_before_after.png"
-        fig.savefig(paths["before_after"], dpi=dpi)
-        plt.close(fig)
+        paths["before_after"] = _save(fig, out / "plan_before_after.png", dpi)
     if plan.curve:
         fig, ax = plt.subplots(figsize=(7.5, 3.5))
         ax.step([c[0] for c in plan.curve], [100 * c[2] for c in plan.curve], where="post")
@@ -128,10 +129,7 @@ def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]
         ax.set_ylabel("covered weight (%)")
         ax.grid(alpha=0.3)
         ax.set_title(f"Coverage versus cameras (total cost {plan.curve[-1][1]:,.0f})", fontsize=9)
-        fig.tight_layout()
-        paths["curve"] = out / "plan_curve.png"
-        fig.savefig(paths["curve"], dpi=dpi)
-        plt.close(fig)
+        paths["curve"] = _save(fig, out / "plan_curve.png", dpi)
     return paths
 
 
@@ -151,10 +149,7 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         ax.set_xlabel("% (bars: 95% Wilson interval)")
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
-        fig.tight_layout()
-        paths["shares"] = out / "ledger_shares.png"
-        fig.savefig(paths["shares"], dpi=dpi)
-        plt.close(fig)
+        paths["shares"] = _save(fig, out / "ledger_shares.png", dpi)
     groups = stats.get("groups") or []
     if groups:
         fig, ax = plt.subplots(figsize=(7.5, 3.2))
@@ -174,8 +169,5 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
         ax.set_title("Trend by year (band: 95% interval)", fontsize=9)
-        fig.tight_layout()
-        paths["trend"] = out / "ledger_trend.png"
-        fig.savefig(paths["trend"], dpi=dpi)
-        plt.close(fig)
+        paths["trend"] = _save(fig, out / "ledger_trend.png", dpi)
     return paths
