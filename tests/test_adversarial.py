@@ -116,3 +116,28 @@ def test_geojson_report_of_adversarial_runs_has_no_traceback(tmp_path: Path) -> 
     assert res.exit_code == 0 and "Traceback" not in res.output
     assert "3 records left out" in res.output
     assert "Traceback" not in (tmp_path / "import_report.csv").read_text(encoding="utf-8")
+
+
+def test_xlsx_formula_without_a_cached_value_says_so(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    from xueliang.ledger.io import read_ledger
+    from xueliang.ledger.schema import REQUIRED_FIELDS
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(list(REQUIRED_FIELDS))
+    good = ["X1", "fraud", dt.datetime(2024, 5, 1, 9, 30), None, None, None, None, "open"]
+    ws.append([*good, None, None, None, False, "none"])
+    ws.append(["X2", '=LOWER("FRAUD")', *good[2:], None, None, None, False, "none"])  # openpyxl saves no value
+    path = tmp_path / "cases.xlsx"
+    wb.save(path)
+    parsed = read_ledger(path, now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert [r.record.case_id for r in parsed.rows] == ["X1"]
+    (rej,) = parsed.rejections
+    assert (rej.row, rej.field, rej.value) == (3, "case_type", '=LOWER("FRAUD")')
+    assert rej.reason.startswith('is a formula (=LOWER("FRAUD")) with no saved value')
+    assert "is empty" not in rej.message(str(path))
