@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from geo.candidates import grid_in
 from geo.config import CoverageConfig
+from geo.targets import build_targets
 from geo.town import load_town, repair_polygons
 from xueliang.cli import cli
 
@@ -135,3 +136,19 @@ def test_crowded_area_entirely_built_over_plans(tmp_path: Path) -> None:
         cli, ["plan", "--osm", str(osm), "--budget", "100000", "--targets", str(targets), "--out", str(tmp_path / "p")]
     )
     assert res.exit_code == 0, res.output
+
+
+def test_extract_across_a_utm_zone_border_uses_one_zone_with_true_distances(tmp_path: Path) -> None:
+    from pyproj import Geod
+
+    x = OsmXml()
+    x.grid(5.998, 45.0, n=5, step=0.001)  # 5.998-6.002 E: UTM zones 31 and 32 meet at 6 E
+    osm = x.write(tmp_path / "border.osm")
+    town = load_town(osm, CoverageConfig())
+    assert town.crs.to_epsg() in (32631, 32632)
+    geod = Geod(ellps="WGS84")
+    ll = town.roads.to_crs(4326).geometry
+    true = np.array([geod.geometry_length(g) for g in ll])
+    assert np.allclose(town.roads.length.to_numpy(), true, rtol=2e-3)
+    targets = build_targets(town, CoverageConfig())
+    assert len(targets["intersections"]) == 9 + 12  # 4 streets at the 9 inner nodes, 3 at the 12 edge nodes
