@@ -44,8 +44,8 @@ tag_values = st.one_of(
     ),
     st.lists(st.integers(-400, 400).map(str), min_size=1, max_size=4).map(";".join),
 )
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def gdal_other_tags(tags: dict[str, str]) -> str:
@@ -194,6 +194,9 @@ def test_geojson_registry_is_a_result_or_one_error(feats: list[Any], skip: bool)
 
 xy = st.tuples(st.floats(0, 1), st.floats(0, 1))
 rings = st.lists(xy, min_size=3, max_size=6)  # random rings: often self-intersecting, sometimes degenerate
+# XML 1.0 cannot hold control characters or lone surrogates: such a file is refused as unreadable (one clear
+# error, tested with the camera reader above); here the geometry is what varies
+xml_text = tag_values.filter(lambda v: all(c.isprintable() or c == " " for c in v))
 AREA_TAGS = [{"building": "yes"}, {"amenity": "marketplace"}, {"amenity": "school"}, {"place": "square"}]
 
 
@@ -202,7 +205,7 @@ AREA_TAGS = [{"building": "yes"}, {"amenity": "marketplace"}, {"amenity": "schoo
     roads=st.lists(st.lists(xy, min_size=2, max_size=4), min_size=1, max_size=6),
     polys=st.lists(st.tuples(rings, st.sampled_from(range(len(AREA_TAGS)))), max_size=6),
     admin=st.lists(rings, max_size=2),
-    cams=st.lists(st.tuples(xy, st.dictionaries(st.sampled_from(CAMERA_TAGS[:5]), tag_values, max_size=3)), max_size=3),
+    cams=st.lists(st.tuples(xy, st.dictionaries(st.sampled_from(CAMERA_TAGS[:5]), xml_text, max_size=3)), max_size=3),
 )
 def test_target_builders_on_random_geometry(
     roads: list[list[tuple[float, float]]],
