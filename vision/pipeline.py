@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.attributes import GeometryTypeClassifier, TypeClassifier, body_colour
+from vision.attributes import TypeClassifier
+from vision.colour import balanced_colour
 from vision.decode import Frame, FrameReader
 from vision.detect import Detector
 from vision.embed import EMBEDDING_MODEL, Embedder, to_bytes
@@ -24,6 +25,7 @@ from vision.motion import MotionConfig, MotionGate
 from vision.plates import PlateReader
 from vision.tiling import TiledDetector
 from vision.track import ByteTracker, TrackerConfig, TrackState
+from vision.type_model import LearnedTypeClassifier
 from vision.types import VEHICLE_CLASSES, Attribute, PlateReading, Sighting, TrackPoint, VideoInfo
 
 ProgressFn = Callable[[int, int], None]  # (frames decoded so far, frames in file)
@@ -96,15 +98,19 @@ class FileResult:
 class Analysers:
     """The per-process models a file needs besides the detector; each loads on first use."""
 
-    type_classifier: TypeClassifier = field(default_factory=GeometryTypeClassifier)
+    type_classifier: TypeClassifier = field(default_factory=LearnedTypeClassifier.load)
     plates: PlateReader = field(default_factory=PlateReader)
     embedder: Embedder = field(default_factory=Embedder)
 
     @classmethod
     def for_config(cls, config: PipelineConfig) -> Analysers:
-        """The analysers a config asks for: a user's ONNX type classifier when ``type_model`` is set."""
+        """The analysers a config asks for: ``type_model`` is a user's ONNX classifier (``.onnx``) or a
+        linear head over the embedding (``.npz``, as :mod:`vision.type_model` ships); default: the
+        shipped head."""
         if config.type_model is None:
             return cls()
+        if Path(config.type_model).suffix.lower() == ".npz":
+            return cls(type_classifier=LearnedTypeClassifier.load(config.type_model))
         from vision.attributes import OnnxTypeClassifier
 
         return cls(type_classifier=OnnxTypeClassifier(config.type_model, config.type_labels))
@@ -176,12 +182,18 @@ def _finish_track(
     cls = max(weights, key=lambda k: weights[k])
     det_class = Attribute(VEHICLE_CLASSES.get(cls, str(cls)), round(weights[cls] / sum(weights.values()), 3))
     crop = _crop(best.frame, best.box)
-    colour = body_colour(best.frame, [float(v) for v in best.box])
-    vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
-    plate = (
-        analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
+    colour = balanced_colour(best.frame, [float(v) for v in best.box])
+    vector = (
+        analysers.embedder.embed([crop])[0]
+        if config.embeddings or isinstance(analysers.type_classifier, LearnedTypeClassifier)
+        else None
     )
-    embedding = to_bytes(analysers.embedder.embed([crop])[0]) if config.embeddings else None
+    if isinstance(analysers.type_classifier, LearnedTypeClassifier) and vector is not None:
+        vtype = analysers.type_classifier.classify_embedding(vector, det_class.value)
+    else:
+        vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
+    plate = analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
+    embedding = to_bytes(vector) if config.embeddings and vector is not None else None
     direction, bearing = direction_of(list(points), config.stationary_diagonals)
     thumb = frame_path = None
     if media_dir is not None:
@@ -249,9 +261,7 @@ def process_video(
             b = best.pop(t.track_id, None)
             if b is not None:
                 sightings.append(
-                    _finish_track(
-                        t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir
-                    )
+                    _finish_track(t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir)
                 )
 
     tiled = _tiled(detector, config, info)

@@ -94,11 +94,25 @@ def import_cmd(
     metavar="SHARE",
     help="A claimed video-supported share of solved cases (e.g. 0.8) to check against the ledger.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Date the statuses hold; open cases are censored there (default: the ledger's latest date).",
+)
 @db_option
 def stats_cmd(
-    by: str | None, from_: str | None, to: str | None, as_json: bool, claim: float | None, db_url: str | None
+    by: str | None,
+    from_: str | None,
+    to: str | None,
+    as_json: bool,
+    claim: float | None,
+    db_url: str | None,
+    as_of: str | None = None,
 ) -> None:
-    """Shares with their numerators, denominators and 95% intervals; solve rates with vs without video."""
+    """Shares with their numerators, denominators and 95% intervals; solve rates with vs without video;
+    time to solve with open cases censored, hazard and odds ratios, a matched comparison, the funnel."""
     from typing import cast
 
     from xueliang.ledger.metrics import GroupBy, ledger_stats
@@ -119,10 +133,14 @@ def stats_cmd(
         by=cast(GroupBy | None, by),
         registered=registered_camera_ids(db),
         claim=claim,
+        status_as_of=_parse_day(as_of, "--as-of"),
     )
     click.echo(render_json(stats) if as_json else render_text(stats))
     db.audit(
-        actor=None, action="ledger.stats", query={"by": by, "from": from_, "to": to}, result_count=stats.cases
+        actor=None,
+        action="ledger.stats",
+        query={"by": by, "from": from_, "to": to, "as_of": as_of},
+        result_count=stats.cases,
     )
 
 

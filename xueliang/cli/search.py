@@ -6,15 +6,46 @@ Each command parses options, calls :mod:`xueliang.investigate.search` and friend
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from xueliang.cli._common import SQL_INT, db_option, open_db
-from xueliang.errors import InputError
+from xueliang.errors import InputError, StorageError, XueliangError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
+
+
+def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A refused search or export (bad input, unknown case, ...) still goes into the audit log, as
+    ``<command>-refused`` with the options given and why; then the error is shown as usual."""
+
+    def deco(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> None:
+            try:
+                func(**kwargs)
+            except XueliangError as exc:
+                if not isinstance(exc, StorageError):  # no database to write to
+                    db = open_db(kwargs.get("db_url"))
+                    try:
+                        db.audit(
+                            actor=kwargs.get("actor"),
+                            action=f"{action}-refused",
+                            query={"options": {k: v for k, v in kwargs.items() if k != "db_url"}, "why": str(exc)},
+                            result_count=None,
+                        )
+                    finally:
+                        db.dispose()
+                raise
+
+        return wrapper
+
+    return deco
 
 
 def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -135,13 +166,20 @@ def filter_options(func: Any) -> Any:
 @click.option(
     "--min-scenes", "-k", type=SQL_INT, default=2, show_default=True, help="Multi-scene: seen near >= k scenes."
 )
-@click.option("--min-similarity", type=float, default=0.8, show_default=True, help="Appearance link (cosine).")
+@click.option(
+    "--min-similarity",
+    type=float,
+    default=DEFAULT_LINK_THRESHOLD,
+    show_default=True,
+    help="Link score: appearance cosine plus type/colour agreement (xueliang.investigate.link).",
+)
 @click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
 @click.option("--limit", type=SQL_INT, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_case
 @_actor
 @db_option
+@_audit_refusals("search")
 def search(
     det: tuple[str, ...],
     vtype: tuple[str, ...],
@@ -211,6 +249,14 @@ def search(
                 )
             click.echo(f"{len(res.candidates)} candidate vehicles")
             return
+        if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
+            from dataclasses import replace
+
+            from xueliang.investigate.plate_index import candidate_plates
+
+            found = candidate_plates(db, q.plate)
+            if found.plates is not None:
+                q = replace(q, plates=found.plates)
         r = run_search(db, q, actor=actor, case_id=case_id)
         if as_json:
             _echo_json(r.to_json())
@@ -239,6 +285,7 @@ def search(
 @_case
 @_actor
 @db_option
+@_audit_refusals("similar")
 def similar(
     sighting_id: int | None,
     image: str | None,
@@ -345,6 +392,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
 @_case
 @_actor
 @db_option
+@_audit_refusals("trajectory")
 def trajectory(
     plate: str | None,
     sighting_id: int | None,
@@ -433,6 +481,7 @@ def review(
 @click.option("--media", type=click.Path(file_okay=False), help="Media folder of indexing (thumbnail fallback).")
 @_actor
 @db_option
+@_audit_refusals("export")
 def export(case_id: str, out: str, pad: float, media: str | None, actor: str | None, db_url: str | None) -> None:
     """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
     from xueliang.investigate.export import export_case
