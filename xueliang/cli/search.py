@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import SQL_INT, db_option, open_db
 from xueliang.errors import InputError, StorageError, XueliangError
 from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
@@ -163,7 +163,9 @@ def filter_options(func: Any) -> Any:
     "--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat): multi-scene mode."
 )
 @click.option("--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file.")
-@click.option("--min-scenes", "-k", type=int, default=2, show_default=True, help="Multi-scene: seen near >= k scenes.")
+@click.option(
+    "--min-scenes", "-k", type=SQL_INT, default=2, show_default=True, help="Multi-scene: seen near >= k scenes."
+)
 @click.option(
     "--min-similarity",
     type=float,
@@ -172,7 +174,7 @@ def filter_options(func: Any) -> Any:
     help="Link score: appearance cosine plus type/colour agreement (xueliang.investigate.link).",
 )
 @click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--limit", type=SQL_INT, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_case
 @_actor
@@ -271,11 +273,11 @@ def search(
 
 
 @click.command("similar")
-@click.option("--sighting", "sighting_id", type=int, help="Query by this sighting's appearance.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="Query by this sighting's appearance.")
 @click.option(
     "--image", type=click.Path(dir_okay=False, exists=True), help="Query by an image (embedded like indexing)."
 )
-@click.option("-k", "k", type=int, default=20, show_default=True, help="How many results.")
+@click.option("-k", "k", type=SQL_INT, default=20, show_default=True, help="How many results.")
 @click.option("--min-similarity", type=float, default=-1.0, help="Drop results below this cosine.")
 @filter_options
 @click.option("--json", "as_json", is_flag=True)
@@ -383,7 +385,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
 
 @click.command("trajectory")
 @click.option("--plate", help="One full plate text.")
-@click.option("--sighting", "sighting_id", type=int, help="A sighting; others joined by appearance similarity.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="A sighting; others joined by appearance similarity.")
 @click.option("--min-similarity", type=float, default=0.85, show_default=True)
 @click.option("--geojson", "geojson", type=click.Path(dir_okay=False), help="Also write the path as GeoJSON here.")
 @click.option("--json", "as_json", is_flag=True)
@@ -427,7 +429,7 @@ def trajectory(
 
 @click.command("review")
 @click.option("--case", "case_id", required=True, metavar="ID", help="The investigation.")
-@click.option("--sighting", "sighting_id", type=int, help="The candidate sighting.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="The candidate sighting.")
 @click.option("--keep", "decision", flag_value="keep", help="Keep it as evidence.")
 @click.option("--eliminate", "decision", flag_value="eliminate", help="Rule it out.")
 @click.option("--reason", help="Why (required with --keep/--eliminate).")
