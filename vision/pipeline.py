@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vision.appearance import with_appearance
 from vision.attributes import GeometryTypeClassifier, TypeClassifier, body_colour
 from vision.decode import Frame, FrameReader
 from vision.detect import Detector
@@ -105,7 +106,8 @@ class Analysers:
         """The analysers a config asks for: a user's ONNX type classifier when ``type_model`` is set."""
         if config.type_model is None:
             return cls()
-        from vision.attributes import OnnxTypeClassifier
+        from vision.appearance import with_appearance
+from vision.attributes import OnnxTypeClassifier
 
         return cls(type_classifier=OnnxTypeClassifier(config.type_model, config.type_labels))
 
@@ -263,7 +265,7 @@ def process_video(
         frames = [f for _, f in pending]
         found = tiled.detect_many(frames) if tiled is not None else [detector.detect(f) for f in frames]
         for (index, frame), dets in zip(pending, found, strict=True):
-            tracked = tracker.update(dets, index)
+            tracked = tracker.update(with_appearance(frame, dets), index)
             assert tracked.tracker_id is not None
             for k in np.flatnonzero(tracked.tracker_id >= 0):
                 tid = int(tracked.tracker_id[k])

@@ -56,7 +56,6 @@ def _body_colour(img: Frame, box: tuple[int, int, int, int]) -> npt.NDArray[np.u
     return np.median(band, axis=0).astype(np.uint8)
 
 
-
 def _shade(patch: Frame, rng: np.random.Generator, strength: float) -> Frame:
     """Smooth lighting gradient and fine noise, so a fill does not look like a flat sticker."""
     h, w = patch.shape[:2]
@@ -67,9 +66,7 @@ def _shade(patch: Frame, rng: np.random.Generator, strength: float) -> Frame:
     return np.clip(patch.astype(np.float32) * light[..., None] + noise, 0, 255).astype(np.uint8)
 
 
-def apply_cover(
-    img: Frame, plate_box: tuple[int, int, int, int], cover: str, *, seed: int = 0
-) -> CoverResult:
+def apply_cover(img: Frame, plate_box: tuple[int, int, int, int], cover: str, *, seed: int = 0) -> CoverResult:
     """``img`` with ``cover`` drawn over ``plate_box`` (x1, y1, x2, y2 in pixels); a new array."""
     import cv2
 
