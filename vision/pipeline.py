@@ -18,6 +18,7 @@ import numpy as np
 
 from vision.appearance import with_appearance
 from vision.attributes import GeometryTypeClassifier, TypeClassifier, body_colour
+from vision.closeup import MultiScaleDetector, PlateFallbackDetector
 from vision.decode import Frame, FrameReader
 from vision.detect import Detector
 from vision.embed import EMBEDDING_MODEL, Embedder, to_bytes
@@ -51,6 +52,13 @@ class PipelineConfig:
     stationary_diagonals: float = 0.5
     #: frames per detector call for fixed-input detectors (:mod:`vision.tiling`); 1 = one frame a call
     frames_per_call: int = 2
+    #: close-ups (:mod:`vision.closeup`): grey-canvas scales tried when the first pass looks like a
+    #: missed close-up, and when ("empty", "no_large" for checkpoint cameras, "always"); () = off
+    closeup_scales: tuple[float, ...] = (1.5, 2.0)
+    closeup_when: str = "empty"
+    #: where the detector still finds nothing, a plate found by hyperlpr2's SSD yields a vehicle box
+    #: (only with ``plates`` on)
+    plate_fallback: bool = True
 
     def step(self, fps: float) -> int:
         if self.detect_fps <= 0:
@@ -106,8 +114,7 @@ class Analysers:
         """The analysers a config asks for: a user's ONNX type classifier when ``type_model`` is set."""
         if config.type_model is None:
             return cls()
-        from vision.appearance import with_appearance
-from vision.attributes import OnnxTypeClassifier
+        from vision.attributes import OnnxTypeClassifier
 
         return cls(type_classifier=OnnxTypeClassifier(config.type_model, config.type_labels))
 
@@ -180,9 +187,7 @@ def _finish_track(
     crop = _crop(best.frame, best.box)
     colour = body_colour(best.frame, [float(v) for v in best.box])
     vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
-    plate = (
-        analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
-    )
+    plate = analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
     embedding = to_bytes(analysers.embedder.embed([crop])[0]) if config.embeddings else None
     direction, bearing = direction_of(list(points), config.stationary_diagonals)
     thumb = frame_path = None
@@ -251,20 +256,26 @@ def process_video(
             b = best.pop(t.track_id, None)
             if b is not None:
                 sightings.append(
-                    _finish_track(
-                        t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir
-                    )
+                    _finish_track(t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir)
                 )
 
     tiled = _tiled(detector, config, info)
     batch = tiled.n if tiled is not None else 1
     pending: list[tuple[int, Frame]] = []
+    closeup = (
+        MultiScaleDetector(detector, config.closeup_scales, config.closeup_when) if config.closeup_scales else None
+    )
+    fallback = PlateFallbackDetector(detector) if config.plate_fallback and config.plates else None
 
     def detect_pending() -> None:
         """Detect the frames waiting (one call when tiled), then track them in time order."""
         frames = [f for _, f in pending]
         found = tiled.detect_many(frames) if tiled is not None else [detector.detect(f) for f in frames]
         for (index, frame), dets in zip(pending, found, strict=True):
+            if closeup is not None:
+                dets = closeup.more(frame, dets)
+            if fallback is not None and not len(dets):
+                dets = fallback.plates(frame)
             tracked = tracker.update(with_appearance(frame, dets), index)
             assert tracked.tracker_id is not None
             for k in np.flatnonzero(tracked.tracker_id >= 0):

@@ -115,7 +115,7 @@ def rim_candidates(
     results: list[tuple[float, float, int, int, int, int]] = []
     for width in np.unique(np.linspace(min_width * W, max_width * W, 10).astype(int)):
         for aspect in aspects:
-            bw, bh = int(width), max(4, int(round(width / aspect)))
+            bw, bh = int(width), max(4, round(width / aspect))
             m = max(2, bh // 4)
             ys = np.arange(max(zy1, m), min(zy2, H) - bh - m, 2)
             xs = np.arange(max(zx1, m), min(zx2, W) - bw - m, 2)
