@@ -74,7 +74,7 @@ def main() -> None:
                     seed = zlib.crc32(f"{row['photo']}|{cover}|{s}".encode())
                     res = apply_cover(img, box, cover, seed=seed)  # type: ignore[arg-type]
                     cases.append((cover, res.state, res.image, res))
-        for cover, truth, image, res in cases:
+        for cover, truth, image, _res in cases:
             r = reader.read(crop_of(image, row))
             confusion[(truth, r.state)] += 1
             by_cover[(cover, r.state)] += 1
