@@ -11,7 +11,9 @@ issuing-office letter, 5 characters, or 6 on a green new-energy plate, or 4 and 
 警 学 领 港 澳 挂; armed police ``WJ``), when its confidence reaches ``min_text_confidence``, and
 when two of the three crops agree or one reads it at ``sure_text_confidence``. Text is never reported
 for a region judged covered, except the characters of a half-covered plate, kept as a partial
-pattern (``粤B6R*``: read characters, then ``*`` for the hidden part) that search matches.
+pattern (``粤B6R*``: read characters, then ``*`` for the hidden part) that search matches. A partial
+reading of 6 or more characters is a visible plate whose suffix did not read (the red 警 of a
+police plate), kept as ``visible`` with that pattern.
 
 State:
   * ``unknown``  - the vehicle is too small in the frame for a plate to be readable;
@@ -44,6 +46,10 @@ PLATE_RE = re.compile(
 #: characters that may appear on a plate (for partial readings)
 _PLATE_CHARS = re.compile(rf"[{PROVINCES}{SUFFIXES}A-Z0-9]")
 PLATE_COLOURS = ("blue", "yellow", "green", "white", "black")
+
+#: a partial reading this long (province, letter and 4 characters) is a visible plate whose last
+#: character did not read, not a half-covered one
+FULL_PARTIAL = 6
 
 #: share of correct states per deciding branch, measured on the tuning part of the plate set
 #: (bench/plate_state.py); see the module docstring
@@ -237,6 +243,16 @@ class PlateReader:
                     state_confidence=STATE_CONFIDENCE["ssd_text"],
                     text=format_plate(reading[0]),
                     text_confidence=round(reading[1], 3),
+                    colour=colour,
+                    box=box,
+                )
+            if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
+                # all but a suffix the reader cannot print (警, 领 in red): the plate is in view
+                return PlateReading(
+                    state="visible",
+                    state_confidence=STATE_CONFIDENCE["ssd_text"],
+                    text=partial[0],
+                    text_confidence=round(partial[1], 3),
                     colour=colour,
                     box=box,
                 )
