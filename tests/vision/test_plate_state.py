@@ -70,7 +70,7 @@ def test_covers_stay_on_the_plate() -> None:
         y2, x2 = changed.max(axis=0)
         # a cloth patch sags a little beyond the plate; nothing strays further than a plate height
         assert x1 >= 100 - 30 and x2 <= 200 + 30 and y1 >= 120 - 30 and y2 <= 150 + 30, cover
-    with pytest.raises(ValueError, match="expected one of paint_dark, .*, got 'glitter'"):
+    with pytest.raises(ValueError, match=r"expected one of paint_dark, .*, got 'glitter'"):
         apply_cover(img, box, "glitter")
 
 
