@@ -53,7 +53,7 @@ def _body_colour(img: Frame, box: tuple[int, int, int, int]) -> npt.NDArray[np.u
     band = img[max(0, y1 - 2 * ph) : max(1, y1 - ph // 3), x1:x2].reshape(-1, 3)
     if len(band) == 0:
         band = img.reshape(-1, 3)
-    return np.median(band, axis=0).astype(np.uint8)
+    return np.asarray(np.median(band, axis=0), np.uint8)
 
 
 def _shade(patch: Frame, rng: np.random.Generator, strength: float) -> Frame:
@@ -115,12 +115,12 @@ def apply_cover(img: Frame, plate_box: tuple[int, int, int, int], cover: str, *,
         centres = np.linspace(ix1 + pw * 0.08, ix2 - pw * 0.08, n)
         r = int(max(3, min(ph * 0.55, pw / n * 0.7)))
         for cx in centres:
-            colour = [int(v) for v in rng.uniform(20, 240, size=3)]
+            paint = tuple(float(v) for v in rng.uniform(20, 240, size=3))
             cy = (iy1 + iy2) // 2 + int(rng.integers(-ph // 10 - 1, ph // 10 + 1))
             if rng.random() < 0.5:
-                cv2.circle(out, (int(cx), cy), r, colour, -1)
+                cv2.circle(out, (int(cx), cy), r, paint, -1)
             else:
-                cv2.rectangle(out, (int(cx) - r, cy - r), (int(cx) + r, cy + r), colour, -1)
+                cv2.rectangle(out, (int(cx) - r, cy - r), (int(cx) + r, cy + r), paint, -1)
     elif cover == "half":
         frac = float(rng.uniform(0.45, 0.6))
         side = "left" if rng.random() < 0.5 else "right"  # the side that stays visible
@@ -137,6 +137,6 @@ def apply_cover(img: Frame, plate_box: tuple[int, int, int, int], cover: str, *,
         mask = np.zeros(img.shape[:2], np.uint8)
         rx1, ry1, rx2, ry2 = _box((x1, y1, x2, y2), img.shape, 0.08)
         mask[ry1:ry2, rx1:rx2] = 255
-        out = cv2.inpaint(img, mask, 5, cv2.INPAINT_TELEA)
+        out = np.asarray(cv2.inpaint(img, mask, 5, cv2.INPAINT_TELEA), np.uint8)
         out[ry1:ry2, rx1:rx2] = _shade(out[ry1:ry2, rx1:rx2], rng, 0.05)
     return CoverResult(out, cover, HIDDEN_STATE[cover])

@@ -146,12 +146,12 @@ def rim_candidates(
     results.sort(key=lambda r: -r[0])
     chosen: list[PlateCandidate] = []
     boxes: list[tuple[int, int, int, int]] = []
-    for score, spread_v, x, y, bw, bh in results:
+    for best, spread_v, x, y, bw, bh in results:
         box = (int(x / s), int(y / s), int((x + bw) / s), int((y + bh) / s))
         if any(_overlap(box, o) > 1 / 3 for o in boxes):
             continue
         boxes.append(box)
-        chosen.append(PlateCandidate(box=box, source="rim", score=round(score, 3), interior=round(spread_v, 3)))
+        chosen.append(PlateCandidate(box=box, source="rim", score=round(best, 3), interior=round(spread_v, 3)))
         if len(chosen) >= top:
             break
     return chosen
