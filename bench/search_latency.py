@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from vision.plates_match import parse_plate_pattern  # noqa: E402
-from vision.scenes import Scene, run_multi_scene  # noqa: E402
-from vision.search import Place, SightingQuery, TimeWindow, camera_positions, run_query  # noqa: E402
-from vision.similar import VectorIndex  # noqa: E402
 from vision.synth import T0, generate, setup_world  # noqa: E402
+from xueliang.investigate.plates_match import parse_plate_pattern  # noqa: E402
+from xueliang.investigate.scenes import Scene, run_multi_scene  # noqa: E402
+from xueliang.investigate.search import Place, SightingQuery, TimeWindow, camera_positions, run_query  # noqa: E402
+from xueliang.investigate.similar import VectorIndex  # noqa: E402
 from xueliang.storage import Database, open_database  # noqa: E402
 
 

@@ -6,7 +6,7 @@ A fresh SQLite file in a temp folder gets 400 cameras and ``--n`` sightings over
 embeddings of ``--dim`` dimensions, clustered like bench/search_latency.py's ANN part (n/20
 centres plus ``--noise`` per dimension; ``--noise 0`` keeps random unit vectors, the pathological
 case for HNSW: at 300,000 x 128-d its top-10 recall is 0.40 with efSearch 128). Then, through
-:func:`vision.similar.similar` (the library behind the command, audit row included):
+:func:`xueliang.investigate.similar.similar` (the library behind the command, audit row included):
 
 * rebuild per call (the code before the persisted index): every embedding loaded, a graph built,
   one search; ``--baseline-calls`` calls (each takes as long as a build);
@@ -39,10 +39,10 @@ import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from vision.ann_index import ensure_index, stream_embeddings  # noqa: E402
-from vision.search import SightingQuery, TimeWindow  # noqa: E402
-from vision.similar import ANN_THRESHOLD, similar  # noqa: E402
 from vision.synth import COLOURS, SYNTH_MODEL, T0, generate, setup_world  # noqa: E402
+from xueliang.investigate.ann_index import ensure_index, stream_embeddings  # noqa: E402
+from xueliang.investigate.search import SightingQuery, TimeWindow  # noqa: E402
+from xueliang.investigate.similar import ANN_THRESHOLD, similar  # noqa: E402
 from xueliang.storage import Database, open_database  # noqa: E402
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, area_coverage, point_coverage, view_polygons
+from geo.summary import CoverageSummary
 from geo.targets import AREA_CLASSES, build_targets
 from geo.town import Town
 from geo.view import Views, max_range, pixel_density
@@ -77,7 +78,6 @@ class CoverageResult:
     views: gpd.GeoDataFrame  # one polygon per camera at the run's level
     classes: dict[str, ClassResult]
     villages: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def _villages(town: Town, cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> pd.DataFrame:
@@ -177,7 +177,7 @@ def run_coverage(
     return CoverageResult(town, cfg, cams, views, classes, villages)
 
 
-def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> dict[str, Any]:
+def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> CoverageSummary:
     """The figures of summary.json."""
     cfg = result.config
     cams = result.cameras
@@ -203,7 +203,7 @@ def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> dict[str, An
     omni_mask = cams["kind"].isin(["dome", "ptz"]) | (cams["fov_deg"].astype(float) >= 360) if len(cams) else None
     unknown = int((cams["heading_deg"].isna() & ~omni_mask).sum()) if omni_mask is not None else 0
     omni = int(omni_mask.sum()) if omni_mask is not None else 0
-    return {
+    summary = {
         "classes": classes,
         "villages": {
             "admin_level": v.attrs.get("admin_level"),
@@ -229,6 +229,7 @@ def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> dict[str, An
         "parameters": cfg.model_dump(mode="json"),
         "inputs_sha256": inputs,
     }
+    return CoverageSummary.model_validate(summary)
 
 
 def gaps(result: CoverageResult) -> gpd.GeoDataFrame:

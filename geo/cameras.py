@@ -18,6 +18,7 @@ from typing import Any
 
 from geo.gbt28181 import parse_device_id
 from xueliang.errors import InputError, SchemaError
+from xueliang.storage.files import decode_text
 
 KINDS = ("bullet", "dome", "ptz", "unknown")
 # The longest text the registry stores (the VARCHAR lengths of xueliang.storage.CameraRow): checked here so that
@@ -212,19 +213,9 @@ def _check_unique(cameras: list[Camera], src: str, wheres: list[str]) -> None:
             seen_gb[cam.gb_id] = where
 
 
-def decode_text(data: bytes, src: str) -> str:
-    """UTF-8 (with or without BOM), else GB18030/GBK, which Chinese exports often use."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(src, "cannot decode text: expected UTF-8 or GBK")
-
-
 def read_csv(path: Path) -> list[Camera]:
     src = str(path)
-    text = decode_text(path.read_bytes(), src)
+    text = decode_text(path.read_bytes(), src)[0]
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise SchemaError(src, "empty file: expected a header row with id, lon, lat, ...")
@@ -264,7 +255,7 @@ def _crs_of(doc: Mapping[str, Any], src: str) -> str | None:
 def read_geojson(path: Path) -> list[Camera]:
     src = str(path)
     try:
-        doc = json.loads(decode_text(path.read_bytes(), src))
+        doc = json.loads(decode_text(path.read_bytes(), src)[0])
     except json.JSONDecodeError as exc:
         raise InputError(src, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):

@@ -17,12 +17,12 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from geo.cameras import decode_text
 from geo.catalogue import Catalogue
 from geo.coverage import Occluders
 from geo.town import Town
 from geo.view import Views, bearing_deg, max_range
 from xueliang.errors import SchemaError
+from xueliang.storage.files import decode_text
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def user_sites(path: str | Path, town: Town) -> Sites:
     p = Path(path)
     if not p.is_file():
         raise SchemaError(str(p), "no such file")
-    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))))
+    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
     cols = {c.lower().strip(): c for c in df.columns}
     if "lon" not in cols or "lat" not in cols:
         raise SchemaError(str(p), f"expected columns lon, lat (and optionally heading); got {', '.join(df.columns)}")

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.cameras import decode_text
 from xueliang.config import load_model, parse_model
 from xueliang.errors import ConfigError, SchemaError
+from xueliang.storage.files import decode_text
 
 
 class CameraModel(BaseModel):
@@ -52,7 +52,7 @@ def load_catalogue(path: str | Path | None) -> Catalogue:
         return load_model(p, Catalogue)
     if not p.is_file():
         raise ConfigError(str(p), "no such file")
-    rows = list(csv.DictReader(decode_text(p.read_bytes(), str(p)).splitlines()))
+    rows = list(csv.DictReader(decode_text(p.read_bytes(), str(p))[0].splitlines()))
     models = []
     for i, row in enumerate(rows, start=2):
         clean = {k.strip(): v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
 from geo.analysis import CoverageResult, gaps, summarise
+from geo.summary import CoverageSummary
 from xueliang.errors import InputError
 
 
@@ -31,7 +30,7 @@ def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def write_outputs(
     result: CoverageResult, out_dir: str | Path, *, inputs: dict[str, str], draw_map: bool = True
-) -> dict[str, Any]:
+) -> CoverageSummary:
     """Write every output file into ``out_dir``; returns the summary."""
     out = Path(out_dir)
     _prepare_dir(out)
@@ -60,6 +59,6 @@ def write_outputs(
 
         files["map"] = out / "coverage.png"
         draw_coverage_map(result, files["map"])
-    summary["outputs"] = {k: str(v) for k, v in files.items()}
-    files["summary"].write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    summary = summary.model_copy(update={"outputs": {k: str(v) for k, v in files.items()}})
+    summary.write(files["summary"])
     return summary

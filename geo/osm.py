@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
 import shutil
 import tempfile
@@ -14,16 +13,9 @@ import geopandas as gpd
 import pandas as pd
 
 from xueliang.errors import InputError
+from xueliang.storage.files import sha256_file
 
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.gz")
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _readable_path(path: Path) -> Path:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.analysis import build_views, cameras_frame
-from geo.cameras import Camera, decode_text
+from geo.cameras import Camera
 from geo.candidates import (
     Candidates,
     area_edge_sites,
@@ -52,6 +52,7 @@ from geo.town import Town
 from geo.view import pixel_density
 from xueliang.config import load_model
 from xueliang.errors import InputError, SchemaError
+from xueliang.storage.files import decode_text
 
 Progress = Callable[[str], None]
 
@@ -134,7 +135,7 @@ def read_weights(path: str | Path, town: Town) -> gpd.GeoDataFrame:
         raise InputError(str(p), "no such file")
     import io
 
-    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))))
+    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
     for col in ("lon", "lat", "weight"):
         if col not in df.columns:
             raise SchemaError(str(p), f"expected columns lon, lat, weight; got {', '.join(map(str, df.columns))}")

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from geo.cameras import Camera, read_cameras
-from geo.osm import sha256_file
 from xueliang.errors import InputError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
+from xueliang.storage.files import sha256_file
 
 _FIELDS = [f.name for f in fields(Camera)]
 

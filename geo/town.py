@@ -13,8 +13,9 @@ import shapely
 from pyproj import CRS
 
 from geo.config import CoverageConfig
-from geo.osm import read_layer, sha256_file, tag
+from geo.osm import read_layer, tag
 from xueliang.errors import InputError
+from xueliang.storage.files import sha256_file
 
 
 @dataclass(frozen=True)

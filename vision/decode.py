@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy.typing as npt
 
 from vision.types import VideoInfo
 from xueliang.errors import InputError
+from xueliang.storage.files import sha256_file
 
 Frame = npt.NDArray[np.uint8]
 
@@ -21,17 +21,6 @@ MIN_DECODED_SHARE = 0.95
 
 class VideoError(InputError):
     """A file that is not a readable video (missing, not a video, corrupt or truncated)."""
-
-
-def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while block := f.read(chunk):
-                h.update(block)
-    except OSError as exc:
-        raise VideoError(str(path), f"cannot read: {exc.strerror}") from exc
-    return h.hexdigest()
 
 
 def probe(path: str | Path, *, sha256: str | None = None) -> VideoInfo:

@@ -22,13 +22,15 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from vision.decode import probe, sha256_file
+from vision.decode import probe
 from vision.detect import Detector, DetectorSpec, load_detector
 from vision.pipeline import Analysers, FileResult, FileStats, PipelineConfig, process_video
-from vision.store import SightingPointRow, SightingRow, VideoRow
+from vision.tables import SightingPointRow, SightingRow, VideoRow
 from vision.types import VideoInfo
 from xueliang.errors import ConfigError, InputError, NotFoundError, XueliangError
 from xueliang.storage import CameraRow, Database
+from xueliang.storage.files import sha256_file
+from xueliang.storage.times import parse_iso
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,7 @@ class Progress(Protocol):
 
 def parse_start(value: str, *, source: str) -> dt.datetime:
     """ISO 8601 start time; a value without offset is taken as UTC. Returned in UTC."""
-    try:
-        t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}", field="start") from exc
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC)
+    return parse_iso(value, source=source, field="start")
 
 
 # --- per-process state for the pool: models load once per worker process -------------------------

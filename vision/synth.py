@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import insert, select
 
-from vision.store import SightingRow, VideoRow
+from vision.tables import SightingRow, VideoRow
 from xueliang.storage import CameraRow, Database
 
 COLOURS = ("white", "black", "grey", "silver", "red", "blue", "brown", "yellow", "green")

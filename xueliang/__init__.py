@@ -1,7 +1,8 @@
 """xueliang: a toolkit for public video-surveillance programmes.
 
-Shared core: configuration, errors, storage, case ledger, reports and the command line.
-Coverage and placement live in :mod:`geo`, footage indexing and search in :mod:`vision`.
+Core (bottom layer): ``errors``, ``config``, ``storage`` (with ``storage.times``). Features: ``investigate``
+(search, review, export) and ``ledger`` (cases). Shells: ``cli``, ``web``, ``report``.
+Coverage and placement live in :mod:`geo`, footage indexing in :mod:`vision`. See docs/architecture.md.
 """
 
 __version__ = "0.1.0"

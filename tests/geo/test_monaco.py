@@ -84,5 +84,5 @@ def test_coverage_on_monaco_with_cameras_at_intersections(monaco: Town) -> None:
     covered = r.classes["intersections"].targets["covered"].to_numpy()
     assert covered[pick].mean() > 0.9  # a few stand inside a building footprint's shadow
     s = summarise(r, inputs={})
-    assert s["classes"]["intersections"]["covered"] == int(covered.sum())
-    assert s["villages"]["units"] == 9  # Monaco's quartiers (admin_level 10)
+    assert s.classes["intersections"].covered == int(covered.sum())
+    assert s.villages.units == 9  # Monaco's quartiers (admin_level 10)

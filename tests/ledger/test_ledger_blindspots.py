@@ -94,7 +94,7 @@ def test_read_views_and_write_csv(tmp_path: Path) -> None:
     res = find_blind_spots(cases(POINTS), union)
     out = tmp_path / "demand.csv"
     write_demand_csv(out, res.points)
-    rows = list(csv.reader(out.open(encoding="utf-8")))
+    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines(keepends=True)))
     assert rows == [
         ["lon", "lat", "weight", "case_ids"],
         ["1.5", "0.5", "2", "gap1;gap2"],

@@ -37,7 +37,7 @@ def test_import_stats_and_reimport(runner: CliRunner, ledger_csv: Path, db_url: 
     # 7 bad rows; the duplicated id also rejects the original row it copies
     assert "807 rows read, 799 added, 0 updated, 0 unchanged, 8 rejected" in res.output
     assert "rejected: " in res.output and "expected one of none, corroborating" in res.output
-    assert len(list(csv.DictReader(report.open(encoding="utf-8")))) >= 8
+    assert len(list(csv.DictReader(report.read_text(encoding="utf-8").splitlines(keepends=True)))) >= 8
     again = runner.invoke(cli, ["ledger", "import", str(ledger_csv), "--db", db_url, "--quiet"])
     assert again.exit_code == 0
     assert "0 added, 0 updated, 799 unchanged, 8 rejected; 0 history rows" in again.output
@@ -103,10 +103,10 @@ def test_blindspots_command(runner: CliRunner, ledger_csv: Path, db_url: str, tm
     args = ["ledger", "blindspots", "--coverage", str(cov), "--out", str(out), "--tagged", str(tagged)]
     res = runner.invoke(cli, [*args, "--db", db_url])
     assert res.exit_code == 0, res.output
-    tags = list(csv.DictReader(tagged.open(encoding="utf-8")))
+    tags = list(csv.DictReader(tagged.read_text(encoding="utf-8").splitlines(keepends=True)))
     assert len(tags) == 799 and {t["in_view"] for t in tags} == {"yes", "no"}
     assert all((float(t["lon"]) <= 7.4225) == (t["in_view"] == "yes") for t in tags)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(keepends=True)))
     assert rows and all(float(r["lon"]) > 7.4225 for r in rows)
     total = sum(int(r["weight"]) for r in rows)
     assert "in blind spots" in res.output and f"{total:,} in blind spots" in res.output

@@ -71,6 +71,6 @@ def test_generated_cases_link_to_the_given_camera_ids(tmp_path: Path) -> None:
         cli, ["ledger", "generate", "--n", "200", "--out", str(out), "--camera-id", "CAM001", "--camera-id", "CAM002"]
     )
     assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(keepends=True)))
     linked = {c for row in rows for c in (row.get("cameras") or "").split(";") if c}
     assert linked == {"CAM001", "CAM002"}

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger import store
 from xueliang.ledger.io import load_mapping, read_ledger, write_rejections
-from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerHistoryRow
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, get_zone
 from xueliang.ledger.store import case_history, import_ledger, import_ledger_file, load_cases
+from xueliang.ledger.tables import LedgerCaseCameraRow, LedgerCaseRow, LedgerHistoryRow
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
@@ -164,7 +164,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(db: Database, tmp_path: Pat
     assert sorted(load_cases(db).case_id) == ["OK1", "OK2"]
     report = tmp_path / "report.csv"
     write_rejections(report, parsed)
-    lines = list(csv.DictReader(report.open(encoding="utf-8")))
+    lines = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines(keepends=True)))
     assert (
         len(lines) == len(parsed.rejections)
         and lines[0]["row"] == "3"

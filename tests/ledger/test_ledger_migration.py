@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from xueliang.ledger.models import LedgerHistoryRow
+from xueliang.ledger.tables import LedgerHistoryRow
 from xueliang.storage import Database
 from xueliang.storage.base import Base
 

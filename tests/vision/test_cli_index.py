@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.vision.conftest import PLUGIN, ROOT, add_camera
-from vision.store import SightingRow, VideoRow
+from vision.tables import SightingRow, VideoRow
 from xueliang.cli import cli
 from xueliang.storage import Database, open_database
 from xueliang.storage.times import as_utc

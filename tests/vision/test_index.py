@@ -17,7 +17,7 @@ from vision.embed import from_bytes
 from vision.index import IndexItem, index_files
 from vision.manifest import load_manifest
 from vision.pipeline import PipelineConfig
-from vision.store import SightingPointRow, SightingRow, VideoRow
+from vision.tables import SightingPointRow, SightingRow, VideoRow
 from xueliang.errors import SchemaError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc

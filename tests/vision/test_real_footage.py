@@ -17,7 +17,7 @@ from vision.embed import Embedder
 from vision.index import IndexItem, index_files
 from vision.pipeline import PipelineConfig
 from vision.plates import PlateReader, normalise_plate
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.storage import Database
 
 # Hand-labelled: the passing vehicles of street_two_lane.mp4 at one frame each, with the YOLO11n box.

@@ -55,7 +55,7 @@ BGR = {"red": (40, 40, 220), "white": (235, 235, 235), "black": (20, 20, 20), "b
 
 def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
     from geo.registry import import_camera_file
-    from vision.store import SightingPointRow, SightingRow, VideoRow
+    from vision.tables import SightingPointRow, SightingRow, VideoRow
 
     db = open_database(db_url)
     import_camera_file(db, CAMERAS)
@@ -198,7 +198,7 @@ def build_trajectory(root: Path) -> TrajData:
     sighting's camera is missing from the registry (written with foreign keys off, as legacy data)."""
     from sqlalchemy.orm import Session
 
-    from vision.store import SightingRow, VideoRow
+    from vision.tables import SightingRow, VideoRow
     from xueliang.storage import CameraRow
     from xueliang.web.users import add_user
 

@@ -97,7 +97,7 @@ def test_media_paths_cannot_escape(as_role: AsRole, web_data: WebData, path: str
 
 
 def test_stored_path_outside_media_is_refused(as_role: AsRole, web_data: WebData, tmp_path: Path) -> None:
-    from vision.store import SightingRow
+    from vision.tables import SightingRow
 
     secret = tmp_path / "secret.jpg"
     secret.write_bytes(b"\xff\xd8\xff secret")
@@ -207,7 +207,8 @@ def test_multi_scene_search_through_the_search_api(as_role: AsRole, web_data: We
 
     from tests.web.factories import CAMERAS
 
-    pos = {r["camera_id"]: (r["lon"], r["lat"]) for r in csv.DictReader(CAMERAS.open(encoding="utf-8"))}
+    rows = csv.DictReader(CAMERAS.read_text(encoding="utf-8").splitlines(keepends=True))
+    pos = {r["camera_id"]: (r["lon"], r["lat"]) for r in rows}
     a = "{},{},100,2026-11-20T07:59:00Z,2026-11-20T08:20:00Z".format(*pos["CAM001"])
     b = "{},{},100,2026-11-20T08:25:00Z,2026-11-20T09:40:00Z".format(*pos["CAM003"])
     c = as_role("investigator")

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from xueliang.cli._common import db_option, open_db
 
+if TYPE_CHECKING:
+    from geo.summary import CoverageSummary
 
-def print_summary(summary: dict[str, Any], out: Path) -> None:
-    for name, c in summary["classes"].items():
+
+def print_summary(summary: CoverageSummary, out: Path) -> None:
+    for name, c in summary.classes.items():
         extra = ""
-        if "area_weighted_ratio" in c and c["area_weighted_ratio"] is not None:
-            extra = f", area-weighted {c['area_weighted_ratio']:.1%}"
-        ratio = "n/a" if c["ratio"] is None else f"{c['ratio']:.1%}"
-        click.echo(f"  {name:<20} {c['covered']:>6} of {c['total']:<6} covered ({ratio}{extra}) at {c['level']}")
-    cams = summary["cameras"]
+        if c.area_weighted_ratio is not None:
+            extra = f", area-weighted {c.area_weighted_ratio:.1%}"
+        ratio = "n/a" if c.ratio is None else f"{c.ratio:.1%}"
+        click.echo(f"  {name:<20} {c.covered:>6} of {c.total:<6} covered ({ratio}{extra}) at {c.level}")
+    cams = summary.cameras
     click.echo(
-        f"  cameras: {cams['total']} ({cams['in_extract']} inside the extract), "
-        f"{cams['unknown_direction']} with unknown direction counted as {cams['unknown_direction_treatment']}"
+        f"  cameras: {cams.total} ({cams.in_extract} inside the extract), "
+        f"{cams.unknown_direction} with unknown direction counted as {cams.unknown_direction_treatment}"
     )
-    click.echo(f"  villages: {summary['villages']['text']}")
+    click.echo(f"  villages: {summary.villages.text}")
     click.echo(f"results in {out}/: summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png")
 
 
@@ -35,14 +38,9 @@ def run(
     unknown_direction: str | None,
     out: str,
     draw_map: bool = True,
-) -> dict[str, Any]:
-    from geo.analysis import run_coverage
-    from geo.cameras import read_cameras
+) -> CoverageSummary:
     from geo.config import load_coverage_config
-    from geo.io import write_outputs
-    from geo.osm import sha256_file
-    from geo.registry import load_cameras
-    from geo.town import load_town
+    from geo.coverage_job import run_coverage_job
 
     cfg = load_coverage_config(config)
     updates: dict[str, Any] = {}
@@ -52,24 +50,14 @@ def run(
         updates["unknown_direction"] = unknown_direction
     if updates:
         cfg = cfg.model_validate({**cfg.model_dump(), **updates})
-    inputs = {osm: sha256_file(osm)} if Path(osm).is_file() else {}
-    if cameras_file is not None:
-        cams = read_cameras(cameras_file)
-        inputs[cameras_file] = sha256_file(cameras_file)
-    else:
-        db = open_db(db_url)
-        cams = load_cameras(db)
-        inputs["camera registry"] = db.url
-    if config:
-        inputs[config] = sha256_file(config)
 
     def say(msg: str) -> None:
         click.echo(f"  ... {msg}", err=True)
 
-    town = load_town(osm, cfg)
-    result = run_coverage(town, cams, cfg, progress=say)
-    say("writing outputs")
-    return write_outputs(result, out, inputs=inputs, draw_map=draw_map)
+    db = open_db(db_url) if cameras_file is None else None
+    return run_coverage_job(
+        osm, cfg, out, cameras_file=cameras_file, db=db, config_file=config, draw_map=draw_map, progress=say
+    )
 
 
 @click.command()
@@ -90,20 +78,11 @@ def run(
 )
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--no-map", is_flag=True, help="Skip drawing coverage.png.")
-def coverage(
-    osm: str,
-    cameras_file: str | None,
-    db_url: str | None,
-    level: str | None,
-    config: str | None,
-    unknown_direction: str | None,
-    out: str,
-    no_map: bool,
-) -> None:
+def coverage(no_map: bool, **options: Any) -> None:
     """Which intersections, main-road nodes, crowded areas, key sites and boundary crossings no camera sees."""
-    summary = run(osm, cameras_file, db_url, level, config, unknown_direction, out, draw_map=not no_map)
+    summary = run(**options, draw_map=not no_map)
     click.echo(
-        f"coverage of {osm} at {summary['level']} ({summary['px_per_m']:g} px/m), "
-        f"metric CRS {summary['projected_crs']}:"
+        f"coverage of {options['osm']} at {summary.level} ({summary.px_per_m:g} px/m), "
+        f"metric CRS {summary.projected_crs}:"
     )
-    print_summary(summary, Path(out))
+    print_summary(summary, Path(options["out"]))

@@ -47,7 +47,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
     cov_dir = outdir / "coverage"
     click.secho("\n2. Coverage of the sample town", bold=True)
     summary = coverage_cmd.run(str(town), None, db_url, None, None, None, str(cov_dir))
-    click.echo(f"at {summary['level']} ({summary['px_per_m']:g} px/m), metric CRS {summary['projected_crs']}:")
+    click.echo(f"at {summary.level} ({summary.px_per_m:g} px/m), metric CRS {summary.projected_crs}:")
     coverage_cmd.print_summary(summary, cov_dir)
     weights: str | None = None
     if cases:

@@ -59,9 +59,9 @@ def plan(
     from geo.cameras import read_cameras
     from geo.catalogue import load_catalogue
     from geo.config import load_coverage_config
-    from geo.osm import sha256_file
     from geo.planning import build_instance, load_plan_targets, solve_plan, write_plan
     from geo.town import load_town
+    from xueliang.storage.files import sha256_file
 
     budgets = _phases(phases)
     if budget is not None and budgets:

@@ -1,6 +1,6 @@
 """``xueliang search | similar | trajectory | review | export``: investigator search, thin shells.
 
-Each command parses options, calls :mod:`vision.search` and friends, prints a table (or JSON with
+Each command parses options, calls :mod:`xueliang.investigate.search` and friends, prints a table (or JSON with
 ``--json``). Every search and export is written to the audit log with ``--actor`` (default: OS user).
 """
 
@@ -78,8 +78,8 @@ def _filters(
     sort: str = "time",
     limit: int = 1000,
 ) -> Any:
-    from vision.plates_match import parse_plate_pattern
-    from vision.search import Place, SightingQuery, TimeWindow, parse_time
+    from xueliang.investigate.plates_match import parse_plate_pattern
+    from xueliang.investigate.search import Place, SightingQuery, TimeWindow, parse_time
 
     window = None
     if from_ or to:
@@ -163,8 +163,8 @@ def search(
     db_url: str | None,
 ) -> None:
     """Find sightings by attributes, plate pattern, time, cameras or place; or vehicles seen at several scenes."""
-    from vision.scenes import load_scenes, multi_scene, parse_scene_arg
-    from vision.search import search as run_search
+    from xueliang.investigate.scenes import load_scenes, multi_scene, parse_scene_arg
+    from xueliang.investigate.search import search as run_search
 
     q = _filters(
         det=det,
@@ -263,7 +263,7 @@ def similar(
     From 200,000 vectors of the model on, the persisted ANN index under the media folder is used
     (built on first use, kept up to date; see `xueliang similar-index`).
     """
-    from vision.similar import similar as run_similar
+    from xueliang.investigate.similar import similar as run_similar
 
     q = _filters(
         det=det,
@@ -316,8 +316,8 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
     Without --rebuild: builds a missing index, adds sightings indexed since, and rebuilds (saying
     why) an index that is corrupt, of another database, or older than deleted sightings.
     """
-    from vision.ann_index import embedding_models, ensure_index, sidecar_path
     from xueliang.config import resolve_media_dir
+    from xueliang.investigate.ann_index import embedding_models, ensure_index, sidecar_path
 
     media_dir = resolve_media_dir(media)
     db = open_db(db_url)
@@ -354,7 +354,7 @@ def trajectory(
     db_url: str | None,
 ) -> None:
     """One vehicle's sightings ordered by time, with camera positions."""
-    from vision.similar import trajectory as run_trajectory
+    from xueliang.investigate.similar import trajectory as run_trajectory
 
     db = open_db(db_url)
     try:
@@ -398,8 +398,8 @@ def review(
     db_url: str | None,
 ) -> None:
     """Keep or eliminate a candidate of a case, with a reason; --list prints the log."""
-    from vision.review import review as add_review
-    from vision.review import review_log
+    from xueliang.investigate.review import review as add_review
+    from xueliang.investigate.review import review_log
 
     db = open_db(db_url)
     try:
@@ -433,7 +433,7 @@ def review(
 @db_option
 def export(case_id: str, out: str, pad: float, media: str | None, actor: str | None, db_url: str | None) -> None:
     """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
-    from vision.export import export_case
+    from xueliang.investigate.export import export_case
 
     db = open_db(db_url)
     try:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from xueliang.config import load_model, parse_model
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, Rejection, SourceRow, check_row
+from xueliang.storage.files import decode_text
 
 VALUE_FIELDS = ("case_type", "area", "status", "video_obtained", "video_contribution")
 
@@ -122,16 +123,6 @@ def _split(lines: list[tuple[str, ...]], header_row: int, encoding: str, source:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def decode_text(data: bytes, source: str) -> tuple[str, str]:
-    """Decode as UTF-8 (with or without BOM), else as GB18030 (a superset of GBK and GB2312)."""
-    for encoding, label in (("utf-8-sig", "utf-8"), ("gb18030", "gb18030")):
-        try:
-            return data.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
-    raise InputError(source, "cannot decode as UTF-8 or GB18030/GBK; save the file as UTF-8")
 
 
 def _read_csv(data: bytes, source: str, header_row: int) -> RawTable:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from xueliang.ledger.io import ColumnMapping, ParsedLedger, read_ledger
 from xueliang.ledger.metrics import CaseTable
-from xueliang.ledger.models import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
 from xueliang.ledger.schema import ALL_FIELDS, CaseRecord, Rejection
+from xueliang.ledger.tables import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
 from xueliang.storage.times import as_utc

@@ -19,8 +19,8 @@ from xueliang.report.data import (
     load_coverage,
     load_ledger_stats,
     load_plan,
-    sha256_file,
 )
+from xueliang.storage.files import sha256_file
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = (
@@ -84,28 +84,17 @@ def render_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path:
 
 def run_coverage_into(osm: str, cameras: str | None, db_url: str | None, out: Path) -> Path:
     """Run the coverage analysis (cameras from a file, else the registry in the database) into ``out``."""
-    from geo.analysis import run_coverage
-    from geo.cameras import read_cameras
     from geo.config import load_coverage_config
-    from geo.io import write_outputs
-    from geo.osm import sha256_file as geo_sha
-    from geo.registry import load_cameras
-    from geo.town import load_town
+    from geo.coverage_job import run_coverage_job
     from xueliang.config import resolve_db_url
     from xueliang.storage import open_database
 
-    cfg = load_coverage_config(None)
-    inputs = {osm: geo_sha(osm)}
-    if cameras is not None:
-        cams = read_cameras(cameras)
-        inputs[cameras] = geo_sha(cameras)
-    else:
-        db = open_database(resolve_db_url(db_url))
-        cams = load_cameras(db)
-        inputs["camera registry"] = db.url
-        db.dispose()
-    result = run_coverage(load_town(osm, cfg), cams, cfg)
-    write_outputs(result, out, inputs=inputs, draw_map=False)
+    db = open_database(resolve_db_url(db_url)) if cameras is None else None
+    try:
+        run_coverage_job(osm, load_coverage_config(None), out, cameras_file=cameras, db=db, draw_map=False)
+    finally:
+        if db is not None:
+            db.dispose()
     return out
 
 

@@ -29,6 +29,14 @@ def _plt() -> Any:
     return plt
 
 
+def _save(fig: Any, path: Path, dpi: int) -> Path:
+    """Lay out, write and close one figure."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    _plt().close(fig)
+    return path
+
+
 def load_basemap(osm: str | Path) -> Basemap:
     from geo.config import load_coverage_config
     from geo.town import load_town
@@ -90,11 +98,7 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
             f"(views green, cameras ▲, gaps red) — {crs.to_string()} metres",
             fontsize=8,
         )
-        fig.tight_layout()
-        p = out / f"map_{row.name}.png"
-        fig.savefig(p, dpi=dpi)
-        plt.close(fig)
-        paths[row.name] = p
+        paths[row.name] = _save(fig, out / f"map_{row.name}.png", dpi)
     return paths
 
 
@@ -113,10 +117,7 @@ def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]
         ax.set_ylim(0, 105)
         ax.legend(fontsize=8)
         ax.set_title("Plan: coverage before and after, per class", fontsize=9)
-        fig.tight_layout()
-        paths["before_after"] = out / "plan_before_after.png"
-        fig.savefig(paths["before_after"], dpi=dpi)
-        plt.close(fig)
+        paths["before_after"] = _save(fig, out / "plan_before_after.png", dpi)
     if plan.curve:
         fig, ax = plt.subplots(figsize=(7.5, 3.5))
         ax.step([c[0] for c in plan.curve], [100 * c[2] for c in plan.curve], where="post")
@@ -124,10 +125,7 @@ def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]
         ax.set_ylabel("covered weight (%)")
         ax.grid(alpha=0.3)
         ax.set_title(f"Coverage versus cameras (total cost {plan.curve[-1][1]:,.0f})", fontsize=9)
-        fig.tight_layout()
-        paths["curve"] = out / "plan_curve.png"
-        fig.savefig(paths["curve"], dpi=dpi)
-        plt.close(fig)
+        paths["curve"] = _save(fig, out / "plan_curve.png", dpi)
     return paths
 
 
@@ -147,10 +145,7 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         ax.set_xlabel("% (bars: 95% Wilson interval)")
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
-        fig.tight_layout()
-        paths["shares"] = out / "ledger_shares.png"
-        fig.savefig(paths["shares"], dpi=dpi)
-        plt.close(fig)
+        paths["shares"] = _save(fig, out / "ledger_shares.png", dpi)
     groups = stats.get("groups") or []
     if groups:
         fig, ax = plt.subplots(figsize=(7.5, 3.2))
@@ -170,8 +165,5 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
         ax.set_title("Trend by year (band: 95% interval)", fontsize=9)
-        fig.tight_layout()
-        paths["trend"] = out / "ledger_trend.png"
-        fig.savefig(paths["trend"], dpi=dpi)
-        plt.close(fig)
+        paths["trend"] = _save(fig, out / "ledger_trend.png", dpi)
     return paths

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from geo.summary import CoverageSummary
+from xueliang.config import format_validation_error
 from xueliang.errors import InputError
+from xueliang.storage.files import sha256_file
 
 # The programme's targets: "no blind corner at road intersections, no blind area at key nodes of main
 # roads, nothing missed in crowded areas, full coverage of key sites", each at the required level.
@@ -45,7 +49,7 @@ class VillageRow:
 @dataclass(frozen=True)
 class Coverage:
     directory: Path
-    summary: dict[str, Any]
+    summary: CoverageSummary
     rows: tuple[ComplianceRow, ...]
     villages: tuple[VillageRow, ...]
     villages_meeting: int
@@ -56,14 +60,6 @@ class Coverage:
     @property
     def all_passed(self) -> bool:
         return all(r.passed for r in self.rows) and self.villages_meeting == self.villages_total
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -84,23 +80,26 @@ def load_coverage(directory: str | Path) -> Coverage:
     summary_path = d / "summary.json"
     if not summary_path.is_file():
         raise InputError(str(d), "expected a coverage folder with summary.json (run `xueliang coverage`)")
-    summary = _read_json(summary_path)
-    classes = summary.get("classes")
-    if not isinstance(classes, dict):
+    raw = _read_json(summary_path)
+    if not isinstance(raw.get("classes"), dict):
         raise InputError(str(summary_path), "expected a 'classes' object", field="classes")
+    try:
+        summary = CoverageSummary.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(str(summary_path), format_validation_error(exc)) from None
     rows = []
-    for name, c in classes.items():
+    for name, c in summary.classes.items():
         target, text = TARGETS.get(name, (1.0, f"{name} (100%)"))
-        ratio = c.get("ratio")
-        if name == "crowded_areas" and c.get("area_weighted_ratio") is not None:
-            text += f"; area-weighted {c['area_weighted_ratio']:.1%}"
+        ratio = c.ratio
+        if name == "crowded_areas" and c.area_weighted_ratio is not None:
+            text += f"; area-weighted {c.area_weighted_ratio:.1%}"
         rows.append(
             ComplianceRow(
                 name=name,
                 requirement=text,
-                level=str(c.get("level", summary.get("level", ""))),
-                covered=int(c["covered"]),
-                total=int(c["total"]),
+                level=c.level,
+                covered=c.covered,
+                total=c.total,
                 ratio=None if ratio is None else float(ratio),
                 target=target,
                 passed=ratio is not None and float(ratio) >= target - 1e-9,
@@ -119,16 +118,16 @@ def load_coverage(directory: str | Path) -> Coverage:
                         meets=r["meets_threshold"].strip().lower() == "true",
                     )
                 )
-    v = summary.get("villages", {})
+    v = summary.villages
     files = {p.name: sha256_file(p) for p in sorted(d.iterdir()) if p.is_file()}
     return Coverage(
         directory=d,
         summary=summary,
         rows=tuple(rows),
         villages=tuple(villages),
-        villages_meeting=int(v.get("meeting_threshold", sum(x.meets for x in villages))),
-        villages_total=int(v.get("units", len(villages))),
-        min_channels=int(v.get("min_channels", 6)),
+        villages_meeting=v.meeting_threshold,
+        villages_total=v.units,
+        min_channels=v.min_channels,
         files_sha256=files,
     )
 
@@ -187,7 +186,7 @@ def ledger_sources(db: Any) -> list[dict[str, str]]:
     """The imported files behind the ledger: name, SHA-256 and when it was last imported (from its history)."""
     from sqlalchemy import func, select
 
-    from xueliang.ledger.models import LedgerHistoryRow as H
+    from xueliang.ledger.tables import LedgerHistoryRow as H
     from xueliang.storage.times import as_utc
 
     stmt = (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, Integer, String, Text
+from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueliang.storage.base import Base
+from xueliang.storage.times import UTCDateTime
 
 
 class CameraRow(Base):
@@ -33,7 +34,7 @@ class CameraRow(Base):
     admin_unit: Mapped[str | None] = mapped_column(String(200), index=True)
     source: Mapped[str | None] = mapped_column(Text)
     source_sha256: Mapped[str | None] = mapped_column(String(64))
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 MAX_ACTOR = 100  # characters of a name in the audit log (and the search case and review logs)
@@ -45,7 +46,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(MAX_ACTOR), index=True)
     action: Mapped[str] = mapped_column(String(50))
     query: Mapped[str] = mapped_column(Text)

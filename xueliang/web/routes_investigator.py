@@ -59,7 +59,7 @@ class ScenesIn(BaseModel):
 
 def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:
     """Through the search API (plate links, appearance links, ranked); audited there."""
-    from vision.scenes import multi_scene, parse_scene_arg
+    from xueliang.investigate.scenes import multi_scene, parse_scene_arg
 
     scenes = [parse_scene_arg(line, index=i + 1) for i, line in enumerate(body.scenes)]
     res = multi_scene(
@@ -85,7 +85,7 @@ def guard_media(obj: Any) -> Any:
 def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: float) -> dict[str, Any]:
     """Where else the vehicle was seen, as GeoJSON: the CLI's ``xueliang trajectory --sighting`` (plate and
     appearance links, camera positions from the registry); audited there under the user's name."""
-    from vision.similar import trajectory
+    from xueliang.investigate.similar import trajectory
 
     check_sighting(db, sighting_id)  # 404 naming the id, before any lookup
     try:
@@ -103,7 +103,7 @@ def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:
 
 
 def _video_size(db: Database, sighting_id: int) -> tuple[int, int]:
-    from vision.store import SightingRow, VideoRow
+    from vision.tables import SightingRow, VideoRow
 
     with db.sessions() as s:
         row = s.execute(

@@ -46,7 +46,7 @@ def router() -> APIRouter:
                 "total": cov.villages_total,
                 "min_channels": cov.min_channels,
             },
-            "inputs_sha256": cov.summary.get("inputs_sha256", {}),
+            "inputs_sha256": cov.summary.inputs_sha256,
             "files_sha256": cov.files_sha256,
         }
 

@@ -1,4 +1,4 @@
-"""The investigator pages' view of sightings, through the search API (``vision.search``).
+"""The investigator pages' view of sightings, through the search API (``xueliang.investigate.search``).
 
 Filters: colour, vehicle type, plate state, plate pattern (``晋M*12*``; a bare prefix matches plates
 starting with it, one character off ranked below), camera, time window.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from vision.store import SightingPointRow, SightingRow
+from vision.tables import SightingPointRow, SightingRow
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
@@ -109,9 +109,9 @@ def _to_sighting(r: SightingRow, mark: Mark | None) -> Sighting:
 
 def search_sightings(db: Database, q: SightingQuery) -> list[Sighting]:
     """Sightings matching every given filter, in the order the search API ranks them (newest first)."""
-    from vision.plates_match import parse_plate_pattern
-    from vision.search import SightingQuery as ApiQuery
-    from vision.search import TimeWindow, run_query
+    from xueliang.investigate.plates_match import parse_plate_pattern
+    from xueliang.investigate.search import SightingQuery as ApiQuery
+    from xueliang.investigate.search import TimeWindow, run_query
 
     plate = None
     if q.plate_prefix:

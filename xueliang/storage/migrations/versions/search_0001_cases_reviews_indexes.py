@@ -18,7 +18,7 @@ INDEXES = {
     "ix_sightings_colour_type_plate_state_first_seen": ["colour", "vehicle_type", "plate_state", "first_seen"],
     "ix_sightings_type_first_seen": ["vehicle_type", "first_seen"],
     "ix_sightings_plate_state_first_seen": ["plate_state", "first_seen"],
-    # covering index of plate patterns within a window (see vision.search._plate_in_window)
+    # covering index of plate patterns within a window (see xueliang.investigate.search._plate_in_window)
     "ix_sightings_window_plate": ["first_seen", "last_seen", "plate_text", "camera_id"],
 }
 

@@ -3,7 +3,7 @@
 Revision ID: search_0002
 Revises: search_0001
 
-vision.search narrows an exact plate prefix by ``plate_text COLLATE "C"`` between two bounds; the plain
+xueliang.investigate.search narrows an exact plate prefix by ``plate_text COLLATE "C"`` between two bounds; the plain
 index on plate_text follows the database's collation (e.g. zh-Hans-CN) and cannot serve that range. SQLite
 already compares by code point, so nothing to do there.
 """

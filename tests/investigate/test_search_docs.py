@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vision.gat1400 import COLOR_CODES, VEHICLE_CLASS_CODES
 from xueliang.cli import cli
+from xueliang.investigate.gat1400 import COLOR_CODES, VEHICLE_CLASS_CODES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "search.md"
 

@@ -26,14 +26,14 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from vision.plates_match import PlatePattern
-from vision.search_store import CaseQueryRow, SearchCaseRow
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.plates_match import PlatePattern
+from xueliang.investigate.tables import CaseQueryRow, SearchCaseRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
 from xueliang.storage.database import check_actor, current_user
-from xueliang.storage.times import as_utc
+from xueliang.storage.times import as_utc, parse_iso
 
 MAX_TRACK = dt.timedelta(minutes=10)
 EARTH_RADIUS_M = 6_371_008.8
@@ -45,11 +45,7 @@ utc = as_utc  # aware UTC; SQLite gives naive datetimes that are UTC
 
 def parse_time(value: str, *, source: str) -> dt.datetime:
     """ISO 8601; no offset = UTC."""
-    try:
-        t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}") from exc
-    return utc(t)
+    return parse_iso(value, source=source)
 
 
 @dataclass(frozen=True)
@@ -369,7 +365,7 @@ def search(db: Database, q: SightingQuery, *, actor: str | None = None, case_id:
 # --- cases and the audit log ---------------------------------------------------------------------
 def ensure_case(db: Database, case_id: str, *, actor: str | None, create: bool) -> SearchCaseRow:
     """The search case ``case_id``; created when ``create`` or when the ledger knows the id."""
-    from xueliang.ledger.models import LedgerCaseRow
+    from xueliang.ledger.tables import LedgerCaseRow
 
     case_id = case_id.strip()
     if not case_id or len(case_id) > 64:

@@ -1,6 +1,6 @@
 """The persisted ANN index: recall against exact search, incremental adds, filters, bad files, crash safety.
 
-Real faiss on the generated world of tests/search/conftest.py (3,000 random 32-d unit vectors) with
+Real faiss on the generated world of tests/investigate/conftest.py (3,000 random 32-d unit vectors) with
 small thresholds, so each test runs in about a second.
 """
 
@@ -14,9 +14,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, select
 
-from tests.search.conftest import at
-from vision import ann_index
-from vision.ann_index import (
+from tests.investigate.conftest import at
+from vision.synth import SYNTH_MODEL, SynthWorld, generate, plant, setup_world, unit
+from vision.tables import SightingRow
+from xueliang.cli import cli
+from xueliang.investigate import ann_index
+from xueliang.investigate.ann_index import (
     AnnIndexError,
     build_index,
     count_vectors,
@@ -27,11 +30,8 @@ from vision.ann_index import (
     sidecar_path,
     update_index,
 )
-from vision.search import SightingQuery, TimeWindow
-from vision.similar import load_index, similar
-from vision.store import SightingRow
-from vision.synth import SYNTH_MODEL, SynthWorld, generate, plant, setup_world, unit
-from xueliang.cli import cli
+from xueliang.investigate.search import SightingQuery, TimeWindow
+from xueliang.investigate.similar import load_index, similar
 from xueliang.storage import Database, open_database
 
 pytest.importorskip("faiss")

@@ -44,10 +44,10 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import func, select
 
-from vision.search import SightingQuery, attribute_clauses, camera_positions, resolve_cameras
-from vision.search_store import AnnStateRow
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import InputError, StorageError
+from xueliang.investigate.search import SightingQuery, attribute_clauses, camera_positions, resolve_cameras
+from xueliang.investigate.tables import AnnStateRow
 from xueliang.storage import Database
 
 FORMAT = 1

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import insert
 
-from vision.export import ExportError, export_case
-from vision.review import kept, review, review_log
-from vision.search import SightingQuery, search
-from vision.store import SightingPointRow, VideoRow
 from vision.synth import SynthWorld, plant, setup_world
+from vision.tables import SightingPointRow, VideoRow
 from xueliang.cli import cli
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.export import ExportError, export_case
+from xueliang.investigate.review import kept, review, review_log
+from xueliang.investigate.search import SightingQuery, search
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
@@ -251,7 +251,7 @@ def test_search_migration_matches_models(db: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import vision.search_store  # noqa: F401  (registers the tables on Base.metadata)
+    import xueliang.investigate.tables  # noqa: F401  (registers the tables on Base.metadata)
     from xueliang.storage.base import Base
 
     with db.engine.connect() as conn:

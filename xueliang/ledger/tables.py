@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueliang.storage.base import Base
+from xueliang.storage.times import UTCDateTime
 
 
 class LedgerCaseRow(Base):
@@ -17,22 +18,22 @@ class LedgerCaseRow(Base):
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_type: Mapped[str] = mapped_column(String(64), index=True)
-    occurred_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    occurred_end: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    occurred_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    occurred_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     area: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16))
-    solved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    video_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    video_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    solved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    video_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    video_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     video_obtained: Mapped[bool] = mapped_column(Boolean)
     video_contribution: Mapped[str] = mapped_column(String(16))
     hours_reviewed: Mapped[float | None] = mapped_column(Float)
     vehicles_screened: Mapped[int | None] = mapped_column(Integer)
     vehicles_eliminated: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class LedgerCaseCameraRow(Base):
@@ -67,7 +68,7 @@ class LedgerHistoryRow(Base):
     field: Mapped[str] = mapped_column(String(32))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     source: Mapped[str] = mapped_column(Text)
     source_sha256: Mapped[str] = mapped_column(String(64))
     source_row: Mapped[int | None] = mapped_column(Integer)

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
-from vision.search import (
+from vision.tables import SightingRow
+from xueliang.errors import InputError
+from xueliang.investigate.search import (
     HIT_COLUMNS,
     Hit,
     Place,
@@ -39,8 +41,6 @@ from vision.search import (
     parse_time,
     record,
 )
-from vision.store import SightingRow
-from xueliang.errors import InputError
 from xueliang.storage import Database
 
 
@@ -204,14 +204,7 @@ def run_multi_scene(
             cams = cameras_near(positions, sc.place)
             if not cams:
                 continue
-            q = SightingQuery(
-                detector_classes=filters.detector_classes,
-                vehicle_types=filters.vehicle_types,
-                colours=filters.colours,
-                plate_states=filters.plate_states,
-                plate=filters.plate,
-                window=sc.window,
-            )
+            q = replace(filters, window=sc.window)  # attribute_clauses reads the attributes, plate and window
             stmt = select(*HIT_COLUMNS, SightingRow.embedding, SightingRow.embedding_model).where(
                 *attribute_clauses(q), SightingRow.camera_id.in_(cams)
             )

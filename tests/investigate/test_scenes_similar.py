@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.search.conftest import at
-from vision.scenes import Scene, load_scenes, multi_scene, parse_scene_arg, run_multi_scene
-from vision.search import Place, SightingQuery, TimeWindow, camera_positions
-from vision.similar import VectorIndex, similar, trajectory
+from tests.investigate.conftest import at
 from vision.synth import SynthWorld, plant, unit
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.scenes import Scene, load_scenes, multi_scene, parse_scene_arg, run_multi_scene
+from xueliang.investigate.search import Place, SightingQuery, TimeWindow, camera_positions
+from xueliang.investigate.similar import VectorIndex, similar, trajectory
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
@@ -221,8 +221,8 @@ def test_trajectory_geojson_keeps_unlocated_sightings_undrawn() -> None:
     import datetime as dt
     import math
 
-    from vision.search import Hit
-    from vision.similar import Trajectory, TrajectoryPoint
+    from xueliang.investigate.search import Hit
+    from xueliang.investigate.similar import Trajectory, TrajectoryPoint
 
     def hit(i: int, lon: float, lat: float) -> Hit:
         t = dt.datetime(2024, 5, 1, 1, i, tzinfo=dt.UTC)

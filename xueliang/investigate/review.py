@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from vision.search import ensure_case, utc
-from vision.search_store import ReviewRow
-from vision.store import SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.search import ensure_case, utc
+from xueliang.investigate.tables import ReviewRow
 from xueliang.storage import Database
 from xueliang.storage.database import current_user
 

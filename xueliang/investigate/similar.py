@@ -6,7 +6,7 @@ faiss HNSW graph (inner product) above it when ``faiss-cpu`` is installed (exact
 sightings embedded by the same model as the query are compared.
 
 With a media folder (``media_dir``), :func:`similar` searches through the persisted index of
-:mod:`vision.ann_index` once the model has ``ann_threshold`` vectors (built on first use, then
+:mod:`xueliang.investigate.ann_index` once the model has ``ann_threshold`` vectors (built on first use, then
 kept up to date), instead of loading every embedding and building a graph per call.
 """
 
@@ -22,8 +22,10 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
 
-from vision.ann_index import Progress, count_vectors, search_persisted, sidecar_path
-from vision.search import (
+from vision.tables import SightingRow
+from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.ann_index import Progress, count_vectors, search_persisted, sidecar_path
+from xueliang.investigate.search import (
     HIT_COLUMNS,
     Hit,
     SightingQuery,
@@ -33,8 +35,6 @@ from vision.search import (
     record,
     resolve_cameras,
 )
-from vision.store import SightingRow
-from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import Database
 
 ANN_THRESHOLD = 200_000
@@ -196,7 +196,7 @@ def similar(
     """Nearest sightings to a sighting's or an image's appearance; the query sighting is left out.
 
     With ``media_dir`` and a model of at least ``ann_threshold`` vectors (or an index already
-    there), the persisted index under ``media_dir/ann`` is used (see :mod:`vision.ann_index`);
+    there), the persisted index under ``media_dir/ann`` is used (see :mod:`xueliang.investigate.ann_index`);
     ``progress`` receives its build/update messages.
     """
     if (sighting_id is None) == (image is None):

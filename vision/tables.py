@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xueliang.storage import Base
+from xueliang.storage.times import UTCDateTime
 
 
 class VideoRow(Base):
@@ -24,8 +25,8 @@ class VideoRow(Base):
     path: Mapped[str] = mapped_column(Text)
     size_bytes: Mapped[int] = mapped_column(BigInteger)  # files over 2 GiB (migration vision_0002)
     camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
-    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    end_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    start_time: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    end_time: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     fps: Mapped[float] = mapped_column(Float)
     frame_count: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[float] = mapped_column(Float)
@@ -35,7 +36,7 @@ class VideoRow(Base):
     frames_decoded: Mapped[int] = mapped_column(Integer)
     frames_detected: Mapped[int] = mapped_column(Integer)
     processing_s: Mapped[float] = mapped_column(Float)
-    indexed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    indexed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     sightings: Mapped[list[SightingRow]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="SightingRow.id"
@@ -51,8 +52,8 @@ class SightingRow(Base):
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
     camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
     track_id: Mapped[int] = mapped_column(Integer)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     detector_class: Mapped[str] = mapped_column(String(32))
     detector_confidence: Mapped[float] = mapped_column(Float)
     colour: Mapped[str] = mapped_column(String(32), index=True)
@@ -88,7 +89,7 @@ class SightingPointRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"), index=True)
     frame: Mapped[int] = mapped_column(Integer)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     x1: Mapped[float] = mapped_column(Float)
     y1: Mapped[float] = mapped_column(Float)
     x2: Mapped[float] = mapped_column(Float)

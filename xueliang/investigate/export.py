@@ -5,7 +5,7 @@
 * ``clips/sighting_<id>.mp4`` — the source video cut from ``pad_s`` seconds before first seen to
   ``pad_s`` after last seen (OpenCV, mp4v);
 * ``images/sighting_<id>_thumb.jpg`` (the vehicle crop of the best frame) and ``..._frame.jpg``;
-* ``records.json`` — GA/T 1400-style ``MotorVehicleObject`` records (:mod:`vision.gat1400`);
+* ``records.json`` — GA/T 1400-style ``MotorVehicleObject`` records (:mod:`xueliang.investigate.gat1400`);
 * ``review_log.json`` / ``review_log.csv`` — every keep/eliminate decision of the case, in order;
 * ``manifest.json`` — case, exporter, time, the queries that found the candidates, the source
   files with the SHA-256 recorded at indexing and re-computed now, models and software versions;
@@ -33,12 +33,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from vision.gat1400 import motor_vehicle_object
-from vision.review import kept, review_log
-from vision.search import ensure_case, utc
-from vision.search_store import CaseQueryRow
-from vision.store import SightingPointRow, SightingRow, VideoRow
+from vision.tables import SightingPointRow, SightingRow, VideoRow
 from xueliang.errors import InputError, XueliangError
+from xueliang.investigate.gat1400 import motor_vehicle_object
+from xueliang.investigate.review import kept, review_log
+from xueliang.investigate.search import ensure_case, utc
+from xueliang.investigate.tables import CaseQueryRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import current_user
 

@@ -7,11 +7,19 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.search.conftest import at
-from vision.plates_match import parse_plate_pattern
-from vision.search import Place, SightingQuery, TimeWindow, camera_positions, cameras_near, run_query, search
+from tests.investigate.conftest import at
 from vision.synth import SynthWorld, plant
 from xueliang.errors import InputError, NotFoundError
+from xueliang.investigate.plates_match import parse_plate_pattern
+from xueliang.investigate.search import (
+    Place,
+    SightingQuery,
+    TimeWindow,
+    camera_positions,
+    cameras_near,
+    run_query,
+    search,
+)
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
@@ -202,7 +210,7 @@ def test_overlong_actor_is_refused_before_anything_is_written(db: Database, db_u
 def test_library_search_checks_the_actor_and_trims_the_case_id(db: Database, world: SynthWorld) -> None:
     """Callers of the library get the same checks as the CLI: an overlong actor writes nothing (no
     case, no case query, no audit row); a case id with spaces links its query to the trimmed case."""
-    from vision.search_store import CaseQueryRow, SearchCaseRow
+    from xueliang.investigate.tables import CaseQueryRow, SearchCaseRow
 
     q = SightingQuery(colours=("white",), limit=10)
     with pytest.raises(InputError, match="actor: expected a name of 1-100 characters, got 101"):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from tests.search.conftest import at
-from vision.similar import similar
+from tests.investigate.conftest import at
 from vision.synth import plant, setup_world
+from xueliang.investigate.similar import similar
 from xueliang.storage import Database
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)

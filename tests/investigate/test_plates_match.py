@@ -1,7 +1,7 @@
 import pytest
 
-from vision.plates_match import EXACT_SCORE, ONE_OFF_SCORE, PARTIAL_SCORE, parse_plate_pattern
 from xueliang.errors import InputError
+from xueliang.investigate.plates_match import EXACT_SCORE, ONE_OFF_SCORE, PARTIAL_SCORE, parse_plate_pattern
 
 
 @pytest.mark.parametrize(

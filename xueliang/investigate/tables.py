@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueliang.storage import Base
+from xueliang.storage.times import UTCDateTime
 
 
 class SearchCaseRow(Base):
@@ -22,7 +23,7 @@ class SearchCaseRow(Base):
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     ledger: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -31,7 +32,7 @@ class CaseQueryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("search_cases.case_id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
     query: Mapped[str] = mapped_column(Text)
@@ -48,7 +49,7 @@ class ReviewRow(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_search_reviews_case_sighting", "case_id", "sighting_id"),)
 
@@ -56,12 +57,12 @@ class ReviewRow(Base):
 class AnnStateRow(Base):
     """One row: this database's random id and a counter of changed/deleted embedded sightings.
 
-    Persisted ANN indexes (:mod:`vision.ann_index`) record both; triggers of ``search_0004`` raise
+    Persisted ANN indexes (:mod:`xueliang.investigate.ann_index`) record both; triggers of ``search_0004`` raise
     ``sightings_changed``.
     """
 
     __tablename__ = "search_ann_state"
 
     database_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sightings_changed: Mapped[int] = mapped_column(BigInteger, default=0)
