@@ -238,30 +238,17 @@ class PlateReader:
                 if norm and float(conf) >= cfg.sure_text_confidence:
                     reading = (norm, float(conf))
             if reading is not None:
-                return PlateReading(
-                    state="visible",
-                    state_confidence=STATE_CONFIDENCE["ssd_text"],
-                    text=format_plate(reading[0]),
-                    text_confidence=round(reading[1], 3),
-                    colour=colour,
-                    box=box,
-                )
+                reading = (format_plate(reading[0]), reading[1])
             if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
                 # all but a suffix the reader cannot print (警, 领 in red): the plate is in view
+                reading, partial = partial, None
+            text = reading or partial
+            if text is not None:
                 return PlateReading(
-                    state="visible",
-                    state_confidence=STATE_CONFIDENCE["ssd_text"],
-                    text=partial[0],
-                    text_confidence=round(partial[1], 3),
-                    colour=colour,
-                    box=box,
-                )
-            if partial is not None:
-                return PlateReading(
-                    state="covered",
-                    state_confidence=STATE_CONFIDENCE["ssd_partial"],
-                    text=partial[0],
-                    text_confidence=round(partial[1], 3),
+                    state="visible" if reading else "covered",
+                    state_confidence=STATE_CONFIDENCE["ssd_text" if reading else "ssd_partial"],
+                    text=text[0],
+                    text_confidence=round(text[1], 3),
                     colour=colour,
                     box=box,
                 )
