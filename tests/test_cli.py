@@ -36,6 +36,9 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     gaps = json.loads((tmp_path / "xueliang-out/coverage/gaps.geojson").read_text(encoding="utf-8"))
     n_gaps = sum(c["total"] - c["covered"] for c in cls.values())
     assert len(gaps["features"]) == n_gaps
+    # the reviewers' report carries the ledger just imported, with its time-to-solve and ratio charts
+    html = (tmp_path / "xueliang-out/report/report.html").read_text(encoding="utf-8")
+    assert 'src="ledger_km.png"' in html and 'src="ledger_forest.png"' in html and "No ledger" not in html
     # running again changes nothing in the registry
     code, out = run("demo")
     assert "0 added, 19 updated" in out

@@ -154,3 +154,25 @@ def test_ledger_trend_table_with_equal_follow_up(report_data: WebData, tmp_path:
             f"<td class=\"num\">{100 * c['difference']['estimate']:+.1f}</td>"
         )
         assert cells in table, (cells, table)
+
+
+def test_report_shows_time_to_solve_ratios_and_funnel(report_data: WebData, tmp_path: Path) -> None:
+    """The Kaplan–Meier chart, the forest plot and the funnel, each with its one-line method, and the
+    numbers of their tables equal to ``ledger stats --json``."""
+    res = build_report(tmp_path / "r", db_url=report_data.db_url, pdf=False)
+    html = res.html.read_text(encoding="utf-8")
+    stats = load_ledger_stats(report_data.db_url)
+    assert stats is not None and stats["analysis"] is not None
+    a = stats["analysis"]
+    for name, method in (("km", "method-km"), ("forest", "method-forest"), ("funnel", "method-funnel")):
+        png = tmp_path / "r" / f"ledger_{name}.png"
+        assert png.stat().st_size > 5000 and f'src="ledger_{name}.png"' in html
+        assert f'id="{method}">Method: ' in html
+    assert f"censored at the status date {a['status_date']}" in html
+    hr = a["time_to_solve"]["hazard_ratio"]
+    assert f"<td>all</td><td class=\"num\">{hr['estimate']:.2f} ({hr['low']:.2f} – {hr['high']:.2f})" in html
+    m = a["matched"]
+    assert f"{m['matched']} of {m['treated']} cases found a match" in html
+    steps = html[html.index('<table id="ledger-funnel-table">') :]
+    for st in a["funnel"]["steps"]:
+        assert f"<td>{st['step']}</td><td class=\"num\">{st['count']}</td>" in steps

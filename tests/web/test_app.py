@@ -200,6 +200,33 @@ def test_reviewer_compliance(as_role: AsRole) -> None:
     assert data["villages"] == {"meeting": 2, "total": 2, "min_channels": 6}
 
 
+def test_reviewer_dashboard_shows_time_to_solve_ratios_and_funnel(as_role: AsRole) -> None:
+    """The Kaplan–Meier chart (two curves rising from 0%), the forest plot (a hazard and an odds ratio
+    per scope, placed on one log scale), and the funnel, each with its method line."""
+    import re
+
+    c = as_role("reviewer")
+    page = c.get("/reviewer").text
+    a = c.get("/api/reviewer/ledger").json()["ledger"]["analysis"]
+    km = page[page.index('<svg id="ledger-km"') : page.index("</svg>", page.index('<svg id="ledger-km"'))]
+    for css in ("km-useful", "km-not-useful"):
+        pts = re.search(rf'class="{css}"[^>]*points="([^"]+)"', km)
+        assert pts is not None, css
+        ys = [float(p.split(",")[1]) for p in pts.group(1).split()]
+        assert ys[0] == 200.0 and min(ys) < 200.0 and ys == sorted(ys, reverse=True)  # a share that only grows
+    forest = page[page.index('<svg id="ledger-forest"') :]
+    forest = forest[: forest.index("</svg>")]
+    tts = a["time_to_solve"]
+    fitted = [r for r in (tts["hazard_ratio"], *tts["hazard_ratio_by_type"]) if r["estimate"]]
+    assert forest.count("hazard ratio</text>") == len(fitted) and forest.count("<circle") >= len(fitted) + 1
+    xs = {float(m.group(2)): m.group(1) for m in re.finditer(r'<text x="([\d.]+)"[^>]*>([\d.]+)</text>', forest)}
+    assert 1.0 in xs  # the tick of no difference
+    for method in ("method-km", "method-forest", "method-funnel"):
+        assert f'id="{method}">Method: ' in page
+    steps = a["funnel"]["steps"]
+    assert f'<td>{steps[-1]["step"]}</td><td class="num">{steps[-1]["count"]}</td>' in page
+
+
 def test_openapi_lists_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/api/sightings", "/api/sightings/{sighting_id}/marks", "/api/planner/coverage"} <= set(spec["paths"])

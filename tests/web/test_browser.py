@@ -175,6 +175,7 @@ def test_reviewer_dashboard(login: Any, server: str, artifacts: Path) -> None:
     ledger = page.locator("#ledger").inner_text()
     assert "video-supported, share of solved cases" in ledger
     assert page.locator("#ledger-years tr").count() > 2
+    assert page.locator("#ledger-km polyline").count() == 2 and page.locator("#ledger-forest circle").count() > 2
     page.screenshot(path=str(artifacts / "reviewer_dashboard.png"), full_page=True)
     assert _status(page, f"{server}/media/sightings/1/frame") == 403
     assert _status(page, f"{server}/investigator") == 403

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.config import resolve_db_url
 from xueliang.errors import InputError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_media"
@@ -117,7 +118,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, cases: int) -> None:
         cameras=None,
         coverage_dir=str(cov_dir),
         plan_dir=str(outdir / "plan"),
-        db_url=db_url,
+        db_url=resolve_db_url(db_url),  # the database just filled: the report reads no ledger without one
         out=str(outdir / "report"),
         no_pdf=find_chromium() is None,
     )

@@ -261,7 +261,8 @@ def validate_table(
         rows_read += 1
         row = table.header_row + 1 + offset
         cells = {
-            field: mapping.translate(field, line[i].strip() if i < len(line) else "") for field, i in positions.items()
+            field: mapping.translate(field, line[i].strip() if i < len(line) else "")
+            for field, i in positions.items()
         }
         record, problems = check_row(row, cells, columns, tz=tz, now=now)
         if record is not None:
@@ -282,7 +283,8 @@ def validate_table(
                         sr.record.case_id,
                         "case_id",
                         columns["case_id"],
-                        f"duplicate case id {sr.record.case_id!r}, also on row(s) {others}; none of them imported",
+                        f"duplicate case id {sr.record.case_id!r}, also on row(s) {others}; "
+                        "none of them imported",
                         sr.record.case_id,
                     )
                 )

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from xueliang.ledger.effects import Analysis
 
 Z95 = 1.959963984540054
 GroupBy = Literal["type", "area", "month", "year"]
@@ -133,6 +136,24 @@ def between(table: CaseTable, start: dt.date | None, end: dt.date | None) -> Boo
     return mask
 
 
+#: the fixed follow-up of the per-year table and the regressions: solved within this many days
+FOLLOW_UP_DAYS = 90
+
+
+def censor_point(as_of: dt.date) -> np.datetime64:
+    """The end of the status date (UTC): a solving stored on that day counts."""
+    return np.datetime64(as_of + dt.timedelta(days=1), "s")
+
+
+def fixed_follow_up(t: CaseTable, as_of: dt.date, days: int = FOLLOW_UP_DAYS) -> CaseTable:
+    """The cases followed for at least ``days`` by the status date, with ``solved`` meaning solved
+    within ``days`` of the occurrence (a solved case without a date stays solved, as in the trend)."""
+    end = censor_point(as_of)
+    horizon = t.occurred + np.timedelta64(days, "D")
+    late = (t.solved_at >= horizon) | (t.solved_at >= end)  # NaT compares False: undated stays solved
+    return replace(t, solved=t.solved & ~late).select(horizon <= end)
+
+
 @dataclass(frozen=True)
 class Measure:
     """A share and, in words, what its numerator and denominator count."""
@@ -182,7 +203,9 @@ class SolveComparison:
     difference: Difference
 
 
-def solve_comparison(t: CaseTable, group: str = "all", *, exposed: BoolArray | None = None) -> SolveComparison:
+def solve_comparison(
+    t: CaseTable, group: str = "all", *, exposed: BoolArray | None = None
+) -> SolveComparison:
     """Solve rate where ``exposed`` holds (default: useful video) against where it does not."""
     mask = t.useful if exposed is None else exposed
     a = share(t.solved, mask)
@@ -198,6 +221,11 @@ class GroupSummary:
     comparison: SolveComparison
     #: with ``by="year"``: each trend measure against the previous calendar year (when it has cases)
     vs_previous_year: tuple[Change, ...] = ()
+    #: with ``by="year"``: the measures, comparison and changes are over the year's cases followed
+    #: for ``follow_up_days`` by the status date (``followed`` of ``cases``), solved meaning solved
+    #: within that follow-up, so that a part year compares fairly with a whole one
+    follow_up_days: int | None = None
+    followed: int | None = None
 
 
 def group_keys(t: CaseTable, by: GroupBy) -> NDArray[Any]:
@@ -209,15 +237,30 @@ def group_keys(t: CaseTable, by: GroupBy) -> NDArray[Any]:
     return np.array([str(v) for v in t.occurred.astype(f"datetime64[{unit}]")], dtype=object)
 
 
-def summarise_groups(t: CaseTable, by: GroupBy) -> tuple[GroupSummary, ...]:
+def summarise_groups(t: CaseTable, by: GroupBy, *, as_of: dt.date | None = None) -> tuple[GroupSummary, ...]:
+    """One row per group; by year with ``as_of`` (the status date), over the cases followed for
+    :data:`FOLLOW_UP_DAYS` with solved meaning solved within them (see :func:`fixed_follow_up`)."""
     keys = group_keys(t, by)
+    follow = by == "year" and as_of is not None
+    f = fixed_follow_up(t, as_of) if follow and as_of is not None else t
+    fkeys = group_keys(f, by) if follow else keys
     out = []
     present = set(keys.tolist())
     for key in sorted(present):
-        sub = t.select(keys == key)
+        sub = f.select(fkeys == key)
         prev = str(int(key) - 1) if by == "year" else None
-        changes = _changes(sub, t.select(keys == prev)) if prev in present else ()
-        out.append(GroupSummary(str(key), len(sub), core_measures(sub), solve_comparison(sub, str(key)), changes))
+        changes = _changes(sub, f.select(fkeys == prev)) if prev in present else ()
+        out.append(
+            GroupSummary(
+                str(key),
+                int(np.count_nonzero(keys == key)),
+                core_measures(sub),
+                solve_comparison(sub, str(key)),
+                changes,
+                FOLLOW_UP_DAYS if follow else None,
+                len(sub) if follow else None,
+            )
+        )
     return tuple(out)
 
 
@@ -236,10 +279,16 @@ class Retention:
     expired_unobtained: Proportion
 
 
+def requested_late(t: CaseTable) -> tuple[BoolArray, BoolArray]:
+    """Cases requested after the footage expired, and the requests with a known expiry (its denominator)."""
+    known = ~np.isnat(t.requested_at) & ~np.isnat(t.expires_at)
+    return known & (t.requested_at > t.expires_at), known
+
+
 def retention(t: CaseTable, as_of: dt.datetime) -> Retention:
     requested = ~np.isnat(t.requested_at)
     known = ~np.isnat(t.expires_at)
-    late = requested & known & (t.requested_at > t.expires_at)
+    late, _ = requested_late(t)
     cutoff = np.datetime64(as_of.astimezone(dt.UTC).replace(tzinfo=None), "s")
     expired = known & (t.expires_at < cutoff)
     lost = ~t.obtained & expired & (late | ~requested)
@@ -373,7 +422,9 @@ class CameraContribution:
     solved_contributed: int
 
 
-def camera_contributions(t: CaseTable, registered: frozenset[str] = frozenset()) -> tuple[CameraContribution, ...]:
+def camera_contributions(
+    t: CaseTable, registered: frozenset[str] = frozenset()
+) -> tuple[CameraContribution, ...]:
     """Per linked camera: cases linked, cases where video contributed, and of those the solved ones.
 
     Sorted by cases contributed (most first), then camera reference.
@@ -436,6 +487,11 @@ class LedgerStats:
     groups: tuple[GroupSummary, ...]
     cameras: tuple[CameraContribution, ...]
     claim: ClaimCheck | None = None
+    #: the date the statuses hold (``--as-of``, by default the ledger's latest date): open cases are
+    #: censored there, and the per-year table and the models count solvings up to it
+    status_date: dt.date | None = None
+    #: time to solve, adjusted and matched effects, contribution levels, the funnel
+    analysis: Analysis | None = None
 
 
 def ledger_stats(
@@ -448,14 +504,24 @@ def ledger_stats(
     as_of: dt.datetime | None = None,
     trend_years: int = 5,
     claim: float | None = None,
+    status_as_of: dt.date | None = None,
+    models: bool = True,
 ) -> LedgerStats:
     """Every measure over the cases that occurred from ``start`` to ``end``.
 
     The trend compares that window (by default the latest year's 1 January to its latest case)
-    with the same dates in earlier years, taken from the whole table.
+    with the same dates in earlier years, taken from the whole table. ``status_as_of`` is the date
+    the statuses hold (default: :func:`status_date` of the whole table); ``models`` adds the
+    survival, regression and matching figures (:func:`xueliang.ledger.effects.analyse`).
     """
     as_of = as_of or dt.datetime.now(dt.UTC)
     sub = t.select(between(t, start, end))
+    status = status_as_of or status_date(t)
+    analysis = None
+    if models and status is not None and len(sub):
+        from xueliang.ledger.effects import analyse
+
+        analysis = analyse(sub, status)
     measures = core_measures(sub)
     tr: Trend | None = None
     note: str | None = None
@@ -477,14 +543,17 @@ def ledger_stats(
         solve_overall=solve_comparison(sub),
         solve_by_request=solve_comparison(sub, "requested", exposed=~np.isnat(sub.requested_at)),
         solve_by_type=tuple(
-            solve_comparison(sub.select(sub.case_type == k), str(k)) for k in sorted(set(sub.case_type.tolist()))
+            solve_comparison(sub.select(sub.case_type == k), str(k))
+            for k in sorted(set(sub.case_type.tolist()))
         ),
         retention=retention(sub, as_of),
         effort=effort(sub),
         trend=tr,
         trend_note=note,
         groups_by=by,
-        groups=summarise_groups(sub, by) if by else (),
+        groups=summarise_groups(sub, by, as_of=status) if by else (),
         cameras=camera_contributions(sub, registered),
         claim=None if claim is None else check_claim(_measure(measures, "video_supported_of_solved"), claim),
+        status_date=status,
+        analysis=analysis,
     )

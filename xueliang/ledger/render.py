@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 import json
 
+from xueliang.ledger.effects import Analysis
 from xueliang.ledger.metrics import Change, Difference, LedgerStats, Proportion, SolveComparison
+from xueliang.ledger.survival import HORIZONS, Ratio, SolvedBy
 
 LABELS = {
     "video_supported_of_solved": "video-supported, share of solved cases",
@@ -57,7 +59,8 @@ def render_text(s: LedgerStats) -> str:
     if s.period_start or s.period_end:
         span = f" that occurred {s.period_start or 'start'} to {s.period_end or 'end'}"
     out = [
-        f"Case ledger: {s.cases:,} cases{span} (as of {s.as_of:%Y-%m-%d} UTC); shares with 95% Wilson intervals",
+        f"Case ledger: {s.cases:,} cases{span} (as of {s.as_of:%Y-%m-%d} UTC); "
+        "shares with 95% Wilson intervals",
         "",
     ]
     out.append(f"  {'measure':<50} {'share [95% CI]':<22} {'numer. / denom.':<15}  denominator")
@@ -86,6 +89,8 @@ def render_text(s: LedgerStats) -> str:
         "Solve rate with footage requested vs not (cases not matched, unlike the Australian rail study)",
         _comparison(s.solve_by_request),
     ]
+    if s.analysis is not None:
+        out += render_analysis(s.analysis)
     r = s.retention
     out += [
         "",
@@ -126,9 +131,15 @@ def render_text(s: LedgerStats) -> str:
         out += ["", f"Trend: {s.trend_note}"]
     if s.groups_by:
         out += ["", f"By {s.groups_by}"]
+        follow = next((g.follow_up_days for g in s.groups if g.follow_up_days), None)
+        if follow:
+            out.append(
+                f"  (equal follow-up: each year's cases followed {follow} days by the status date {s.status_date}; "
+                f"solved = solved within {follow} days; the shares are of those cases)"
+            )
         keys = list(SHORT)
         out.append(
-            f"  {'group':<16} {'cases':>6}  "
+            f"  {'group':<16} {'cases':>6}{'  followed' if follow else ''}  "
             + "  ".join(f"{SHORT[k]:<20}" for k in keys)
             + "  solve rate, useful minus not"
         )
@@ -140,16 +151,20 @@ def render_text(s: LedgerStats) -> str:
                 else f"{cells[k].value:5.1%} ({cells[k].numerator}/{cells[k].denominator})".ljust(20)
                 for k in keys
             )
-            out.append(f"  {g.group:<16} {g.cases:>6,}  {shares}  {diff(g.comparison.difference)}")
+            followed = f"  {g.followed:>8,}" if follow else ""
+            out.append(f"  {g.group:<16} {g.cases:>6,}{followed}  {shares}  {diff(g.comparison.difference)}")
     yoy = [g for g in s.groups if g.vs_previous_year]
     if yoy:
-        out += ["", "Year on year (each year against the one before; the latest year may be partial)"]
+        head = "with equal follow-up, as above" if yoy[0].follow_up_days else "the latest year may be partial"
+        out += ["", f"Year on year (each year against the one before; {head})"]
         for g in yoy:
             parts = [f"{SHORT[c.key]} {diff(c.difference)}" for c in g.vs_previous_year]
             out.append(f"  {g.group} vs {int(g.group) - 1}  " + "   ".join(parts))
     if s.cameras:
         out += ["", f"Cameras linked to cases: {len(s.cameras)} (top 10 by cases where video contributed)"]
-        out.append(f"  {'camera':<20} {'registered':<10} {'linked':>7} {'contributed':>12} {'of which solved':>16}")
+        out.append(
+            f"  {'camera':<20} {'registered':<10} {'linked':>7} {'contributed':>12} {'of which solved':>16}"
+        )
         for c in s.cameras[:10]:
             reg = "yes" if c.registered else "no"
             out.append(
@@ -173,3 +188,89 @@ def render_json(s: LedgerStats) -> str:
         for c in (*data["trend"]["year_on_year"], *data["trend"]["vs_baseline"]):
             c["label"] = LABELS[c["key"]]
     return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+
+
+def ratio(r: Ratio) -> str:
+    if r.estimate is None or r.low is None or r.high is None:
+        return f"{'n/a':<22} ({r.note})" if r.note else "n/a"
+    return f"{r.estimate:6.2f} [{r.low:5.2f}, {r.high:5.2f}]"
+
+
+def _solved_by(b: SolvedBy) -> str:
+    if b.share is None or b.low is None or b.high is None:
+        return f"{'n/a':<22}"
+    return f"{b.share:6.1%} [{b.low:5.1%}, {b.high:5.1%}]"
+
+
+def _ratio_lines(ratios: tuple[Ratio, ...]) -> list[str]:
+    return [f"  {r.scope:<16} {ratio(r)}   {r.events:,} solved of {r.cases:,}" for r in ratios]
+
+
+def render_analysis(a: Analysis) -> list[str]:
+    """Time to solve, hazard and odds ratios, the matched comparison, contribution levels, the funnel."""
+    tts = a.time_to_solve
+    out = [
+        "",
+        f"Time to solve (Kaplan–Meier from occurrence to solving; open cases censored at the status date "
+        f"{a.status_date}; 95% log-log intervals)",
+    ]
+    left = []
+    if tts.undated_solved:
+        left.append(f"{tts.undated_solved:,} solved without a date")
+    if tts.after_status:
+        left.append(f"{tts.after_status:,} that occurred after the status date")
+    if left:
+        out.append(f"  left out: {', '.join(left)}")
+    out.append(
+        f"  {'crime type':<16} {'video':<10} {'cases':>6} {'solved':>6}  {'median':>11}  "
+        + "  ".join(f"{'solved by ' + str(h) + ' days':<22}" for h in HORIZONS)
+    )
+    for g in tts.groups:
+        med = "not reached" if g.median_days is None else f"{g.median_days:.0f} days"
+        video = "useful" if g.useful_video else "not useful"
+        out.append(
+            f"  {g.case_type:<16} {video:<10} {g.cases:>6,} {g.solved:>6,}  {med:>11}  "
+            + "  ".join(_solved_by(b) for b in g.solved_by)
+        )
+    out += [
+        "",
+        "Hazard ratio of being solved, useful video vs not (Cox model: all cases stratified by crime type; "
+        "each adjusted for area)",
+    ]
+    out += _ratio_lines((tts.hazard_ratio, *tts.hazard_ratio_by_type))
+    o = a.odds_ratios
+    out += [
+        "",
+        f"Odds ratio of being solved within {o.follow_up_days} days, useful video vs not (logistic regression "
+        f"on the {o.cases:,} cases followed that long, adjusted for crime type, area and time of day)",
+    ]
+    out += _ratio_lines((o.overall, *o.by_type))
+    m = a.matched
+    out += [
+        "",
+        f"Matched comparison: each case with useful video against the nearest case without, of the same crime "
+        f"type and area, within {m.max_hours} hours of the day and {m.max_months} months (solved within "
+        f"{m.follow_up_days} days)",
+        f"  {m.matched:,} of {m.treated:,} cases with useful video found a match",
+        f"  with useful video {pct(m.difference.a)} {frac(m.difference.a)}  matched without "
+        f"{pct(m.difference.b)} {frac(m.difference.b)}  {diff(m.difference)} (Newcombe, paired)",
+        "",
+        "Video-supported share of solved cases by contribution level",
+        f"  {'level':<16} {'cases':>6}  {'share of solved cases':<38}  solve rate",
+    ]
+    for c in a.contribution_levels:
+        out.append(
+            f"  {c.level:<16} {c.cases:>6,}  {pct(c.of_solved)} {frac(c.of_solved)}  "
+            f"{pct(c.solve_rate)} {frac(c.solve_rate)}"
+        )
+    f = a.funnel
+    out += ["", "Availability funnel", f"  {'step':<34} {'count':>6}  {'of the step before':<22}  of all cases"]
+    for st in f.steps:
+        out.append(f"  {st.step:<34} {st.count:>6,}  {pct(st.of_previous)}  {pct(st.of_all)}")
+    out += [
+        f"  lost to retention: requested after the footage expired {pct(f.requested_after_expiry)} "
+        f"{frac(f.requested_after_expiry)} requests with a known expiry",
+        f"  requested in time but never obtained                   {pct(f.requested_in_time_not_obtained)} "
+        f"{frac(f.requested_in_time_not_obtained)} requests",
+    ]
+    return out

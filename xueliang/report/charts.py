@@ -8,7 +8,7 @@ from typing import Any
 
 from geo.plot import COLOURS  # the same colour per class as the coverage map
 from geo.targets import AREA_CLASSES
-from xueliang.report.data import Coverage, PlanData
+from xueliang.report.data import Coverage, PlanData, ratio_rows
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]
 
 
 def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:
-    """Shares with 95% intervals, and the video-supported share of solved cases by year."""
+    """Shares with 95% intervals, the video-supported share of solved cases by year, and the
+    :func:`analysis_charts` (Kaplan–Meier, forest plot, funnel)."""
     plt = _plt()
     paths: dict[str, Path] = {}
     ms = stats.get("measures", [])
@@ -166,4 +167,104 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         ax.grid(alpha=0.3)
         ax.set_title("Trend by year (band: 95% interval)", fontsize=9)
         paths["trend"] = _save(fig, out / "ledger_trend.png", dpi)
+    paths.update(analysis_charts(stats, out, dpi=dpi))
     return paths
+
+
+def _km_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+    """Share solved by days since occurrence, useful video vs not: all cases (with bands), then per type."""
+    groups = a["time_to_solve"]["groups"]
+    types = sorted({g["case_type"] for g in groups} - {"all"})
+    if not groups:
+        return None
+    plt = _plt()
+    cols = 4
+    rows = 1 + (len(types) + cols - 1) // cols
+    fig = plt.figure(figsize=(7.5, 2.2 + 1.7 * (rows - 1)))
+    grid = fig.add_gridspec(rows, cols)
+    panels = [("all", fig.add_subplot(grid[0, :]))]
+    panels += [(t, fig.add_subplot(grid[1 + i // cols, i % cols])) for i, t in enumerate(types)]
+    colour = {True: "#e45756", False: "#4c78a8"}
+    for case_type, ax in panels:
+        for g in groups:
+            if g["case_type"] != case_type:
+                continue
+            xs = [d for d, v in enumerate(g["curve"]) if v is not None]
+            ys = [100 * g["curve"][d] for d in xs]
+            label = "useful video" if g["useful_video"] else "no useful video"
+            ax.step(xs, ys, where="post", color=colour[g["useful_video"]], label=label, lw=1.2)
+            if g["curve_low"]:
+                lo = [100 * g["curve_low"][d] for d in xs]
+                hi = [100 * g["curve_high"][d] for d in xs]
+                ax.fill_between(xs, lo, hi, step="post", color=colour[g["useful_video"]], alpha=0.15)
+        ax.set_title("all crime types" if case_type == "all" else case_type, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.set_xlim(0, 365)
+        ax.set_ylim(bottom=0)
+        if case_type == "all":
+            ax.set_ylabel("% solved", fontsize=8)
+            ax.legend(fontsize=7, loc="upper left")
+    panels[-1][1].set_xlabel("days since occurrence", fontsize=8)
+    return _save(fig, out / "ledger_km.png", dpi)
+
+
+def _forest_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+    """Hazard and odds ratios for useful video with 95% intervals, overall and per crime type (log scale)."""
+    rows = ratio_rows(a)
+    if not rows:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 1.0))
+    for i, r in enumerate(rows):
+        colour = "#e45756" if r.kind == "hazard" else "#4c78a8"
+        ax.plot([r.low, r.high], [i, i], color=colour, lw=1.5)
+        ax.plot([r.estimate], [i], "o", color=colour, ms=4)
+    ax.axvline(1.0, color="black", lw=0.8)
+    ax.set_xscale("log")
+    lo = min(r.low for r in rows)
+    hi = max(r.high for r in rows)
+    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo / 1.5 <= v <= hi * 1.5]
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks], fontsize=7)
+    ax.minorticks_off()
+    ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("ratio for useful video (log scale; 1 = no difference; lines: 95% interval)", fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    return _save(fig, out / "ledger_forest.png", dpi)
+
+
+def _funnel_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+    """Cases at each step from request to solving with useful video; losses to retention beside."""
+    steps = a["funnel"]["steps"]
+    if not steps:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    ys = range(len(steps))
+    ax.barh(list(ys), [s["count"] for s in steps], color="#4c78a8")
+    for i, s in enumerate(steps):
+        ax.text(s["count"], i, f" {s['count']:,} ({100 * s['of_all']['value']:.1f}% of all)", va="center", fontsize=7)
+    late = a["funnel"]["requested_after_expiry"]
+    ax.set_yticks(list(ys), [s["step"] for s in steps], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("cases", fontsize=8)
+    ax.set_xlim(0, steps[0]["count"] * 1.35)
+    ax.set_title(
+        f"lost to retention: {late['numerator']:,} of {late['denominator']:,} requests came after the footage expired",
+        fontsize=8,
+    )
+    return _save(fig, out / "ledger_funnel.png", dpi)
+
+
+def analysis_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:
+    """The Kaplan–Meier chart, the forest plot of hazard and odds ratios, and the availability funnel."""
+    a = stats.get("analysis")
+    if not a:
+        return {}
+    paths = {
+        "km": _km_chart(a, out, dpi),
+        "forest": _forest_chart(a, out, dpi),
+        "funnel": _funnel_chart(a, out, dpi),
+    }
+    return {k: p for k, p in paths.items() if p is not None}

@@ -217,3 +217,27 @@ def load_ledger_stats(db_url: str) -> dict[str, Any] | None:
         return data
     finally:
         db.dispose()
+
+
+@dataclass(frozen=True)
+class RatioRow:
+    """One line of the forest plot: a fitted hazard or odds ratio for useful video, with its 95% interval."""
+
+    label: str
+    kind: str  # "hazard" or "odds"
+    estimate: float
+    low: float
+    high: float
+
+
+def ratio_rows(analysis: dict[str, Any]) -> tuple[RatioRow, ...]:
+    """The hazard ratio then the odds ratio, for all cases and each crime type, leaving out unfitted ones."""
+    tts, ors = analysis["time_to_solve"], analysis["odds_ratios"]
+    by_type = {r["scope"]: r for r in ors["by_type"]}
+    rows = []
+    for h in (tts["hazard_ratio"], *tts["hazard_ratio_by_type"]):
+        o = ors["overall"] if h["scope"] == "all" else by_type.get(h["scope"])
+        for kind, r in (("hazard", h), ("odds", o)):
+            if r is not None and r["estimate"] is not None:
+                rows.append(RatioRow(f"{h['scope']}: {kind} ratio", kind, r["estimate"], r["low"], r["high"]))
+    return tuple(rows)

@@ -62,7 +62,9 @@ def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any
     from xueliang.investigate.scenes import multi_scene, parse_scene_arg
 
     scenes = [parse_scene_arg(line, index=i + 1) for i, line in enumerate(body.scenes)]
-    res = multi_scene(db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name)
+    res = multi_scene(
+        db, scenes, min_scenes=body.min_scenes, min_similarity=body.min_similarity, actor=user.name
+    )
     return [guard_media(c.to_json()) for c in res.candidates]
 
 

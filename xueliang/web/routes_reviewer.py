@@ -15,13 +15,19 @@ from xueliang.web.users import User
 Reviewer = Annotated[User, Depends(require("reviewer"))]
 
 
-def _figures(request: Request) -> dict[str, Any]:
+def _figures(request: Request, *, with_ledger: bool = True) -> dict[str, Any]:
     from xueliang.report.data import load_coverage, load_ledger_stats
 
     st = request.app.state.settings
     cov = load_coverage(st.coverage_dir) if st.coverage_dir else None
-    ledger = load_ledger_stats(st.db_url)
-    return {"coverage": cov, "ledger": ledger}
+    # the ledger's figures fit its models (seconds on a large ledger): only where they are shown
+    ledger = load_ledger_stats(st.db_url) if with_ledger else None
+    charts = None
+    if ledger is not None and ledger.get("analysis"):
+        from xueliang.web.reviewer_charts import forest_plot, km_chart
+
+        charts = {"km": km_chart(ledger["analysis"]), "forest": forest_plot(ledger["analysis"])}
+    return {"coverage": cov, "ledger": ledger, "charts": charts}
 
 
 def router() -> APIRouter:
@@ -34,7 +40,7 @@ def router() -> APIRouter:
     @r.get("/api/reviewer/compliance", tags=["reviewer"])
     def compliance(request: Request, user: Reviewer) -> dict[str, Any]:
         """Pass/fail per target class and the village channel count, with the inputs' hashes."""
-        f = _figures(request)
+        f = _figures(request, with_ledger=False)
         cov = f["coverage"]
         if cov is None:
             return {"coverage": None}
