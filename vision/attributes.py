@@ -115,7 +115,9 @@ def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = 
     crop = frame[y1:y2, x1:x2]
     scale = min(1.0, 96.0 / max(crop.shape[:2]))
     if scale < 1.0:
-        crop = np.asarray(cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+        crop = np.asarray(
+            cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
     lab = _lab(crop)
     mask = body_mask(lab.shape[:2])
     # background: a ring of pixels just outside the box (road, kerb, shadow)
@@ -227,7 +229,9 @@ class OnnxTypeClassifier:
         img = np.asarray((rgb - mean) / np.array([0.229, 0.224, 0.225], np.float32), dtype=np.float32)
         out = np.asarray(self._session.run(None, {self._input: img.transpose(2, 0, 1)[None]})[0]).reshape(-1)
         if out.shape[0] != len(self.labels):
-            raise InputError(self.name, f"type classifier: expected {len(self.labels)} scores, got {out.shape[0]}")
+            raise InputError(
+                self.name, f"type classifier: expected {len(self.labels)} scores, got {out.shape[0]}"
+            )
         p = np.exp(out - out.max())
         p /= p.sum()
         k = int(p.argmax())
