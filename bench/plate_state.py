@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
 
 from vision.plate_covers import COVERS, apply_cover  # noqa: E402
 from vision.plates import STATE_CONFIDENCE, PlateReader, normalise_plate  # noqa: E402
@@ -34,7 +36,7 @@ DATA = ROOT.parent / "shared" / "data"
 STATES = ("visible", "covered", "absent", "unknown")
 
 
-def crop_of(img: cv2.typing.MatLike, row: dict[str, str]) -> cv2.typing.MatLike:
+def crop_of(img: npt.NDArray[np.uint8], row: dict[str, str]) -> npt.NDArray[np.uint8]:
     x1, y1, x2, y2 = (int(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2"))
     px, py = 0.05 * (x2 - x1), 0.05 * (y2 - y1)
     h, w = img.shape[:2]
@@ -65,16 +67,16 @@ def main() -> None:
     by_cover: Counter[tuple[str, str]] = Counter()
     invented = hidden = exact = wide = 0
     for row in rows:
-        img = cv2.imread(str(DATA / row["photo"]))
-        cases = [("original", row["state"], img, None)]
+        img = np.asarray(cv2.imread(str(DATA / row["photo"])), np.uint8)
+        cases: list[tuple[str, str, npt.NDArray[np.uint8]]] = [("original", row["state"], img)]
         if row["state"] == "visible":
             box = tuple(int(row[k]) for k in ("plate_x1", "plate_y1", "plate_x2", "plate_y2"))
             for cover in COVERS:
                 for s in range(args.seeds):
                     seed = zlib.crc32(f"{row['photo']}|{cover}|{s}".encode())
                     res = apply_cover(img, box, cover, seed=seed)  # type: ignore[arg-type]
-                    cases.append((cover, res.state, res.image, res))
-        for cover, truth, image, _res in cases:
+                    cases.append((cover, res.state, res.image))
+        for cover, truth, image in cases:
             r = reader.read(crop_of(image, row))
             confusion[(truth, r.state)] += 1
             by_cover[(cover, r.state)] += 1

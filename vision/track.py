@@ -204,11 +204,11 @@ class ByteTracker:
                 young = np.array([self._tracks[i].hits == 1 for i in free_tracks])
                 allowed = np.where(young, cfg.max_centre_distance_young, cfg.max_centre_distance)
                 cost = np.where(ratio < 2.5, dist / allowed[:, None], 1e6)
-                cost = np.where(gate[np.ix_(free_tracks, det_idx)], cost, 1e6)
+                cost = np.where(gate[np.ix_(np.asarray(free_tracks, np.int64), det_idx)], cost, 1e6)
                 pairs = _assign(cost, 1.0)
             else:
                 cost = 1.0 - iou_matrix(tb, boxes[det_idx])
-                cost = np.where(gate[np.ix_(free_tracks, det_idx)], cost, 1e6)
+                cost = np.where(gate[np.ix_(np.asarray(free_tracks, np.int64), det_idx)], cost, 1e6)
                 pairs = _assign(cost, 1.0 - cfg.match_iou)
             used_t, used_d = set(), set()
             for ti, di in pairs:

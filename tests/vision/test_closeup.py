@@ -75,7 +75,7 @@ def test_nms_keeps_the_most_confident_of_overlapping_boxes() -> None:
 @pytest.mark.parametrize("model", ["yolo11n_int8.tflite", "yolov8n_int8.tflite"])
 def test_real_close_up_of_an_unplated_car_is_detected_on_the_canvas(model: str) -> None:
     # CCPD np1: a white car's front filling a 720x1160 photo; the detector alone finds nothing
-    img = cv2.imread(str(shared_file("plates/ccpd_np/np1.jpg")))
+    img = np.asarray(cv2.imread(str(shared_file("plates/ccpd_np/np1.jpg"))), np.uint8)
     base = YoloDetector(DetectorSpec(weights=str(weights(model))))
     label = np.array([[0, 0, 720, 680]], np.float64)  # tests/vision/data/plates_labels.csv
     assert len(base.detect(img)) == 0

@@ -85,7 +85,7 @@ def crop(name: str, img: np.ndarray) -> np.ndarray:
 
 
 def test_visible_plate_is_read(reader: PlateReader) -> None:
-    img = cv2.imread(str(shared_file("plates/we0091234/Quicker_20220930_180856.png")))
+    img = np.asarray(cv2.imread(str(shared_file("plates/we0091234/Quicker_20220930_180856.png"))), np.uint8)
     r = reader.read(crop("Quicker_20220930_180856.png", img))
     assert (r.state, r.text) == ("visible", "川A·8H458")
 
@@ -93,7 +93,7 @@ def test_visible_plate_is_read(reader: PlateReader) -> None:
 @pytest.mark.parametrize("cover", ["paint_dark", "cloth", "tape"])
 def test_hidden_plate_gets_no_text(reader: PlateReader, cover: str) -> None:
     name = "Quicker_20220930_180856.png"
-    img = cv2.imread(str(shared_file(f"plates/we0091234/{name}")))
+    img = np.asarray(cv2.imread(str(shared_file(f"plates/we0091234/{name}"))), np.uint8)
     r = label(name)
     box = tuple(int(r[k]) for k in ("plate_x1", "plate_y1", "plate_x2", "plate_y2"))
     hidden = apply_cover(img, box, cover, seed=1).image  # type: ignore[arg-type]
