@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vision.appearance import with_appearance
 from vision.attributes import TypeClassifier
+from vision.closeup import MultiScaleDetector, PlateFallbackDetector
 from vision.colour import balanced_colour
 from vision.decode import Frame, FrameReader
 from vision.detect import Detector
@@ -52,6 +54,13 @@ class PipelineConfig:
     stationary_diagonals: float = 0.5
     #: frames per detector call for fixed-input detectors (:mod:`vision.tiling`); 1 = one frame a call
     frames_per_call: int = 2
+    #: close-ups (:mod:`vision.closeup`): grey-canvas scales tried when the first pass looks like a
+    #: missed close-up, and when ("empty", "no_large" for checkpoint cameras, "always"); () = off
+    closeup_scales: tuple[float, ...] = (1.5, 2.0)
+    closeup_when: str = "empty"
+    #: where the detector still finds nothing, a plate found by hyperlpr2's SSD yields a vehicle box
+    #: (only with ``plates`` on)
+    plate_fallback: bool = True
 
     def step(self, fps: float) -> int:
         if self.detect_fps <= 0:
@@ -267,13 +276,21 @@ def process_video(
     tiled = _tiled(detector, config, info)
     batch = tiled.n if tiled is not None else 1
     pending: list[tuple[int, Frame]] = []
+    closeup = (
+        MultiScaleDetector(detector, config.closeup_scales, config.closeup_when) if config.closeup_scales else None
+    )
+    fallback = PlateFallbackDetector(detector) if config.plate_fallback and config.plates else None
 
     def detect_pending() -> None:
         """Detect the frames waiting (one call when tiled), then track them in time order."""
         frames = [f for _, f in pending]
         found = tiled.detect_many(frames) if tiled is not None else [detector.detect(f) for f in frames]
         for (index, frame), dets in zip(pending, found, strict=True):
-            tracked = tracker.update(dets, index)
+            if closeup is not None:
+                dets = closeup.more(frame, dets)
+            if fallback is not None and not len(dets):
+                dets = fallback.plates(frame)
+            tracked = tracker.update(with_appearance(frame, dets), index)
             assert tracked.tracker_id is not None
             for k in np.flatnonzero(tracked.tracker_id >= 0):
                 tid = int(tracked.tracker_id[k])

@@ -141,7 +141,11 @@ def filter_options(func: Any) -> Any:
         ),
         click.option("--colour", "--color", "colour", multiple=True, metavar="NAME", help="Body colour."),
         click.option(
-            "--plate-state", "state", multiple=True, metavar="STATE", help="visible, covered, absent, unknown."
+            "--plate-state",
+            "state",
+            multiple=True,
+            metavar="STATE",
+            help="visible, covered, absent, unknown, or hidden (= covered or absent: no readable plate).",
         ),
         click.option("--plate", metavar="PATTERN", help="Plate pattern: * any run, ? one character (晋M*12*)."),
         click.option("--exact", is_flag=True, help="Plate: no one-character-off matches."),
