@@ -47,7 +47,9 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     # the investigators' answers: the planted masked-plate case of sample_media/make_passes.py
     inv = out[out.index("5. Investigators") : out.index("6. Report")]
     assert "602 read, 602 added" in inv
-    assert "3 sightings" in inv.split("Multi-scene")[0]  # the masked white SUV at the three scenes
+    covered = inv.split("Multi-scene")[0].split("--to ...`):")[1]
+    for cam, utc in (("CAM003", "17:12:00"), ("CAM013", "18:11:00"), ("CAM010", "19:25:00")):
+        assert f"{utc}+00:00\t{cam}\twhite\tsuv\tcovered" in covered  # the masked white SUV at each scene
     assert "#1 湘A7K2Q9: 3/3 scenes" in inv and "1 candidate vehicles" in inv
     path = json.loads((tmp_path / "xueliang-out/investigate/trajectory.geojson").read_text(encoding="utf-8"))
     cams = [f["properties"]["camera_id"] for f in path["features"] if f["geometry"]["type"] == "Point"]
