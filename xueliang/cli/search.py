@@ -6,15 +6,21 @@ Each command parses options, calls :mod:`xueliang.investigate.search` and friend
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from xueliang.cli._common import db_option, open_db
 from xueliang.errors import InputError
+
+if TYPE_CHECKING:
+    from xueliang.investigate.search import SightingQuery
 
 
 def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -63,6 +69,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({v.strip().lower() for raw in values for v in raw.split(",") if v.strip()}))
 
 
+_FILTER_PARAMS = ("det", "vtype", "colour", "state", "plate", "exact", "from_", "to", "cameras", "near")
+
+
 def _filters(
     *,
     det: tuple[str, ...],
@@ -75,9 +84,7 @@ def _filters(
     to: str | None,
     cameras: tuple[str, ...],
     near: str | None,
-    sort: str = "time",
-    limit: int = 1000,
-) -> Any:
+) -> SightingQuery:
     from xueliang.investigate.plates_match import parse_plate_pattern
     from xueliang.investigate.search import Place, SightingQuery, TimeWindow, parse_time
 
@@ -95,12 +102,17 @@ def _filters(
         window=window,
         camera_ids=tuple(sorted({c.strip() for raw in cameras for c in raw.split(",") if c.strip()})),
         near=None if near is None else Place.parse(near),
-        sort=sort,  # type: ignore[arg-type]
-        limit=limit,
     )
 
 
-def filter_options(func: Any) -> Any:
+def filter_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The search filters as options; the command gets them parsed as one ``filters: SightingQuery``."""
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        filters = _filters(**{k: kwargs.pop(k) for k in _FILTER_PARAMS})
+        func(filters=filters, **kwargs)
+
     opts = [
         click.option(
             "--class", "det", multiple=True, metavar="NAME", help="Detector class (car, bus, truck, motorcycle)."
@@ -121,9 +133,10 @@ def filter_options(func: Any) -> Any:
         ),
         click.option("--near", metavar="LON,LAT,METRES", help="Cameras of the registry within METRES of a place."),
     ]
+    wrapped: Callable[..., None] = command
     for o in reversed(opts):
-        func = o(func)
-    return func
+        wrapped = o(wrapped)
+    return wrapped
 
 
 @click.command("search")
@@ -141,16 +154,7 @@ def filter_options(func: Any) -> Any:
 @_actor
 @db_option
 def search(
-    det: tuple[str, ...],
-    vtype: tuple[str, ...],
-    colour: tuple[str, ...],
-    state: tuple[str, ...],
-    plate: str | None,
-    exact: bool,
-    from_: str | None,
-    to: str | None,
-    cameras: tuple[str, ...],
-    near: str | None,
+    filters: SightingQuery,
     scenes: tuple[str, ...],
     scene_file: str | None,
     min_scenes: int,
@@ -166,20 +170,7 @@ def search(
     from xueliang.investigate.scenes import load_scenes, multi_scene, parse_scene_arg
     from xueliang.investigate.search import search as run_search
 
-    q = _filters(
-        det=det,
-        vtype=vtype,
-        colour=colour,
-        state=state,
-        plate=plate,
-        exact=exact,
-        from_=from_,
-        to=to,
-        cameras=cameras,
-        near=near,
-        sort=sort,
-        limit=limit,
-    )
+    q = dataclasses.replace(filters, sort=sort, limit=limit)  # type: ignore[arg-type]  # click.Choice: time|score
     scene_list = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
     if scene_file:
         scene_list += load_scenes(Path(scene_file))
@@ -242,16 +233,7 @@ def similar(
     image: str | None,
     k: int,
     min_similarity: float,
-    det: tuple[str, ...],
-    vtype: tuple[str, ...],
-    colour: tuple[str, ...],
-    state: tuple[str, ...],
-    plate: str | None,
-    exact: bool,
-    from_: str | None,
-    to: str | None,
-    cameras: tuple[str, ...],
-    near: str | None,
+    filters: SightingQuery,
     as_json: bool,
     media: str | None,
     case_id: str | None,
@@ -265,18 +247,6 @@ def similar(
     """
     from xueliang.investigate.similar import similar as run_similar
 
-    q = _filters(
-        det=det,
-        vtype=vtype,
-        colour=colour,
-        state=state,
-        plate=plate,
-        exact=exact,
-        from_=from_,
-        to=to,
-        cameras=cameras,
-        near=near,
-    )
     db = open_db(db_url)
     try:
         res = run_similar(
@@ -284,7 +254,7 @@ def similar(
             sighting_id=sighting_id,
             image=None if image is None else Path(image),
             k=k,
-            filters=q,
+            filters=filters,
             min_similarity=min_similarity,
             actor=actor,
             case_id=case_id,

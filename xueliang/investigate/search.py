@@ -205,24 +205,28 @@ def check_cameras(positions: dict[str, tuple[float, float]], camera_ids: Sequenc
 
 
 # --- SQL -----------------------------------------------------------------------------------------
+#: Columns a Hit takes as they are stored (same names).
+_STORED_AS_IS = (
+    "video_id",
+    "camera_id",
+    "detector_class",
+    "vehicle_type",
+    "colour",
+    "plate_state",
+    "plate_text",
+    "plate_colour",
+    "direction",
+    "thumbnail_path",
+    "colour_confidence",
+    "vehicle_type_confidence",
+    "plate_text_confidence",
+)
 HIT_COLUMNS = (
     SightingRow.id,
-    SightingRow.video_id,
-    SightingRow.camera_id,
     SightingRow.first_seen,
     SightingRow.last_seen,
-    SightingRow.detector_class,
-    SightingRow.vehicle_type,
-    SightingRow.colour,
-    SightingRow.plate_state,
-    SightingRow.plate_text,
-    SightingRow.plate_colour,
-    SightingRow.direction,
-    SightingRow.thumbnail_path,
-    SightingRow.colour_confidence,
-    SightingRow.vehicle_type_confidence,
-    SightingRow.plate_text_confidence,
     SightingRow.frame_path,
+    *(getattr(SightingRow, name) for name in _STORED_AS_IS),
 )
 
 
@@ -291,25 +295,13 @@ def hits_from_rows(
         out.append(
             Hit(
                 sighting_id=r.id,
-                video_id=r.video_id,
-                camera_id=r.camera_id,
                 lon=lon,
                 lat=lat,
                 first_seen=utc(r.first_seen),
                 last_seen=utc(r.last_seen),
-                detector_class=r.detector_class,
-                vehicle_type=r.vehicle_type,
-                colour=r.colour,
-                plate_state=r.plate_state,
-                plate_text=r.plate_text,
-                plate_colour=r.plate_colour,
-                direction=r.direction,
-                thumbnail_path=r.thumbnail_path,
                 score=score,
-                colour_confidence=r.colour_confidence,
-                vehicle_type_confidence=r.vehicle_type_confidence,
-                plate_text_confidence=r.plate_text_confidence,
                 has_frame=bool(r.frame_path),
+                **{name: getattr(r, name) for name in _STORED_AS_IS},
             )
         )
     return out
