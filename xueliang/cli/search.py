@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import db_option, opened_db
 from xueliang.errors import InputError
 
 if TYPE_CHECKING:
@@ -174,8 +174,7 @@ def search(
     scene_list = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
     if scene_file:
         scene_list += load_scenes(Path(scene_file))
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         if scene_list:
             if q.window is not None or q.camera_ids or q.near is not None:
                 raise InputError("--scene", "scenes bring their own place and window: drop --from/--to/--camera/--near")
@@ -211,8 +210,6 @@ def search(
             )
         more = " (more: raise --limit)" if r.truncated else ""
         click.echo(f"{len(r.hits)} sightings{more}")
-    finally:
-        db.dispose()
 
 
 @click.command("similar")
@@ -247,8 +244,7 @@ def similar(
     """
     from xueliang.investigate.similar import similar as run_similar
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         res = run_similar(
             db,
             sighting_id=sighting_id,
@@ -261,8 +257,6 @@ def similar(
             media_dir=_media_dir(media),
             progress=_progress,
         )
-    finally:
-        db.dispose()
     if as_json:
         _echo_json(res.to_json())
         return
@@ -290,8 +284,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
     from xueliang.investigate.ann_index import embedding_models, ensure_index, sidecar_path
 
     media_dir = resolve_media_dir(media)
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         for model in models or tuple(embedding_models(db)):
             meta, done = ensure_index(db, model, media_dir, rebuild=rebuild, progress=_progress)
             click.echo(
@@ -300,8 +293,6 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
             )
         if not models and not embedding_models(db):
             click.echo("no sightings with embeddings: nothing to index")
-    finally:
-        db.dispose()
 
 
 @click.command("trajectory")
@@ -326,13 +317,10 @@ def trajectory(
     """One vehicle's sightings ordered by time, with camera positions."""
     from xueliang.investigate.similar import trajectory as run_trajectory
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         t = run_trajectory(
             db, plate=plate, sighting_id=sighting_id, min_similarity=min_similarity, actor=actor, case_id=case_id
         )
-    finally:
-        db.dispose()
     if geojson:
         Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
     if as_json:
@@ -371,8 +359,7 @@ def review(
     from xueliang.investigate.review import review as add_review
     from xueliang.investigate.review import review_log
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         if decision is not None or sighting_id is not None:
             if sighting_id is None or decision is None:
                 raise InputError("review", "expected --sighting N with --keep or --eliminate")
@@ -390,8 +377,6 @@ def review(
             else:
                 for x in log:
                     click.echo(f"{x.at.isoformat()}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
-    finally:
-        db.dispose()
 
 
 @click.command("export")
@@ -405,13 +390,10 @@ def export(case_id: str, out: str, pad: float, media: str | None, actor: str | N
     """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
     from xueliang.investigate.export import export_case
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         s = export_case(
             db, case_id, Path(out), actor=actor, pad_s=pad, media_dir=None if media is None else Path(media)
         )
-    finally:
-        db.dispose()
     click.echo(
         f"exported case {s.case_id}: {len(s.sightings)} sightings from {len(s.sources)} verified sources, "
         f"{s.files} files in {s.out}"
