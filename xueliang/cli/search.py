@@ -10,7 +10,7 @@ import dataclasses
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,16 @@ def _progress(message: str) -> None:
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _emit(result: Any, as_json: bool, lines: Iterable[str], total: str) -> None:
+    """``result.to_json()`` with --json; else one line per result (``lines`` is read only then) and ``total``."""
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    for line in lines:
+        click.echo(line)
+    click.echo(total)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -188,28 +198,21 @@ def search(
                 actor=actor,
                 case_id=case_id,
             )
-            if as_json:
-                _echo_json(res.to_json())
-                return
-            for rank, c in enumerate(res.candidates, 1):
-                click.echo(
-                    f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
-                    f"strength {c.strength:.3f}, linked by {c.linked_by}, "
-                    f"sightings {[h.sighting_id for h in c.hits]}"
-                )
-            click.echo(f"{len(res.candidates)} candidate vehicles")
+            lines = (
+                f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
+                f"strength {c.strength:.3f}, linked by {c.linked_by}, sightings {[h.sighting_id for h in c.hits]}"
+                for rank, c in enumerate(res.candidates, 1)
+            )
+            _emit(res, as_json, lines, f"{len(res.candidates)} candidate vehicles")
             return
         r = run_search(db, q, actor=actor, case_id=case_id)
-        if as_json:
-            _echo_json(r.to_json())
-            return
-        for h in r.hits:
-            click.echo(
-                f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
-                f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
-            )
         more = " (more: raise --limit)" if r.truncated else ""
-        click.echo(f"{len(r.hits)} sightings{more}")
+        hit_lines = (
+            f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+            f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
+            for h in r.hits
+        )
+        _emit(r, as_json, hit_lines, f"{len(r.hits)} sightings{more}")
 
 
 @click.command("similar")
@@ -257,16 +260,12 @@ def similar(
             media_dir=_media_dir(media),
             progress=_progress,
         )
-    if as_json:
-        _echo_json(res.to_json())
-        return
-    for r in res.results:
-        h = r.hit
-        click.echo(
-            f"{h.sighting_id}\t{r.similarity:.3f}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t"
-            f"{h.vehicle_type}\t{h.plate_text or h.plate_state}"
-        )
-    click.echo(f"{len(res.results)} similar sightings ({res.method} search)")
+    lines = (
+        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{r.hit.first_seen.isoformat()}\t{r.hit.camera_id}\t"
+        f"{r.hit.colour}\t{r.hit.vehicle_type}\t{r.hit.plate_text or r.hit.plate_state}"
+        for r in res.results
+    )
+    _emit(res, as_json, lines, f"{len(res.results)} similar sightings ({res.method} search)")
 
 
 @click.command("similar-index")
@@ -323,16 +322,12 @@ def trajectory(
         )
     if geojson:
         Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
-    if as_json:
-        _echo_json(t.to_json())
-        return
-    for p in t.points:
-        h = p.hit
-        click.echo(
-            f"{h.first_seen.isoformat()}\t{h.camera_id}\t{h.lon:.6f},{h.lat:.6f}\t{h.sighting_id}\t"
-            f"{h.plate_text or '-'}\t{p.similarity:.3f}"
-        )
-    click.echo(f"{len(t.points)} sightings")
+    lines = (
+        f"{p.hit.first_seen.isoformat()}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
+        f"{p.hit.plate_text or '-'}\t{p.similarity:.3f}"
+        for p in t.points
+    )
+    _emit(t, as_json, lines, f"{len(t.points)} sightings")
 
 
 @click.command("review")
