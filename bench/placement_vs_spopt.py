@@ -1,14 +1,26 @@
-"""Benchmark: xueliang placement (sparse matrix + greedy + HiGHS) against PySAL spopt (dense + PuLP/CBC).
+"""Benchmark: xueliang placement against spopt, a sparse PuLP/CBC model and plain HiGHS, same run.
 
-Both sides solve the same random-geometry instances end to end, as their users would: spopt from
-GeoDataFrames (it builds a dense distance matrix and a PuLP model), xueliang from coordinates (a
-cKDTree builds the sparse coverage matrix). Times are wall-clock in this run; the ratio is
-spopt / xueliang. Then a county-scale instance that spopt cannot build, run in a child process so
-its peak RSS is its own.
+Every side solves the same random-geometry instances end to end, with the same thread count
+(``--threads``, default 1) and the same time limit (``--time-limit``, default 120 s):
 
-    python bench/placement_vs_spopt.py            # full run (spopt part takes tens of minutes)
-    python bench/placement_vs_spopt.py --quick    # small run, about a minute
-    python bench/placement_vs_spopt.py --only county
+* xueliang: a cKDTree builds the sparse coverage matrix; greedy, polish, set-cover local search,
+  Lagrangian bound and fixing, then HiGHS on the reduced model (``geo.placement``);
+* spopt as its users call it: ``MCLP/LSCP.from_geodataframe`` (a dense distance matrix and a
+  PuLP model built from it), solved by PuLP's CBC;
+* a sparse PuLP model written by hand from the same cKDTree matrix (x binary, y continuous in
+  [0, 1]; one covering row per demand point), solved by PuLP's CBC;
+* plain HiGHS (highspy) on the same sparse matrix: the same formulation passed as CSC arrays,
+  default options, no warm start, none of our reductions or heuristics.
+
+Each baseline's objective is recomputed from its chosen cameras; its status says whether its
+solver proved optimality. Times are wall-clock in this run; every ratio is baseline / xueliang.
+Then county-scale instances (250 m and 500 m radius) that spopt cannot build, each in a child
+process so its peak RSS is its own.
+
+    python bench/placement_vs_spopt.py                 # full run (an hour or more on 2 shared cores)
+    python bench/placement_vs_spopt.py --quick         # small instances only, a few minutes
+    python bench/placement_vs_spopt.py --only compare --sizes large
+    python bench/placement_vs_spopt.py --only county --county-radius 500
 """
 
 from __future__ import annotations
@@ -72,21 +84,35 @@ def describe(r: PlacementResult) -> str:
     )
 
 
-def run_ours(inst: Instance, kind: str, p: int, time_limit: float) -> tuple[PlacementResult, float, float]:
+@dataclass(frozen=True)
+class Baseline:
+    """One baseline's answer, re-evaluated on the coverage matrix."""
+
+    name: str
+    chosen: np.ndarray  # candidate indices
+    seconds: float
+    build_seconds: float
+    status: str
+    bound: float = float("nan")
+
+
+def run_ours(
+    inst: Instance, kind: str, p: int, time_limit: float, threads: int
+) -> tuple[PlacementResult, float, float]:
     t0 = time.perf_counter()
     A = coverage_matrix(inst.demand, inst.candidates, inst.radius)
     t_build = time.perf_counter() - t0
     m = A.shape[1]
     if kind == "mclp":
         prob = CoverageProblem.from_arrays(A, np.ones(m), weight=inst.weight)
-        res = solve_max_coverage(prob, float(p), time_limit=time_limit)
+        res = solve_max_coverage(prob, float(p), time_limit=time_limit, threads=threads)
     else:
         prob = CoverageProblem.from_arrays(A, np.ones(m))
-        res = solve_set_cover(prob, time_limit=time_limit)
+        res = solve_set_cover(prob, time_limit=time_limit, threads=threads)
     return res, time.perf_counter() - t0, t_build
 
 
-def run_spopt(inst: Instance, kind: str, p: int, time_limit: float) -> tuple[np.ndarray, float, float]:
+def run_spopt(inst: Instance, kind: str, p: int, time_limit: float, threads: int) -> Baseline:
     import geopandas as gpd
     import pulp
     from spopt.locate import LSCP, MCLP
@@ -105,113 +131,213 @@ def run_spopt(inst: Instance, kind: str, p: int, time_limit: float) -> tuple[np.
     else:
         model = LSCP.from_geodataframe(dem, fac, "geometry", "geometry", service_radius=inst.radius)
     t_build = time.perf_counter() - t0
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
+    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=threads))
     chosen = np.array([j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5], dtype=np.int64)
-    return chosen, time.perf_counter() - t0, t_build
+    status = "optimal" if model.problem.sol_status == pulp.LpSolutionOptimal else "not proven"
+    return Baseline("spopt", chosen, time.perf_counter() - t0, t_build, status)
+
+
+def run_cbc(inst: Instance, kind: str, p: int, time_limit: float, threads: int) -> Baseline:
+    """The sparse PuLP model a competent user writes from the cKDTree matrix, solved by CBC."""
+    import pulp
+
+    t0 = time.perf_counter()
+    A = sp.csr_array(coverage_matrix(inst.demand, inst.candidates, inst.radius))
+    n, m = A.shape
+    sense = pulp.LpMaximize if kind == "mclp" else pulp.LpMinimize
+    prob = pulp.LpProblem(kind, sense)
+    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(m)]
+    if kind == "mclp":
+        y = [pulp.LpVariable(f"y{i}", 0, 1) for i in range(n)]
+        prob += pulp.lpSum(float(inst.weight[i]) * y[i] for i in range(n))
+        for i in range(n):
+            prob += pulp.lpSum(x[j] for j in A.indices[A.indptr[i] : A.indptr[i + 1]]) >= y[i]
+        prob += pulp.lpSum(x) <= p
+    else:
+        prob += pulp.lpSum(x)
+        for i in range(n):
+            prob += pulp.lpSum(x[j] for j in A.indices[A.indptr[i] : A.indptr[i + 1]]) >= 1
+    t_build = time.perf_counter() - t0
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=threads))
+    chosen = np.array([j for j in range(m) if (x[j].value() or 0) > 0.5], dtype=np.int64)
+    status = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "not proven"
+    return Baseline("cbc", chosen, time.perf_counter() - t0, t_build, status)
+
+
+def run_highs(inst: Instance, kind: str, p: int, time_limit: float, threads: int) -> Baseline:
+    """Plain HiGHS on the same sparse matrix and formulation: no reductions, no warm start."""
+    import highspy
+
+    t0 = time.perf_counter()
+    A = coverage_matrix(inst.demand, inst.candidates, inst.radius)
+    n, m = A.shape
+    if kind == "mclp":  # columns x (m, binary) then y (n, continuous); rows y_i - A_i x <= 0, sum x <= p
+        link = sp.hstack([-sp.csr_array(A, dtype=np.float64), sp.eye_array(n, format="csr")], format="csr")
+        mat = sp.vstack([link, sp.csr_array(np.r_[np.ones(m), np.zeros(n)][None, :])], format="csc")
+        cost, n_col = np.r_[np.zeros(m), inst.weight], m + n
+        lower, upper = np.full(n + 1, -np.inf), np.r_[np.zeros(n), [float(p)]]
+        integer = np.r_[np.ones(m, dtype=bool), np.zeros(n, dtype=bool)]
+    else:
+        mat = sp.csc_array(A, dtype=np.float64)
+        cost, n_col = np.ones(m), m
+        lower, upper = np.ones(n), np.full(n, np.inf)
+        integer = np.ones(m, dtype=bool)
+    mat.sort_indices()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("threads", int(threads))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, mat.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(n_col), np.ones(n_col)
+    lp.row_lower_, lp.row_upper_ = lower, upper
+    lp.sense_ = highspy.ObjSense.kMaximize if kind == "mclp" else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    t_build = time.perf_counter() - t0
+    h.passModel(lp)
+    h.run()
+    values = np.asarray(h.getSolution().col_value)
+    chosen = np.flatnonzero(values[:m] > 0.5) if values.size else np.zeros(0, dtype=np.int64)
+    status = "optimal" if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else "not proven"
+    bound = float(h.getInfo().mip_dual_bound)
+    return Baseline("highs", chosen, time.perf_counter() - t0, t_build, status, bound)
+
+
+BASELINES = {"spopt": run_spopt, "cbc": run_cbc, "highs": run_highs}
+
+
+def evaluate(inst: Instance, kind: str, chosen: np.ndarray) -> float:
+    """Covered weight (MCLP; a plan over budget still counts as given) or camera count (LSCP)."""
+    A = coverage_matrix(inst.demand, inst.candidates, inst.radius)
+    sel = np.zeros(A.shape[1], dtype=bool)
+    sel[chosen] = True
+    seen = np.asarray(A.astype(np.float64) @ sel.astype(np.float64)) > 0
+    if kind == "mclp":
+        return float(inst.weight[seen].sum())
+    return float(chosen.size) if seen.all() else float("nan")  # nan: not a cover
+
+
+SIZES = {"small": (500, 2_500, 5_000.0), "large": (2_000, 10_000, 10_000.0)}
 
 
 def compare(args: argparse.Namespace) -> None:
-    n_cand, n_dem, side = (500, 2_500, 5_000.0) if args.quick else (2_000, 10_000, 10_000.0)
-    p = n_cand // 10
-    try:
-        import spopt  # noqa: F401
-
-        have_spopt = True
-    except ImportError:
-        have_spopt = False
-        print("spopt is not installed (pip install spopt): printing xueliang's side only")
-    print(f"== comparison: {n_cand:,} candidates x {n_dem:,} demand points in {side / 1000:g} km square, p = {p}")
-    for radius in (250.0, 500.0):
-        inst = make_instance(f"r{radius:g}", n_cand, n_dem, side, radius, seed=args.seed)
-        A = coverage_matrix(inst.demand, inst.candidates, radius)
-        coverable = np.diff(A.tocsr().indptr) > 0
-        print(
-            f"-- radius {radius:g} m: {A.nnz:,} coverage pairs, {A.nnz / n_dem:.1f} candidates per point, "
-            f"{int((~coverable).sum())} points no candidate sees (dropped for LSCP)"
-        )
-        for kind in ("mclp", "lscp"):
-            case = (
-                inst
-                if kind == "mclp"
-                else Instance(inst.name, inst.demand[coverable], inst.candidates, inst.weight[coverable], radius)
-            )
-            ours, t_ours, t_build = run_ours(case, kind, p, args.time_limit)
-            print(f"   {kind.upper():5s} xueliang: {t_ours:8.2f} s (matrix {t_build:.2f} s)  {describe(ours)}")
-            if not have_spopt:
-                continue
-            chosen, t_sp, t_sp_build = run_spopt(case, kind, p, args.spopt_time_limit)
-            Acase = coverage_matrix(case.demand, case.candidates, radius)
-            sel = np.zeros(n_cand, dtype=bool)
-            sel[chosen] = True
-            seen = np.asarray(Acase.astype(np.float64) @ sel.astype(np.float64)) > 0
-            sp_obj = float(case.weight[seen].sum()) if kind == "mclp" else float(chosen.size)
+    baselines = [b for b in args.baselines.split(",") if b]
+    for b in baselines:
+        if b not in BASELINES:
+            raise SystemExit(f"--baselines: unknown {b!r}, expected some of {sorted(BASELINES)}")
+    if "spopt" in baselines:
+        try:
+            import spopt  # noqa: F401
+        except ImportError:
+            baselines.remove("spopt")
+            print("spopt is not installed (pip install -e '.[test]'): skipping that baseline")
+    print(f"threads {args.threads} and time limit {args.time_limit:g} s for every side")
+    for size in args.sizes.split(","):
+        n_cand, n_dem, side = SIZES[size]
+        p = n_cand // 10
+        print(f"== comparison: {n_cand:,} candidates x {n_dem:,} demand points in {side / 1000:g} km square, p = {p}")
+        for radius in (250.0, 500.0):
+            inst = make_instance(f"r{radius:g}", n_cand, n_dem, side, radius, seed=args.seed)
+            A = coverage_matrix(inst.demand, inst.candidates, radius)
+            coverable = np.diff(A.tocsr().indptr) > 0
             print(
-                f"   {kind.upper():5s} spopt:    {t_sp:8.2f} s (model build {t_sp_build:.2f} s)  objective "
-                f"{sp_obj:,.1f}  cameras {chosen.size}"
+                f"-- radius {radius:g} m: {A.nnz:,} coverage pairs, {A.nnz / n_dem:.1f} candidates per point, "
+                f"{int((~coverable).sum())} points no candidate sees (dropped for LSCP)"
             )
-            better = "higher is better" if kind == "mclp" else "lower is better"
-            print(
-                f"   {kind.upper():5s} ratio spopt/xueliang time: {t_sp / t_ours:.1f}x   objectives "
-                f"xueliang {ours.objective:,.1f} vs spopt {sp_obj:,.1f} ({better})"
-            )
-            sys.stdout.flush()
+            for kind in ("mclp", "lscp"):
+                case = (
+                    inst
+                    if kind == "mclp"
+                    else Instance(inst.name, inst.demand[coverable], inst.candidates, inst.weight[coverable], radius)
+                )
+                tag = f"   {kind.upper():5s}"
+                ours, t_ours, t_build = run_ours(case, kind, p, args.time_limit, args.threads)
+                print(f"{tag} xueliang: {t_ours:8.2f} s (matrix {t_build:.2f} s)  {describe(ours)}")
+                better = "higher is better" if kind == "mclp" else "lower is better"
+                for b in baselines:
+                    res = BASELINES[b](case, kind, p, args.time_limit, args.threads)
+                    obj = evaluate(case, kind, res.chosen)
+                    bound = f"  bound {res.bound:,.1f}" if res.bound == res.bound else ""
+                    print(
+                        f"{tag} {b + ':':9s} {res.seconds:8.2f} s (model build {res.build_seconds:.2f} s)  "
+                        f"objective {obj:,.1f}{bound}  status {res.status}  cameras {res.chosen.size}"
+                    )
+                    name = "spopt" if b == "spopt" else b
+                    print(
+                        f"{tag} ratio {name}/xueliang time: {res.seconds / t_ours:.1f}x   objectives "
+                        f"xueliang {ours.objective:,.1f} vs {name} {obj:,.1f} ({better})"
+                    )
+                    sys.stdout.flush()
 
 
 def county(args: argparse.Namespace) -> None:
     n_cand, n_dem, side = (5_000, 50_000, 12_650.0) if args.quick else (50_000, 500_000, 40_000.0)
+    radius = float(args.county_radius)
     n_fixed = n_cand * 1729 // 50_000
     rng = np.random.default_rng(args.seed + 1)
-    inst = make_instance("county", n_cand, n_dem, side, 250.0, seed=args.seed + 2)
+    inst = make_instance("county", n_cand, n_dem, side, radius, seed=args.seed + 2)
     print(
         f"== county: {n_cand:,} candidates ({n_fixed:,} existing cameras fixed) x {n_dem:,} demand points, "
-        f"{side / 1000:g} km square, radius 250 m"
+        f"{side / 1000:g} km square, radius {radius:g} m, time limit {args.time_limit:g} s, threads {args.threads}"
     )
     dense_gb = n_cand * n_dem * 8 / 1e9
     print(f"   spopt would need a dense {n_dem:,} x {n_cand:,} float64 distance matrix: {dense_gb:,.0f} GB; not run")
     t0 = time.perf_counter()
-    A = coverage_matrix(inst.demand, inst.candidates, 250.0)
+    A = coverage_matrix(inst.demand, inst.candidates, radius)
     t_build = time.perf_counter() - t0
     cost = rng.choice([1.0, 1.6, 2.5], size=n_cand)  # three camera models
     fixed = np.zeros(n_cand, dtype=bool)
     fixed[rng.choice(n_cand, n_fixed, replace=False)] = True
     print(f"   sparse matrix: {A.nnz:,} pairs in {t_build:.1f} s, {A.data.nbytes + A.indices.nbytes >> 20} MB")
-    budget = 0.1 * float(cost.sum())
+    # a tenth of the cost of every candidate at 250 m; the same camera-area budget at other radii
+    # (at 500 m a tenth would cover everything)
+    budget = 0.1 * (250.0 / radius) ** 2 * float(cost.sum())
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed)
     t0 = time.perf_counter()
-    res = solve_max_coverage(prob, budget, time_limit=args.county_time_limit)
+    res = solve_max_coverage(prob, budget, time_limit=args.time_limit, threads=args.threads)
     t_m = time.perf_counter() - t0
     print(f"   MCLP budget {budget:,.0f}: {t_m:.1f} s  {describe(res)}  covered {100 * res.covered_fraction:.2f}%")
     for s in res.stages:
-        print(f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
+        print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     coverable = np.diff(A.tocsr().indptr) > 0
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed, required=coverable)
     t0 = time.perf_counter()
-    res = solve_set_cover(prob, time_limit=args.county_time_limit)
+    res = solve_set_cover(prob, time_limit=args.time_limit, threads=args.threads)
     t_s = time.perf_counter() - t0
     print(f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s  {describe(res)}  cost {res.cost:,.1f}")
     for s in res.stages:
-        print(f"      {s.stage:10s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
+        print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     print(f"   total {t_build + t_m + t_s:.1f} s, peak RSS {rss_mb():,.0f} MB")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="small instances (about a minute)")
+    ap.add_argument("--quick", action="store_true", help="small instances only (a few minutes)")
     ap.add_argument("--only", choices=["compare", "county"], help="run one part only")
+    ap.add_argument("--sizes", default=None, help="comparison sizes: small,large (default both; --quick: small)")
+    ap.add_argument("--baselines", default="spopt,cbc,highs", help="comma-separated: spopt,cbc,highs")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--time-limit", type=float, default=120.0, help="xueliang time limit per solve (s)")
-    ap.add_argument("--spopt-time-limit", type=float, default=300.0, help="CBC time limit per solve (s)")
-    ap.add_argument("--county-time-limit", type=float, default=150.0, help="per county solve (s)")
+    ap.add_argument("--threads", type=int, default=1, help="solver threads, every side (default 1)")
+    ap.add_argument("--time-limit", type=float, default=120.0, help="per solve, every side (s)")
+    ap.add_argument("--county-radius", default="250,500", help="county radii in metres (comma-separated)")
     args = ap.parse_args()
+    if args.sizes is None:
+        args.sizes = "small" if args.quick else "small,large"
     if args.only in (None, "compare"):
         compare(args)
-    if args.only == "county":
+    radii = args.county_radius.split(",")
+    if args.only == "county" and len(radii) == 1:
         county(args)
-    elif args.only is None:
-        sys.stdout.flush()
-        cmd = [sys.executable, __file__, "--only", "county", "--seed", str(args.seed)]
-        cmd += ["--county-time-limit", str(args.county_time_limit)] + (["--quick"] if args.quick else [])
-        subprocess.run(cmd, check=True)
+    elif args.only in (None, "county"):
+        for radius in radii:
+            sys.stdout.flush()
+            cmd = [sys.executable, __file__, "--only", "county", "--seed", str(args.seed), "--county-radius", radius]
+            cmd += ["--time-limit", str(args.time_limit), "--threads", str(args.threads)]
+            subprocess.run(cmd + (["--quick"] if args.quick else []), check=True)
 
 
 if __name__ == "__main__":

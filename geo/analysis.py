@@ -17,7 +17,7 @@ from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, area_coverage, point_coverage, view_polygons
 from geo.summary import CoverageSummary
-from geo.targets import AREA_CLASSES, build_targets
+from geo.targets import AREA_CLASSES, INTERSECTION_RULES, approach_points, build_targets
 from geo.town import Town
 from geo.view import Views, max_range, pixel_density
 
@@ -103,6 +103,17 @@ def _villages(town: Town, cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> pd.Dat
     return out
 
 
+def _approaches_seen(tg: gpd.GeoDataFrame, v: Views, occ: Occluders | None, cfg: CoverageConfig) -> gpd.GeoDataFrame:
+    """The second rule's columns: approaches, approaches_seen and every_approach_seen (see INTERSECTION_RULES)."""
+    x, y, owner = approach_points(tg.reset_index(drop=True))
+    seen = np.diff(point_coverage(v, x, y, occ, clearance=cfg.los_clearance_m).indptr) > 0
+    tg = tg.copy()
+    tg["approaches"] = np.bincount(owner, minlength=len(tg))
+    tg["approaches_seen"] = np.bincount(owner, weights=seen, minlength=len(tg)).astype(int)
+    tg["every_approach_seen"] = tg["approaches_seen"].to_numpy() == tg["approaches"].to_numpy()
+    return tg
+
+
 def run_coverage(
     town: Town,
     cameras: Sequence[Camera],
@@ -157,6 +168,8 @@ def run_coverage(
                 ";".join(sorted(map(str, ids[matrix.indices[a:b]])))
                 for a, b in zip(matrix.indptr[:-1], matrix.indptr[1:], strict=True)
             ]
+            if name == "intersections":
+                tg = _approaches_seen(tg, v, occ, cfg)
         classes[name] = ClassResult(name, str(level), density, tg, matrix)
         say(f"{name}: {int(tg['covered'].sum())} of {len(tg)} covered at {level} ({density:g} px/m)")
     base = views_at(pixel_density(cfg.level, cfg.scale))
@@ -228,8 +241,27 @@ def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> CoverageSumm
         "projected_crs": result.town.crs.to_string(),
         "parameters": cfg.model_dump(mode="json"),
         "inputs_sha256": inputs,
+        "intersection_rules": _rules(result),
     }
     return CoverageSummary.model_validate(summary)
+
+
+def _rules(result: CoverageResult) -> dict[str, Any] | None:
+    """Intersections counted under both rules, with their definitions."""
+    cr = result.classes.get("intersections")
+    if cr is None or "every_approach_seen" not in cr.targets.columns:
+        return None
+    t = cr.targets
+    out = {}
+    for rule, col in (("centre_seen", "covered"), ("every_approach_seen", "every_approach_seen")):
+        n, c = len(t), int(t[col].sum())
+        out[rule] = {
+            "covered": c,
+            "total": n,
+            "ratio": round(c / n, 4) if n else None,
+            "definition": INTERSECTION_RULES[rule],
+        }
+    return out
 
 
 def gaps(result: CoverageResult) -> gpd.GeoDataFrame:

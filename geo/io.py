@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from geo.analysis import CoverageResult, gaps, summarise
 from geo.summary import CoverageSummary
+from xueliang.csv_cells import safe_cell
 from xueliang.errors import InputError
 
 
@@ -53,7 +54,7 @@ def write_outputs(
         _for_file(cams.to_crs(4326)).to_file(gpkg, layer="cameras", driver="GPKG")
         for name, cr in result.classes.items():
             _for_file(cr.targets.to_crs(4326)).to_file(gpkg, layer=name, driver="GPKG")
-    result.villages.to_csv(files["villages"], index=False)
+    result.villages.map(safe_cell).to_csv(files["villages"], index=False)  # village names are outside data
     if draw_map:
         from geo.plot import draw_coverage_map
 

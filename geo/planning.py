@@ -47,7 +47,7 @@ from geo.placement import (
     solve_max_coverage,
     solve_set_cover,
 )
-from geo.targets import CLASSES, build_targets
+from geo.targets import CLASSES, INTERSECTION_RULES, build_targets
 from geo.town import Town
 from geo.view import pixel_density
 from xueliang.config import load_model
@@ -535,6 +535,10 @@ def write_plan(plan: Plan, catalogue: Catalogue, out_dir: str | Path, *, inputs:
         "intersection_rule": "covered only when every approach leg is seen"
         if inst.problem.all_of is not None and (inst.problem.all_of >= 0).any()
         else "centre point",
+        "intersection_rule_name": "every_approach_seen"
+        if inst.problem.all_of is not None and (inst.problem.all_of >= 0).any()
+        else "centre_seen",
+        "intersection_rules": INTERSECTION_RULES,
         "curve": "greedy order (cost-effectiveness); each point is a feasible plan, the solver's plan may differ",
         "coverage_before": _class_coverage(inst, before),
         "coverage_after": _class_coverage(inst, after),

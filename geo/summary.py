@@ -36,6 +36,15 @@ class ClassSummary(_Figures):
         return out
 
 
+class RuleSummary(_Figures):
+    """Intersections covered under one named rule (``centre_seen`` or ``every_approach_seen``)."""
+
+    covered: int
+    total: int
+    ratio: float | None
+    definition: str
+
+
 class VillagesSummary(_Figures):
     admin_level: int | None
     units: int
@@ -68,12 +77,21 @@ class CoverageSummary(_Figures):
     parameters: dict[str, Any]
     inputs_sha256: dict[str, str]
     outputs: dict[str, str] | None = None
+    # both rules for "an intersection is covered" (added after the first release; absent in older runs)
+    intersection_rules: dict[str, RuleSummary] | None = None
 
     def to_json(self) -> str:
         data = self.model_dump(mode="python", exclude_none=False)
         if self.outputs is None:
             data.pop("outputs")
+        if self.intersection_rules is None:
+            data.pop("intersection_rules")
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 
     def write(self, path: Path) -> None:
         path.write_text(self.to_json(), encoding="utf-8")
+
+
+def load_summary(path: Path) -> CoverageSummary:
+    """A ``summary.json`` read back (``ValidationError`` when it is not one)."""
+    return CoverageSummary.model_validate(json.loads(path.read_text(encoding="utf-8")))

@@ -105,8 +105,10 @@ def intersections(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     legs = (ordered["bearing"].round(1).astype(str)).groupby(ordered["cluster"]).agg(";".join)
     names = town.roads["name"].to_numpy()[inc["line"].to_numpy()]
     named = pd.DataFrame({"cluster": inc["cluster"].to_numpy(), "name": names}).dropna().drop_duplicates()
-    street_names = named.sort_values(["cluster", "name"]).groupby("cluster")["name"].agg(
-        lambda s: " / ".join(s.astype(str).iloc[:3])
+    street_names = (
+        named.sort_values(["cluster", "name"])
+        .groupby("cluster")["name"]
+        .agg(lambda s: " / ".join(s.astype(str).iloc[:3]))
     )
     geoms = shapely.points(clusters["x"].to_numpy(), clusters["y"].to_numpy())
     out = _frame(
@@ -284,3 +286,34 @@ def build_targets(town: Town, cfg: CoverageConfig) -> dict[str, gpd.GeoDataFrame
         "boundary_crossings": boundary_crossings,
     }
     return {name: fn(town, cfg) for name, fn in builders.items() if getattr(cfg, name).enabled}
+
+
+# The two rules for "an intersection is covered", by name, as every shell words them.
+LEG_DISTANCE_M = 10.0
+INTERSECTION_RULES = {
+    "centre_seen": "centre seen: a camera sees the intersection's centre point",
+    "every_approach_seen": (
+        f"every approach seen: each street entering the intersection is seen {LEG_DISTANCE_M:g} m out from the centre"
+    ),
+}
+
+
+def approach_points(
+    inter: gpd.GeoDataFrame, distance_m: float = LEG_DISTANCE_M
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+    """One point per approach leg, ``distance_m`` along its bearing, and the row of its intersection.
+
+    An intersection without legs gets its centre as its only approach point.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    owner: list[int] = []
+    xy = shapely.get_coordinates(inter.geometry.to_numpy()) if len(inter) else np.zeros((0, 2))
+    for k, legs in enumerate(inter["legs"] if "legs" in inter.columns else [""] * len(inter)):
+        bearings = [float(v) for v in str(legs).split(";") if v] if isinstance(legs, str) else []
+        for b in bearings or [float("nan")]:
+            r, d = (0.0, 0.0) if b != b else (float(np.radians(b)), distance_m)  # NaN: no legs, the centre
+            xs.append(float(xy[k, 0] + np.sin(r) * d))
+            ys.append(float(xy[k, 1] + np.cos(r) * d))
+            owner.append(k)
+    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), np.asarray(owner, dtype=np.intp)

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from vision.decode import probe
 from vision.detect import Detector, DetectorSpec, load_detector
+from vision.leases import DEFAULT_TTL_S, Leases
 from vision.pipeline import Analysers, FileResult, FileStats, PipelineConfig, process_video
 from vision.tables import SightingPointRow, SightingRow, VideoRow
 from vision.types import VideoInfo
@@ -301,9 +303,14 @@ def index_files(
     workers: int = 1,
     executor: str = "local",
     progress: Progress | None = None,
+    lease_s: float = DEFAULT_TTL_S,
 ) -> IndexSummary:
     """Index ``items``; returns one outcome per item, in input order. Raises only for problems that
-    stop every file (unusable detector weights, unknown executor); bad files become error outcomes."""
+    stop every file (unusable detector weights, unknown executor); bad files become error outcomes.
+
+    Each file is claimed by its SHA-256 before work starts (:mod:`vision.leases`): a file another run on
+    the database is indexing is skipped with a line saying so, and a stale lease (its run was killed
+    ``lease_s`` seconds ago or more) is taken over."""
     t0 = time.perf_counter()
     spec = detector or DetectorSpec()
     config = config or PipelineConfig()
@@ -315,100 +322,118 @@ def index_files(
     local.detector = load_detector(spec)  # fail fast, once, on unusable weights (and type model)
     local.analysers = Analysers.for_config(config)
 
-    with db.sessions() as s:
-        cameras = set(s.scalars(select(CameraRow.id)))
-    done = indexed_hashes(db)
-    outcomes: dict[int, FileOutcome] = {}
-    ready: list[tuple[int, VideoInfo, str, dt.datetime]] = []
-    seen: dict[str, str] = {}
-    for k, item in enumerate(items):
-        try:
-            if not item.camera_id:
-                raise InputError(
-                    item.path,
-                    f"no camera ID (give --camera or a manifest column; {item.source})",
-                    field="camera",
-                )
-            if item.camera_id not in cameras:
-                raise NotFoundError(
-                    f"{item.path}: camera {item.camera_id!r} is not in the camera registry "
-                    f"({item.source}; import it with `xueliang cameras import`)"
-                )
-            if item.start is None:
-                raise InputError(
-                    item.path,
-                    f"no start time (give --start or a manifest column; {item.source})",
-                    field="start",
-                )
-            digest = sha256_file(item.path) if Path(item.path).is_file() else None
-            if digest is not None and (digest in done or digest in seen):
-                where = "already indexed" if digest in done else f"same content as {seen[digest]}"
-                outcomes[k] = FileOutcome(item.path, "skipped", where, sha256=digest)
-                continue
-            info = probe(item.path, sha256=digest)
-            seen[info.sha256] = item.path
-            ready.append((k, info, item.camera_id, item.start))
-        except XueliangError as exc:
-            outcomes[k] = FileOutcome(item.path, "error", str(exc))
-        if k in outcomes and progress is not None:
-            progress.file_done(outcomes[k])
-
-    def finished(k: int, info: VideoInfo, result: FileResult | BaseException) -> None:
-        if isinstance(result, XueliangError):
-            outcomes[k] = FileOutcome(info.path, "error", str(result), sha256=info.sha256)
-        elif isinstance(result, BaseException):
-            outcomes[k] = FileOutcome(
-                info.path, "error", f"{info.path}: {type(result).__name__}: {result}", sha256=info.sha256
-            )
-        else:
-            n = write_result(db, result)
-            outcomes[k] = FileOutcome(info.path, "indexed", sha256=info.sha256, sightings=n, stats=result.stats)
-        if progress is not None:
-            progress.file_done(outcomes[k])
-
-    if executor == "ray" and ready:
-        ray_spec = replace(spec, threads=spec.threads or 1)  # an actor reserves one CPU unless told more
-        for k, info, result in _run_on_ray(ready, ray_spec, config, media_dir, workers, progress):
-            finished(k, info, result)
-    elif workers == 1 or len(ready) <= 1:
-        for k, info, cam, start in ready:
-            if progress is not None:
-                progress.file_started(info.path, info.frame_count)
+    with Leases(db, ttl_s=lease_s) as leases:
+        with db.sessions() as s:
+            cameras = set(s.scalars(select(CameraRow.id)))
+        done = indexed_hashes(db)
+        outcomes: dict[int, FileOutcome] = {}
+        ready: list[tuple[int, VideoInfo, str, dt.datetime]] = []
+        seen: dict[str, str] = {}
+        for k, item in enumerate(items):
             try:
-                prog = None
-                if progress is not None:
-                    path = info.path
-                    prog = lambda done_, total, _p=path: progress.frames(_p, done_, total)  # noqa: E731
-                result = process_video(
-                    info,
-                    camera_id=cam,
-                    start=start,
-                    detector=local.detector,
-                    config=config,
-                    analysers=local.analysers,
-                    media_dir=media_dir,
-                    progress=prog,
+                if not item.camera_id:
+                    raise InputError(
+                        item.path,
+                        f"no camera ID (give --camera or a manifest column; {item.source})",
+                        field="camera",
+                    )
+                if item.camera_id not in cameras:
+                    raise NotFoundError(
+                        f"{item.path}: camera {item.camera_id!r} is not in the camera registry "
+                        f"({item.source}; import it with `xueliang cameras import`)"
+                    )
+                if item.start is None:
+                    raise InputError(
+                        item.path,
+                        f"no start time (give --start or a manifest column; {item.source})",
+                        field="start",
+                    )
+                digest = sha256_file(item.path) if Path(item.path).is_file() else None
+                if digest is not None and (digest in done or digest in seen):
+                    where = "already indexed" if digest in done else f"same content as {seen[digest]}"
+                    outcomes[k] = FileOutcome(item.path, "skipped", where, sha256=digest)
+                    continue
+                if digest is not None:
+                    why = leases.claim(digest, item.path)  # another run may be on it (or have stored it)
+                    if why is not None:
+                        outcomes[k] = FileOutcome(item.path, "skipped", why, sha256=digest)
+                        if progress is not None:
+                            progress.file_done(outcomes[k])
+                        continue
+                try:
+                    info = probe(item.path, sha256=digest)
+                except XueliangError:
+                    if digest is not None:
+                        leases.release(digest)
+                    raise
+                seen[info.sha256] = item.path
+                ready.append((k, info, item.camera_id, item.start))
+            except XueliangError as exc:
+                outcomes[k] = FileOutcome(item.path, "error", str(exc))
+            if k in outcomes and progress is not None:
+                progress.file_done(outcomes[k])
+
+        def finished(k: int, info: VideoInfo, result: FileResult | BaseException) -> None:
+            if isinstance(result, XueliangError):
+                outcomes[k] = FileOutcome(info.path, "error", str(result), sha256=info.sha256)
+            elif isinstance(result, BaseException):
+                outcomes[k] = FileOutcome(
+                    info.path, "error", f"{info.path}: {type(result).__name__}: {result}", sha256=info.sha256
                 )
-            except Exception as exc:  # one bad file must not stop the batch
-                result = exc
-            finished(k, info, result)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        n = min(workers, len(ready))
-        pool_spec = replace(spec, threads=spec.threads or max(1, (os.cpu_count() or 1) // n))
-        with cf.ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=ctx,
-            initializer=_init_pool_worker,
-            initargs=(pool_spec, config, media_dir),
-        ) as pool:
-            futures = {}
+            else:
+                try:
+                    n = write_result(db, result)
+                    outcomes[k] = FileOutcome(info.path, "indexed", sha256=info.sha256, sightings=n, stats=result.stats)
+                except IntegrityError:  # stored meanwhile by a run that took over a lease it thought stale
+                    why = "indexed meanwhile by another run"
+                    outcomes[k] = FileOutcome(info.path, "skipped", why, sha256=info.sha256)
+            leases.release(info.sha256)
+            if progress is not None:
+                progress.file_done(outcomes[k])
+
+        if executor == "ray" and ready:
+            ray_spec = replace(spec, threads=spec.threads or 1)  # an actor reserves one CPU unless told more
+            for k, info, result in _run_on_ray(ready, ray_spec, config, media_dir, workers, progress):
+                finished(k, info, result)
+        elif workers == 1 or len(ready) <= 1:
             for k, info, cam, start in ready:
                 if progress is not None:
                     progress.file_started(info.path, info.frame_count)
-                futures[pool.submit(_run_in_pool, info, cam, start)] = (k, info)
-            for fut in cf.as_completed(futures):
-                k, info = futures[fut]
-                error = fut.exception()
-                finished(k, info, error if error is not None else fut.result())
+                try:
+                    prog = None
+                    if progress is not None:
+                        path = info.path
+                        prog = lambda done_, total, _p=path: progress.frames(_p, done_, total)  # noqa: E731
+                    result = process_video(
+                        info,
+                        camera_id=cam,
+                        start=start,
+                        detector=local.detector,
+                        config=config,
+                        analysers=local.analysers,
+                        media_dir=media_dir,
+                        progress=prog,
+                    )
+                except Exception as exc:  # one bad file must not stop the batch
+                    result = exc
+                finished(k, info, result)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            n = min(workers, len(ready))
+            pool_spec = replace(spec, threads=spec.threads or max(1, (os.cpu_count() or 1) // n))
+            with cf.ProcessPoolExecutor(
+                max_workers=n,
+                mp_context=ctx,
+                initializer=_init_pool_worker,
+                initargs=(pool_spec, config, media_dir),
+            ) as pool:
+                futures = {}
+                for k, info, cam, start in ready:
+                    if progress is not None:
+                        progress.file_started(info.path, info.frame_count)
+                    futures[pool.submit(_run_in_pool, info, cam, start)] = (k, info)
+                for fut in cf.as_completed(futures):
+                    k, info = futures[fut]
+                    error = fut.exception()
+                    finished(k, info, error if error is not None else fut.result())
     return IndexSummary(files=tuple(outcomes[k] for k in range(len(items))), wall_seconds=time.perf_counter() - t0)

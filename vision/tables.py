@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from xueliang.storage import Base
 from xueliang.storage.times import UTCDateTime
 
+SOURCE_VIDEO = "video"
+SOURCE_CHECKPOINT = "checkpoint"
+
 
 class VideoRow(Base):
     """One indexed file, identified by the SHA-256 of its bytes."""
@@ -49,7 +52,8 @@ class SightingRow(Base):
     __tablename__ = "sightings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    # NULL for a checkpoint pass (source "checkpoint"): no video behind it (migration vision_0003)
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
     camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"), index=True)
     track_id: Mapped[int] = mapped_column(Integer)
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
@@ -72,13 +76,23 @@ class SightingRow(Base):
     frame_path: Mapped[str | None] = mapped_column(Text)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedding_model: Mapped[str | None] = mapped_column(String(64))
+    # vision_0003: where the sighting came from ("video": `xueliang index`; "checkpoint": a GA/T 1400
+    # pass record from `xueliang passes import`), the record's MotorVehicleID (re-imports skip it),
+    # its lane number and vehicle brand code
+    source: Mapped[str] = mapped_column(String(16), default=SOURCE_VIDEO, server_default=SOURCE_VIDEO)
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    lane: Mapped[int | None] = mapped_column(Integer)
+    brand: Mapped[str | None] = mapped_column(String(32))
 
-    video: Mapped[VideoRow] = relationship(back_populates="sightings")
+    video: Mapped[VideoRow | None] = relationship(back_populates="sightings")
     points: Mapped[list[SightingPointRow]] = relationship(
         back_populates="sighting", cascade="all, delete-orphan", order_by="SightingPointRow.frame"
     )
 
-    __table_args__ = (Index("ix_sightings_camera_first_seen", "camera_id", "first_seen"),)
+    __table_args__ = (
+        Index("ix_sightings_camera_first_seen", "camera_id", "first_seen"),
+        Index("ix_sightings_source_first_seen", "source", "first_seen"),
+    )
 
 
 class SightingPointRow(Base):
@@ -97,3 +111,20 @@ class SightingPointRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
 
     sighting: Mapped[SightingRow] = relationship(back_populates="points")
+
+
+class IndexLeaseRow(Base):
+    """A claim on a file (by SHA-256) by one ``xueliang index`` run while it works on it (``vision_0003``).
+
+    Another run skips a file with a live lease; a lease whose ``expires_at`` has passed (its run was
+    killed) is taken over. The run renews its leases while it works and deletes each when the file is
+    stored or has failed.
+    """
+
+    __tablename__ = "index_leases"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

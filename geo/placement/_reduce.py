@@ -166,9 +166,7 @@ def reduce_units(model: Model, row_weights: FloatArray, *, dominance: bool = Tru
     return UnitCover(cols=cols, R=R, row_unit=row_unit, coef=coef, constant=constant, redirect=redirect)
 
 
-def _apply_column_dominance(
-    model: Model, cols: IntArray, R: sp.csr_array
-) -> tuple[IntArray, sp.csr_array, IntArray]:
+def _apply_column_dominance(model: Model, cols: IntArray, R: sp.csr_array) -> tuple[IntArray, sp.csr_array, IntArray]:
     redirect = np.arange(model.cost.size, dtype=np.int64)
     drop, dom = dominated_columns(R, model.cost[cols])
     has = dom >= 0
@@ -200,6 +198,4 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True)
         implied = implied_rows(sub)
         n_implied = int(implied.sum())
         sub = sp.csr_array(sub[~implied])
-    return RowCover(
-        cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64), redirect=redirect, implied_rows=n_implied
-    )
+    return RowCover(cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64), redirect=redirect, implied_rows=n_implied)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.placement._model import Model, column_rows, units_covered
+from geo.placement._model import Model, column_rows, counts_for, units_covered
 from geo.placement.problem import BoolArray, FloatArray, IntArray, Quota
 
 _TOL = 1e-9
@@ -303,6 +303,15 @@ def polish_set_cover(
 def state_from_selection(model: Model, chosen: NDArray[np.bool_]) -> SelectionState:
     """A state holding the fixed cameras plus the non-fixed candidates in ``chosen``."""
     st = SelectionState(model)
-    for j in np.flatnonzero(chosen & ~model.problem.fixed):
-        st.add(int(j))
+    add = np.flatnonzero(chosen & ~model.problem.fixed)
+    if add.size == 0:
+        return st
+    st.selected[add] = True
+    st.cnt = counts_for(model, st.selected)
+    st.spent = float(model.cost[add].sum())
+    if st.group_used.size:
+        g = model.group[add]
+        st.group_used = np.bincount(g[g >= 0], minlength=st.group_used.size).astype(np.int64)
+    st.unit_missing = np.bincount(model.unit_of_row[st.cnt == 0], minlength=model.unit_weight.size).astype(np.int64)
+    st.covered_weight = float(model.unit_weight[st.unit_missing == 0].sum())
     return st

@@ -1,12 +1,20 @@
-"""Lagrangian bounds by subgradient on the covering constraints, for instances the MILP cannot close.
+"""Lagrangian relaxation of the covering rows: bounds, a primal heuristic and reduced-cost fixing.
 
-Both bounds stay valid at every iterate (any multipliers give a bound); the subgradient steps
-(Polyak steps towards the best known solution value) only make them tighter. Group limits and
-quotas are relaxed away, which keeps the bounds valid but may loosen them.
+Both relaxations stay valid at every iterate (any multipliers give a bound); subgradient steps
+(Polyak steps towards the best known plan's value) only make them tighter. Group limits and quotas
+are relaxed away, which keeps every bound and every fixing valid but may loosen them.
+
+*Reduced-cost fixing.* With multipliers ``lam`` and their bound ``L``, forcing candidate ``j``
+into (or out of) the plan moves the relaxation's value by at least its reduced cost. When even
+the forced relaxation cannot beat the incumbent by one *step* (the granularity of the objective:
+1 when every weight or cost is an integer, else 0), no strictly better plan has that value of
+``x_j``, so the exact stage may fix it. The plan it then finds, or its proof that nothing better
+exists, is over the fixed model; the incumbent keeps the rest.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass
@@ -15,124 +23,247 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._reduce import RowCover, UnitCover
-from geo.placement.problem import FloatArray
+from geo.placement.problem import BoolArray, FloatArray
 
 
 @dataclass(frozen=True, eq=False)
-class LagrangianBound:
+class LagrangianOutcome:
+    """The best bound found, the fixings it implies and (set cover) the best plan it led to.
+
+    ``fix_zero`` / ``fix_one`` are over the reduced columns (``red.cols`` / ``rows.cols``):
+    no plan strictly better than ``incumbent`` (by at least ``step``) has ``x_j = 1`` / ``x_j = 0``.
+    ``plan`` is a cover of the reduced rows over the reduced columns (set cover only), or None.
+    """
+
     bound: float
     iterations: int
     seconds: float
+    incumbent: float  # the objective value the fixings were computed against
+    fix_zero: BoolArray
+    fix_one: BoolArray
+    plan: BoolArray | None = None
+    plan_value: float = math.nan
 
 
-def _fractional_knapsack(value: FloatArray, cost: FloatArray, budget: float) -> tuple[float, FloatArray]:
-    """max value.x s.t. cost.x <= budget, 0 <= x <= 1 (the LP relaxation, solved by ratio order)."""
+def granularity(values: FloatArray) -> float:
+    """1.0 when every value is an integer (objective values then move in whole steps), else 0.0."""
+    finite = values[np.isfinite(values)]
+    return 1.0 if finite.size and bool(np.all(finite == np.round(finite))) else 0.0
+
+
+def _tol(x: float) -> float:
+    return 1e-7 * max(1.0, abs(x))
+
+
+def _fractional_knapsack(value: FloatArray, cost: FloatArray, budget: float) -> tuple[float, FloatArray, float]:
+    """max value.x s.t. cost.x <= budget, 0 <= x <= 1, by ratio order; also the critical ratio.
+
+    The critical ratio ``rho`` is the LP dual of the budget row: the value per unit of cost of
+    the item that fills the budget (0 if everything with a positive value fits).
+    """
     x = np.zeros(value.size)
     pos = np.flatnonzero(value > 0)
     if pos.size == 0 or budget <= 0:
-        return 0.0, x
+        return 0.0, x, 0.0
     order = pos[np.argsort(-value[pos] / cost[pos], kind="stable")]
     csum = np.cumsum(cost[order])
     full = int(np.searchsorted(csum, budget, side="right"))
     x[order[:full]] = 1.0
     total = float(value[order[:full]].sum())
+    rho = 0.0
     if full < order.size:
+        k = order[full]
         rest = budget - (float(csum[full - 1]) if full else 0.0)
-        frac = rest / float(cost[order[full]])
-        x[order[full]] = frac
-        total += frac * float(value[order[full]])
-    return total, x
+        frac = rest / float(cost[k])
+        x[k] = frac
+        total += frac * float(value[k])
+        rho = float(value[k] / cost[k])
+    return total, x, rho
 
 
-def max_coverage_bound(
-    red: UnitCover, cost: FloatArray, budget: float, best: float, *, seconds: float, max_iter: int = 300
-) -> LagrangianBound:
+def max_coverage_lagrangian(
+    red: UnitCover,
+    cost: FloatArray,
+    budget: float,
+    best: float,
+    *,
+    seconds: float,
+    step: float = 0.0,
+    max_iter: int = 1000,
+) -> LagrangianOutcome:
     """Upper bound on covered weight: relax ``y_u <= R_r x`` with multipliers ``lam_r >= 0``.
 
     ``L(lam) = const + sum_u max(0, w_u - sum_{r in u} lam_r) + knapsackLP(R^T lam, c, B)``.
-    ``best`` is the heuristic's objective (a lower bound) used for the step size.
+    ``best`` is the incumbent's objective (a lower bound), used for the step size and fixing.
+    Fixing uses the LP dual ``rho`` of the budget row: with ``d_j = (R^T lam)_j - rho c_j``,
+    forcing ``x_j = 1`` leaves at most ``L - max(0, -d_j)``, forcing ``x_j = 0`` at most
+    ``L - max(0, d_j)``.
     """
     t0 = time.monotonic()
     w = red.coef[:, 0]
     const = float(red.constant[0])
     n_r = red.R.shape[0]
+    n_c = red.cols.size
     if n_r == 0:
-        return LagrangianBound(const, 0, 0.0)
+        none = np.zeros(n_c, dtype=bool)
+        return LagrangianOutcome(const, 0, 0.0, best, none, none.copy())
     R: sp.csr_array = red.R
     RT = sp.csr_array(R.T)
     sizes = np.bincount(red.row_unit, minlength=w.size).astype(np.float64)
     lam = (w / sizes)[red.row_unit]
     target = best - const
     ub = math.inf
-    theta = 2.0
+    best_lam = lam
+    theta = 1.0
     stall = 0
     it = 0
     while it < max_iter:
         it += 1
-        lam_u = np.bincount(red.row_unit, weights=lam, minlength=w.size)
-        red_w = w - lam_u
+        red_w = w - np.bincount(red.row_unit, weights=lam, minlength=w.size)
         y = (red_w > 0).astype(np.float64)
-        val_x, x = _fractional_knapsack(np.asarray(RT @ lam), cost, budget)
+        val_x, x, _ = _fractional_knapsack(np.asarray(RT @ lam), cost, budget)
         value = float(np.maximum(red_w, 0).sum()) + val_x
         if value < ub - 1e-9 * max(1.0, abs(value)):
-            ub = value
-            stall = 0
+            ub, best_lam, stall = value, lam, 0
         else:
             stall += 1
-            if stall >= 10:
+            if stall >= 20:
                 theta *= 0.5
                 stall = 0
-        if time.monotonic() - t0 > seconds or theta < 1e-4 or ub - target <= 1e-9 * max(1.0, ub):
+        if time.monotonic() - t0 > seconds or theta < 1e-4:
+            break
+        if ub + const - step - best <= _tol(ub + const):  # floor(ub) == best: proven
             break
         g = np.asarray(R @ x) - y[red.row_unit]  # dL/dlam
         norm = float(g @ g)
         if norm <= 0:
             break
-        step = theta * max(value - target, 1e-9 * max(1.0, value)) / norm
-        lam = np.maximum(0.0, lam - step * g)
-    return LagrangianBound(ub + const, it, time.monotonic() - t0)
+        gap = max(value - target, 1e-9 * max(1.0, value))
+        lam = np.maximum(0.0, lam - theta * gap / norm * g)
+    # fixings from the best multipliers
+    v = np.asarray(RT @ best_lam)
+    _, _, rho = _fractional_knapsack(v, cost, budget)
+    d = v - rho * cost
+    bound = ub + const
+    limit = best + step - _tol(bound)  # a strictly better plan reaches at least this
+    fix_zero = (bound - np.maximum(0.0, -d)) < limit
+    fix_one = (bound - np.maximum(0.0, d)) < limit
+    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one & ~fix_zero)
 
 
-def set_cover_bound(
-    rows: RowCover, cost: FloatArray, best: float, *, seconds: float, max_iter: int = 300
-) -> LagrangianBound:
-    """Lower bound on cost: relax ``R_r x >= 1`` with ``lam_r >= 0``.
+def _greedy_cover(Rc: sp.csc_array, Rr: sp.csr_array, reduced: FloatArray, cost: FloatArray) -> BoolArray:
+    """Cover every row, picking by the reduced-cost score of Caprara, Fischetti and Toth (1999).
 
-    ``L(lam) = sum_r lam_r + sum_j min(0, c_j - (R^T lam)_j)``.
+    Score of column ``j`` covering ``mu`` still-uncovered rows: ``r_j / mu`` if ``r_j > 0`` else
+    ``r_j * mu`` (lower is better); scores only worsen as rows get covered, so a lazy heap picks
+    what a full rescan would. Redundant columns are then dropped, most expensive first.
+    """
+    n_r, n_c = Rc.shape
+    covered = np.zeros(n_r, dtype=bool)
+    x = np.zeros(n_c, dtype=bool)
+    mu = np.diff(Rc.indptr)
+
+    def score(j: int, m: int) -> float:
+        r = float(reduced[j])
+        return r / m if r > 0 else r * m
+
+    heap = [(score(j, int(mu[j])), j) for j in range(n_c) if mu[j] > 0]
+    heapq.heapify(heap)
+    left = n_r
+    ind, ptr = Rc.indices, Rc.indptr
+    while left and heap:
+        _, j = heapq.heappop(heap)
+        rows = ind[ptr[j] : ptr[j + 1]]
+        new = int((~covered[rows]).sum())
+        if new == 0:
+            continue
+        s2 = score(j, new)
+        if heap and s2 > heap[0][0] + 1e-12:
+            heapq.heappush(heap, (s2, j))
+            continue
+        x[j] = True
+        covered[rows] = True
+        left -= new
+    cnt = np.asarray(Rr @ x.astype(np.float64))
+    for j in np.flatnonzero(x)[np.argsort(-cost[x], kind="stable")]:
+        rows = ind[ptr[j] : ptr[j + 1]]
+        if (cnt[rows] >= 2).all():
+            x[j] = False
+            cnt[rows] -= 1
+    return x
+
+
+def set_cover_lagrangian(
+    rows: RowCover,
+    cost: FloatArray,
+    best: float,
+    *,
+    seconds: float,
+    step: float = 0.0,
+    max_iter: int = 1000,
+    heuristic_every: int = 10,
+    enough: float = -math.inf,
+) -> LagrangianOutcome:
+    """Lower bound on cost: relax ``R_r x >= 1`` with ``lam_r >= 0``; a plan from the multipliers.
+
+    ``L(lam) = sum_r lam_r + sum_j min(0, r_j)`` with reduced costs ``r = c - R^T lam``. Every
+    ``heuristic_every`` iterations a greedy cover driven by the reduced costs may improve the
+    incumbent ``best`` (0 disables it). The search also stops once a plan costs at most
+    ``enough``, or the bound proves that none does. Fixing: a plan with ``x_j = 1`` costs at least
+    ``L + max(0, r_j)``, one with ``x_j = 0`` at least ``L + max(0, -r_j)``.
     """
     t0 = time.monotonic()
-    R = rows.R
-    n_r = R.shape[0]
+    R = sp.csr_array(rows.R)
+    n_r, n_c = R.shape
     if n_r == 0:
-        return LagrangianBound(0.0, 0, 0.0)
+        none = np.zeros(n_c, dtype=bool)
+        return LagrangianOutcome(0.0, 0, 0.0, best, none, none.copy())
+    Rc = sp.csc_array(R)
+    Rc.sort_indices()
     RT = sp.csr_array(R.T)
-    col_size = np.maximum(np.asarray(R.sum(axis=0)).reshape(-1), 1.0)
-    # start: each row priced at its cheapest per-row cost
+    col_size = np.maximum(np.diff(Rc.indptr).astype(np.float64), 1.0)
     ratio = cost / col_size
-    lam = np.minimum.reduceat(ratio[R.indices], R.indptr[:-1])
+    lam = np.minimum.reduceat(ratio[R.indices], R.indptr[:-1])  # each row at its cheapest rate
     lb = -math.inf
-    theta = 2.0
+    best_lam = lam
+    plan: BoolArray | None = None
+    plan_value = math.inf
+    if not math.isfinite(best):
+        plan = _greedy_cover(Rc, R, cost, cost)
+        plan_value = best = float(cost[plan].sum())
+    theta = 1.0
     stall = 0
     it = 0
     while it < max_iter:
         it += 1
         reduced = cost - np.asarray(RT @ lam)
-        x = (reduced < 0).astype(np.float64)
-        value = float(lam.sum() + np.minimum(reduced, 0).sum())
+        x = reduced < 0
+        value = float(lam.sum() + reduced[x].sum())
         if value > lb + 1e-9 * max(1.0, abs(value)):
-            lb = value
-            stall = 0
+            lb, best_lam, stall = value, lam, 0
         else:
             stall += 1
-            if stall >= 10:
+            if stall >= 20:
                 theta *= 0.5
                 stall = 0
-        if time.monotonic() - t0 > seconds or theta < 1e-4 or best - lb <= 1e-9 * max(1.0, best):
+        if heuristic_every and it % heuristic_every == 0:
+            cand = _greedy_cover(Rc, R, reduced, cost)
+            c = float(cost[cand].sum())
+            if c < plan_value:
+                plan, plan_value = cand, c
+                best = min(best, c)
+        if time.monotonic() - t0 > seconds or theta < 1e-4 or plan_value <= enough:
             break
-        g = 1.0 - np.asarray(R @ x)
+        if best - step - lb <= _tol(best) or (math.isfinite(enough) and lb > enough + _tol(enough)):
+            break
+        g = 1.0 - np.asarray(R @ x.astype(np.float64))
         norm = float(g @ g)
         if norm <= 0:
             break
-        step = theta * max(best - value, 1e-9 * max(1.0, best)) / norm
-        lam = np.maximum(0.0, lam + step * g)
-    return LagrangianBound(lb, it, time.monotonic() - t0)
+        gap = max(best - value, 1e-9 * max(1.0, best))
+        lam = np.maximum(0.0, lam + theta * gap / norm * g)
+    reduced = cost - np.asarray(RT @ best_lam)
+    limit = best - step + _tol(best)  # a strictly better plan costs at most this
+    fix_zero = (lb + np.maximum(0.0, reduced)) > limit
+    fix_one = (lb + np.maximum(0.0, -reduced)) > limit
+    return LagrangianOutcome(lb, it, time.monotonic() - t0, best, fix_zero, fix_one & ~fix_zero, plan, plan_value)

@@ -28,7 +28,6 @@ from geo.placement.problem import BoolArray, FloatArray
 _INF = math.inf
 
 
-
 @contextlib.contextmanager
 def _stdout_silenced() -> Iterator[None]:
     """Send file descriptor 1 to /dev/null for the duration (C-level prints included)."""
@@ -41,6 +40,7 @@ def _stdout_silenced() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
 
 @dataclass(frozen=True, eq=False)
 class MilpOutcome:
@@ -71,6 +71,16 @@ def _group_rows(model: Model, cols: np.ndarray) -> tuple[sp.csr_array, FloatArra
     return sp.csr_array(mat[keep]), cap[keep]
 
 
+def _bounds(n_x: int, n_u: int, fixed_to: tuple[BoolArray, BoolArray] | None) -> tuple[FloatArray, FloatArray]:
+    """Column bounds: x in {0, 1} unless fixed (``fixed_to`` = (fix to 0, fix to 1) over x)."""
+    lower, upper = np.zeros(n_x + n_u), np.ones(n_x + n_u)
+    if fixed_to is not None:
+        zero, one = fixed_to
+        upper[:n_x][zero] = 0.0
+        lower[:n_x][one & ~zero] = 1.0
+    return lower, upper
+
+
 def _run(
     *,
     col_cost: FloatArray,
@@ -84,6 +94,8 @@ def _run(
     time_limit: float,
     rel_gap: float,
     seed: int,
+    threads: int,
+    col_lower: FloatArray | None = None,
 ) -> tuple[str, float, float, FloatArray | None, float]:
     import highspy
 
@@ -94,12 +106,14 @@ def _run(
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("random_seed", int(seed))
+    if threads > 0:
+        h.setOptionValue("threads", int(threads))
     lp = highspy.HighsLp()
     n_cols = col_cost.size
     lp.num_col_ = n_cols
     lp.num_row_ = mat.shape[0]
     lp.col_cost_ = col_cost
-    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_lower_ = np.zeros(n_cols) if col_lower is None else col_lower
     lp.col_upper_ = col_upper
     lp.row_lower_ = row_lower
     lp.row_upper_ = row_upper
@@ -112,10 +126,14 @@ def _run(
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
-    ]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     h.passModel(lp)
+    if (
+        start is not None
+        and col_lower is not None
+        and ((start < col_lower - 1e-9).any() or (start > col_upper + 1e-9).any())
+    ):
+        start = None  # the fixings exclude the incumbent: the exact stage looks for a better one
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
@@ -159,6 +177,8 @@ def _run(
                 time_limit=max(time_limit - elapsed, 1.0),
                 rel_gap=rel_gap,
                 seed=seed,
+                threads=threads,
+                col_lower=col_lower,
             )
             elapsed += more
     return name, objective, bound, values, elapsed
@@ -173,6 +193,8 @@ def solve_unit_cover_milp(
     time_limit: float,
     rel_gap: float,
     seed: int,
+    threads: int = 0,
+    fixed_to: tuple[BoolArray, BoolArray] | None = None,
 ) -> MilpOutcome:
     """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0)."""
     n_x = red.cols.size
@@ -199,9 +221,11 @@ def solve_unit_cover_milp(
             unseen_units = np.bincount(red.row_unit[~seen], minlength=n_u)
             ys = (unseen_units == 0).astype(np.float64)
         x_start = np.concatenate([xs, ys])
+    lower, upper = _bounds(n_x, n_u, fixed_to)
     name, obj, bound, values, secs = _run(
         col_cost=col_cost,
-        col_upper=np.ones(n_x + n_u),
+        col_upper=upper,
+        col_lower=lower,
         integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
         mat=mat,
         row_lower=row_lower,
@@ -211,6 +235,7 @@ def solve_unit_cover_milp(
         time_limit=time_limit,
         rel_gap=rel_gap,
         seed=seed,
+        threads=threads,
     )
     chosen = None
     if values is not None:
@@ -239,6 +264,8 @@ def solve_row_cover_milp(
     time_limit: float,
     rel_gap: float,
     seed: int,
+    threads: int = 0,
+    fixed_to: tuple[BoolArray, BoolArray] | None = None,
 ) -> MilpOutcome:
     """Minimum-cost cover of ``rows`` plus quota rows on ``quota_units`` (one coef column each)."""
     cols = rows.cols
@@ -258,9 +285,7 @@ def solve_row_cover_milp(
         )
         lower.append(np.full(n_r, -_INF))
         upper.append(np.zeros(n_r))
-        blocks.append(
-            sp.hstack([sp.csr_array((qu.coef.shape[1], n_x)), sp.csr_array(qu.coef.T)], format="csr")
-        )
+        blocks.append(sp.hstack([sp.csr_array((qu.coef.shape[1], n_x)), sp.csr_array(qu.coef.T)], format="csr"))
         lower.append(quota_rhs)
         upper.append(np.full(quota_rhs.size, _INF))
     grp, cap = _group_rows(model, cols)
@@ -276,9 +301,11 @@ def solve_row_cover_milp(
             seen = np.asarray(quota_units.R @ xs) > 0.5
             ys = (np.bincount(quota_units.row_unit[~seen], minlength=n_u) == 0).astype(np.float64)
         x_start = np.concatenate([xs, ys])
+    col_lower, col_upper = _bounds(n_x, n_u, fixed_to)
     name, obj, bound, values, secs = _run(
         col_cost=np.concatenate([model.cost[cols], np.zeros(n_u)]),
-        col_upper=np.ones(n_x + n_u),
+        col_upper=col_upper,
+        col_lower=col_lower,
         integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
         mat=mat,
         row_lower=np.concatenate(lower),
@@ -288,6 +315,7 @@ def solve_row_cover_milp(
         time_limit=time_limit,
         rel_gap=rel_gap,
         seed=seed,
+        threads=threads,
     )
     chosen = None
     if values is not None:

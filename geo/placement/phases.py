@@ -102,18 +102,14 @@ def coverage_curve(
     """The greedy coverage-versus-cameras curve (cost-effectiveness order), up to ``budget`` or
     ``max_cameras`` or until no camera adds coverage. Each point is a feasible plan, so it is a
     lower envelope of the optimal curve."""
-    if budget is not None and not (
-        isinstance(budget, numbers.Real) and budget >= 0 and not math.isnan(budget)
-    ):
+    if budget is not None and not (isinstance(budget, numbers.Real) and budget >= 0 and not math.isnan(budget)):
         raise PlacementInputError(f"expected a budget >= 0, got {budget!r}", field="budget")
     if max_cameras is not None and max_cameras < 0:
         raise PlacementInputError(f"expected max_cameras >= 0, got {max_cameras}", field="max_cameras")
     model = build_model(problem)
     st = SelectionState(model)
     base = covered_weight(model, st.cnt)
-    trace = _lazy_greedy(
-        st, model.row_credit, math.inf if budget is None else float(budget), max_picks=max_cameras
-    )
+    trace = _lazy_greedy(st, model.row_credit, math.inf if budget is None else float(budget), max_picks=max_cameras)
     total = float(problem.weight.sum())
     weights = np.concatenate([[base], trace.covered_weight])
     return CoverageCurve(

@@ -195,13 +195,9 @@ class CoverageProblem:
                 )
             object.__setattr__(self, "group", group)
         if isinstance(self.group_limit, bool) or not isinstance(self.group_limit, int | np.integer):
-            raise PlacementInputError(
-                f"expected an integer >= 1, got {self.group_limit!r}", field="group_limit"
-            )
+            raise PlacementInputError(f"expected an integer >= 1, got {self.group_limit!r}", field="group_limit")
         if self.group_limit < 1:
-            raise PlacementInputError(
-                f"expected an integer >= 1, got {self.group_limit}", field="group_limit"
-            )
+            raise PlacementInputError(f"expected an integer >= 1, got {self.group_limit}", field="group_limit")
         if self.group is not None and self.fixed.any():
             g = self.group[self.fixed & (self.group >= 0)]
             if g.size:
@@ -241,8 +237,6 @@ class Quota:
                 field="quota.targets",
             )
         if not (0.0 <= float(self.fraction) <= 1.0):
-            raise PlacementInputError(
-                f"expected a fraction in [0, 1], got {self.fraction!r}", field="quota.fraction"
-            )
+            raise PlacementInputError(f"expected a fraction in [0, 1], got {self.fraction!r}", field="quota.fraction")
         object.__setattr__(self, "targets", mask.copy())
         object.__setattr__(self, "fraction", float(self.fraction))

@@ -1,8 +1,10 @@
 """Entry points: minimum-cost set cover and budgeted maximum coverage.
 
-Each runs lazy greedy, local-search polish, then (``exact=True``) a HiGHS MILP warm-started from
-the heuristic under the time limit; if the gap is still open, a Lagrangian bound is computed.
-The best plan found and the tightest valid bound are reported, with the gap, honestly.
+Each runs lazy greedy and local-search polish; then a Lagrangian stage (bound, plan, reduced-cost
+fixing) and, where cameras overlap heavily, a set-cover local search (MCLP: a search for a plan
+covering everything within the budget); then (``exact=True``) a HiGHS MILP on the reduced and
+fixed model, warm-started from the best plan, under the time limit. The best plan found and the
+tightest valid bound are reported, with the gap, honestly. See docs/placement.md.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
-from geo.placement._model import Model, build_model, covered_weight, units_covered
-from geo.placement._reduce import reduce_rows, reduce_units
+from geo.placement._model import Model, build_model, counts_for, covered_weight, units_covered
+from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows, reduce_units
+from geo.placement.cover_search import cover_local_search
 from geo.placement.heuristic import (
     SelectionState,
     greedy_max_coverage,
@@ -26,19 +30,19 @@ from geo.placement.heuristic import (
     quota_status,
     state_from_selection,
 )
-from geo.placement.lagrange import max_coverage_bound, set_cover_bound
+from geo.placement.lagrange import granularity, max_coverage_lagrangian, set_cover_lagrangian
 from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
+_HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
+_COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 
 
 def _check_time(time_limit: float) -> None:
     if not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit) and time_limit > 0):
-        raise PlacementInputError(
-            f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit"
-        )
+        raise PlacementInputError(f"expected a time limit in seconds > 0, got {time_limit!r}", field="time_limit")
 
 
 def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
@@ -46,6 +50,64 @@ def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
     out = np.zeros_like(selected)
     out[redirect[np.flatnonzero(selected)]] = True
     return out
+
+
+def _round_down(bound: float, step: float) -> float:
+    """An upper bound on an objective that moves in whole steps can be rounded down to one."""
+    return math.floor(bound + 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
+
+
+def _round_up(bound: float, step: float) -> float:
+    return math.ceil(bound - 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
+
+
+def _lagrangian_seconds(deadline: float) -> float:
+    """The Lagrangian stage gets at most a quarter of what is left (it stops early when proven)."""
+    return max(0.25 * (deadline - time.monotonic()), 0.05)
+
+
+def _fix_detail(iterations: int, fixed_to: tuple[BoolArray, BoolArray]) -> str:
+    zero, one = fixed_to
+    return f"{iterations} iterations; fixed {int(zero.sum())} out, {int(one.sum())} in"
+
+
+def _groups_ok(model: Model, st: SelectionState) -> bool:
+    return bool((st.group_used <= model.group_cap).all())
+
+
+def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: float) -> SelectionState | None:
+    """A plan that covers every coverable unit within the budget, if the set-cover search finds one.
+
+    Where cameras overlap heavily a budget often affords covering everything, and then the
+    trivial bound proves the plan optimal; the set-cover heuristics (a reduced-cost greedy, then
+    the row-weighting local search) find such plans far more readily than coverage-driven search.
+    Gives up early when the Lagrangian bound shows that covering everything costs more.
+    """
+    if red.R.shape[0] == 0:
+        return None
+    t_end = time.monotonic() + seconds
+    R = sp.csr_array(red.R)
+    implied = implied_rows(R)
+    rows = RowCover(
+        cols=red.cols,
+        R=sp.csr_array(R[~implied]),
+        empty_rows=np.zeros(0, dtype=np.int64),
+        redirect=red.redirect,
+        implied_rows=int(implied.sum()),
+    )
+    cost = model.cost[red.cols]
+    lag = set_cover_lagrangian(rows, cost, math.inf, seconds=0.3 * seconds, step=granularity(cost), enough=budget)
+    if lag.plan is None or _round_up(lag.bound, granularity(cost)) > budget + 1e-9:
+        return None
+    plan, value = lag.plan, lag.plan_value
+    if value > budget + 1e-9:
+        plan, value = cover_local_search(rows.R, cost, plan, seconds=max(t_end - time.monotonic(), 0.0), enough=budget)
+        if value > budget + 1e-9:
+            return None
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[red.cols[plan]] = True
+    st = state_from_selection(model, chosen)
+    return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -108,13 +170,16 @@ def solve_max_coverage(
     exact: bool = True,
     rel_gap: float = 1e-6,
     seed: int = 0,
+    threads: int = 0,
 ) -> PlacementResult:
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth), the MILP and the Lagrangian bound; building the model and the greedy
-    pass come on top, and the Lagrangian stage may run over by up to a tenth of the limit. With
-    ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` goes to HiGHS.
+    polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
+    of the limit, so it may run over by that much) and the MILP; building the model and the greedy
+    pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
+    cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
+    polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -141,9 +206,7 @@ def solve_max_coverage(
     stages: list[StageLog] = []
 
     st, _ = greedy_max_coverage(model, budget)
-    stages.append(
-        StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added")
-    )
+    stages.append(StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added"))
     t = time.monotonic()
     polished = st.copy()
     polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
@@ -152,28 +215,67 @@ def solve_max_coverage(
     stages.append(StageLog("polish", time.monotonic() - t, st.covered_weight, _NAN))
 
     red = reduce_units(model, problem.weight[:, None])
+    step = granularity(red.coef[:, 0])
     # trivial bound: everything that can be covered at all
-    bound = float(red.constant[0] + red.coef[:, 0].sum())
+    bound = _round_down(float(red.constant[0] + red.coef[:, 0].sum()), step)
     source = "trivial"
     milp_status: str | None = None
-    if exact and bound > st.covered_weight:
+    fixed_to = None
+    incumbent = st.covered_weight
+    # covering everything first (the trivial bound then proves it); the Lagrangian bound and
+    # fixings against the best plan so far; the exact stage on the fixed model
+    for round_ in ("cover_all", "lagrangian", "last"):
+        if _gap(st.covered_weight, bound) <= rel_gap:
+            break
         remaining = deadline - time.monotonic()
+        if round_ == "cover_all":
+            if st.covered_weight < _COVER_ALL_FROM * bound:
+                continue  # far from covering everything: the search would only cost time
+            t = time.monotonic()
+            everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
+            if everything is not None and everything.covered_weight > st.covered_weight:
+                st = everything
+            detail = "found" if everything else ""
+            stages.append(StageLog("cover_all", time.monotonic() - t, st.covered_weight, _NAN, detail))
+            continue
+        if round_ == "lagrangian":
+            incumbent = st.covered_weight
+            # the bound this stage gives is often the only useful one at county scale: it gets at
+            # least a tenth of the limit, even past the deadline
+            seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+            lag = max_coverage_lagrangian(red, model.cost[red.cols], budget, incumbent, seconds=seconds, step=step)
+            if _round_down(lag.bound, step) < bound:
+                bound, source = _round_down(lag.bound, step), "lagrangian"
+            fixed_to = (lag.fix_zero, lag.fix_one)
+            stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, _fix_detail(lag.iterations, fixed_to)))
+            continue
+        if not exact:
+            continue
+        if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
+            milp_status = "time_limit"
+            continue
         out = solve_unit_cover_milp(
             model,
             red,
             budget,
             _redirected(st.selected, red.redirect),
-            time_limit=max(remaining * 0.85, 0.5),
+            time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
+            threads=threads,
+            fixed_to=fixed_to,
         )
         milp_status = out.status
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
             if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
                 st = cand
-        if math.isfinite(out.bound) and out.bound < bound:
-            bound, source = out.bound, "milp"
+        # fixings exclude only plans no better than the incumbent they were computed against
+        milp_bound = incumbent if out.status == "infeasible" else out.bound
+        if fixed_to is not None:
+            milp_bound = max(milp_bound, incumbent)
+        if math.isfinite(milp_bound) and _round_down(milp_bound, step) < bound:
+            bound, source = _round_down(milp_bound, step), "milp"
         stages.append(
             StageLog(
                 "milp",
@@ -184,12 +286,6 @@ def solve_max_coverage(
             )
         )
     objective = covered_weight(model, st.cnt)
-    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
-        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
-        lag = max_coverage_bound(red, model.cost[red.cols], budget, objective, seconds=seconds)
-        if lag.bound < bound:
-            bound, source = lag.bound, "lagrangian"
-        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
     bound = max(bound, objective)
     return _finish(
         "max_coverage",
@@ -215,8 +311,7 @@ def _check_quotas(problem: CoverageProblem, quotas: Sequence[Quota]) -> tuple[Qu
             )
         if quota.targets.size != problem.n_targets:
             raise PlacementInputError(
-                f"expected a mask with one entry per target row ({problem.n_targets}), "
-                f"got {quota.targets.size}",
+                f"expected a mask with one entry per target row ({problem.n_targets}), got {quota.targets.size}",
                 field="quotas",
                 where=f"quota {q}",
             )
@@ -231,10 +326,11 @@ def solve_set_cover(
     exact: bool = True,
     rel_gap: float = 1e-6,
     seed: int = 0,
+    threads: int = 0,
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
 
-    Time limit, ``exact``, ``rel_gap`` and ``seed`` as for :func:`solve_max_coverage`.
+    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`.
 
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees
@@ -250,16 +346,14 @@ def solve_set_cover(
     if bad.size:
         raise UncoverableTargetsError(bad.tolist())
     model = build_model(problem)
-    everything = SelectionState(model)
-    for j in np.flatnonzero(model.free):
-        everything.add(int(j))
-    unmet = np.flatnonzero(~quota_status(model, everything.cnt, quotas_t))
+    all_cnt = counts_for(model, model.free | problem.fixed)
+    unmet = np.flatnonzero(~quota_status(model, all_cnt, quotas_t))
     if unmet.size:
         raise InfeasiblePlanError(
             f"placement: quota {int(unmet[0])} cannot be met even with every candidate "
             f"(fraction {quotas_t[int(unmet[0])].fraction:g})"
         )
-    blocked = np.flatnonzero(must & (everything.cnt == 0))
+    blocked = np.flatnonzero(must & (all_cnt == 0))
     if blocked.size:
         raise InfeasiblePlanError(
             f"placement: {blocked.size} required targets are seen only by candidates whose group is "
@@ -267,43 +361,113 @@ def solve_set_cover(
         )
     deadline = t0 + time_limit
     stages: list[StageLog] = []
-    st, feasible = greedy_set_cover(model, must, quotas_t)
-    greedy_cost = st.spent if feasible else math.inf
-    stages.append(
-        StageLog("greedy", time.monotonic() - t0, greedy_cost, _NAN, "" if feasible else "incomplete")
-    )
-    if feasible:
+    rows = reduce_rows(model, must, column_dominance=not quotas_t)
+    heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
+    st, feasible = SelectionState(model), False
+
+    def greedy() -> None:
+        nonlocal st, feasible
+        t = time.monotonic()
+        st, feasible = greedy_set_cover(model, must, quotas_t)
+        greedy_cost = st.spent if feasible else math.inf
+        stages.append(StageLog("greedy", time.monotonic() - t, greedy_cost, _NAN, "" if feasible else "incomplete"))
+
+    def polish() -> None:
         t = time.monotonic()
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
         stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
-    elif not exact:
-        raise InfeasiblePlanError(
-            "placement: greedy could not satisfy the group limits; "
-            "rerun with exact=True to let the MILP decide"
-        )
 
-    rows = reduce_rows(model, must, column_dominance=not quotas_t)
+    if heavy or not exact:  # a light instance goes to the MILP first; greedy only if that fails
+        greedy()
+        if not feasible and not exact:
+            raise InfeasiblePlanError(
+                "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
+            )
+        if feasible:
+            polish()
+    cols_cost = model.cost[rows.cols]
+    step = granularity(cols_cost)
     bound, source = 0.0, "trivial"
     milp_status: str | None = None
-    if (exact and st.spent > 0) or not feasible:
-        quota_units = None
-        rhs = np.zeros(0)
-        if quotas_t:
-            w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
-            quota_units = reduce_units(model, w, dominance=False)
-            totals = w.sum(axis=0)
-            rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
-            rhs -= 1e-9 * np.maximum(totals, 1.0)
+    fixed_to = None
+    incumbent = st.spent
+    plain = not quotas_t and not (model.group >= 0).any()  # then any cover of the rows is a plan
+
+    def adopt(plan: BoolArray) -> None:
+        nonlocal st
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[rows.cols[plan]] = True
+        cand = state_from_selection(model, chosen)
+        if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent - 1e-9:
+            st = cand
+
+    quota_units = None
+    rhs = np.zeros(0)
+    if quotas_t:
+        w = np.stack([problem.weight * q.targets for q in quotas_t], axis=1)
+        quota_units = reduce_units(model, w, dominance=False)
+        totals = w.sum(axis=0)
+        rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
+        rhs -= 1e-9 * np.maximum(totals, 1.0)
+    # light overlap: the MILP (no polish, no warm start) closes it, the Lagrangian only bounds what
+    # it leaves open. Heavy
+    # overlap (many candidates per row): the Lagrangian bound, plan and fixings first, then the
+    # local search, then the MILP on the fixed model with what time is left
+    rounds = ("lagrangian", "local_search", "last") if heavy else ("first", "lagrangian")
+    for round_ in rounds:
+        if feasible and _gap(st.spent, bound) <= rel_gap:
+            break
         remaining = deadline - time.monotonic()
+        if round_ == "lagrangian":
+            if exact and not heavy:  # a light instance the MILP left open
+                if not feasible:
+                    greedy()
+                if feasible:
+                    polish()
+            if feasible and st.spent > 0:
+                lag = set_cover_lagrangian(
+                    rows,
+                    cols_cost,
+                    st.spent,
+                    seconds=max(_lagrangian_seconds(deadline), 0.1 * time_limit),
+                    step=step,
+                    heuristic_every=50 if plain else 0,
+                )
+                if lag.plan is not None:
+                    adopt(lag.plan)
+                incumbent = lag.incumbent
+                if _round_up(lag.bound, step) > bound:
+                    bound, source = _round_up(lag.bound, step), "lagrangian"
+                fixed_to = (lag.fix_zero, lag.fix_one)
+                detail = _fix_detail(lag.iterations, fixed_to)
+                stages.append(StageLog("lagrangian", lag.seconds, st.spent, lag.bound, detail))
+            continue
+        if round_ == "local_search":
+            if plain and remaining > 0:
+                t = time.monotonic()
+                start = _redirected(st.selected, rows.redirect)[rows.cols]
+                plan, _ = cover_local_search(rows.R, cols_cost, start, seconds=0.4 * remaining, enough=bound, seed=seed)
+                adopt(plan)
+                stages.append(StageLog("local_search", time.monotonic() - t, st.spent, _NAN))
+            continue
+        if not (exact or not feasible):
+            continue
+        if feasible and remaining < 0.02 * time_limit:  # out of time (see solve_max_coverage)
+            milp_status = "time_limit"
+            continue
         out = solve_row_cover_milp(
             model,
             rows,
             quota_units,
             rhs,
-            _redirected(st.selected, rows.redirect) if feasible else None,
-            time_limit=max(remaining * 0.85, 0.5),
+            # no warm start: HiGHS 1.16 sometimes hands a warm start back as its answer, which
+            # costs a second solve (and, on heavy covers, its root bound); our plan is kept anyway
+            None,
+            time_limit=max(remaining * 0.95, 0.5),
             rel_gap=rel_gap,
             seed=seed,
+            threads=threads,
+            fixed_to=fixed_to,
         )
         milp_status = out.status
         stages.append(
@@ -315,28 +479,27 @@ def solve_set_cover(
                 f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
             )
         )
-        if out.status == "infeasible":
-            raise InfeasiblePlanError(
-                "placement: no plan meets the group limits, quotas and required targets"
-            )
+        if out.status == "infeasible" and not feasible:
+            raise InfeasiblePlanError("placement: no plan meets the group limits, quotas and required targets")
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
-            ok = not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all()
+            ok = bool(not (must & (cand.cnt == 0)).any() and quota_status(model, cand.cnt, quotas_t).all())
+            ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
-        if not feasible:
+        if not feasible and round_ == "last":
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
-        if math.isfinite(out.bound) and out.bound > bound:
-            bound, source = out.bound, "milp"
+        # fixings exclude only plans no better than the incumbent they were computed against
+        milp_bound = incumbent if out.status == "infeasible" else out.bound
+        if fixed_to is not None:
+            milp_bound = min(milp_bound, incumbent)
+        if math.isfinite(milp_bound) and _round_up(milp_bound, step) > bound:
+            bound, source = _round_up(milp_bound, step), "milp"
+    if not feasible:
+        raise InfeasiblePlanError(f"placement: no feasible plan found within {time_limit:g} s")
     objective = float(problem.cost[st.added()].sum())
-    if milp_status != "optimal" and _gap(objective, bound) > rel_gap:
-        seconds = max(deadline - time.monotonic(), 0.1 * time_limit)
-        lag = set_cover_bound(rows, model.cost[rows.cols], objective, seconds=seconds)
-        if lag.bound > bound:
-            bound, source = lag.bound, "lagrangian"
-        stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, f"{lag.iterations} iterations"))
     bound = min(bound, objective)
     return _finish(
         "set_cover",

@@ -460,7 +460,9 @@ def test_time_limited_run_reports_a_valid_bound_and_gap() -> None:
     cover = solve_set_cover(CoverageProblem.from_arrays(sp.csc_array(d <= 400)), time_limit=1.0)
     assert cover.bound <= cover.objective
     assert cover.covered.all()
-    assert {s.stage for s in cover.stages} >= {"greedy", "milp"}
+    assert cover.status in ("optimal", "time_limit")
+    # the MILP may be skipped when a loaded machine spends the whole second on the heuristics
+    assert "greedy" in {s.stage for s in cover.stages}
 
 
 def test_optimal_status_means_the_returned_plan_meets_the_bound() -> None:

@@ -24,7 +24,7 @@ def test_migration_matches_models(db: Database) -> None:
     assert ours == []
     with db.engine.connect() as conn:
         heads = {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
-    assert "ledger_0002" in heads  # the ledger branch is at its head
+    assert "ledger_0003" in heads  # the ledger branch is at its head
 
 
 def test_history_is_append_only(db: Database) -> None:

@@ -11,7 +11,7 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 
 from fastapi.testclient import TestClient
 
-from tests.web.factories import PASSWORD, TrajData, WebData, build, build_trajectory
+from tests.web.factories import PASSWORD, TOWN, TrajData, WebData, build, build_trajectory
 from xueliang.web.app import create_app
 from xueliang.web.settings import WebSettings
 
@@ -24,7 +24,11 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> WebData:
 @pytest.fixture(scope="session")
 def settings(web_data: WebData) -> WebSettings:
     return WebSettings(
-        db_url=web_data.db_url, media_dir=web_data.media, coverage_dir=web_data.coverage, plan_dir=web_data.plan
+        db_url=web_data.db_url,
+        media_dir=web_data.media,
+        coverage_dir=web_data.coverage,
+        plan_dir=web_data.plan,
+        scenarios_dir=web_data.root / "scenarios",
     )
 
 
@@ -35,7 +39,7 @@ def traj_data(tmp_path_factory: pytest.TempPathFactory) -> TrajData:
 
 @pytest.fixture(scope="session")
 def traj_settings(traj_data: TrajData) -> WebSettings:
-    return WebSettings(db_url=traj_data.db_url, media_dir=traj_data.media)
+    return WebSettings(db_url=traj_data.db_url, media_dir=traj_data.media, osm_path=TOWN)
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ tests/artifacts/ (gitignored).
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.web.factories import PASSWORD, TRAJ_NO_POSITION, TrajData, WebData
+from tests.web.live import serve as _serve
 from xueliang.report.build import CHROMIUM_FLAGS
 from xueliang.web.settings import WebSettings
 
@@ -28,12 +26,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 FLAGS = list(CHROMIUM_FLAGS)  # the same flags the report uses to print its PDF
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(settings: WebSettings) -> Iterator[str]:
     yield from _serve(settings)
@@ -42,25 +34,6 @@ def server(settings: WebSettings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def traj_server(traj_settings: WebSettings) -> Iterator[str]:
     yield from _serve(traj_settings)
-
-
-def _serve(settings: WebSettings) -> Iterator[str]:
-    import uvicorn
-
-    from xueliang.web.app import create_app
-
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -97,11 +97,13 @@ def test_trajectory_lookup_is_audited(tc: TestClient, traj_data: TrajData) -> No
 
 
 def test_unknown_sighting_is_404_naming_it(tc: TestClient, traj_data: TrajData) -> None:
-    before = len(_audit(traj_data))
+    before = _audit(traj_data)[:1]
     r = tc.get("/api/sightings/987654/trajectory")
     assert r.status_code == 404
     assert r.json() == {"detail": "sighting 987654 not found"}
-    assert len(_audit(traj_data)) == before  # nothing was looked up
+    after = _audit(traj_data)
+    assert after[1:2] == before  # one row more: the refusal (nothing was looked up)
+    assert after[0][0] == "web.refused" and after[0][2]["why"] == "sighting 987654 not found"
 
 
 def test_sighting_with_nothing_to_link_by_is_400(tc: TestClient, traj_data: TrajData) -> None:

@@ -19,8 +19,11 @@ class XueliangGroup(click.Group):
     """A click group that turns project errors into one line on stderr and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from xueliang.storage.database import audit_origin
+
         try:
-            return super().invoke(ctx)
+            with audit_origin("cli"):
+                return super().invoke(ctx)
         except XueliangError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -37,7 +40,21 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from xueliang.cli import cameras, coverage, demo, index, ledger, plan, report, search, serve, users
+    from xueliang.cli import (
+        cameras,
+        coverage,
+        demo,
+        index,
+        ledger,
+        passes,
+        plan,
+        report,
+        search,
+        serve,
+        tactics,
+        users,
+        watch,
+    )
 
     cli.add_command(cameras.cameras)
     cli.add_command(coverage.coverage)
@@ -48,6 +65,9 @@ def _register() -> None:
     cli.add_command(report.report)
     cli.add_command(serve.serve)
     cli.add_command(users.users)
+    cli.add_command(passes.passes)
+    cli.add_command(tactics.tactics)
+    cli.add_command(watch.watch)
     for cmd in (search.search, search.similar, search.similar_index, search.trajectory, search.review, search.export):
         cli.add_command(cmd)
 

@@ -25,6 +25,8 @@ def print_summary(summary: CoverageSummary, out: Path) -> None:
         f"  cameras: {cams.total} ({cams.in_extract} inside the extract), "
         f"{cams.unknown_direction} with unknown direction counted as {cams.unknown_direction_treatment}"
     )
+    for r in (summary.intersection_rules or {}).values():
+        click.echo(f"  intersections {r.covered:>4} of {r.total:<4} by the rule {r.definition}")
     click.echo(f"  villages: {summary.villages.text}")
     click.echo(f"results in {out}/: summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png")
 

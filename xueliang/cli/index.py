@@ -132,6 +132,7 @@ def index(
     spec = DetectorSpec(weights=resolve_weights(model), plugin=detector_plugin, threads=threads)
     media_dir = resolve_media_dir(media)
     db = open_db(db_url)
+    before = _last_sighting_id(db)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -161,5 +162,22 @@ def index(
         f"{summary.video_seconds:.1f} s of video in {summary.wall_seconds:.1f} s "
         f"= {summary.speed:.2f}x real time"
     )
+    if summary.sightings:
+        from xueliang.investigate.plate_index import refresh
+        from xueliang.investigate.watch import check_new, describe_alert
+
+        for alert in check_new(db, after_id=before):
+            click.echo(describe_alert(alert))
+        refresh(db)  # the plate index of `search --plate` without a window
     if summary.errors:
         raise SystemExit(1)
+
+
+def _last_sighting_id(db: Any) -> int:
+    """The highest sighting id now: the watch lists check the ones indexed after it."""
+    from sqlalchemy import func, select
+
+    from vision.tables import SightingRow
+
+    with db.sessions() as s:
+        return int(s.scalar(select(func.max(SightingRow.id))) or 0)

@@ -41,6 +41,21 @@ def _phases(value: str | None) -> list[float] | None:
 @click.option("--config", type=click.Path(dir_okay=False), help="Coverage config (levels, tags, defaults).")
 @click.option("--level", help="Required level for every class (default recognition).")
 @click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--schedule", "with_schedule", is_flag=True, help="Also write the camera schedule (schedule.csv, .xlsx).")
+@click.option(
+    "--retention-days", default=30, show_default=True, type=click.IntRange(1, 3650), help="Schedule: days kept."
+)
+@click.option(
+    "--codec", default="h265", show_default=True, type=click.Choice(["h264", "h265", "mjpeg"]), help="Schedule: codec."
+)
+@click.option("--fps", default=25.0, show_default=True, type=click.FloatRange(0.1, 120), help="Schedule: frame rate.")
+@click.option(
+    "--complexity",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 5),
+    help="Schedule: scene complexity (0.5 quiet lane, 1 street, 2 busy crossing).",
+)
 def plan(
     osm: str,
     cameras_file: str | None,
@@ -53,6 +68,11 @@ def plan(
     config: str | None,
     level: str | None,
     out: str,
+    with_schedule: bool,
+    retention_days: int,
+    codec: str,
+    fps: float,
+    complexity: float,
 ) -> None:
     """Propose new camera sites: minimum cost to meet the targets (no budget), or the most coverage for
     --budget, or phase by phase for --phases."""
@@ -99,7 +119,22 @@ def plan(
     for name, after in s["coverage_after"].items():
         before = s["coverage_before"][name]
         if "ratio" in after:
-            click.echo(f"  {name:<20} {before['covered']:>6} -> {after['covered']:<6} of {after['total']}")
+            rule = f" (rule: {s['intersection_rule_name'].replace('_', ' ')})" if name == "intersections" else ""
+            click.echo(f"  {name:<20} {before['covered']:>6} -> {after['covered']:<6} of {after['total']}{rule}")
         else:
             click.echo(f"  {name:<20} area {before['area_weighted']:.1%} -> {after['area_weighted']:.1%}")
-    click.echo(f"results in {Path(out)}/: plan.geojson, plan.json, curve.csv")
+    files = "plan.geojson, plan.json, curve.csv"
+    if with_schedule:
+        from geo.schedule import StreamSettings, phase_totals, plan_cameras, schedule, to_csv, to_xlsx
+
+        stream = StreamSettings(fps=fps, codec=codec, complexity=complexity, retention_days=retention_days)
+        rows = schedule(plan_cameras(out), stream)
+        (Path(out) / "schedule.csv").write_text(to_csv(rows), encoding="utf-8")
+        (Path(out) / "schedule.xlsx").write_bytes(to_xlsx(rows))
+        for t in phase_totals(rows):
+            click.echo(
+                f"  phase {t.phase}: {t.cameras} cameras, cost {t.cost:,.0f}, {t.bitrate_mbps:.1f} Mbit/s, "
+                f"{t.storage_tb:.2f} TB for {retention_days} days ({codec}, {fps:g} fps)"
+            )
+        files += ", schedule.csv, schedule.xlsx"
+    click.echo(f"results in {Path(out)}/: {files}")

@@ -17,7 +17,34 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from xueliang.cli._common import db_option, opened_db
-from xueliang.errors import InputError
+from xueliang.errors import InputError, StorageError, XueliangError
+
+
+def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A refused search or export (bad input, unknown case, ...) still goes into the audit log, as
+    ``<command>-refused`` with the options given and why; then the error is shown as usual. Put it above
+    :func:`filter_options` so filters that fail to parse are audited too, as typed."""
+
+    def deco(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> None:
+            try:
+                func(**kwargs)
+            except XueliangError as exc:
+                if not isinstance(exc, StorageError):  # no database to write to
+                    with opened_db(kwargs.get("db_url")) as db:
+                        db.audit(
+                            actor=kwargs.get("actor"),
+                            action=f"{action}-refused",
+                            query={"options": {k: v for k, v in kwargs.items() if k != "db_url"}, "why": str(exc)},
+                            result_count=None,
+                        )
+                raise
+
+        return wrapper
+
+    return deco
+
 
 if TYPE_CHECKING:
     from xueliang.investigate.search import SightingQuery
@@ -150,6 +177,7 @@ def filter_options(func: Callable[..., None]) -> Callable[..., None]:
 
 
 @click.command("search")
+@_audit_refusals("search")  # outermost: refused filters (bad --from, ...) are audited as given
 @filter_options
 @click.option(
     "--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat): multi-scene mode."
@@ -205,6 +233,12 @@ def search(
             )
             _emit(res, as_json, lines, f"{len(res.candidates)} candidate vehicles")
             return
+        if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
+            from xueliang.investigate.plate_index import candidate_plates
+
+            found = candidate_plates(db, q.plate)
+            if found.plates is not None:
+                q = dataclasses.replace(q, plates=found.plates)
         r = run_search(db, q, actor=actor, case_id=case_id)
         more = " (more: raise --limit)" if r.truncated else ""
         hit_lines = (
@@ -216,6 +250,7 @@ def search(
 
 
 @click.command("similar")
+@_audit_refusals("similar")  # outermost: refused filters (bad --from, ...) are audited as given
 @click.option("--sighting", "sighting_id", type=int, help="Query by this sighting's appearance.")
 @click.option(
     "--image", type=click.Path(dir_okay=False, exists=True), help="Query by an image (embedded like indexing)."
@@ -303,6 +338,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
 @_case
 @_actor
 @db_option
+@_audit_refusals("trajectory")
 def trajectory(
     plate: str | None,
     sighting_id: int | None,
@@ -381,6 +417,7 @@ def review(
 @click.option("--media", type=click.Path(file_okay=False), help="Media folder of indexing (thumbnail fallback).")
 @_actor
 @db_option
+@_audit_refusals("export")
 def export(case_id: str, out: str, pad: float, media: str | None, actor: str | None, db_url: str | None) -> None:
     """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
     from xueliang.investigate.export import export_case

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option
+from xueliang.web.settings import DEFAULT_MAX_BODY
 
 
 @click.command()
@@ -18,10 +19,52 @@ from xueliang.cli._common import db_option
     "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
 )
 @click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+@click.option(
+    "--max-body",
+    default=DEFAULT_MAX_BODY,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest request body in bytes; larger ones get 413 unread.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of a reverse proxy whose X-Forwarded-For names the client (repeatable); cookies become Secure.",
+)
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Mark the session cookie Secure (default: when served over HTTPS or through a --trusted-proxy).",
+)
+@click.option(
+    "--osm",
+    "osm_path",
+    type=click.Path(dir_okay=False),
+    help="OSM extract: basemap and what-if (default: the one the --coverage run was made from).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(file_okay=False),
+    default="xueliang-scenarios",
+    show_default=True,
+    help="Folder of the planner's saved scenarios (JSON).",
+)
 def serve(
-    host: str, port: int, db_url: str | None, media_dir: str | None, coverage_dir: str | None, plan_dir: str | None
+    host: str,
+    port: int,
+    db_url: str | None,
+    media_dir: str | None,
+    coverage_dir: str | None,
+    plan_dir: str | None,
+    max_body: int,
+    trusted_proxies: tuple[str, ...],
+    secure_cookies: bool | None,
+    osm_path: str | None,
+    scenarios_dir: str,
 ) -> None:
-    """Start the web app (OpenAPI spec at /openapi.json, docs at /docs). Add logins with `xueliang users add`."""
+    """Start the web app (OpenAPI spec at /openapi.json, for logged-in users). Add logins with `xueliang users add`."""
     import uvicorn
 
     from xueliang.config import resolve_db_url, resolve_media_dir
@@ -33,6 +76,12 @@ def serve(
         media_dir=resolve_media_dir(media_dir),
         coverage_dir=Path(coverage_dir) if coverage_dir else None,
         plan_dir=Path(plan_dir) if plan_dir else None,
+        max_body_bytes=max_body,
+        trusted_proxies=trusted_proxies,
+        secure_cookies=secure_cookies,
+        osm_path=Path(osm_path) if osm_path else None,
+        scenarios_dir=Path(scenarios_dir),
     )
     click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # X-Forwarded-For is read by the app itself, only from --trusted-proxy peers
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)

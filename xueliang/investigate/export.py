@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 
 from vision.tables import SightingPointRow, SightingRow, VideoRow
+from xueliang.csv_cells import safe_row
 from xueliang.errors import InputError, XueliangError
 from xueliang.investigate.gat1400 import motor_vehicle_object
 from xueliang.investigate.review import kept, review_log
@@ -199,7 +200,8 @@ def export_case(
         for sg in sightings:
             pts = sorted((p for p in points if p.sighting_id == sg.id), key=lambda p: abs(p.frame - sg.best_frame))
             box = (pts[0].x1, pts[0].y1, pts[0].x2, pts[0].y2) if pts else None
-            clip, thumb, frame = _cut(vids[sg.video_id], sg, box, work, pad_s)
+            video = None if sg.video_id is None else vids[sg.video_id]  # None: a checkpoint pass, no footage
+            clip, thumb, frame = (None, None, None) if video is None else _cut(video, sg, box, work, pad_s)
             if (
                 thumb is None
                 and media_dir is not None
@@ -214,7 +216,7 @@ def export_case(
                 motor_vehicle_object(
                     sighting=sg,
                     device_id=device,
-                    source_video_id=vids[sg.video_id].sha256,
+                    source_video_id="" if video is None else video.sha256,
                     box=box,
                     thumbnail=thumb,
                     frame=frame,
@@ -231,7 +233,7 @@ def export_case(
             w = csv.writer(f)
             w.writerow(["at", "actor", "case", "sighting", "decision", "reason"])
             for e in log:
-                w.writerow([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason])
+                w.writerow(safe_row([e.at.isoformat(), e.actor, e.case_id, e.sighting_id, e.decision, e.reason]))
         manifest = {
             "case": case_id,
             "ledger_case": case.ledger,

@@ -76,7 +76,7 @@ def motor_vehicle_object(
     rec: dict[str, Any] = {
         "MotorVehicleID": f"{device_id}-{sighting.id:010d}",
         "InfoKind": 1,  # 1 = automatic (machine-extracted)
-        "SourceID": source_video_id,
+        "SourceID": source_video_id or None,  # None (omitted) for a checkpoint pass
         "DeviceID": device_id,
         "ShotTime": _code_time(first),
         "AppearTime": _code_time(first),

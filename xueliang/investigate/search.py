@@ -107,6 +107,8 @@ class SightingQuery:
     near: Place | None = None
     sort: SortKey = "time"
     limit: int = 1000
+    # the plates ``plate`` matches, when a plate index found them (narrows the scan to those plates)
+    plates: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.sort not in ("time", "score"):
@@ -116,6 +118,7 @@ class SightingQuery:
 
     def describe(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("plates")
         d["plate"] = None if self.plate is None else self.plate.text
         d["plate_max_edits"] = None if self.plate is None else self.plate.max_edits
         if self.window is not None:
@@ -128,7 +131,7 @@ class Hit:
     """One sighting found, with the camera position and the match score (1.0 without plate filter)."""
 
     sighting_id: int
-    video_id: int
+    video_id: int | None  # None for a checkpoint pass
     camera_id: str
     lon: float
     lat: float
@@ -253,6 +256,8 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
             c.append(col == values[0])
         elif values:
             c.append(col.in_(values))
+    if q.plates is not None:
+        c.append(SightingRow.plate_text.in_(q.plates))
     if q.plate is not None:
         c.append(or_(*(SightingRow.plate_text.like(p) for p in q.plate.like_patterns())))
         bounds = q.plate.prefix_range()

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from xueliang.csv_cells import safe_row
 from xueliang.errors import InputError
 from xueliang.ledger.metrics import CaseTable
 
@@ -148,7 +149,7 @@ def write_demand_csv(path: str | Path, points: tuple[DemandPoint, ...]) -> None:
         w.writerow(["lon", "lat", "weight", "case_ids"])
         for p in points:
             weight = int(p.weight) if float(p.weight).is_integer() else p.weight
-            w.writerow([p.lon, p.lat, weight, ";".join(p.case_ids)])
+            w.writerow(safe_row([p.lon, p.lat, weight, ";".join(p.case_ids)]))
 
 
 def write_case_tags(path: str | Path, t: CaseTable, result: BlindSpotResult) -> None:
@@ -161,4 +162,4 @@ def write_case_tags(path: str | Path, t: CaseTable, result: BlindSpotResult) -> 
             tag = "unknown" if not result.placed[i] else ("yes" if result.in_view[i] else "no")
             lon = "" if math.isnan(t.lon[i]) else float(t.lon[i])
             lat = "" if math.isnan(t.lat[i]) else float(t.lat[i])
-            w.writerow([t.case_id[i], t.case_type[i], lon, lat, "yes" if t.solved[i] else "no", tag])
+            w.writerow(safe_row([t.case_id[i], t.case_type[i], lon, lat, "yes" if t.solved[i] else "no", tag]))

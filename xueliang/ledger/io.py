@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xueliang.config import load_model, parse_model
+from xueliang.csv_cells import safe_row
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, Rejection, SourceRow, check_row
 from xueliang.storage.files import decode_text
@@ -322,4 +323,4 @@ def write_rejections(path: str | Path, parsed: ParsedLedger) -> None:
         w = csv.writer(fh)
         w.writerow(["row", "case_id", "field", "column", "reason", "value"])
         for r in parsed.rejections:
-            w.writerow([r.row, r.case_id or "", r.field or "", r.column or "", r.reason, r.value or ""])
+            w.writerow(safe_row([r.row, r.case_id or "", r.field or "", r.column or "", r.reason, r.value or ""]))

@@ -104,7 +104,7 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
     added = updated = unchanged = 0
     history: list[dict[str, Any]] = []
     ids = [sr.record.case_id for sr in parsed.rows]
-    with db.transaction() as s:
+    with db.exclusive_transaction("ledger import") as s:  # a concurrent import waits, then sees this one's cases
         existing: dict[str, LedgerCaseRow] = {}
         links: dict[str, dict[str, list[str]]] = {"cameras": {}, "sightings": {}}
         for chunk in _chunks(ids):

@@ -8,11 +8,12 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, select
+from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,13 +21,29 @@ from xueliang.errors import InputError, StorageError
 from xueliang.storage.tables import MAX_ACTOR, AuditRow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+LOCK_WAIT_S = 30  # SQLite's busy_timeout below; PostgreSQL's lock_timeout of an exclusive transaction
+ORIGINS = ("web", "cli", "library")
+_ORIGIN: ContextVar[str] = ContextVar("xueliang_audit_origin", default="library")
+
+
+@contextmanager
+def audit_origin(origin: str) -> Iterator[None]:
+    """Audit rows written inside this block (this thread or task, and threads it starts work in through
+    ``contextvars``) record ``origin``: the web app sets ``web`` per request, the CLI ``cli``."""
+    if origin not in ORIGINS:
+        raise ValueError(f"expected an origin among {ORIGINS}, got {origin!r}")
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_S * 1000}")
     cur.close()
 
 
@@ -94,6 +111,26 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def exclusive_transaction(self, purpose: str) -> Iterator[Session]:
+        """:meth:`transaction`, one at a time per ``purpose`` (two ``ledger import`` runs): a second one
+        waits until the first has committed, then reads what it wrote. PostgreSQL: an advisory lock; SQLite:
+        the database's write lock, taken first. Waited for more than 30 s: a StorageError saying so, with
+        nothing written."""
+        try:
+            with self.transaction() as s:
+                if self.engine.dialect.name == "postgresql":
+                    s.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'"))
+                    s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:p))"), {"p": purpose})
+                elif self.engine.dialect.name == "sqlite":  # a write statement takes the write lock now
+                    s.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+                yield s
+        except OperationalError as exc:
+            raise StorageError(
+                f"{purpose}: another writer (another {purpose}?) held the database for over {LOCK_WAIT_S} s "
+                f"({exc.orig}); nothing was written: run it again when that one has finished"
+            ) from exc
+
     def audit(
         self,
         *,
@@ -103,14 +140,18 @@ class Database:
         result_count: int | None,
         session: Session | None = None,
     ) -> None:
-        """Append one line to the audit log (searches and exports); inside ``session`` when given, so
-        that it commits (or not) with the rest of that transaction."""
+        """Append one line to the audit log (searches, footage views, exports, refusals); inside ``session``
+        when given, so that it commits (or not) with the rest of that transaction. The row also records the
+        origin (see :func:`audit_origin`) and the OS user of this process, whatever ``actor`` claims."""
+        os_user = current_user()
         row = AuditRow(
             at=dt.datetime.now(dt.UTC),
-            actor=check_actor(actor or current_user()),
+            actor=check_actor(actor or os_user),
             action=action,
             query=json.dumps(query, ensure_ascii=False, sort_keys=True, default=str),
             result_count=result_count,
+            origin=_ORIGIN.get(),
+            os_user=os_user[:MAX_ACTOR],
         )
         if session is not None:
             session.add(row)

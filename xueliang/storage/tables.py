@@ -41,7 +41,9 @@ MAX_ACTOR = 100  # characters of a name in the audit log (and the search case an
 
 
 class AuditRow(Base):
-    """Append-only: who searched or exported what, when, and how many results came back."""
+    """Append-only: who searched, viewed footage or exported what (or was refused), when, and how many
+    results came back. ``actor`` is the name the caller gave (web login, CLI ``--actor``); ``origin`` is
+    ``web``, ``cli`` or ``library``; ``os_user`` the operating-system account of the writing process."""
 
     __tablename__ = "audit_log"
 
@@ -51,3 +53,5 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(50))
     query: Mapped[str] = mapped_column(Text)
     result_count: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(16))
+    os_user: Mapped[str | None] = mapped_column(String(100))

@@ -7,21 +7,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from xueliang.errors import InputError, NotFoundError
 from xueliang.storage import open_database
-from xueliang.web.auth import NotLoggedIn
+from xueliang.web.auth import COOKIE, NotLoggedIn, audit_refusal, current_user
+from xueliang.web.guard import SAFE_METHODS, Guard
 from xueliang.web.media import MediaPathError
 from xueliang.web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
-
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AUDITED = ("/api/sightings", "/api/scenes", "/media/", "/investigator")  # searches, footage, exports
 
 
 def same_origin(request: Request) -> bool:
@@ -39,7 +40,15 @@ def same_origin(request: Request) -> bool:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
-    from xueliang.web import routes_common, routes_investigator, routes_planner, routes_reviewer
+    from xueliang.web import (
+        routes_common,
+        routes_investigator,
+        routes_planner,
+        routes_reviewer,
+        routes_tactics,
+        routes_viid,
+        routes_workbench,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,10 +60,13 @@ def create_app(settings: WebSettings) -> FastAPI:
         title="xueliang",
         version="0.1.0",
         description="Maps for planners, sighting search for investigators, compliance and ledger for reviewers.",
+        openapi_url=None,  # served below, behind login; no /docs (its page needs a CDN and inline script)
+        docs_url=None,
+        redoc_url=None,
+        max_body_size=settings.max_body_bytes,  # streamed bodies without Content-Length: 413 at the limit
     )
     app.state.settings = settings
     app.state.db = open_database(settings.db_url)
-    app.state.login_failures = routes_common.LoginFailures()
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -65,24 +77,55 @@ def create_app(settings: WebSettings) -> FastAPI:
             return JSONResponse({"detail": "cross-site request refused: Origin/Referer is not this site"}, 403)
         return await call_next(request)
 
+    def refused(request: Request, why: str) -> None:
+        """Audit a refused search, footage view or export by a logged-in user (anonymous ones got 401)."""
+        if not request.url.path.startswith(AUDITED):
+            return
+        try:
+            user = current_user(request)
+        except NotLoggedIn:
+            return
+        audit_refusal(request, user, why)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        """422 naming each field and what was wrong, without echoing the input (NaN is not JSON)."""
+        detail = [{"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])} for e in exc.errors()]
+        await run_in_threadpool(refused, request, "; ".join(f"{d['loc'][-1]}: {d['msg']}" for d in detail))
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(NotLoggedIn)
     async def _not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
-        if request.url.path.startswith(("/api/", "/media/")):
+        if request.url.path.startswith(("/api/", "/media/", "/openapi.json")):
             return JSONResponse({"detail": "not logged in"}, status_code=401)
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        await run_in_threadpool(refused, request, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
         if isinstance(exc, MediaPathError):  # do not tell the client where the media folder is
+            await run_in_threadpool(refused, request, "media path outside the media folder")
             return JSONResponse({"detail": "media path refused: outside the media folder"}, status_code=400)
+        await run_in_threadpool(refused, request, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     app.include_router(routes_common.router())
     app.include_router(routes_planner.router())
+    app.include_router(routes_workbench.router())
     app.include_router(routes_investigator.router())
     app.include_router(routes_reviewer.router())
+    app.include_router(routes_tactics.router())  # the investigators' Tactics page (docs/tactics.md)
+    app.include_router(routes_viid.router())  # GA/T 1400 push, HTTP Digest (docs/tactics.md)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_user)])
+    def openapi() -> JSONResponse:
+        """The OpenAPI spec, for logged-in users only."""
+        return JSONResponse(app.openapi())
+
+    # outermost: size limit and login checked before any body is read; security headers on every answer
+    app.add_middleware(Guard, db=app.state.db, max_body=settings.max_body_bytes, cookie=COOKIE)
     return app

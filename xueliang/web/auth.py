@@ -71,9 +71,11 @@ def session_user(db: Database, token: str) -> User | None:
 def set_session(response: Response, request: Request, user: User) -> None:
     st = request.app.state.settings
     token = start_session(request.app.state.db, user, st.session_max_age_s)
-    response.set_cookie(
-        COOKIE, token, max_age=st.session_max_age_s, httponly=True, samesite="strict", secure=st.secure_cookies
-    )
+    secure = st.secure_cookies
+    if secure is None:  # on over HTTPS or behind a configured proxy (which terminates TLS)
+        peer = request.client.host if request.client else None
+        secure = request.url.scheme == "https" or peer in st.trusted_proxies
+    response.set_cookie(COOKIE, token, max_age=st.session_max_age_s, httponly=True, samesite="strict", secure=secure)
 
 
 def clear_session(response: Response, request: Request) -> None:
@@ -94,12 +96,20 @@ def current_user(request: Request) -> User:
     return user
 
 
+def audit_refusal(request: Request, user: User, why: str) -> None:
+    """Append ``web.refused`` for a logged-in user's refused request (a search, footage view or export that
+    the role may not make, or input the route refused), with the method, path, query string and why."""
+    query = {"method": request.method, "path": request.url.path, "params": str(request.url.query), "why": why}
+    request.app.state.db.audit(actor=user.name, action="web.refused", query=query, result_count=None)
+
+
 def require(*roles: str) -> Callable[[Request], User]:
     """A dependency that lets through the given roles (and admin); others get HTTP 403."""
 
     def dep(request: Request) -> User:
         user = current_user(request)
         if not user.may(*roles):
+            audit_refusal(request, user, f"role {user.role} needs {'/'.join(roles)}")
             raise HTTPException(
                 status_code=403, detail=f"role {user.role!r} may not open this; needs {'/'.join(roles)}"
             )

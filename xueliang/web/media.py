@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from xueliang.errors import InputError, NotFoundError
 
@@ -31,3 +31,16 @@ def safe_media_file(media_dir: Path, stored: str) -> Path:
     if not real.is_file():
         raise NotFoundError(f"media file {stored!r} not found")
     return real
+
+
+def url_media_file(media_dir: Path, path: str) -> Path:
+    """The file for a path taken from a URL (``/media/files/...``), answering nothing about the disk
+    outside the media folder: a ``..`` segment, an absolute path or a NUL byte is refused (MediaPathError,
+    400) by its spelling alone, before the disk is looked at; a missing file, a symlink that points out
+    and a folder all get the same NotFoundError (404)."""
+    if not path or "\x00" in path or "\\" in path or path.startswith("/") or ".." in PurePosixPath(path).parts:
+        raise MediaPathError("media", f"expected a relative path inside the media folder, got {path!r}")
+    try:
+        return safe_media_file(media_dir, path)
+    except MediaPathError as exc:
+        raise NotFoundError(f"media file {path!r} not found") from exc

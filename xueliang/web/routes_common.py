@@ -2,43 +2,41 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from dataclasses import dataclass, field
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
+from xueliang.web import throttle
 from xueliang.web.auth import NotLoggedIn, clear_session, current_user, set_session
 from xueliang.web.users import User, authenticate
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+# the error answers every API route may give, documented in the OpenAPI spec
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "bad input (named in detail)"},
+    401: {"model": ErrorOut, "description": "not logged in"},
+    403: {"model": ErrorOut, "description": "this role may not open it, or a cross-site request"},
+    404: {"model": ErrorOut, "description": "not found"},
+    413: {"description": "request body too large"},
+}
 
 HOME = {"planner": "/planner", "investigator": "/investigator", "reviewer": "/reviewer", "admin": "/reviewer"}
 
 
-@dataclass
-class LoginFailures:
-    """Failed logins per name in a sliding window; past ``limit`` the name is locked until they age out."""
-
-    limit: int = 5
-    window_s: float = 300.0
-    seen: dict[str, deque[float]] = field(default_factory=dict)
-
-    def _recent(self, name: str) -> deque[float]:
-        q = self.seen.setdefault(name, deque())
-        now = time.monotonic()
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
-
-    def locked(self, name: str) -> bool:
-        return len(self._recent(name)) >= self.limit
-
-    def add(self, name: str) -> None:
-        self._recent(name).append(time.monotonic())
-
-    def clear(self, name: str) -> None:
-        self.seen.pop(name, None)
+def client_of(request: Request) -> str:
+    """The client's address (``X-Forwarded-For`` only when the peer is a configured proxy)."""
+    st = request.app.state.settings
+    peer = request.client.host if request.client else None
+    return throttle.client_address(peer, request.headers.get("x-forwarded-for"), st.trusted_proxies)
 
 
 def page(request: Request, name: str, user: User | None, **context: object) -> HTMLResponse:
@@ -48,7 +46,7 @@ def page(request: Request, name: str, user: User | None, **context: object) -> H
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
@@ -69,18 +67,22 @@ def router() -> APIRouter:
         password: Annotated[str, Form()],
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        failures: LoginFailures = request.app.state.login_failures
-        if failures.locked(username):
-            resp = page(request, "login.html", None, next=next, error="Too many failed logins; wait a few minutes.")
+        db = request.app.state.db
+        who = client_of(request)
+        wait = throttle.wait_s(db, username, who)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            error = f"Too many failed logins; try again in {seconds} s."
+            resp = page(request, "login.html", None, next=next, error=error)
             resp.status_code = 429
+            resp.headers["Retry-After"] = str(seconds)
             return resp
-        user = authenticate(request.app.state.db, username, password)
+        user = authenticate(db, username, password)
+        throttle.record(db, username, who, ok=user is not None)
         if user is None:
-            failures.add(username)
             resp = page(request, "login.html", None, next=next, error="Wrong name or password.")
             resp.status_code = 401
             return resp
-        failures.clear(username)
         target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else HOME[user.role]
         redirect = RedirectResponse(target, status_code=303)
         set_session(redirect, request, user)

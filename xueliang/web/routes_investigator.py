@@ -13,17 +13,18 @@ import zipfile
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xueliang.config import format_validation_error
-from xueliang.errors import InputError, XueliangError
+from xueliang.errors import InputError, NotFoundError, XueliangError
 from xueliang.storage import Database
-from xueliang.web.auth import require
-from xueliang.web.media import safe_media_file
-from xueliang.web.routes_common import page
+from xueliang.web.auth import audit_refusal, require
+from xueliang.web.media import safe_media_file, url_media_file
+from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.sightings import (
+    WEB_CASE,
     MarkedHit,
     SearchForm,
     add_mark,
@@ -36,15 +37,23 @@ from xueliang.web.sightings import (
 from xueliang.web.users import User
 
 Investigator = Annotated[User, Depends(require("investigator"))]
+# sightings.id is a 32-bit INTEGER on PostgreSQL (64-bit on SQLite): anything beyond is a 422, not a 500
+SightingId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a sighting id")]
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the image (never cached)"}
+}
+ANY_FILE: dict[int | str, dict[str, Any]] = {200: {"content": {"*/*": {}}, "description": "the file (never cached)"}}
+SCENE = r"^\s*-?[0-9.]+\s*,\s*-?[0-9.]+\s*,\s*[0-9.]+\s*,[^,]+,[^,]+$"
 
 
 class MarkIn(BaseModel):
-    """A keep/eliminate decision with its reason."""
+    """A keep/eliminate decision with its reason, appended to the review log of ``case`` (default ``web``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     mark: Literal["keep", "eliminate"]
     reason: str = Field(min_length=3, max_length=2000)
+    case: str = Field(default=WEB_CASE, min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
 
 
 class ScenesIn(BaseModel):
@@ -52,9 +61,9 @@ class ScenesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scenes: list[str] = Field(min_length=1, max_length=20)
-    min_scenes: int = Field(2, ge=1)
-    min_similarity: float = Field(0.8, ge=-1, le=1)
+    scenes: list[Annotated[str, Field(pattern=SCENE, max_length=200)]] = Field(min_length=1, max_length=20)
+    min_scenes: int = Field(2, ge=1, le=20)
+    min_similarity: float = Field(0.8, ge=-1, le=1, allow_inf_nan=False)
 
 
 def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:
@@ -114,16 +123,24 @@ def _detail_page(request: Request, user: User, sighting_id: int, error: str | No
     )
 
 
-def _file(request: Request, sighting_id: int, kind: str) -> Response:
+def viewed(db: Database, user: User, what: str, query: dict[str, Any]) -> None:
+    """Audit a footage view (a sighting record, a frame, a thumbnail, a media file): ``web.view.<what>``."""
+    db.audit(actor=user.name, action=f"web.view.{what}", query=query, result_count=1)
+
+
+def _file(request: Request, user: User, sighting_id: int, kind: str) -> Response:
     st = request.app.state.settings
-    stored = media_path(request.app.state.db, sighting_id, kind)
+    db: Database = request.app.state.db
+    stored = media_path(db, sighting_id, kind)
     if not stored:
-        return Response(status_code=404)
-    return FileResponse(safe_media_file(st.media_dir, stored), headers={"Cache-Control": "private, no-store"})
+        raise NotFoundError(f"sighting {sighting_id} has no {kind}")
+    f = safe_media_file(st.media_dir, stored)
+    viewed(db, user, kind, {"sighting": sighting_id})
+    return FileResponse(f, headers={"Cache-Control": "private, no-store"})
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/investigator", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, user: Investigator) -> HTMLResponse:
@@ -137,6 +154,7 @@ def router() -> APIRouter:
         except ValidationError as exc:
             error = format_validation_error(exc)
             q = SearchForm()
+            audit_refusal(request, user, error)
         return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
 
     @r.get("/investigator/scenes", response_class=HTMLResponse, include_in_schema=False)
@@ -151,6 +169,8 @@ def router() -> APIRouter:
                 error = format_validation_error(exc)
             except XueliangError as exc:
                 error = str(exc)
+            if error:
+                audit_refusal(request, user, error)
         return page(request, "scenes.html", user, scenes=scenes, k=k, results=results, error=error)
 
     @r.post("/api/scenes", tags=["investigator"])
@@ -164,13 +184,16 @@ def router() -> APIRouter:
         return {"results": [r.to_json() for r in _search(request.app.state.db, user, q)]}
 
     @r.get("/investigator/sightings/{sighting_id}", response_class=HTMLResponse, include_in_schema=False)
-    def detail_page(request: Request, user: Investigator, sighting_id: int) -> HTMLResponse:
-        return _detail_page(request, user, sighting_id, None)
+    def detail_page(request: Request, user: Investigator, sighting_id: SightingId) -> HTMLResponse:
+        resp = _detail_page(request, user, sighting_id, None)
+        viewed(request.app.state.db, user, "sighting", {"sighting": sighting_id, "page": True})
+        return resp
 
     @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
-    def api_detail(request: Request, user: Investigator, sighting_id: int) -> dict[str, Any]:
+    def api_detail(request: Request, user: Investigator, sighting_id: SightingId) -> dict[str, Any]:
         """One sighting with its trajectory (box centres in video pixels)."""
         sighting, detail = get_sighting(request.app.state.db, sighting_id)
+        viewed(request.app.state.db, user, "sighting", {"sighting": sighting_id})
         return {"sighting": sighting.to_json(), "trajectory": detail.track_json()}
 
     @r.get(
@@ -182,7 +205,7 @@ def router() -> APIRouter:
     def api_trajectory(
         request: Request,
         user: Investigator,
-        sighting_id: int,
+        sighting_id: SightingId,
         min_similarity: Annotated[float, Query(ge=-1, le=1)] = 0.85,
     ) -> JSONResponse:
         """Where else this vehicle was seen, in time order (GeoJSON; audited).
@@ -195,26 +218,31 @@ def router() -> APIRouter:
         fc = _trajectory(request.app.state.db, user, sighting_id, min_similarity)
         return JSONResponse(fc, media_type="application/geo+json")
 
-    @r.get("/media/sightings/{sighting_id}/thumbnail", tags=["investigator"])
-    def thumbnail(request: Request, user: Investigator, sighting_id: int) -> Response:
+    @r.get(
+        "/media/sightings/{sighting_id}/thumbnail", tags=["investigator"], response_class=FileResponse, responses=IMAGE
+    )
+    def thumbnail(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's thumbnail (investigators and admin only)."""
-        return _file(request, sighting_id, "thumbnail")
+        return _file(request, user, sighting_id, "thumbnail")
 
-    @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"])
-    def frame(request: Request, user: Investigator, sighting_id: int) -> Response:
+    @r.get("/media/sightings/{sighting_id}/frame", tags=["investigator"], response_class=FileResponse, responses=IMAGE)
+    def frame(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """The sighting's best full frame (investigators and admin only)."""
-        return _file(request, sighting_id, "frame")
+        return _file(request, user, sighting_id, "frame")
 
-    @r.get("/media/files/{path:path}", tags=["investigator"])
+    @r.get("/media/files/{path:path}", tags=["investigator"], response_class=FileResponse, responses=ANY_FILE)
     def media_file(request: Request, user: Investigator, path: str) -> Response:
-        """Any file under the media folder by relative path; ``..``, absolute paths and symlinks out are refused."""
-        return FileResponse(safe_media_file(request.app.state.settings.media_dir, path))
+        """Any file under the media folder by relative path: ``..`` and absolute paths get 400; a missing file
+        and a symlink out both get 404."""
+        f = url_media_file(request.app.state.settings.media_dir, path)
+        viewed(request.app.state.db, user, "file", {"path": path})
+        return FileResponse(f)
 
     @r.post("/api/sightings/{sighting_id}/marks", tags=["investigator"])
-    def api_mark(request: Request, user: Investigator, sighting_id: int, body: MarkIn) -> dict[str, Any]:
+    def api_mark(request: Request, user: Investigator, sighting_id: SightingId, body: MarkIn) -> dict[str, Any]:
         """Record keep/eliminate with a reason (appended; the latest mark counts)."""
         db: Database = request.app.state.db
-        m = add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        m = add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
         db.audit(
             actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
         )
@@ -224,25 +252,31 @@ def router() -> APIRouter:
     def form_mark(
         request: Request,
         user: Investigator,
-        sighting_id: int,
+        sighting_id: SightingId,
         mark: Annotated[str, Form()],
         reason: Annotated[str, Form()],
+        case: Annotated[str, Form()] = "",
     ) -> Response:
         db: Database = request.app.state.db
         try:
-            body = MarkIn.model_validate({"mark": mark, "reason": reason})
+            body = MarkIn.model_validate({"mark": mark, "reason": reason, "case": case.strip() or WEB_CASE})
         except ValidationError as exc:
             resp = _detail_page(request, user, sighting_id, format_validation_error(exc))
             resp.status_code = 400
             return resp
-        add_mark(db, sighting_id, body.mark, body.reason, user.name)
+        add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
         db.audit(
             actor=user.name, action="web.mark", query={"sighting": sighting_id, **body.model_dump()}, result_count=1
         )
         return RedirectResponse(f"/investigator/sightings/{sighting_id}", status_code=303)
 
-    @r.post("/api/sightings/{sighting_id}/export", tags=["investigator"])
-    def export(request: Request, user: Investigator, sighting_id: int) -> Response:
+    @r.post(
+        "/api/sightings/{sighting_id}/export",
+        tags=["investigator"],
+        response_class=Response,
+        responses={200: {"content": {"application/zip": {}}, "description": "the evidence package"}},
+    )
+    def export(request: Request, user: Investigator, sighting_id: SightingId) -> Response:
         """Evidence package (zip): sighting.json with trajectory and marks, thumbnail and frame, SHA-256 manifest."""
         db: Database = request.app.state.db
         st = request.app.state.settings

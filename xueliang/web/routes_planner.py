@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from xueliang.errors import NotFoundError
 from xueliang.web.auth import require
-from xueliang.web.routes_common import page
+from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.users import User
 
 Planner = Annotated[User, Depends(require("planner"))]
@@ -40,7 +40,7 @@ def coverage_layers(coverage_dir: Path) -> dict[str, Any]:
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/planner", response_class=HTMLResponse, include_in_schema=False)
     def planner_page(request: Request, user: Planner) -> HTMLResponse:
@@ -69,6 +69,7 @@ def router() -> APIRouter:
             "classes": [{"name": c.name, "before": c.before, "after": c.after} for c in p.classes],
             "cameras_added": p.plan.get("cameras_added"),
             "total_cost": p.plan.get("total_cost"),
+            "intersection_rule": p.plan.get("intersection_rule_name"),
         }
 
     return r

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from xueliang.web.auth import require
-from xueliang.web.routes_common import page
+from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.users import User
 
 Reviewer = Annotated[User, Depends(require("reviewer"))]
@@ -31,7 +31,7 @@ def _figures(request: Request, *, with_ledger: bool = True) -> dict[str, Any]:
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/reviewer", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request, user: Reviewer) -> HTMLResponse:

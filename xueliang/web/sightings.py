@@ -7,10 +7,11 @@ starting with it, one character off ranked below), camera, time window.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from vision.tables import SightingRow
@@ -18,7 +19,8 @@ from xueliang.errors import NotFoundError
 from xueliang.investigate.search import Hit, SightingDetail, SightingQuery, TimeWindow, run_query, sighting_detail
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
-from xueliang.web.tables import MarkRow
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class SearchForm(BaseModel):
@@ -35,6 +37,30 @@ class SearchForm(BaseModel):
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     limit: int = Field(default=60, ge=1, le=500)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _iso_only(cls, v: object) -> object:
+        """An ISO 8601 date and time, not a number of seconds (which pydantic would take as a Unix time)."""
+        if v is None or isinstance(v, dt.datetime):
+            return v
+        if not isinstance(v, str) or not ISO_DATE.match(v.strip()):
+            raise ValueError(f"expected an ISO 8601 time such as 2026-11-20T08:00:00Z, got {v!r}")
+        return v.strip()
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_utc_range(cls, v: dt.datetime | None) -> dt.datetime | None:
+        """A time that exists in UTC between the years 1900 and 2999 (``0001-01-01T00:00:00+01:00`` does not)."""
+        if v is None:
+            return None
+        try:
+            u = as_utc(v)
+        except OverflowError:
+            u = None
+        if u is None or not 1900 <= u.year <= 2999:
+            raise ValueError(f"expected a time between 1900 and 2999 UTC, got {v.isoformat()}")
+        return u
 
     def active(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.model_dump(exclude={"limit"}).items() if v not in (None, "")}
@@ -62,12 +88,18 @@ class SearchForm(BaseModel):
         )
 
 
+WEB_CASE = "web"  # the review-log case of browser marks made without naming a case
+
+
 @dataclass(frozen=True)
 class Mark:
+    """The latest keep/eliminate decision on a sighting in the per-case review log (``search_reviews``)."""
+
     mark: str
     reason: str
     actor: str
     at: dt.datetime
+    case_id: str
 
 
 @dataclass(frozen=True)
@@ -101,11 +133,17 @@ class MarkedHit:
 
 
 def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
+    """The latest decision per sighting over every case of the review log."""
+    from xueliang.investigate.tables import ReviewRow
+
     if not ids:
         return {}
     with db.sessions() as s:
-        rows = s.scalars(select(MarkRow).where(MarkRow.sighting_id.in_(ids)).order_by(MarkRow.id)).all()
-    return {r.sighting_id: Mark(mark=r.mark, reason=r.reason, actor=r.actor, at=as_utc(r.at)) for r in rows}
+        rows = s.scalars(select(ReviewRow).where(ReviewRow.sighting_id.in_(ids)).order_by(ReviewRow.id)).all()
+    return {
+        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=as_utc(r.at), case_id=r.case_id)
+        for r in rows
+    }
 
 
 def search_sightings(db: Database, form: SearchForm) -> list[MarkedHit]:
@@ -151,10 +189,13 @@ def media_path(db: Database, sighting_id: int, kind: str) -> str | None:
         return row.thumbnail_path if kind == "thumbnail" else row.frame_path
 
 
-def add_mark(db: Database, sighting_id: int, mark: str, reason: str, actor: str) -> Mark:
-    with db.transaction() as s:
-        if s.get(SightingRow, sighting_id) is None:
-            raise NotFoundError(f"sighting {sighting_id} not found")
-        now = dt.datetime.now(dt.UTC)
-        s.add(MarkRow(sighting_id=sighting_id, mark=mark, reason=reason, actor=actor, at=now))
-    return Mark(mark=mark, reason=reason, actor=actor, at=now)
+def add_mark(db: Database, sighting_id: int, mark: str, reason: str, actor: str, case_id: str = WEB_CASE) -> Mark:
+    """Append the decision to the per-case review log (the one ``xueliang review --case`` keeps); the case
+    is created when new."""
+    from xueliang.investigate.review import review
+    from xueliang.investigate.search import ensure_case
+
+    check_sighting(db, sighting_id)
+    ensure_case(db, case_id, actor=actor, create=True)
+    e = review(db, case_id=case_id, sighting_id=sighting_id, decision=mark, reason=reason, actor=actor)
+    return Mark(mark=e.decision, reason=e.reason, actor=e.actor, at=e.at, case_id=e.case_id)

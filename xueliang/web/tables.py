@@ -42,7 +42,8 @@ class SessionRow(Base):
 
 
 class MarkRow(Base):
-    """An investigator's keep/eliminate decision on a sighting, with the reason; appended, never edited."""
+    """Browser marks made before web_0003, kept as they were (append-only by triggers). Marks are now
+    written to the per-case review log ``search_reviews`` (see :func:`xueliang.web.sightings.add_mark`)."""
 
     __tablename__ = "web_marks"
 
@@ -52,3 +53,16 @@ class MarkRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LoginAttemptRow(Base):
+    """One login attempt: the name tried, the client address, whether it succeeded. Throttling reads it,
+    so every server process on the database and a restart see the same."""
+
+    __tablename__ = "web_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)

@@ -13,15 +13,32 @@
     const b = layer.getBounds && layer.getBounds();
     if (b && b.isValid()) { bounds = bounds ? bounds.extend(b) : b; }
   }
+  // Popups are DOM nodes whose values are set as text: a camera or village named with markup stays text.
+  function popup(props) {
+    const div = document.createElement("div");
+    for (const [k, v] of Object.entries(props || {})) {
+      if (!["target_id", "name", "covered", "camera_id", "id", "model", "cost", "phase"].includes(k)) continue;
+      const line = document.createElement("div");
+      line.textContent = k + ": " + v;
+      div.appendChild(line);
+    }
+    return div;
+  }
   function pointLayer(fc, style) {
     return L.geoJSON(fc, {
       pointToLayer: (f, ll) => L.circleMarker(ll, style(f)),
       style: style,
-      onEachFeature: (f, l) => l.bindPopup(Object.entries(f.properties || {})
-        .filter(([k]) => ["target_id", "name", "covered", "camera_id", "id", "model", "cost", "phase"].includes(k))
-        .map(([k, v]) => k + ": " + v).join("<br>")),
+      onEachFeature: (f, l) => l.bindPopup(() => popup(f.properties)),
     });
   }
+  // Leaflet writes overlay names with innerHTML; write them as text instead.
+  const TextLayers = L.Control.Layers.extend({
+    _addItem: function (obj) {
+      const label = L.Control.Layers.prototype._addItem.call(this, Object.assign({}, obj, { name: "" }));
+      label.querySelector("span > span").textContent = " " + obj.name;
+      return label;
+    },
+  });
   async function load() {
     const parts = [];
     const cov = await fetch("/api/planner/coverage");
@@ -57,16 +74,25 @@
       const pct = (v) => (v === null ? "n/a" : (100 * v).toFixed(1) + "%");
       for (const c of p.classes) {
         const tr = document.createElement("tr");
-        tr.innerHTML = "<td></td><td></td><td></td>";
-        tr.children[0].textContent = c.name; tr.children[1].textContent = pct(c.before); tr.children[2].textContent = pct(c.after);
+        for (const text of [c.name, pct(c.before), pct(c.after)]) {
+          const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
+        }
         tbody.appendChild(tr);
+      }
+      if (p.intersection_rule) {
+        document.getElementById("plan-caption").textContent = "Plan: before and after (intersections by the rule: " + p.intersection_rule.replace(/_/g, " ") + ")";
       }
       document.getElementById("plan-table").classList.remove("hidden");
       parts.push("plan: " + p.cameras_added + " sites, cost " + Math.round(p.total_cost).toLocaleString());
     } else { parts.push("no plan (" + plan.status + ")"); }
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    new TextLayers(null, overlays, { collapsed: false }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
-    if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([0, 0], 2); }
+    if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    const base = await window.xueliangBasemap(map, "/api/planner/basemap");
+    parts.push(base ? "basemap " + base.features.length + " features" : "no basemap (serve --osm FILE)");
+    if (!map._loaded) { map.setView([0, 0], 2); }
+    window.xueliangPlannerMap = map;
+    document.dispatchEvent(new CustomEvent("planner-map-ready", { detail: { overlays: overlays } }));
     status.textContent = parts.join("; ");
     status.dataset.ready = "1";
   }

@@ -94,6 +94,7 @@
     if (latlngs.length > 1) { map.fitBounds(L.latLngBounds(latlngs), { padding: [40, 40], maxZoom: 18 }); }
     else if (latlngs.length === 1) { map.setView(latlngs[0], 17); }
     else { map.setView([0, 0], 2); }
+    if (window.xueliangBasemap) window.xueliangBasemap(map, "/api/basemap");  // roads and buildings, when served
     const cams = new Set(sightings.filter((f) => f.geometry).map((f) => f.properties.camera_id));
     status.textContent = sightings.length + " sightings of this vehicle at " + cams.size + " cameras on the map, in time order.";
     if (unlocated.length) {

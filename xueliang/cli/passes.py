@@ -1,0 +1,106 @@
+"""``xueliang passes import | generate | export``: checkpoint pass records, thin shells."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from xueliang.cli._common import db_option, open_db
+
+
+@click.group()
+def passes() -> None:
+    """Checkpoint (卡口) pass records: import GA/T 1400 JSON or CSV, generate a test city, export Parquet."""
+
+
+@passes.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--tz", default="+08:00", show_default=True, help="UTC offset of PassTime values without one.")
+@click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="CSV: the column of a GA/T 1400 field.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="CSV: a TOML/JSON file of FIELD = COLUMN.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write every rejected record to this CSV.")
+@click.option("--quiet", is_flag=True, help="Do not print each rejected record.")
+@click.option("--actor", metavar="NAME", help="Who imports, for the audit log (default: OS user).")
+@db_option
+def import_cmd(
+    files: tuple[str, ...],
+    tz: str,
+    pairs: tuple[str, ...],
+    mapping: str | None,
+    report: str | None,
+    quiet: bool,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Import pass FILES (.json GA/T 1400 MotorVehicleListObject, or .csv) as checkpoint sightings.
+
+    Each file is one transaction; a MotorVehicleID already stored is skipped (re-imports add
+    nothing); records with bad fields or an unregistered DeviceID are rejected and reported.
+    Active watch-list rules are checked against the new passes.
+    """
+    from xueliang.investigate.passes import load_columns, parse_offset, read_passes, write_rejections
+    from xueliang.investigate.passes_store import device_map, ingest
+    from xueliang.investigate.watch import check_new, describe_alert
+
+    offset = parse_offset(tz)
+    columns = load_columns(mapping, pairs) if (mapping or pairs) else None
+    db = open_db(db_url)
+    devices = device_map(db)
+    reports = []
+    for f in files:
+        t0 = time.perf_counter()
+        parsed = read_passes(f, columns=columns, tz=offset)
+        result = ingest(db, parsed, devices=devices, actor=actor)
+        took = time.perf_counter() - t0
+        reports.append((f, result.rejections))
+        if not quiet:
+            for r in result.rejections:
+                click.echo(f"rejected: {r.message(f)}", err=True)
+        rate = result.records_read / took if took > 0 else 0.0
+        click.echo(
+            f"{f}: {result.records_read} read, {result.added} added, {result.already} already stored, "
+            f"{len(result.rejections)} rejected ({rate:,.0f} records/s)"
+        )
+        if result.first_id is not None:
+            for alert in check_new(db, after_id=result.first_id - 1, actor=actor):
+                click.echo(describe_alert(alert))
+    from xueliang.investigate.plate_index import refresh
+
+    refresh(db)  # the plate index of `search --plate` without a window
+    if report:
+        n = write_rejections(report, reports)
+        click.echo(f"rejection report: {report} ({n} records)")
+
+
+@passes.command("generate")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--checkpoints", default=100, show_default=True, help="Checkpoints (rounded up to a square grid).")
+@click.option("--vehicles", default=1000, show_default=True, help="Background vehicles.")
+@click.option("--days", default=8, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+def generate_cmd(out: str, checkpoints: int, vehicles: int, days: int, seed: int) -> None:
+    """Write a synthetic city: cameras.csv, passes-YYYYMMDD.json per day, truths.json (planted answers)."""
+    from xueliang.errors import InputError
+    from xueliang.investigate.passes_generate import generate_city, write_city
+
+    for name, value, low in (("--checkpoints", checkpoints, 1), ("--vehicles", vehicles, 1), ("--days", days, 2)):
+        if value < low:
+            raise InputError(name, f"expected at least {low}, got {value}")
+    city = generate_city(checkpoints=checkpoints, vehicles=vehicles, days=days, seed=seed)
+    files = write_city(city, Path(out))
+    click.echo(f"{len(city)} passes at {len(city.checkpoints)} checkpoints over {days} days -> {out}")
+    click.echo(f"files: {', '.join(p.name for p in files[:3])}{', ...' if len(files) > 3 else ''}")
+    click.echo(f"next: xueliang cameras import {Path(out) / 'cameras.csv'}; xueliang passes import {out}/passes-*.json")
+
+
+@passes.command("export")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Parquet folder (day=YYYY-MM-DD/...).")
+@db_option
+def export_cmd(out: str, db_url: str | None) -> None:
+    """Export sightings (checkpoint and video) to Parquet partitioned by day, incrementally."""
+    from xueliang.investigate.tactics.columnar import export_parquet
+
+    rows, files = export_parquet(open_db(db_url), Path(out))
+    click.echo(f"{rows} sightings exported in {files} files -> {out}")

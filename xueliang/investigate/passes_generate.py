@@ -1,0 +1,451 @@
+"""A synthetic city's checkpoint pass stream with planted truths, for tests and benchmarks.
+
+The city is a square grid of checkpoints ``spacing_m`` apart (default 3 km) around Taiyuan; the
+outer ring's every third checkpoint is an entry checkpoint. Background vehicles commute every day:
+a morning trip from home (local 06:30-10:00) and an evening trip from where the morning ended
+(16:00-20:30), each a random walk of 3-8 grid steps (diagonals allowed) at 25-60 km/h plus up to a
+minute's dwell per step; a few "fast" decoys drive at 110-135 km/h (legal-looking, below the
+cloned-plate threshold). Planted, with their answers in :class:`Truths`:
+
+* cloned plates: two vehicles with one plate, different colour/class/brand, commuting at the same
+  hours in the west and east thirds of the city (15 km or more apart on the default grid);
+* companions: one target and two vehicles that follow its morning trip 10-90 s behind or ahead on
+  3 days (their own commutes otherwise);
+* first entries: vehicles first seen on the last day, entering at an entry checkpoint;
+* nocturnal: vehicles whose trips are all at 23:00-03:00 local;
+* frequent: vehicles passing one checkpoint 12 times between 10:00 and 16:00 on the last day;
+* footholds: a vehicle driving the same route home -> work every morning and back every evening;
+* area collision: two vehicles passing three scene checkpoints in 13:00-14:00 windows on days 1,
+  3 and 5, when no background traffic runs.
+
+Times are generated in local time (UTC+08:00) and stored as UTC epoch seconds. Everything is a
+numpy array (no per-pass Python objects) so that tens of millions of passes can be generated for
+the benchmark; :func:`to_gat1400` turns a slice into GA/T 1400 records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from xueliang.storage import Database
+
+LOCAL = dt.timezone(dt.timedelta(hours=8))
+START = dt.datetime(2024, 5, 1, tzinfo=LOCAL)
+LON0, LAT0 = 112.55, 37.87
+PROVINCES = "晋晋晋晋晋京冀豫陕蒙"
+LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+COLOUR_CODES = ("1", "2", "2", "2", "3", "3", "4", "5", "8", "9")  # GA/T 1400 ColorType, white-heavy
+CLASS_CODES = ("K33", "K33", "K33", "K32", "K32", "K31", "H31", "K11", "H11")
+BRANDS = ("1", "2", "3", "4", "5", "6", "7", "8")
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    gb_id: str
+    lon: float
+    lat: float
+    entry: bool
+
+
+@dataclass(frozen=True)
+class Scene:
+    camera_id: str
+    lon: float
+    lat: float
+    start: str  # ISO 8601 with offset
+    end: str
+
+
+@dataclass(frozen=True)
+class Truths:
+    """What was planted; plates and camera ids as written to the records."""
+
+    start: str
+    days: int
+    entry_cameras: tuple[str, ...]
+    cloned_plates: tuple[str, ...]
+    companions: dict[str, tuple[str, ...]]  # target plate -> its companions
+    first_entries: tuple[str, ...]
+    first_entry_window: tuple[str, str]
+    nocturnal: tuple[str, ...]
+    frequent: tuple[tuple[str, str], ...]  # (plate, camera id)
+    frequent_window: tuple[str, str]
+    footholds: dict[str, tuple[str, ...]]  # plate -> camera ids
+    scenes: tuple[Scene, ...]
+    area_plates: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class City:
+    """Checkpoints, vehicles (plate and attributes) and passes (camera index, UTC epoch s, vehicle)."""
+
+    checkpoints: tuple[Checkpoint, ...]
+    plates: tuple[str, ...]
+    colour: tuple[str, ...]
+    vclass: tuple[str, ...]
+    brand: tuple[str, ...]
+    camera: I64
+    t: I64
+    vehicle: I64
+    truths: Truths
+    spacing_m: float = field(default=3000.0)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def _plates(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` unique plates: province, letter, five characters encoding a shuffled index."""
+    idx = rng.permutation(n)
+    space = len(CODE_CHARS) ** 5
+    out = []
+    for k, i in enumerate(idx):
+        code = ""
+        v = (int(i) * 7919 + 123_457) % space  # a bijection of 0..space-1 (7919 is coprime to 34)
+        for _ in range(5):
+            v, r = divmod(v, len(CODE_CHARS))
+            code += CODE_CHARS[r]
+        out.append(PROVINCES[k % len(PROVINCES)] + LETTERS[(k * 7) % len(LETTERS)] + code)
+    return out
+
+
+class _Builder:
+    def __init__(self, side: int, spacing_m: float, seed: int) -> None:
+        self.side, self.spacing, self.rng = side, spacing_m, np.random.default_rng(seed)
+        self.cam: list[I64] = []
+        self.t: list[I64] = []
+        self.veh: list[I64] = []
+
+    def cell(self, i: I64, j: I64) -> I64:
+        return i * self.side + j
+
+    def add(self, cells: I64, times: I64, vehicles: I64) -> None:
+        self.cam.append(np.asarray(cells, np.int64))
+        self.t.append(np.asarray(times, np.int64))
+        self.veh.append(np.asarray(vehicles, np.int64))
+
+    def walks(
+        self,
+        start: I64,  # (n, 2) row, column
+        t0: I64,  # (n,) epoch s
+        vehicles: I64,
+        *,
+        lengths: I64,
+        speed_kmh: npt.NDArray[np.float64],
+        cols: tuple[I64, I64] | None = None,
+    ) -> I64:
+        """Random walks; adds their passes and returns the end cells (n, 2)."""
+        n = len(t0)
+        lo = np.zeros(n, np.int64) if cols is None else cols[0]
+        hi = np.full(n, self.side - 1, np.int64) if cols is None else cols[1]
+        pos = start.copy()
+        t = t0.astype(np.float64)
+        self.add(self.cell(pos[:, 0], pos[:, 1]), t.astype(np.int64), vehicles)
+        for step in range(int(lengths.max(initial=0))):
+            move = self.rng.integers(-1, 2, size=(n, 2))
+            new = pos + move
+            new[:, 0] = np.clip(new[:, 0], 0, self.side - 1)
+            new[:, 1] = np.clip(new[:, 1], lo, hi)
+            dist = self.spacing * np.hypot(*(new - pos).T)
+            live = (step < lengths) & (dist > 0)
+            t = t + np.where(live, dist / (speed_kmh / 3.6) + self.rng.uniform(0, 60, n), 0.0)
+            pos = np.where(live[:, None], new, pos)
+            self.add(self.cell(pos[live, 0], pos[live, 1]), t[live].astype(np.int64), vehicles[live])
+        return pos
+
+    def route(self, cells: list[int], t0: float, vehicle: int, speed_kmh: float) -> float:
+        """A fixed route through ``cells``; returns the time at its end."""
+        t = t0
+        times = [t]
+        for a, b in itertools.pairwise(cells):
+            d = self.spacing * math.hypot(a // self.side - b // self.side, a % self.side - b % self.side)
+            t += d / (speed_kmh / 3.6) + float(self.rng.uniform(0, 30))
+            times.append(t)
+        self.add(np.array(cells), np.array(times, np.int64), np.full(len(cells), vehicle))
+        return t
+
+
+def _epoch(day: int, hours: npt.NDArray[np.float64] | float) -> Any:
+    return START.timestamp() + day * 86400 + np.asarray(hours) * 3600
+
+
+def generate_city(
+    *,
+    checkpoints: int = 100,
+    vehicles: int = 1000,
+    days: int = 8,
+    seed: int = 0,
+    spacing_m: float = 3000.0,
+    planted: int = 3,
+) -> City:
+    """The city; ``checkpoints`` is rounded up to a square grid (at least 9 x 9)."""
+    side = max(9, math.ceil(math.sqrt(checkpoints)))
+    b = _Builder(side, spacing_m, seed)
+    rng = b.rng
+    n_special = 2 * planted + 3 + planted + planted + planted + 1 + 2
+    plates = _plates(rng, vehicles + n_special)
+    colour = [COLOUR_CODES[i] for i in rng.integers(0, len(COLOUR_CODES), len(plates))]
+    vclass = [CLASS_CODES[i] for i in rng.integers(0, len(CLASS_CODES), len(plates))]
+    brand = [BRANDS[i] for i in rng.integers(0, len(BRANDS), len(plates))]
+    nv = len(plates)
+    ids = iter(range(vehicles, nv))
+
+    # who commutes: background, fast decoys, clones (both halves), companions, nocturnal, ... (not entrants)
+    clone_a = [next(ids) for _ in range(planted)]
+    clone_b = [next(ids) for _ in range(planted)]
+    for a, bb in zip(clone_a, clone_b, strict=True):
+        plates[bb] = plates[a]
+        colour[bb] = "1" if colour[a] != "1" else "2"
+        vclass[bb] = "K32" if vclass[a] != "K32" else "K33"
+        brand[bb] = "9"
+    target, comp1, comp2 = next(ids), next(ids), next(ids)
+    entrants = [next(ids) for _ in range(planted)]
+    night = [next(ids) for _ in range(planted)]
+    loiter = [next(ids) for _ in range(planted)]
+    foot = next(ids)
+    crew = [next(ids), next(ids)]
+    commuters = np.array([v for v in range(nv) if v not in set(entrants) | set(night) | {foot}], np.int64)
+    fast = commuters[: max(1, vehicles // 100)]
+    home = np.stack([rng.integers(0, side, nv), rng.integers(0, side, nv)], axis=1)
+    third = side // 3
+    home[clone_a, 1] = rng.integers(0, third, planted)
+    home[clone_b, 1] = rng.integers(side - third, side, planted)
+    col_lo = np.zeros(nv, np.int64)
+    col_hi = np.full(nv, side - 1, np.int64)
+    col_hi[clone_a] = third - 1
+    col_lo[clone_b] = side - third
+    speed = rng.uniform(25, 60, nv)
+    speed[fast] = rng.uniform(110, 135, len(fast))
+    companion_days = sorted(rng.choice(np.arange(days - 1), size=min(3, days - 1), replace=False).tolist())
+
+    for d in range(days):
+        cv = commuters
+        m_hours = np.clip(rng.normal(8, 1, nv), 6.5, 10.0)
+        e_hours = np.clip(rng.normal(18, 1, nv), 16.0, 20.5)
+        m_hours[clone_b] = m_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
+        e_hours[clone_b] = e_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
+        lengths = rng.integers(3, 9, nv)
+        lengths[target] = 8  # long enough to be followed past k checkpoints
+        cols = (col_lo[cv], col_hi[cv])
+        ends = b.walks(home[cv], _epoch(d, m_hours[cv]), cv, lengths=lengths[cv], speed_kmh=speed[cv], cols=cols)
+        b.walks(ends, _epoch(d, e_hours[cv]), cv, lengths=rng.integers(3, 9, len(cv)), speed_kmh=speed[cv], cols=cols)
+        # nocturnal: two trips a night, out at 23:00-24:00 and on from there at 01:30-02:30
+        where = home[night]
+        for lo_h in (23.0, 25.5):
+            hours = rng.uniform(lo_h, lo_h + 1.0, planted)
+            nv_ = np.array(night)
+            where = b.walks(where, _epoch(d, hours), nv_, lengths=np.full(planted, 5), speed_kmh=speed[night])
+        # footholds: home -> work in the morning, back in the evening, same route
+        h = int(b.cell(home[foot, 0], home[foot, 1]))
+        hi_, hj = divmod(h, side)
+        wi, wj = (hi_ + 4) % side, (hj + 3) % side
+        path_cells = [(hi_ + (wi - hi_) * s // 4) * side + hj + (wj - hj) * s // 4 for s in range(5)]
+        b.route(path_cells, float(_epoch(d, 7.5 + rng.uniform(0, 0.5))), foot, 40.0)
+        b.route(path_cells[::-1], float(_epoch(d, 17.5 + rng.uniform(0, 0.5))), foot, 40.0)
+    feet = (path_cells[0], path_cells[-1])
+
+    cam = np.concatenate(b.cam)
+    t = np.concatenate(b.t)
+    veh = np.concatenate(b.veh)
+    b.cam, b.t, b.veh = [cam], [t], [veh]
+    # companions: copy the target's morning passes on companion days, 10-90 s behind / ahead
+    for d in companion_days:
+        lo, hi = _epoch(d, 0.0), _epoch(d, 12.0)
+        sel = (veh == target) & (t >= lo) & (t < hi)
+        own = np.isin(veh, (comp1, comp2)) & (t >= lo) & (t < hi)  # their own morning trip gives way
+        cam, t, veh = cam[~own], t[~own], veh[~own]
+        sel = sel[~own]
+        for c, sign in ((comp1, 1), (comp2, -1)):
+            lag = sign * rng.uniform(10, 90, int(sel.sum()))
+            b.add(cam[sel], (t[sel] + lag).astype(np.int64), np.full(int(sel.sum()), c))
+    b.cam[0], b.t[0], b.veh[0] = cam, t, veh
+    # first entries on the last day: in at an entry checkpoint, then a walk inwards
+    entry_cells = _entry_cells(side)
+    last = days - 1
+    first_cells = rng.choice(entry_cells, planted)
+    starts = np.stack([first_cells // side, first_cells % side], axis=1)
+    b.walks(
+        starts,
+        _epoch(last, rng.uniform(9, 15, planted)),
+        np.array(entrants),
+        lengths=np.full(planted, 6),
+        speed_kmh=np.full(planted, 40.0),
+    )
+    # frequent: 12 passes at one checkpoint on the last day (12:00-15:30), out to its neighbours in turn
+    spots = rng.integers(0, side * side, planted)
+    freq_truth = []
+    for v, spot_ in zip(loiter, spots.tolist(), strict=True):
+        spot = int(spot_)
+        si, sj = divmod(spot, side)
+        around = [
+            (si + a) * side + sj + c
+            for a in (-1, 0, 1)
+            for c in (-1, 0, 1)
+            if (a, c) != (0, 0) and 0 <= si + a < side and 0 <= sj + c < side
+        ]
+        times = _epoch(last, 12.0 + np.arange(12) * 17 / 60 + rng.uniform(0, 0.05, 12))
+        out_to = np.array([around[k % len(around)] for k in range(12)])
+        dist = spacing_m * np.hypot(out_to // side - si, out_to % side - sj)
+        b.add(np.full(12, spot), times.astype(np.int64), np.full(12, v))
+        b.add(out_to, (times + dist / 10.0).astype(np.int64), np.full(12, v))  # 36 km/h
+        freq_truth.append((plates[v], _cam_id(int(spot))))
+    # area collision: scene checkpoints at 13:00-14:00 on days 1, 3, 5 (or as many as there are)
+    scene_days = [d for d in (1, 3, 5) if d < days] or [0]
+    scene_cells = rng.choice(side * side, len(scene_days), replace=False)
+    scenes = []
+    for d, cell in zip(scene_days, scene_cells.tolist(), strict=True):
+        s0 = START + dt.timedelta(days=d, hours=13)
+        scenes.append((int(cell), s0, s0 + dt.timedelta(hours=1)))
+        for v in crew:
+            b.add(np.array([cell]), np.array([int(s0.timestamp() + rng.uniform(300, 3300))]), np.array([v]))
+
+    cam = np.concatenate(b.cam)
+    t = np.concatenate(b.t)
+    veh = np.concatenate(b.veh)
+    order = np.lexsort((veh, cam, t))
+    cps = tuple(_checkpoints(side, spacing_m, set(entry_cells.tolist())))
+    day = dt.timedelta(days=1)
+    truths = Truths(
+        start=START.isoformat(),
+        days=days,
+        entry_cameras=tuple(_cam_id(int(c)) for c in sorted(entry_cells.tolist())),
+        cloned_plates=tuple(sorted(plates[a] for a in clone_a)),
+        companions={plates[target]: tuple(sorted((plates[comp1], plates[comp2])))},
+        first_entries=tuple(sorted(plates[v] for v in entrants)),
+        first_entry_window=((START + last * day).isoformat(), (START + days * day).isoformat()),
+        nocturnal=tuple(sorted(plates[v] for v in night)),
+        frequent=tuple(sorted(freq_truth)),
+        frequent_window=((START + last * day).isoformat(), (START + days * day).isoformat()),
+        footholds={plates[foot]: tuple(sorted(_cam_id(c) for c in feet))},
+        scenes=tuple(Scene(_cam_id(c), cps[c].lon, cps[c].lat, s.isoformat(), e.isoformat()) for c, s, e in scenes),
+        area_plates=tuple(sorted(plates[v] for v in crew)),
+    )
+    return City(
+        checkpoints=cps,
+        plates=tuple(plates),
+        colour=tuple(colour),
+        vclass=tuple(vclass),
+        brand=tuple(brand),
+        camera=cam[order],
+        t=t[order],
+        vehicle=veh[order],
+        truths=truths,
+        spacing_m=spacing_m,
+    )
+
+
+def _cam_id(cell: int) -> str:
+    return f"kk-{cell:04d}"
+
+
+def _entry_cells(side: int) -> I64:
+    ring = [i * side + j for i in range(side) for j in range(side) if i in (0, side - 1) or j in (0, side - 1)]
+    return np.array(ring[::3], np.int64)
+
+
+def _checkpoints(side: int, spacing_m: float, entries: set[int]) -> list[Checkpoint]:
+    dlat = spacing_m / 111_320.0
+    dlon = dlat / math.cos(math.radians(LAT0))
+    out = []
+    for c in range(side * side):
+        i, j = divmod(c, side)
+        out.append(
+            Checkpoint(
+                id=_cam_id(c),
+                gb_id=f"14010500001190{c:06d}",  # Taiyuan 140105, industry 00, type 119 (front-end), network 0
+                lon=round(LON0 + (j - side / 2) * dlon, 7),
+                lat=round(LAT0 + (i - side / 2) * dlat, 7),
+                entry=c in entries,
+            )
+        )
+    return out
+
+
+def register_checkpoints(db: Database, city: City) -> None:
+    """The city's checkpoints into the camera registry (what ``cameras import cameras.csv`` would add)."""
+    from xueliang.storage import CameraRow
+
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        s.add_all(
+            CameraRow(
+                id=cp.id,
+                gb_id=cp.gb_id,
+                name=f"checkpoint {cp.id}",
+                lon=cp.lon,
+                lat=cp.lat,
+                channels=1,
+                kind="bullet",
+                imported_at=now,
+            )
+            for cp in city.checkpoints
+        )
+
+
+def _pass_time(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, LOCAL).strftime("%Y%m%d%H%M%S")
+
+
+def to_gat1400(city: City, rows: slice | npt.NDArray[np.int64] | None = None) -> list[dict[str, Any]]:
+    """GA/T 1400 ``MotorVehicleObject`` records of the passes ``rows`` (default all)."""
+    idx = np.arange(len(city))[rows if rows is not None else slice(None)]
+    out = []
+    cps = city.checkpoints
+    for k in idx.tolist():
+        v = int(city.vehicle[k])
+        cp = cps[int(city.camera[k])]
+        when = _pass_time(int(city.t[k]))
+        out.append(
+            {
+                "MotorVehicleID": f"{cp.gb_id}02{when}{k:012d}",
+                "DeviceID": cp.gb_id,
+                "PassTime": when,
+                "LaneNo": 1 + v % 3,
+                "Direction": str(1 + v % 4),
+                "HasPlate": "1",
+                "IsCovered": "0",
+                "PlateNo": city.plates[v],
+                "PlateColor": "5",
+                "VehicleClass": city.vclass[v],
+                "VehicleColor": city.colour[v],
+                "VehicleBrand": city.brand[v],
+            }
+        )
+    return out
+
+
+def write_city(city: City, out: Path) -> list[Path]:
+    """``cameras.csv``, one ``passes-YYYYMMDD.json`` per local day, ``truths.json``; returns the files."""
+    out.mkdir(parents=True, exist_ok=True)
+    cams = out / "cameras.csv"
+    with cams.open("w", encoding="utf-8") as fh:
+        fh.write("id,gb_id,name,lon,lat,kind\n")
+        for cp in city.checkpoints:
+            fh.write(f"{cp.id},{cp.gb_id},{'entry ' if cp.entry else ''}checkpoint {cp.id},{cp.lon},{cp.lat},bullet\n")
+    files = [cams]
+    local_day = (city.t + 8 * 3600) // 86400
+    for d in np.unique(local_day).tolist():
+        rows = np.flatnonzero(local_day == d)
+        name = dt.date(1970, 1, 1) + dt.timedelta(days=int(d))
+        path = out / f"passes-{name:%Y%m%d}.json"
+        doc = {"MotorVehicleListObject": {"MotorVehicleObject": to_gat1400(city, rows)}}
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        files.append(path)
+    truths = out / "truths.json"
+    truths.write_text(json.dumps(city.truths.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return [*files, truths]
