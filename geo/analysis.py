@@ -17,7 +17,7 @@ from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, area_coverage, point_coverage, view_polygons
 from geo.summary import CoverageSummary
-from geo.targets import AREA_CLASSES, INTERSECTION_RULES, approach_points, build_targets
+from geo.targets import AREA_CLASSES, INTERSECTION_RULES, approach_points, build_targets, empty_notes
 from geo.town import Town
 from geo.view import Views, max_range, pixel_density
 
@@ -218,6 +218,8 @@ def summarise(result: CoverageResult, *, inputs: dict[str, str]) -> CoverageSumm
     omni = int(omni_mask.sum()) if omni_mask is not None else 0
     summary = {
         "classes": classes,
+        "notes": empty_notes(result.town, cfg, {k: c.targets for k, c in result.classes.items()}),
+        "geometry_repaired": dict(result.town.repaired),
         "villages": {
             "admin_level": v.attrs.get("admin_level"),
             "units": len(v),

@@ -11,15 +11,19 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from geo.gbt28181 import parse_device_id
 from xueliang.errors import InputError, SchemaError
 from xueliang.storage.files import decode_text
 
+OSM_CAMERA_SUFFIXES = (".osm", ".pbf", ".osm.gz", ".osm.bz2")
 KINDS = ("bullet", "dome", "ptz", "unknown")
 # The longest text the registry stores (the VARCHAR lengths of xueliang.storage.CameraRow): checked here so that
 # SQLite (which ignores them) and PostgreSQL (which refuses longer text) accept and reject the same files.
@@ -57,7 +61,6 @@ _KIND_WORDS = {
     "": "unknown",
     "unknown": "unknown",
 }
-_OSM_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,69 @@ class Camera:
         return self.kind in OMNI_KINDS
 
 
+@dataclass(frozen=True)
+class ImportNote:
+    """One decision about one record of a camera file: which field held what, and what was done with it.
+
+    ``rejected`` notes name records that were not imported; the others name a field left unknown or
+    read in a particular way while the camera was kept.
+    """
+
+    record: str
+    field: str
+    value: str
+    action: str
+    rejected: bool = False
+
+
+@dataclass(frozen=True)
+class CameraRead:
+    """What a camera file gave: the cameras kept, and every decision taken on the way (file order)."""
+
+    source: str
+    cameras: tuple[Camera, ...]
+    notes: tuple[ImportNote, ...] = ()
+    records: int = 0
+
+    @property
+    def rejected_records(self) -> int:
+        return len({n.record for n in self.notes if n.rejected})
+
+    @property
+    def noted_records(self) -> int:
+        """Kept records with at least one unusable or reinterpreted field."""
+        rejected = {n.record for n in self.notes if n.rejected}
+        return len({n.record for n in self.notes if not n.rejected and n.record not in rejected})
+
+    def reasons(self) -> dict[str, int]:
+        """Rejected records per reason (the action text), for summaries."""
+        out: dict[str, int] = {}
+        seen: set[str] = set()
+        for n in self.notes:
+            if n.rejected and n.record not in seen:
+                seen.add(n.record)
+                out[n.action] = out.get(n.action, 0) + 1
+        return dict(sorted(out.items()))
+
+
+REPORT_COLUMNS = ("record", "field", "value", "action", "outcome")
+
+
+def write_import_report(path: str | Path, read: CameraRead) -> Path:
+    """The import report as CSV: record, field, value, action, outcome (kept or rejected)."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(p, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(REPORT_COLUMNS)
+            for n in read.notes:
+                w.writerow([n.record, n.field, n.value, n.action, "rejected" if n.rejected else "kept"])
+    except OSError as exc:
+        raise InputError(str(p), f"cannot write the import report: {exc.strerror}") from None
+    return p
+
+
 def fov_from_lens(focal_mm: float, sensor_width_mm: float) -> float:
     """Horizontal field of view in degrees from focal length and sensor width."""
     return math.degrees(2 * math.atan(sensor_width_mm / (2 * focal_mm)))
@@ -98,6 +164,8 @@ def _pick(row: Mapping[str, Any], field: str) -> Any:
             value = row[key]
             if value is None or (isinstance(value, str) and value.strip() == ""):
                 return None
+            if isinstance(value, float) and math.isnan(value):
+                return None  # pandas/GDAL give a missing value as NaN
             return value.strip() if isinstance(value, str) else value
     return None
 
@@ -195,48 +263,95 @@ def camera_from_record(row: Mapping[str, Any], *, src: str, where: str) -> Camer
     )
 
 
-def _check_unique(cameras: list[Camera], src: str, wheres: list[str]) -> None:
-    seen: dict[str, str] = {}
-    seen_gb: dict[str, str] = {}
-    for cam, where in zip(cameras, wheres, strict=True):
-        if cam.id in seen:
-            raise SchemaError(src, f"duplicate camera id {cam.id!r} (first at {seen[cam.id]})", where=where, field="id")
-        seen[cam.id] = where
-        if cam.gb_id:
-            if cam.gb_id in seen_gb:
+class _Rows:
+    """Collects validated cameras of one file: all or nothing by default, or skipping bad rows with a note."""
+
+    def __init__(self, src: str, *, skip_bad_rows: bool) -> None:
+        self.src = src
+        self.skip = skip_bad_rows
+        self.cameras: list[Camera] = []
+        self.notes: list[ImportNote] = []
+        self.records = 0
+        self._ids: dict[str, str] = {}
+        self._gb_ids: dict[str, str] = {}
+
+    def reject(self, exc: SchemaError, where: str) -> None:
+        if not self.skip:
+            raise exc
+        self.notes.append(ImportNote(where, exc.field or "", "", f"rejected: {exc.detail}", rejected=True))
+
+    def add(self, where: str, make: Callable[[], Camera]) -> None:
+        """Validate one record (``make`` raises SchemaError on a bad one) and keep it unless its ids repeat."""
+        self.records += 1
+        try:
+            cam = make()
+            if cam.id in self._ids:
                 raise SchemaError(
-                    src,
-                    f"duplicate GB/T 28181 id {cam.gb_id} (first at {seen_gb[cam.gb_id]})",
+                    self.src, f"duplicate camera id {cam.id!r} (first at {self._ids[cam.id]})", where=where, field="id"
+                )
+            if cam.gb_id and cam.gb_id in self._gb_ids:
+                raise SchemaError(
+                    self.src,
+                    f"duplicate GB/T 28181 id {cam.gb_id} (first at {self._gb_ids[cam.gb_id]})",
                     where=where,
                     field="gb_id",
                 )
-            seen_gb[cam.gb_id] = where
+        except SchemaError as exc:
+            self.reject(exc, where)
+            return
+        self._ids[cam.id] = where
+        if cam.gb_id:
+            self._gb_ids[cam.gb_id] = where
+        self.cameras.append(cam)
+
+    def result(self) -> CameraRead:
+        return CameraRead(self.src, tuple(self.cameras), tuple(self.notes), self.records)
 
 
-def read_csv(path: Path) -> list[Camera]:
+def read_csv_frame(path: str | Path, expected: str) -> pd.DataFrame:
+    """A small CSV table (UTF-8 or GBK) as a DataFrame; an empty or unparsable file is one clear error."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(str(p), "no such file")
+    try:
+        return pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
+    except pd.errors.EmptyDataError:
+        raise SchemaError(str(p), f"empty file: expected a header row with {expected}") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(str(p), f"not a readable CSV file ({str(exc).strip()})") from None
+
+
+def read_csv(path: Path, *, skip_bad_rows: bool = False) -> CameraRead:
+    """A CSV registry: all rows or nothing, unless ``skip_bad_rows`` (then bad rows are noted and left out)."""
     src = str(path)
     text = decode_text(path.read_bytes(), src)[0]
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise SchemaError(src, "empty file: expected a header row with id, lon, lat, ...")
-    lowered = [f.strip().lower() for f in reader.fieldnames]
-    for field in ("lon", "lat"):
-        if not any(a in lowered for a in ALIASES[field]):
-            raise SchemaError(
-                src,
-                f"no {field} column: expected one of {', '.join(ALIASES[field])}; "
-                f"header is {', '.join(reader.fieldnames)}",
-            )
-    cams, wheres = [], []
-    for i, raw in enumerate(reader, start=2):
-        if None in raw:
-            raise SchemaError(src, f"more values than the {len(lowered)} header columns", where=f"line {i}")
-        row = {k.strip().lower(): v for k, v in raw.items() if k is not None}
-        where = f"line {i}"
-        cams.append(camera_from_record(row, src=src, where=where))
-        wheres.append(where)
-    _check_unique(cams, src, wheres)
-    return cams
+    try:
+        fieldnames = reader.fieldnames
+        if not fieldnames:
+            raise SchemaError(src, "empty file: expected a header row with id, lon, lat, ...")
+        lowered = [f.strip().lower() for f in fieldnames]
+        for field in ("lon", "lat"):
+            if not any(a in lowered for a in ALIASES[field]):
+                raise SchemaError(
+                    src,
+                    f"no {field} column: expected one of {', '.join(ALIASES[field])}; "
+                    f"header is {', '.join(fieldnames)}",
+                )
+        rows = _Rows(src, skip_bad_rows=skip_bad_rows)
+        for raw in reader:
+            where = f"line {reader.line_num}"
+            if None in raw:
+                rows.records += 1
+                rows.reject(SchemaError(src, f"more values than the {len(lowered)} header columns", where=where), where)
+                continue
+            row = {k.strip().lower(): v for k, v in raw.items() if k is not None}
+            rows.add(where, lambda row=row, where=where: camera_from_record(row, src=src, where=where))  # type: ignore[misc]
+    except csv.Error as exc:
+        raise InputError(src, f"not a readable CSV file at line {reader.line_num}: {exc}") from None
+    return rows.result()
 
 
 def _crs_of(doc: Mapping[str, Any], src: str) -> str | None:
@@ -252,12 +367,21 @@ def _crs_of(doc: Mapping[str, Any], src: str) -> str | None:
     return name
 
 
-def read_geojson(path: Path) -> list[Camera]:
+def load_json(path: Path) -> Any:
+    """A JSON document, with one clear error for broken or pathologically nested files."""
     src = str(path)
     try:
-        doc = json.loads(decode_text(path.read_bytes(), src)[0])
+        return json.loads(decode_text(path.read_bytes(), src)[0])
     except json.JSONDecodeError as exc:
         raise InputError(src, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(src, "JSON nested too deeply to read (arrays or objects inside each other)") from None
+
+
+def read_geojson(path: Path, *, skip_bad_rows: bool = False) -> CameraRead:
+    """A GeoJSON registry: every feature or nothing, unless ``skip_bad_rows``."""
+    src = str(path)
+    doc = load_json(path)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise SchemaError(src, "expected a GeoJSON FeatureCollection with a 'features' list")
     crs_name = _crs_of(doc, src)
@@ -270,121 +394,72 @@ def read_geojson(path: Path) -> list[Camera]:
             transform = Transformer.from_crs(CRS.from_user_input(crs_name), "EPSG:4326", always_xy=True)
         except CRSError:
             raise SchemaError(src, f"unknown CRS {crs_name!r}", field="crs") from None
-    cams, wheres = [], []
+    rows = _Rows(src, skip_bad_rows=skip_bad_rows)
     for i, feat in enumerate(doc["features"]):
         where = f"feature {i}"
-        if not isinstance(feat, dict):
-            raise SchemaError(src, "expected a Feature object", where=where)
-        geom = feat.get("geometry")
-        props = feat.get("properties") or {}
-        if not isinstance(props, dict):
-            raise SchemaError(src, "expected an object", where=where, field="properties")
-        if not isinstance(geom, dict) or geom.get("type") != "Point":
-            got = geom.get("type") if isinstance(geom, dict) else geom
-            raise SchemaError(src, f"expected a Point geometry, got {got!r}", where=where, field="geometry")
-        coords = geom.get("coordinates")
-        if (
-            not isinstance(coords, list)
-            or len(coords) not in (2, 3)
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in coords)
-        ):
-            raise SchemaError(
-                src, f"expected [x, y] numbers, got {coords!r}", where=where, field="geometry.coordinates"
-            )
-        x, y = float(coords[0]), float(coords[1])
-        if transform is not None:
-            x, y = transform.transform(x, y)
-        elif not (-180 <= x <= 180 and -90 <= y <= 90):
-            raise SchemaError(
-                src,
-                f"coordinates ({x:g}, {y:g}) are not lon/lat degrees and the file declares no "
-                "'crs': add a crs member or reproject to EPSG:4326",
-                where=where,
-                field="geometry",
-            )
-        row = {str(k).lower(): v for k, v in props.items()}
-        if "id" in feat and not any(a in row for a in ALIASES["id"]):
-            row["id"] = feat["id"]
-        row["lon"], row["lat"] = x, y
-        cams.append(camera_from_record(row, src=src, where=where))
-        wheres.append(where)
-    _check_unique(cams, src, wheres)
-    return cams
+        rows.add(where, lambda feat=feat, where=where: _feature_camera(feat, src, where, transform))  # type: ignore[misc]
+    return rows.result()
 
 
-def parse_other_tags(value: str | None) -> dict[str, str]:
-    """GDAL's OSM driver packs extra tags as ``"k"=>"v","k2"=>"v2"``."""
-    if not value:
-        return {}
-    return {k.replace('\\"', '"'): v.replace('\\"', '"') for k, v in _OSM_TAG.findall(value)}
-
-
-def read_osm(path: Path) -> list[Camera]:
-    """Nodes tagged ``man_made=surveillance`` (camera or ALPR, not guards) from an OSM extract."""
-    from geo.osm import read_layer
-
-    src = str(path)
-    points = read_layer(path, "points", where="man_made = 'surveillance'")
-    cams, wheres = [], []
-    for osm_id, name, geom, other in zip(
-        points["osm_id"], points["name"], points.geometry, points["other_tags"], strict=True
+def _feature_camera(feat: Any, src: str, where: str, transform: Any) -> Camera:
+    if not isinstance(feat, dict):
+        raise SchemaError(src, "expected a Feature object", where=where)
+    geom = feat.get("geometry")
+    props = feat.get("properties") or {}
+    if not isinstance(props, dict):
+        raise SchemaError(src, "expected an object", where=where, field="properties")
+    if not isinstance(geom, dict) or geom.get("type") != "Point":
+        got = geom.get("type") if isinstance(geom, dict) else geom
+        raise SchemaError(src, f"expected a Point geometry, got {got!r}", where=where, field="geometry")
+    coords = geom.get("coordinates")
+    if (
+        not isinstance(coords, list)
+        or len(coords) not in (2, 3)
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in coords)
     ):
-        tags = parse_other_tags(other)
-        if tags.get("surveillance:type", "camera") not in ("camera", "ALPR", "alpr"):
-            continue
-        where = f"node {osm_id}"
-        row: dict[str, Any] = {"id": f"osm-{osm_id}", "name": name, "lon": geom.x, "lat": geom.y}
-        direction = tags.get("camera:direction")
-        if direction is not None:
-            row["heading"] = _osm_direction(direction, src, where)
-        for key in ("camera:angle", "camera:mount", "height"):
-            if key in tags:
-                row[key] = tags[key].removesuffix(" m").strip()
-        ctype = tags.get("camera:type", "")
-        row["kind"] = ctype if ctype.lower() in _KIND_WORDS else ""
-        cams.append(camera_from_record(row, src=src, where=where))
-        wheres.append(where)
-    _check_unique(cams, src, wheres)
-    return cams
+        raise SchemaError(src, f"expected [x, y] numbers, got {coords!r}", where=where, field="geometry.coordinates")
+    x, y = float(coords[0]), float(coords[1])
+    if transform is not None:
+        x, y = transform.transform(x, y)
+    elif not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise SchemaError(
+            src,
+            f"coordinates ({x:g}, {y:g}) are not lon/lat degrees and the file declares no "
+            "'crs': add a crs member or reproject to EPSG:4326",
+            where=where,
+            field="geometry",
+        )
+    row = {str(k).lower(): v for k, v in props.items()}
+    if "id" in feat and not any(a in row for a in ALIASES["id"]):
+        row["id"] = feat["id"]
+    row["lon"], row["lat"] = x, y
+    return camera_from_record(row, src=src, where=where)
 
 
-_COMPASS = {
-    d: i * 22.5
-    for i, d in enumerate(
-        ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
-    )
-}
+def read_camera_file(path: str | Path, *, skip_bad_rows: bool = False) -> CameraRead:
+    """Read a camera file by its extension: .csv, .geojson/.json, .osm/.osm.pbf/.pbf/.osm.gz/.osm.bz2.
 
-
-def _osm_direction(value: str, src: str, where: str) -> str:
-    v = value.strip().upper()
-    if v in _COMPASS:
-        return str(_COMPASS[v])
-    if "-" in v[1:]:  # a range "a-b": the middle of it
-        a, b = v.split("-", 1) if not v.startswith("-") else (v, "")
-        try:
-            lo, hi = float(a), float(b)
-        except ValueError:
-            raise SchemaError(
-                src, f"expected degrees or a compass point, got {value!r}", where=where, field="camera:direction"
-            ) from None
-        return str((lo + ((hi - lo) % 360) / 2) % 360)
-    return value
-
-
-def read_cameras(path: str | Path) -> list[Camera]:
-    """Read a camera file by its extension: .csv, .geojson/.json, .osm/.osm.pbf/.pbf/.osm.gz."""
+    Registries (CSV, GeoJSON) are all or nothing unless ``skip_bad_rows``; an OSM extract is community
+    data, read leniently (unusable tags left unknown, each decision noted).
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(str(p), "no such file")
     name = p.name.lower()
     if name.endswith(".csv"):
-        return read_csv(p)
+        return read_csv(p, skip_bad_rows=skip_bad_rows)
     if name.endswith((".geojson", ".json")):
-        return read_geojson(p)
-    if name.endswith((".osm", ".pbf", ".osm.gz", ".osm.bz2")):
+        return read_geojson(p, skip_bad_rows=skip_bad_rows)
+    if name.endswith(OSM_CAMERA_SUFFIXES):
+        from geo.osm_cameras import read_osm
+
         return read_osm(p)
     raise InputError(str(p), "unknown camera file type: expected .csv, .geojson, .osm or .osm.pbf")
+
+
+def read_cameras(path: str | Path) -> list[Camera]:
+    """The cameras of :func:`read_camera_file` (registries all or nothing)."""
+    return list(read_camera_file(path).cameras)
 
 
 def with_defaults(cameras: Iterable[Camera], **defaults: Any) -> list[Camera]:

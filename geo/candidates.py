@@ -7,7 +7,6 @@ and a user file. Sites inside building footprints are dropped.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,12 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from geo.cameras import read_csv_frame
 from geo.catalogue import Catalogue
 from geo.coverage import Occluders
 from geo.town import Town
 from geo.view import Views, bearing_deg, max_range
 from xueliang.errors import SchemaError
-from xueliang.storage.files import decode_text
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,10 @@ def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
 
 
 def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Centres of a ``spacing_m`` grid that fall inside ``area``."""
+    """Centres of a ``spacing_m`` grid that fall inside ``area`` (none for an empty area)."""
     minx, miny, maxx, maxy = shapely.bounds(area)
+    if not np.isfinite([minx, miny, maxx, maxy]).all():  # an empty area (e.g. all built over) has NaN bounds
+        return np.zeros(0), np.zeros(0)
     gx, gy = np.meshgrid(
         np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
     )
@@ -133,9 +134,7 @@ def area_interior_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Site
 def user_sites(path: str | Path, town: Town) -> Sites:
     """CSV with ``lon,lat`` and optional ``heading``; without a heading, eight are tried."""
     p = Path(path)
-    if not p.is_file():
-        raise SchemaError(str(p), "no such file")
-    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
+    df = read_csv_frame(p, "lon, lat (and optionally heading)")
     cols = {c.lower().strip(): c for c in df.columns}
     if "lon" not in cols or "lat" not in cols:
         raise SchemaError(str(p), f"expected columns lon, lat (and optionally heading); got {', '.join(df.columns)}")

@@ -24,17 +24,21 @@ def run_coverage_job(
 ) -> CoverageSummary:
     """Cameras from ``cameras_file``, else the registry in ``db``; writes every output into ``out``.
 
-    ``summary.inputs_sha256`` records each input file's SHA-256 (the registry by its database URL).
+    ``summary.inputs_sha256`` records each input file's SHA-256 (the registry by its database URL); a camera
+    file's records left out or with unusable tags are counted in ``summary.camera_import`` and listed in
+    ``import_report.csv``.
     """
     from geo.analysis import run_coverage
-    from geo.cameras import read_cameras
+    from geo.cameras import CameraRead, read_camera_file
     from geo.io import write_outputs
     from geo.registry import load_cameras
     from geo.town import load_town
 
     inputs = {osm: sha256_file(osm)} if Path(osm).is_file() else {}
+    read: CameraRead | None = None
     if cameras_file is not None:
-        cams = read_cameras(cameras_file)
+        read = read_camera_file(cameras_file)
+        cams = list(read.cameras)
         inputs[cameras_file] = sha256_file(cameras_file)
     else:
         if db is None:
@@ -47,4 +51,4 @@ def run_coverage_job(
     result = run_coverage(town, cams, cfg, progress=progress)
     if progress is not None:
         progress("writing outputs")
-    return write_outputs(result, out, inputs=inputs, draw_map=draw_map)
+    return write_outputs(result, out, inputs=inputs, draw_map=draw_map, camera_read=read)

@@ -8,7 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.analysis import CoverageResult, gaps, summarise
-from geo.summary import CoverageSummary
+from geo.cameras import CameraRead, write_import_report
+from geo.summary import CameraImportSummary, CoverageSummary
 from xueliang.csv_cells import safe_cell
 from xueliang.errors import InputError
 
@@ -29,13 +30,42 @@ def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def camera_import_summary(read: CameraRead, report: Path | None) -> CameraImportSummary:
+    """How a camera file was read: records, cameras kept, records left out by reason, records with notes."""
+    return CameraImportSummary(
+        source=read.source,
+        records=read.records,
+        cameras=len(read.cameras),
+        records_left_out=read.rejected_records,
+        left_out_reasons=read.reasons(),
+        records_with_unusable_tags=read.noted_records,
+        report=None if report is None else str(report),
+    )
+
+
 def write_outputs(
-    result: CoverageResult, out_dir: str | Path, *, inputs: dict[str, str], draw_map: bool = True
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    inputs: dict[str, str],
+    draw_map: bool = True,
+    camera_read: CameraRead | None = None,
 ) -> CoverageSummary:
-    """Write every output file into ``out_dir``; returns the summary."""
+    """Write every output file into ``out_dir``; returns the summary.
+
+    With ``camera_read`` (the camera file as read), summary.json counts its records kept and left out,
+    and ``import_report.csv`` lists every decision taken on them.
+    """
     out = Path(out_dir)
     _prepare_dir(out)
     summary = summarise(result, inputs=inputs)
+    report = out / "import_report.csv"
+    report.unlink(missing_ok=True)
+    if camera_read is not None:
+        if camera_read.notes:
+            write_import_report(report, camera_read)
+        written = report if camera_read.notes else None
+        summary = summary.model_copy(update={"camera_import": camera_import_summary(camera_read, written)})
     files = {
         "summary": out / "summary.json",
         "gaps": out / "gaps.geojson",

@@ -15,21 +15,26 @@ import pandas as pd
 from xueliang.errors import InputError
 from xueliang.storage.files import sha256_file
 
-OSM_SUFFIXES = (".osm", ".pbf", ".osm.gz")
+OSM_SUFFIXES = (".osm", ".pbf", ".osm.gz", ".osm.bz2")
 
 
-def _readable_path(path: Path) -> Path:
-    """GDAL reads .osm and .pbf directly; a gzipped .osm is unpacked to a temporary file once."""
-    if path.name.lower().endswith(".gz"):
+def readable_path(path: Path) -> Path:
+    """GDAL reads .osm and .pbf directly; a gzipped or bzip2ed .osm is unpacked to a temporary file once."""
+    name = path.name.lower()
+    if name.endswith((".gz", ".bz2")):
+        import bz2
+
+        opener = gzip.open if name.endswith(".gz") else bz2.open
         digest = sha256_file(path)[:16]
         out = Path(tempfile.gettempdir()) / f"xueliang-osm-{digest}.osm"
         if not out.exists():
             tmp = out.with_suffix(".part")
             try:
-                with gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
+                with opener(path, "rb") as src, open(tmp, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-            except (OSError, EOFError) as exc:
-                raise InputError(str(path), f"not a readable gzip file: {exc}") from None
+            except (OSError, EOFError, ValueError) as exc:
+                tmp.unlink(missing_ok=True)
+                raise InputError(str(path), f"not a readable compressed file: {exc}") from None
             tmp.replace(out)
         return out
     return path
@@ -44,8 +49,8 @@ def read_layer(path: str | Path, layer: str, *, where: str | None = None) -> gpd
     if not p.is_file():
         raise InputError(str(p), "no such file")
     if not p.name.lower().endswith(OSM_SUFFIXES):
-        raise InputError(str(p), "not an OSM extract: expected .osm, .osm.pbf or .osm.gz")
-    src = _readable_path(p)
+        raise InputError(str(p), "not an OSM extract: expected .osm, .osm.pbf, .osm.gz or .osm.bz2")
+    src = readable_path(p)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.analysis import build_views, cameras_frame
-from geo.cameras import Camera
+from geo.cameras import Camera, read_csv_frame
 from geo.candidates import (
     Candidates,
     area_edge_sites,
@@ -52,7 +52,6 @@ from geo.town import Town
 from geo.view import pixel_density
 from xueliang.config import load_model
 from xueliang.errors import InputError, SchemaError
-from xueliang.storage.files import decode_text
 
 Progress = Callable[[str], None]
 
@@ -131,11 +130,7 @@ def _grid(areas: gpd.GeoDataFrame, occ: Occluders | None, cell: float, w: float)
 def read_weights(path: str | Path, town: Town) -> gpd.GeoDataFrame:
     """A demand-weights CSV (``lon,lat,weight`` and optional ``case_ids``), e.g. from ``ledger blindspots``."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(str(p), "no such file")
-    import io
-
-    df = pd.read_csv(io.StringIO(decode_text(p.read_bytes(), str(p))[0]))
+    df = read_csv_frame(p, "lon, lat, weight")
     for col in ("lon", "lat", "weight"):
         if col not in df.columns:
             raise SchemaError(str(p), f"expected columns lon, lat, weight; got {', '.join(map(str, df.columns))}")
@@ -399,9 +394,45 @@ def _check_reachable(inst: PlanInstance, spec: PlanTargets) -> None:
             )
 
 
+def _nothing_to_place(inst: PlanInstance, budget: float | None, phases: Sequence[float] | None) -> Plan:
+    """No target or no candidate site (an extract of a few streets): a plan that adds no camera."""
+    n_rows, n_cols = inst.problem.coverage.shape
+    covered = np.asarray(inst.problem.coverage.sum(axis=1)).ravel() > 0 if n_cols else np.zeros(n_rows, dtype=bool)
+    weight = inst.problem.weight
+    fixed = np.arange(len(inst.candidates), n_cols, dtype=np.intp)
+
+    def empty(b: float | None) -> PlacementResult:
+        return PlacementResult(
+            kind="set_cover" if b is None else "max_coverage",
+            selected=fixed,
+            added=np.zeros(0, dtype=np.intp),
+            objective=0.0 if b is None else float(weight[covered].sum()),
+            bound=0.0 if b is None else float(weight[covered].sum()),
+            gap=0.0,
+            status="optimal",
+            bound_source="nothing to place",
+            seconds=0.0,
+            cost=0.0,
+            covered_weight=float(weight[covered].sum()),
+            total_weight=float(weight.sum()),
+            covered=covered,
+            counted=covered,
+            budget=b,
+            stages=(),
+        )
+
+    if phases:
+        return Plan(inst, "phases", tuple(empty(b) for b in phases), tuple(phases))
+    if budget is not None:
+        return Plan(inst, "budget", (empty(budget),), (budget,))
+    return Plan(inst, "cover", (empty(None),), ())
+
+
 def solve_plan(
     inst: PlanInstance, spec: PlanTargets, *, budget: float | None = None, phases: Sequence[float] | None = None
 ) -> Plan:
+    if len(inst.demand) == 0 or len(inst.candidates) == 0:
+        return _nothing_to_place(inst, budget, phases)
     if phases:
         pp = plan_phases(inst.problem, phases, time_limit_per_phase=spec.time_limit_s)
         return Plan(inst, "phases", pp.phases, pp.budgets)

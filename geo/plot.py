@@ -32,7 +32,8 @@ def draw_coverage_map(result: CoverageResult, path: Path, *, dpi: int = 130) -> 
         raise RuntimeError("drawing maps needs matplotlib: pip install matplotlib") from exc
     town = result.town
     fig, ax = plt.subplots(figsize=(11, 11))
-    town.buildings.plot(ax=ax, color="#d9d9d9", linewidth=0)
+    if len(town.buildings):
+        town.buildings.plot(ax=ax, color="#d9d9d9", linewidth=0)
     town.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
     if len(town.admin):
         town.admin.boundary.plot(ax=ax, color="#555555", linewidth=0.5, linestyle="--")
@@ -97,7 +98,8 @@ def draw_plan(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 11))
-    town.buildings.plot(ax=ax, color="#d9d9d9", linewidth=0)
+    if len(town.buildings):
+        town.buildings.plot(ax=ax, color="#d9d9d9", linewidth=0)
     town.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
     if len(existing):
         existing.plot(ax=ax, color="black", marker="^", markersize=14, label=f"existing ({len(existing)})")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from geo.cameras import Camera, read_cameras
+from geo.cameras import Camera, CameraRead, read_camera_file
 from xueliang.errors import InputError
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
@@ -26,12 +26,18 @@ class ImportResult:
     added: int
     updated: int
     unknown_direction: int
+    read: CameraRead | None = None  # the file's records and the decisions noted while reading them
 
 
-def import_camera_file(db: Database, path: str | Path) -> ImportResult:
-    """Validate the whole file, then write it in one transaction (update by id, insert new)."""
-    cams = read_cameras(path)
-    return import_cameras(db, cams, source=str(path), sha256=sha256_file(path))
+def import_camera_file(db: Database, path: str | Path, *, skip_bad_rows: bool = False) -> ImportResult:
+    """Validate the whole file, then write it in one transaction (update by id, insert new).
+
+    A registry (CSV, GeoJSON) goes in whole or not at all unless ``skip_bad_rows``; an OSM extract keeps
+    every camera it can place (see :mod:`geo.osm_cameras`). ``result.read.notes`` lists what was left out.
+    """
+    read = read_camera_file(path, skip_bad_rows=skip_bad_rows)
+    result = import_cameras(db, read.cameras, source=str(path), sha256=sha256_file(path))
+    return replace(result, read=read)
 
 
 def import_cameras(db: Database, cams: Sequence[Camera], *, source: str, sha256: str) -> ImportResult:

@@ -62,10 +62,25 @@ class CamerasSummary(_Figures):
     channels: int
 
 
+class CameraImportSummary(_Figures):
+    """How the camera file was read: records in it, cameras kept (a node mapped with two directions gives
+    two), records left out by reason, kept records with unusable tags; ``report`` lists each decision."""
+
+    source: str
+    records: int
+    cameras: int
+    records_left_out: int
+    left_out_reasons: dict[str, int]
+    records_with_unusable_tags: int
+    report: str | None = None
+
+
 class CoverageSummary(_Figures):
     """``summary.json``: the same keys and values as written since the first release."""
 
     classes: dict[str, ClassSummary]
+    notes: list[str] = []  # why a class has no targets, which layers were empty or repaired
+    geometry_repaired: dict[str, int] = {}  # invalid polygons made valid (shapely.make_valid), per layer
     villages: VillagesSummary
     cameras: CamerasSummary
     level: str
@@ -76,16 +91,16 @@ class CoverageSummary(_Figures):
     projected_crs: str
     parameters: dict[str, Any]
     inputs_sha256: dict[str, str]
+    camera_import: CameraImportSummary | None = None  # when the cameras came from a file
     outputs: dict[str, str] | None = None
     # both rules for "an intersection is covered" (added after the first release; absent in older runs)
     intersection_rules: dict[str, RuleSummary] | None = None
 
     def to_json(self) -> str:
         data = self.model_dump(mode="python", exclude_none=False)
-        if self.outputs is None:
-            data.pop("outputs")
-        if self.intersection_rules is None:
-            data.pop("intersection_rules")
+        for key in ("outputs", "camera_import", "intersection_rules"):
+            if getattr(self, key) is None:
+                data.pop(key)
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 
     def write(self, path: Path) -> None:

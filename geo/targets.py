@@ -269,11 +269,45 @@ def boundary_crossings(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     geoms = shapely.points(df["x"].to_numpy(), df["y"].to_numpy())
     # name a crossing by the units meeting there
     near = shapely.STRtree(admin.geometry.to_numpy()).query(shapely.buffer(geoms, 1.0), predicate="intersects")
-    unit_names = admin["name"].astype(str).to_numpy()
-    named = pd.Series(unit_names[near[1]]).groupby(near[0]).apply(lambda s: " | ".join(sorted(set(s))))
+    unit_names = admin["name"].astype(str).to_numpy(dtype=object)
+    meeting: dict[int, set[str]] = {}
+    for i, j in zip(near[0].tolist(), near[1].tolist(), strict=True):
+        meeting.setdefault(i, set()).add(str(unit_names[j]))
     out = _frame(town.crs, geoms, "cross-", "boundary_crossings")
-    out["name"] = named.reindex(range(len(out))).to_numpy()
+    out["name"] = [" | ".join(sorted(meeting[i])) if i in meeting else None for i in range(len(out))]
     return out
+
+
+_EMPTY = {
+    "intersections": "no junction of {n}+ drivable streets in this extract: 0 intersection targets",
+    "main_road_nodes": "no main roads ({highways}) in this extract: 0 main-road targets",
+    "crowded_areas": "no crowded areas (squares, markets, stations...) mapped in this extract: 0 crowded-area targets",
+    "key_sites": "no key sites (schools, hospitals, banks...) mapped in this extract: 0 key-site targets",
+}
+
+
+def empty_notes(town: Town, cfg: CoverageConfig, targets: dict[str, gpd.GeoDataFrame]) -> list[str]:
+    """One sentence per empty layer or empty target class, for summaries: why a class has zero targets."""
+    notes = []
+    if town.buildings.empty:
+        notes.append("no buildings in this extract: nothing blocks a camera's view")
+    for name, t in targets.items():
+        if len(t):
+            continue
+        if name == "boundary_crossings":
+            if town.admin.empty and cfg.boundary_crossings.boundaries_file is None:
+                notes.append("no administrative boundaries in this extract: 0 boundary crossings")
+            else:
+                notes.append("no drivable road crosses an administrative boundary here: 0 boundary crossings")
+            continue
+        text = _EMPTY[name].format(
+            n=cfg.intersections.min_streets, highways=", ".join(cfg.main_road_nodes.highways[:4]) + ", ..."
+        )
+        notes.append(text)
+    for layer, n in town.repaired.items():
+        if n:
+            notes.append(f"{n} invalid {layer} polygon(s) repaired (shapely.make_valid)")
+    return notes
 
 
 def build_targets(town: Town, cfg: CoverageConfig) -> dict[str, gpd.GeoDataFrame]:

@@ -3,13 +3,14 @@ all projected to the local UTM zone (metres)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from pyproj import CRS
 
 from geo.config import CoverageConfig
@@ -28,6 +29,7 @@ class Town:
     points: gpd.GeoDataFrame  # tagged nodes (GDAL points layer)
     areas: gpd.GeoDataFrame  # non-building multipolygons (GDAL multipolygons layer)
     admin: gpd.GeoDataFrame  # administrative units: name, admin_level, geometry
+    repaired: dict[str, int] = field(default_factory=dict)  # invalid polygons repaired by make_valid, per layer
 
     def to_wgs84(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return gdf.to_crs(4326)
@@ -49,6 +51,35 @@ def drivable_mask(lines: gpd.GeoDataFrame, cfg: CoverageConfig) -> pd.Series:
     ok &= ~access.isin(["private", "no"]) | motor.isin(["yes", "designated", "permissive"])
     ok &= ~tag(lines, "area").isin(["yes"])
     return ok
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of a valid geometry (make_valid can add lines and points): a (Multi)Polygon."""
+    if shapely.get_type_id(geom) in (3, 6):  # Polygon, MultiPolygon
+        return geom
+    polys = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    parts = [q for p in polys for q in shapely.get_parts(p)]
+    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
+
+
+def repair_polygons(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], int]:
+    """Invalid polygons made valid (``shapely.make_valid``), keeping their polygonal part; how many were invalid.
+
+    A polygon with nothing polygonal left (e.g. collapsed to a line) comes back empty.
+    """
+    out = np.asarray(geoms, dtype=object).copy()
+    invalid = np.flatnonzero(~shapely.is_valid(out))
+    if len(invalid):
+        out[invalid] = [_polygonal(g) for g in shapely.make_valid(out[invalid])]
+    return out, len(invalid)
+
+
+def _repaired_frame(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """``gdf`` with its invalid polygons repaired and the empty or zero-area ones dropped."""
+    geoms, n = repair_polygons(gdf.geometry.to_numpy())
+    keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
+    out = gdf.set_geometry(list(geoms), crs=gdf.crs)[keep].reset_index(drop=True)
+    return out, n
 
 
 def _read_polygons_file(path: Path, what: str, crs: CRS) -> gpd.GeoDataFrame:
@@ -97,18 +128,22 @@ def load_town(osm_path: str | Path, cfg: CoverageConfig) -> Town:
         buildings = buildings.drop(columns="osm_way_id")
     buildings = buildings.explode(index_parts=False)
     buildings = buildings[buildings.geom_type == "Polygon"]
-    buildings = buildings.set_geometry(shapely.make_valid(buildings.geometry.to_numpy())).reset_index(drop=True)
-    buildings = buildings[buildings.geom_type.isin(["Polygon", "MultiPolygon"])].reset_index(drop=True)
+    buildings, fixed_buildings = _repaired_frame(buildings)
+    buildings = buildings.explode(index_parts=False).reset_index(drop=True)
 
     areas = polys.loc[~is_building].to_crs(crs).reset_index(drop=True)
+    areas, fixed_areas = _repaired_frame(areas)
     admin_all = areas[(tag(areas, "boundary") == "administrative").to_numpy()]
+    name_col = tag(admin_all, "name")
+    level_col = tag(admin_all, "admin_level")
     admin = gpd.GeoDataFrame(
         {
-            "name": admin_all["name"].fillna(admin_all["osm_id"].astype(str)).to_numpy(),
-            "admin_level": pd.to_numeric(admin_all["admin_level"], errors="coerce").to_numpy(),
+            "name": name_col.fillna(admin_all["osm_id"].astype(str)).to_numpy(),
+            "admin_level": pd.to_numeric(level_col, errors="coerce").to_numpy(),
         },
-        geometry=shapely.make_valid(admin_all.geometry.to_numpy()),
+        geometry=admin_all.geometry.to_numpy(),
         crs=crs,
     )
     pts = points.to_crs(crs).reset_index(drop=True)
-    return Town(src, sha256_file(osm_path), crs, roads, buildings, pts, areas, admin)
+    repaired = {"buildings": fixed_buildings, "areas": fixed_areas}
+    return Town(src, sha256_file(osm_path), crs, roads, buildings, pts, areas, admin, repaired)

@@ -18,8 +18,13 @@ def run(*args: str) -> tuple[int, str]:
     return r.exit_code, r.output
 
 
+WEIGHTS = ROOT.parent / "shared/models/yolo11n_int8.tflite"
+
+
 def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All three users' answers on the sample town (the footage part needs detector weights: ../shared/models)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("XUELIANG_MODEL", raising=False)
     code, out = run("demo")
     assert code == 0, out
     summary = json.loads((tmp_path / "xueliang-out/coverage/summary.json").read_text(encoding="utf-8"))
@@ -39,9 +44,24 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     # the reviewers' report carries the ledger just imported, with its time-to-solve and ratio charts
     html = (tmp_path / "xueliang-out/report/report.html").read_text(encoding="utf-8")
     assert 'src="ledger_km.png"' in html and 'src="ledger_forest.png"' in html and "No ledger" not in html
-    # running again changes nothing in the registry
+    # the investigators' answers: the planted masked-plate case of sample_media/make_passes.py
+    inv = out[out.index("5. Investigators") : out.index("6. Report")]
+    assert "602 read, 602 added" in inv
+    assert "3 sightings" in inv.split("Multi-scene")[0]  # the masked white SUV at the three scenes
+    assert "#1 湘A7K2Q9: 3/3 scenes" in inv and "1 candidate vehicles" in inv
+    path = json.loads((tmp_path / "xueliang-out/investigate/trajectory.geojson").read_text(encoding="utf-8"))
+    cams = [f["properties"]["camera_id"] for f in path["features"] if f["geometry"]["type"] == "Point"]
+    assert cams == ["CAM003", "CAM013", "CAM010", "CAM019"]
+    if WEIGHTS.is_file():  # the checkpoint clip: one plated car and six unplated ones pass CAM001
+        assert "1 indexed, 0 skipped, 0 failed" in inv
+        n = int(inv.split(" sightings;")[0].rsplit(" ", 1)[1])
+        assert 5 <= n <= 12, inv
+    else:
+        assert "footage skipped" in inv
+    # running again changes nothing in the registry, and adds no sighting
     code, out = run("demo")
     assert "0 added, 19 updated" in out
+    assert "602 read, 0 added, 602 already stored" in out
 
 
 def test_unknown_direction_as_omni_covers_more(tmp_path: Path) -> None:

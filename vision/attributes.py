@@ -102,8 +102,10 @@ def body_mask(shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     return np.asarray(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1.0)
 
 
-def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = None) -> Attribute:
-    """Colour of the vehicle in box ``xyxy`` of ``frame`` (see the module docstring for the method)."""
+def body_pixels(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = None) -> npt.NDArray[np.float32]:
+    """CIELAB pixels (M, 3) of the vehicle body in box ``xyxy`` of ``frame``: the body ellipse of a crop
+    at most 96 px on its longer side, minus the pixels within ``background_delta`` of the ring around
+    the box. Empty (0, 3) when the box is smaller than 4 px."""
     import cv2
 
     cfg = cfg or ColourConfig()
@@ -111,13 +113,11 @@ def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = 
     x1, y1, x2, y2 = (round(float(v)) for v in xyxy)
     x1, y1, x2, y2 = max(0, x1), max(0, y1), min(fw, x2), min(fh, y2)
     if x2 - x1 < 4 or y2 - y1 < 4:
-        return Attribute("other", 0.0)
+        return np.zeros((0, 3), np.float32)
     crop = frame[y1:y2, x1:x2]
     scale = min(1.0, 96.0 / max(crop.shape[:2]))
     if scale < 1.0:
-        crop = np.asarray(
-            cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
-        )
+        crop = np.asarray(cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     lab = _lab(crop)
     mask = body_mask(lab.shape[:2])
     # background: a ring of pixels just outside the box (road, kerb, shadow)
@@ -134,7 +134,15 @@ def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = 
         near_bg = np.linalg.norm(lab - bg, axis=2) < cfg.background_delta
         if np.count_nonzero(mask & ~near_bg) >= cfg.min_body_pixels:
             mask &= ~near_bg
-    return decide(lab[mask], cfg)
+    return np.asarray(lab[mask], dtype=np.float32)
+
+
+def body_colour(frame: Frame, xyxy: Sequence[float], cfg: ColourConfig | None = None) -> Attribute:
+    """Colour of the vehicle in box ``xyxy`` of ``frame`` by the palette rule (module docstring)."""
+    body = body_pixels(frame, xyxy, cfg)
+    if body.shape[0] == 0:
+        return Attribute("other", 0.0)
+    return decide(body, cfg)
 
 
 def decide(body: npt.NDArray[np.float32], cfg: ColourConfig | None = None) -> Attribute:
@@ -229,9 +237,7 @@ class OnnxTypeClassifier:
         img = np.asarray((rgb - mean) / np.array([0.229, 0.224, 0.225], np.float32), dtype=np.float32)
         out = np.asarray(self._session.run(None, {self._input: img.transpose(2, 0, 1)[None]})[0]).reshape(-1)
         if out.shape[0] != len(self.labels):
-            raise InputError(
-                self.name, f"type classifier: expected {len(self.labels)} scores, got {out.shape[0]}"
-            )
+            raise InputError(self.name, f"type classifier: expected {len(self.labels)} scores, got {out.shape[0]}")
         p = np.exp(out - out.max())
         p /= p.sum()
         k = int(p.argmax())

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.attributes import GeometryTypeClassifier, TypeClassifier, body_colour
+from vision.appearance import with_appearance
+from vision.attributes import TypeClassifier
+from vision.closeup import MultiScaleDetector, PlateFallbackDetector
+from vision.colour import balanced_colour
 from vision.decode import Frame, FrameReader
 from vision.detect import Detector
 from vision.embed import EMBEDDING_MODEL, Embedder, to_bytes
@@ -24,6 +27,7 @@ from vision.motion import MotionConfig, MotionGate
 from vision.plates import PlateReader
 from vision.tiling import TiledDetector
 from vision.track import ByteTracker, TrackerConfig, TrackState
+from vision.type_model import LearnedTypeClassifier
 from vision.types import VEHICLE_CLASSES, Attribute, PlateReading, Sighting, TrackPoint, VideoInfo
 
 ProgressFn = Callable[[int, int], None]  # (frames decoded so far, frames in file)
@@ -50,6 +54,13 @@ class PipelineConfig:
     stationary_diagonals: float = 0.5
     #: frames per detector call for fixed-input detectors (:mod:`vision.tiling`); 1 = one frame a call
     frames_per_call: int = 2
+    #: close-ups (:mod:`vision.closeup`): grey-canvas scales tried when the first pass looks like a
+    #: missed close-up, and when ("empty", "no_large" for checkpoint cameras, "always"); () = off
+    closeup_scales: tuple[float, ...] = (1.5, 2.0)
+    closeup_when: str = "empty"
+    #: where the detector still finds nothing, a plate found by hyperlpr2's SSD yields a vehicle box
+    #: (only with ``plates`` on)
+    plate_fallback: bool = True
 
     def step(self, fps: float) -> int:
         if self.detect_fps <= 0:
@@ -96,15 +107,19 @@ class FileResult:
 class Analysers:
     """The per-process models a file needs besides the detector; each loads on first use."""
 
-    type_classifier: TypeClassifier = field(default_factory=GeometryTypeClassifier)
+    type_classifier: TypeClassifier = field(default_factory=LearnedTypeClassifier.load)
     plates: PlateReader = field(default_factory=PlateReader)
     embedder: Embedder = field(default_factory=Embedder)
 
     @classmethod
     def for_config(cls, config: PipelineConfig) -> Analysers:
-        """The analysers a config asks for: a user's ONNX type classifier when ``type_model`` is set."""
+        """The analysers a config asks for: ``type_model`` is a user's ONNX classifier (``.onnx``) or a
+        linear head over the embedding (``.npz``, as :mod:`vision.type_model` ships); default: the
+        shipped head."""
         if config.type_model is None:
             return cls()
+        if Path(config.type_model).suffix.lower() == ".npz":
+            return cls(type_classifier=LearnedTypeClassifier.load(config.type_model))
         from vision.attributes import OnnxTypeClassifier
 
         return cls(type_classifier=OnnxTypeClassifier(config.type_model, config.type_labels))
@@ -176,12 +191,18 @@ def _finish_track(
     cls = max(weights, key=lambda k: weights[k])
     det_class = Attribute(VEHICLE_CLASSES.get(cls, str(cls)), round(weights[cls] / sum(weights.values()), 3))
     crop = _crop(best.frame, best.box)
-    colour = body_colour(best.frame, [float(v) for v in best.box])
-    vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
-    plate = (
-        analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
+    colour = balanced_colour(best.frame, [float(v) for v in best.box])
+    vector = (
+        analysers.embedder.embed([crop])[0]
+        if config.embeddings or isinstance(analysers.type_classifier, LearnedTypeClassifier)
+        else None
     )
-    embedding = to_bytes(analysers.embedder.embed([crop])[0]) if config.embeddings else None
+    if isinstance(analysers.type_classifier, LearnedTypeClassifier) and vector is not None:
+        vtype = analysers.type_classifier.classify_embedding(vector, det_class.value)
+    else:
+        vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
+    plate = analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
+    embedding = to_bytes(vector) if config.embeddings and vector is not None else None
     direction, bearing = direction_of(list(points), config.stationary_diagonals)
     thumb = frame_path = None
     if media_dir is not None:
@@ -249,21 +270,27 @@ def process_video(
             b = best.pop(t.track_id, None)
             if b is not None:
                 sightings.append(
-                    _finish_track(
-                        t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir
-                    )
+                    _finish_track(t, b, info=info, start=start, config=config, analysers=analysers, media_dir=media_dir)
                 )
 
     tiled = _tiled(detector, config, info)
     batch = tiled.n if tiled is not None else 1
     pending: list[tuple[int, Frame]] = []
+    closeup = (
+        MultiScaleDetector(detector, config.closeup_scales, config.closeup_when) if config.closeup_scales else None
+    )
+    fallback = PlateFallbackDetector(detector) if config.plate_fallback and config.plates else None
 
     def detect_pending() -> None:
         """Detect the frames waiting (one call when tiled), then track them in time order."""
         frames = [f for _, f in pending]
         found = tiled.detect_many(frames) if tiled is not None else [detector.detect(f) for f in frames]
         for (index, frame), dets in zip(pending, found, strict=True):
-            tracked = tracker.update(dets, index)
+            if closeup is not None:
+                dets = closeup.more(frame, dets)
+            if fallback is not None and not len(dets):
+                dets = fallback.plates(frame)
+            tracked = tracker.update(with_appearance(frame, dets), index)
             assert tracked.tracker_id is not None
             for k in np.flatnonzero(tracked.tracker_id >= 0):
                 tid = int(tracked.tracker_id[k])

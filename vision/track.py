@@ -4,6 +4,17 @@ young tracks (the detector may run only every few frames, so a fast car can move
 
 ``ByteTracker.update(detections, frame) -> detections`` with ``tracker_id`` set (-1 = not tracked);
 finished tracks come back from :meth:`ByteTracker.pop_finished` and :meth:`ByteTracker.finish`.
+
+Prediction over misses is at constant velocity from the last observed state (never compounded
+from one prediction to the next), for at most ``max_predict_frames`` and at most
+``max_predict_diagonals`` box diagonals: a car missed on several detector calls is looked for
+where it would be, not flung out of the frame.
+
+Appearance gate: when the detections carry ``data["appearance"]`` (one L1-normalised histogram per
+box, :func:`vision.appearance.appearance`), a track that missed at least one detector call is only
+continued by a box whose appearance is similar enough to the track's (histogram intersection
+>= ``min_appearance``), and never by a box of an incompatible class (a motorcycle for a car). Two
+different vehicles passing the same spot a moment apart stay two tracks.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import numpy.typing as npt
 from vision.types import Detections
 
 F64 = npt.NDArray[np.float64]
+MOTORCYCLE = 3  # COCO
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,13 @@ class TrackerConfig:
     max_centre_distance_young: float = 1.8
     #: box diagonals per 25 frames (about a second) above which a track counts as moving
     moving_speed: float = 0.15
+    #: constant-velocity prediction over misses stops after this many frames since the last box
+    max_predict_frames: int = 48
+    #: ... and after moving this many box diagonals from the last box
+    max_predict_diagonals: float = 6.0
+    #: appearance similarity (histogram intersection, 0-1) a box needs to continue a track that
+    #: missed a detector call; 0 disables the gate
+    min_appearance: float = 0.5
 
 
 @dataclass
@@ -47,9 +66,13 @@ class TrackState:
     boxes: list[F64] = field(default_factory=list)
     confidences: list[float] = field(default_factory=list)
     classes: list[int] = field(default_factory=list)
+    #: running mean of the boxes' appearance histograms (None without appearance data)
+    appearance: F64 | None = None
+    #: detector calls since the last matched box
+    misses: int = 0
 
-    def box(self) -> F64:
-        cx, cy, w, h = self.mean[:4]
+    def box(self, mean: F64 | None = None) -> F64:
+        cx, cy, w, h = (self.mean if mean is None else mean)[:4]
         return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
 
 
@@ -91,17 +114,22 @@ class ByteTracker:
         self._next_id = 1
 
     # --- Kalman filter on (cx, cy, w, h) with velocities, per frame ---
-    @staticmethod
-    def _predict(t: TrackState, frame: int) -> None:
-        dt = float(frame - t.last_frame)
+    def _predict(self, t: TrackState, frame: int) -> tuple[F64, F64]:
+        """The track's state at ``frame``, from its last observed state at constant velocity, capped
+        at ``max_predict_frames`` and ``max_predict_diagonals``; the track itself is not changed."""
+        cfg = self.config
+        dt = float(min(max(frame - t.last_frame, 0), cfg.max_predict_frames))
         if dt <= 0:
-            return
+            return t.mean.copy(), t.cov.copy()
+        w, h = t.mean[2], t.mean[3]
+        step = float(np.hypot(t.mean[4], t.mean[5]))
+        limit = cfg.max_predict_diagonals * float(np.hypot(w, h))
+        if step * dt > limit > 0:
+            dt = limit / step
         f = np.eye(8)
         f[:4, 4:] = np.eye(4) * dt
-        w, h = t.mean[2], t.mean[3]
         q = np.diag([w, h, w, h, w, h, w, h]) ** 2 * np.array([1, 1, 1, 1, 0.05, 0.05, 0.05, 0.05]) ** 2
-        t.mean = f @ t.mean
-        t.cov = f @ t.cov @ f.T + q * 1e-3 * dt
+        return f @ t.mean, f @ t.cov @ f.T + q * 1e-3 * dt
 
     @staticmethod
     def _correct(t: TrackState, z: F64) -> None:
@@ -113,28 +141,31 @@ class ByteTracker:
         t.mean = t.mean + k @ (z - hm @ t.mean)
         t.cov = (np.eye(8) - k @ hm) @ t.cov
 
-    def _new_track(self, box: F64, conf: float, cls: int, frame: int) -> TrackState:
+    def _new_track(self, box: F64, conf: float, cls: int, frame: int, look: F64 | None) -> TrackState:
         z = _xyxy_to_z(box)
         w, h = z[2], z[3]
         cov = np.diag([w, h, w, h, 2 * w, 2 * h, w, h]) ** 2 * 0.05
-        t = TrackState(
-            track_id=self._next_id, mean=np.concatenate([z, np.zeros(4)]), cov=cov, last_frame=frame
-        )
+        t = TrackState(track_id=self._next_id, mean=np.concatenate([z, np.zeros(4)]), cov=cov, last_frame=frame)
         self._next_id += 1
+        t.appearance = None if look is None else look.astype(np.float64)
         t.frames.append(frame)
         t.boxes.append(box.astype(np.float64))
         t.confidences.append(conf)
         t.classes.append(cls)
         return t
 
-    def _update_track(self, t: TrackState, box: F64, conf: float, cls: int, frame: int) -> None:
+    def _update_track(self, t: TrackState, box: F64, conf: float, cls: int, frame: int, look: F64 | None) -> None:
         z = _xyxy_to_z(box)
         if t.hits == 1 and frame > t.last_frame:
             # second observation: initialise the velocity from the displacement
             t.mean[4:] = (z - t.mean[:4]) / (frame - t.last_frame)
             t.mean[:4] = z
         else:
+            t.mean, t.cov = self._predict(t, frame)
             self._correct(t, z)
+        if look is not None:
+            t.appearance = look.astype(np.float64) if t.appearance is None else 0.7 * t.appearance + 0.3 * look
+        t.misses = 0
         t.hits += 1
         t.last_frame = frame
         t.frames.append(frame)
@@ -148,11 +179,9 @@ class ByteTracker:
         boxes = detections.xyxy.astype(np.float64)
         conf = detections.confidence
         ids = np.full(len(detections), -1, dtype=np.int64)
-        last_seen = {t.track_id: t.last_frame for t in self._tracks}
-        for t in self._tracks:
-            self._predict(t, frame)
-            t.last_frame = last_seen[t.track_id]  # prediction does not count as an observation
-        predicted = np.array([t.box() for t in self._tracks]).reshape(-1, 4)
+        looks = detections.data.get("appearance")
+        predicted = np.array([t.box(self._predict(t, frame)[0]) for t in self._tracks]).reshape(-1, 4)
+        gate = self._gate(detections, looks)
 
         high = np.flatnonzero(conf >= cfg.high_threshold)
         low = np.flatnonzero((conf >= cfg.low_threshold) & (conf < cfg.high_threshold))
@@ -167,27 +196,26 @@ class ByteTracker:
                 tc = (tb[:, :2] + tb[:, 2:]) / 2
                 dc = (boxes[det_idx, :2] + boxes[det_idx, 2:]) / 2
                 diag = np.hypot(tb[:, 2] - tb[:, 0], tb[:, 3] - tb[:, 1])
-                dist = np.linalg.norm(tc[:, None, :] - dc[None, :, :], axis=2) / np.maximum(
-                    diag[:, None], 1.0
-                )
+                dist = np.linalg.norm(tc[:, None, :] - dc[None, :, :], axis=2) / np.maximum(diag[:, None], 1.0)
                 ta = (tb[:, 2] - tb[:, 0]) * (tb[:, 3] - tb[:, 1])
                 da = (boxes[det_idx, 2] - boxes[det_idx, 0]) * (boxes[det_idx, 3] - boxes[det_idx, 1])
-                ratio = np.maximum(ta[:, None], da[None, :]) / np.maximum(
-                    np.minimum(ta[:, None], da[None, :]), 1.0
-                )
+                ratio = np.maximum(ta[:, None], da[None, :]) / np.maximum(np.minimum(ta[:, None], da[None, :]), 1.0)
                 # a track seen once has no velocity yet: its prediction may lag a whole box behind
                 young = np.array([self._tracks[i].hits == 1 for i in free_tracks])
                 allowed = np.where(young, cfg.max_centre_distance_young, cfg.max_centre_distance)
                 cost = np.where(ratio < 2.5, dist / allowed[:, None], 1e6)
+                cost = np.where(gate[np.ix_(np.asarray(free_tracks, np.int64), det_idx)], cost, 1e6)
                 pairs = _assign(cost, 1.0)
             else:
                 cost = 1.0 - iou_matrix(tb, boxes[det_idx])
+                cost = np.where(gate[np.ix_(np.asarray(free_tracks, np.int64), det_idx)], cost, 1e6)
                 pairs = _assign(cost, 1.0 - cfg.match_iou)
             used_t, used_d = set(), set()
             for ti, di in pairs:
                 track = self._tracks[free_tracks[ti]]
                 d = int(det_idx[di])
-                self._update_track(track, boxes[d], float(conf[d]), int(detections.class_id[d]), frame)
+                look = None if looks is None else np.asarray(looks[d], np.float64)
+                self._update_track(track, boxes[d], float(conf[d]), int(detections.class_id[d]), frame, look)
                 ids[d] = track.track_id
                 used_t.add(ti)
                 used_d.add(di)
@@ -200,12 +228,16 @@ class ByteTracker:
 
         for d in high_left:
             if conf[d] >= cfg.new_track_threshold:
-                t = self._new_track(boxes[d], float(conf[d]), int(detections.class_id[d]), frame)
+                look = None if looks is None else np.asarray(looks[d], np.float64)
+                t = self._new_track(boxes[d], float(conf[d]), int(detections.class_id[d]), frame, look)
                 self._tracks.append(t)
                 ids[d] = t.track_id
 
+        matched = set(ids[ids >= 0].tolist())
         alive: list[TrackState] = []
         for t in self._tracks:
+            if t.track_id not in matched and t.last_frame < frame:
+                t.misses += 1
             if frame - t.last_frame > cfg.max_lost_frames:
                 self._retire(t)
             else:
@@ -218,6 +250,24 @@ class ByteTracker:
             tracker_id=ids,
             data=dict(detections.data),
         )
+
+    def _gate(self, detections: Detections, looks: npt.NDArray[np.float32] | None) -> npt.NDArray[np.bool_]:
+        """(tracks, detections) pairs allowed to match: a track that missed a detector call needs a
+        box of a compatible class and, with appearance data, of a similar appearance."""
+        n_t, n_d = len(self._tracks), len(detections)
+        allowed = np.ones((n_t, n_d), dtype=bool)
+        if n_t == 0 or n_d == 0:
+            return allowed
+        two_wheels = detections.class_id == MOTORCYCLE
+        for i, t in enumerate(self._tracks):
+            if t.misses == 0:
+                continue
+            track_two_wheels = max(set(t.classes), key=t.classes.count) == MOTORCYCLE
+            allowed[i] &= two_wheels == track_two_wheels
+            if looks is not None and t.appearance is not None and self.config.min_appearance > 0:
+                sim = np.minimum(np.asarray(looks, np.float64), t.appearance[None, :]).sum(axis=1)
+                allowed[i] &= sim >= self.config.min_appearance
+        return allowed
 
     def _retire(self, t: TrackState) -> None:
         if t.hits >= self.config.min_hits:

@@ -104,8 +104,7 @@ def brute_set_cover(raw: Raw, quotas: tuple[Quota, ...] = ()) -> float:
             continue
         counted = counted_rows(raw, chosen)
         if all(
-            raw.weight[q.targets & counted].sum() >= q.fraction * raw.weight[q.targets].sum() - 1e-9
-            for q in quotas
+            raw.weight[q.targets & counted].sum() >= q.fraction * raw.weight[q.targets].sum() - 1e-9 for q in quotas
         ):
             best = min(best, float(raw.cost[chosen & ~raw.fixed].sum()))
     return best
@@ -299,9 +298,7 @@ def test_curve_is_monotone_and_starts_from_existing_cameras(tmp_path: Path) -> N
     prob, _ = medium(3)
     curve = coverage_curve(prob)
     assert prob.all_of is not None
-    raw = Raw(
-        prob.coverage.toarray(), prob.cost, prob.weight, prob.fixed, prob.fixed, 1, prob.all_of, prob.fixed
-    )
+    raw = Raw(prob.coverage.toarray(), prob.cost, prob.weight, prob.fixed, prob.fixed, 1, prob.all_of, prob.fixed)
     assert curve.covered_weight[0] == pytest.approx(prob.weight[counted_rows(raw, prob.fixed)].sum())
     last = np.zeros(prob.n_candidates, dtype=bool)
     last[prob.fixed] = True
@@ -413,9 +410,7 @@ def test_budget_below_cheapest_camera() -> None:
 def test_uncoverable_targets_are_listed() -> None:
     A = small()
     prob = CoverageProblem.from_arrays(A)
-    with pytest.raises(
-        UncoverableTargetsError, match=r"got 1 that no candidate can cover: rows \[2\]"
-    ) as info:
+    with pytest.raises(UncoverableTargetsError, match=r"got 1 that no candidate can cover: rows \[2\]") as info:
         solve_set_cover(prob)
     assert info.value.targets == (2,)
     assert isinstance(info.value, XueliangError)
@@ -428,9 +423,7 @@ def test_quota_that_cannot_be_met_and_bad_quota() -> None:
     prob = CoverageProblem.from_arrays(small(), required=[False] * 4)
     with pytest.raises(InfeasiblePlanError, match=r"quota 0 cannot be met"):
         solve_set_cover(prob, quotas=[Quota(np.array([False, False, True, True]), 0.9)])
-    with pytest.raises(
-        PlacementInputError, match=r"'quota.fraction': expected a fraction in \[0, 1\], got 1\.5"
-    ):
+    with pytest.raises(PlacementInputError, match=r"'quota.fraction': expected a fraction in \[0, 1\], got 1\.5"):
         Quota(np.ones(4, dtype=bool), 1.5)
     with pytest.raises(
         PlacementInputError,

@@ -83,3 +83,59 @@ def test_cameras_come_back_in_code_point_order_on_every_database(tmp_path: Path,
     f.write_text("id,lon,lat\n" + "".join(f"{i},113,28\n" for i in ids), encoding="utf-8")
     import_camera_file(db, f)
     assert [c.id for c in load_cameras(db)] == sorted(ids)
+
+
+def test_skip_bad_rows_imports_the_good_rows_and_lists_the_bad(tmp_path: Path, db: Database) -> None:
+    f = tmp_path / "mixed.csv"
+    f.write_text(
+        "id,lon,lat,heading\nA,113,28,10\nB,113,28,400\nC,113,200,5\nA,113.1,28,0\nD,113,28,\n", encoding="utf-8"
+    )
+    with pytest.raises(SchemaError, match="line 3: 'heading'"):
+        import_camera_file(db, f)  # the default stays all or nothing
+    assert load_cameras(db) == []
+    r = import_camera_file(db, f, skip_bad_rows=True)
+    assert (r.added, r.updated) == (2, 0)
+    assert [c.id for c in load_cameras(db)] == ["A", "D"]
+    assert r.read is not None
+    assert [(n.record, n.field, n.rejected) for n in r.read.notes] == [
+        ("line 3", "heading", True),
+        ("line 4", "lat", True),
+        ("line 5", "id", True),
+    ]
+    assert "duplicate camera id 'A' (first at line 2)" in r.read.notes[2].action
+
+
+def test_skip_bad_rows_on_geojson(tmp_path: Path, db: Database) -> None:
+    import json
+
+    feats = [
+        {"type": "Feature", "properties": {"id": "A"}, "geometry": {"type": "Point", "coordinates": [113, 28]}},
+        {"type": "Feature", "properties": {"id": "B"}, "geometry": {"type": "LineString", "coordinates": []}},
+        "not a feature",
+    ]
+    f = tmp_path / "c.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    r = import_camera_file(db, f, skip_bad_rows=True)
+    assert r.added == 1 and r.read is not None
+    assert [(n.record, n.field) for n in r.read.notes] == [("feature 1", "geometry"), ("feature 2", "")]
+
+
+def test_cli_skip_bad_rows_writes_the_rejection_report(tmp_path: Path, db_url: str) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    f = tmp_path / "mixed.csv"
+    f.write_text("id,lon,lat,heading\nA,113,28,10\nB,113,28,400\n", encoding="utf-8")
+    runner = CliRunner()
+    strict = runner.invoke(cli, ["cameras", "import", str(f), "--db", db_url, "--report", str(tmp_path)])
+    assert strict.exit_code == 2 and "line 3: 'heading'" in strict.output
+    res = runner.invoke(
+        cli, ["cameras", "import", str(f), "--db", db_url, "--skip-bad-rows", "--report", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "1 added" in res.output and "1 records left out" in res.output
+    rows = list(csv.DictReader((tmp_path / "import_report.csv").open(encoding="utf-8")))
+    assert [(r["record"], r["field"], r["outcome"]) for r in rows] == [("line 3", "heading", "rejected")]

@@ -1,7 +1,7 @@
 import pytest
 
 from xueliang.errors import InputError
-from xueliang.investigate.plates_match import ONE_OFF_SCORE, parse_plate_pattern
+from xueliang.investigate.plates_match import EXACT_SCORE, ONE_OFF_SCORE, PARTIAL_SCORE, parse_plate_pattern
 
 
 @pytest.mark.parametrize(
@@ -31,12 +31,12 @@ def test_pattern_scores(pattern: str, plate: str | None, score: float) -> None:
 def test_exact_only_when_edits_zero() -> None:
     p = parse_plate_pattern("晋MA1234", max_edits=0)
     assert p.score("晋MA1284") == 0.0
-    assert p.like_patterns() == ["晋MA1234"]
+    assert p.like_patterns() == sorted(["晋MA1234", "%*%"])  # and every stored partial plate
 
 
 def test_like_patterns_cover_one_off() -> None:
     p = parse_plate_pattern("晋M*1")
-    assert p.like_patterns() == sorted({"晋M%1", "_M%1", "晋_%1", "晋M%_"})
+    assert p.like_patterns() == sorted({"晋M%1", "_M%1", "晋_%1", "晋M%_", "%*%"})
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,17 @@ def test_short_patterns_match_exactly_only() -> None:
     p = parse_plate_pattern("京*")
     assert p.max_edits == 0
     assert p.score("京A12345") == 1.0 and p.score("晋A12345") == 0.0
+
+
+def test_partial_plates_match_patterns_that_agree() -> None:
+    full = parse_plate_pattern("粤B6R678")
+    assert full.score("粤B6R*") == full.score("*6R678") == PARTIAL_SCORE  # half-covered plates
+    assert full.score("粤B7*") == 0.0 and full.score("*6R679") == 0.0
+    assert parse_plate_pattern("粤B*").score("粤B6R*") == PARTIAL_SCORE
+    assert parse_plate_pattern("粤B?R*").score("粤B6R*") == PARTIAL_SCORE
+    assert parse_plate_pattern("*678").score("*6R678") == PARTIAL_SCORE
+    # too little overlap to say anything: a pattern of the plate's middle, or one character
+    assert parse_plate_pattern("*12*").score("粤B6R*") == 0.0
+    assert parse_plate_pattern("粤*").score("粤B6R*") == 0.0
+    # a partial plate ranks below an exact and a one-off match
+    assert PARTIAL_SCORE < ONE_OFF_SCORE < EXACT_SCORE

@@ -224,3 +224,48 @@ def test_library_search_checks_the_actor_and_trims_the_case_id(db: Database, wor
         assert [c.case_id for c in s.scalars(sa.select(SearchCaseRow))] == ["C-1"]
         assert [r.case_id for r in s.scalars(sa.select(CaseQueryRow))] == ["C-1"]
     assert json.loads(db.audit_log()[0].query)["case"] == "C-1"
+
+
+def test_plate_state_rejects_unknown_values_and_lists_the_valid_ones() -> None:
+    with pytest.raises(InputError, match=r"expected one of visible, covered, absent, unknown, hidden .*got 'coverd'"):
+        SightingQuery(plate_states=("coverd",))
+    assert SightingQuery(plate_states=("hidden",)).plate_states == ("absent", "covered")
+    assert SightingQuery(plate_states=("Covered", "hidden")).plate_states == ("absent", "covered")
+
+
+def test_hidden_finds_covered_and_absent_plates(db: Database, world: SynthWorld) -> None:
+    got = run_query(db, SightingQuery(plate_states=("hidden",), limit=10_000))
+    states = {h.plate_state for h in got.hits}
+    assert states == {"covered", "absent"}
+    n_cov = len(run_query(db, SightingQuery(plate_states=("covered",), limit=10_000)).hits)
+    n_abs = len(run_query(db, SightingQuery(plate_states=("absent",), limit=10_000)).hits)
+    assert len(got.hits) == n_cov + n_abs
+
+
+def test_partial_plates_are_found_by_a_full_plate_pattern(db: Database, world: SynthWorld) -> None:
+    cam = world.camera_ids[0]
+    start = plant(db, world, at=[(cam, at(1))], plate_state="covered", plate_text="粤B6R*")
+    end = plant(db, world, at=[(cam, at(2))], plate_state="covered", plate_text="*6R678")
+    other = plant(db, world, at=[(cam, at(2))], plate_state="covered", plate_text="粤B7*")
+    full = plant(db, world, at=[(cam, at(3))], plate_state="visible", plate_text="粤B6R678")
+    for max_edits in (0, 1):
+        got = run_query(db, SightingQuery(plate=parse_plate_pattern("粤B6R678", max_edits=max_edits), sort="score"))
+        scores = {h.sighting_id: h.score for h in got.hits}
+        assert scores[full[0]] == 1.0
+        assert scores[start[0]] == scores[end[0]] == 0.4
+        assert other[0] not in scores
+        assert got.hits[0].sighting_id == full[0]  # a partial plate ranks below the whole plate
+
+
+def test_cli_plate_state_typo_fails_naming_the_valid_states(db: Database, db_url: str, world: SynthWorld) -> None:
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    bad = CliRunner().invoke(cli, ["search", "--db", db_url, "--plate-state", "coverd", "--actor", "li"])
+    assert bad.exit_code == 2
+    assert "expected one of visible, covered, absent, unknown, hidden (= covered or absent), got 'coverd'" in bad.output
+    assert "Traceback" not in bad.output
+    ok = CliRunner().invoke(cli, ["search", "--db", db_url, "--plate-state", "hidden", "--json", "--actor", "li"])
+    assert ok.exit_code == 0, ok.output
+    assert {h["plate_state"] for h in json.loads(ok.output)["hits"]} == {"covered", "absent"}

@@ -34,6 +34,8 @@ class BlobDetector:
         self.calls += 1
         if self.delay:
             time.sleep(self.delay)
+        if frame.shape != self.background.shape:
+            return Detections.empty()  # a frame it was not "trained" on (e.g. a close-up canvas)
         diff = np.abs(frame.astype(np.int16) - self.background).max(axis=2)
         mask = cv2.morphologyEx((diff > 40).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask)

@@ -89,7 +89,9 @@ def test_pipeline_two_frames_a_call_finds_what_one_frame_a_call_finds(sample_cli
     calls = {}
     for n in (1, 2):
         det = FixedInputBlobDetector()
-        cfg = PipelineConfig(plates=False, embeddings=False, detect_fps=0, idle_fps=0, frames_per_call=n)
+        cfg = PipelineConfig(
+            plates=False, embeddings=False, detect_fps=0, idle_fps=0, frames_per_call=n, closeup_scales=()
+        )
         results[n] = process_video(info, camera_id="cam-1", start=START, detector=det, config=cfg)
         calls[n] = det.calls
 
@@ -109,6 +111,8 @@ def test_pipeline_two_frames_a_call_finds_what_one_frame_a_call_finds(sample_cli
         camera_id="cam-1",
         start=START,
         detector=plain,
-        config=PipelineConfig(plates=False, embeddings=False, detect_fps=0, idle_fps=0, frames_per_call=2),
+        config=PipelineConfig(
+            plates=False, embeddings=False, detect_fps=0, idle_fps=0, frames_per_call=2, closeup_scales=()
+        ),
     )
     assert r.detector == "fake:blob" and plain.calls == r.stats.frames_detected

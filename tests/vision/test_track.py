@@ -65,3 +65,85 @@ def test_low_confidence_boxes_extend_tracks_but_do_not_start_them() -> None:
     assert out.tracker_id is not None and out.tracker_id[0] == 1
     out = tr.update(dets([(100, 100, 120, 120)], conf=0.2), 2)
     assert out.tracker_id is not None and out.tracker_id[0] == -1
+
+
+def look(hot: int, n: int = 1) -> np.ndarray:
+    """An appearance histogram concentrated on one bin."""
+    h = np.full((n, 128), 0.1 / 127, np.float32)
+    h[:, hot] = 0.9
+    return h
+
+
+def dets_look(boxes: list[tuple[float, float, float, float]], hot: int) -> Detections:
+    d = dets(boxes)
+    d.data["appearance"] = look(hot, len(boxes))
+    return d
+
+
+def test_constant_velocity_over_six_missed_calls_keeps_the_id() -> None:
+    # detector every 6th frame, 10 px per frame; six calls in a row miss the car (occlusion), then it
+    # is found again where it would be at the same speed: the same track, not a new one
+    tr = ByteTracker()
+    seen: set[int] = set()
+    for f in range(0, 150, 6):
+        if 36 <= f < 72:
+            tr.update(dets([]), f)
+            continue
+        out = tr.update(dets([(10 * f, 100, 10 * f + 60, 140)]), f)
+        assert out.tracker_id is not None
+        seen.add(int(out.tracker_id[0]))
+    assert seen == {1}
+    assert len(tr.finish()) == 1
+
+
+def test_prediction_over_misses_is_capped() -> None:
+    # a car seen moving fast then lost stops behind an obstacle: with the prediction capped at 1.5
+    # box diagonals it is found again next to where it was lost, uncapped it would be 7 diagonals on
+    cfg = TrackerConfig(max_predict_diagonals=1.5, max_predict_frames=200)
+    tr = ByteTracker(cfg)
+    for f in range(0, 30, 6):
+        tr.update(dets([(10 * f, 100, 10 * f + 40, 130)]), f)
+    for f in range(30, 60, 6):
+        tr.update(dets([]), f)
+    out = tr.update(dets([(300, 100, 340, 130)]), 60)  # 1.2 diagonals past the last box
+    assert out.tracker_id is not None and int(out.tracker_id[0]) == 1
+
+
+def test_appearance_gate_keeps_two_cars_at_one_spot_apart() -> None:
+    # a white car stands at a stop line and leaves; half a second later (two detector calls missed)
+    # a red car stands on the same spot: two tracks, not one
+    tr = ByteTracker()
+    box = (100, 100, 160, 140)
+    for f in range(0, 30, 6):
+        tr.update(dets_look([box], hot=5), f)
+    tr.update(dets([]), 30)
+    tr.update(dets([]), 36)
+    ids = set()
+    for f in range(42, 72, 6):
+        out = tr.update(dets_look([box], hot=90), f)
+        assert out.tracker_id is not None
+        ids.add(int(out.tracker_id[0]))
+    assert 1 not in ids and len(ids) == 1
+    assert len(tr.finish()) == 2
+
+
+def test_appearance_gate_lets_the_same_car_continue_after_a_gap() -> None:
+    tr = ByteTracker()
+    box = (100, 100, 160, 140)
+    for f in range(0, 30, 6):
+        tr.update(dets_look([box], hot=5), f)
+    tr.update(dets([]), 30)
+    out = tr.update(dets_look([box], hot=5), 36)
+    assert out.tracker_id is not None and int(out.tracker_id[0]) == 1
+
+
+def test_a_motorcycle_does_not_continue_a_car_track_after_a_gap() -> None:
+    tr = ByteTracker()
+    for f in range(0, 24, 6):
+        tr.update(dets([(100, 100, 160, 140)]), f)
+    tr.update(dets([]), 24)
+    moto = Detections(
+        xyxy=np.array([[105, 100, 150, 140]], np.float32), confidence=np.array([0.9]), class_id=np.array([3])
+    )
+    out = tr.update(moto, 30)
+    assert out.tracker_id is not None and int(out.tracker_id[0]) != 1

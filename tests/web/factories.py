@@ -20,12 +20,12 @@ ROLES = ("planner", "investigator", "reviewer", "admin")
 T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 SIGHTINGS = (
     # colour, type, plate state, plate text, camera, minutes after T0
-    ("red", "car", "read", "湘A12345", "CAM001", 0),
-    ("red", "suv", "read", "湘A19999", "CAM002", 5),
-    ("white", "car", "read", "湘B55555", "CAM001", 12),
-    ("black", "truck", "unreadable", None, "CAM003", 30),
-    ("blue", "bus", "none", None, "CAM002", 45),
-    ("white", "van", "read", "湘A77777", "CAM003", 90),
+    ("red", "car", "visible", "湘A12345", "CAM001", 0),
+    ("red", "suv", "visible", "湘A19999", "CAM002", 5),
+    ("white", "car", "visible", "湘B55555", "CAM001", 12),
+    ("black", "truck", "covered", None, "CAM003", 30),
+    ("blue", "bus", "absent", None, "CAM002", 45),
+    ("white", "van", "visible", "湘A77777", "CAM003", 90),
 )
 
 

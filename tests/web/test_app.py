@@ -136,7 +136,10 @@ def test_search_filters(as_role: AsRole) -> None:
     ranked = [x["plate_text"] for x in c.get("/api/sightings", params={"plate_prefix": "湘A1"}).json()["results"]]
     assert ranked[-1] == "湘A77777"
     assert plates(camera_id="CAM003") == ["-", "湘A77777"]
-    assert plates(plate_state="unreadable") == ["-"]
+    assert plates(plate_state="covered") == ["-"]
+    assert plates(plate_state="hidden") == ["-", "-"]  # covered or absent: no readable plate
+    typo = c.get("/api/sightings", params={"plate_state": "coverd"})
+    assert typo.status_code == 400 and "hidden (= covered or absent), got 'coverd'" in typo.json()["detail"]
     assert plates(vehicle_type="car", colour="white") == ["湘B55555"]
     assert plates(start="2026-11-20T08:10:00Z", end="2026-11-20T08:40:00Z") == ["-", "湘B55555"]
     assert c.get("/api/sightings", params={"colour": "red", "bogus": "1"}).status_code == 422

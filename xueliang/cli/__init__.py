@@ -1,12 +1,18 @@
 """The ``xueliang`` command: a thin shell over the library.
 
 Each command parses its options, calls the library and prints. Errors the project raises on
-purpose print as one line and exit with code 2, without a traceback.
+purpose print as one line and exit with code 2, without a traceback. Anything else is a bug: it
+prints as one line naming a log file that holds the traceback (for a bug report), exit code 1.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
+import tempfile
+import traceback
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,9 +20,41 @@ import click
 from xueliang import __version__
 from xueliang.errors import XueliangError
 
+LOG_DIR_ENV = "XUELIANG_LOG_DIR"
+
+
+def crash_log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: ``$XUELIANG_LOG_DIR``, else ``<tmp>/xueliang-logs``."""
+    return Path(os.environ.get(LOG_DIR_ENV) or Path(tempfile.gettempdir()) / "xueliang-logs")
+
+
+def write_crash_log(exc: BaseException, argv: list[str]) -> Path | None:
+    """The traceback of ``exc`` in a new log file; None when no log file could be written."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        d = crash_log_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"crash-{now:%Y%m%dT%H%M%S}-{os.getpid()}.log"
+        text = "".join(traceback.format_exception(exc))
+        path.write_text(
+            f"xueliang {__version__}, {now.isoformat()}\ncommand: xueliang {' '.join(argv)}\n\n{text}", encoding="utf-8"
+        )
+    except OSError:
+        return None
+    return path
+
+
+def report_crash(exc: BaseException, argv: list[str]) -> None:
+    """One line on stderr for an unexpected error, its traceback in a log file (the caller exits with 1)."""
+    log = write_crash_log(exc, argv)
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    where = f"; the traceback is in {log}" if log else ""
+    click.echo(f"error: unexpected {type(exc).__name__}: {first} (a bug in xueliang{where})", err=True)
+
 
 class XueliangGroup(click.Group):
-    """A click group that turns project errors into one line on stderr and exit code 2."""
+    """A click group that turns project errors into one line on stderr and exit code 2, and any other
+    exception into one line and exit code 1, with the traceback in a log file."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from xueliang.storage.database import audit_origin
@@ -27,6 +65,11 @@ class XueliangGroup(click.Group):
         except XueliangError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            report_crash(exc, sys.argv[1:])
+            ctx.exit(1)
 
 
 @click.group(cls=XueliangGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,5 +119,11 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="xueliang", standalone_mode=True)
+    try:
+        cli.main(args=argv, prog_name="xueliang", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # raised outside a command (while parsing the top-level options)
+        report_crash(exc, sys.argv[1:] if argv is None else argv)
+        sys.exit(1)
     sys.exit(0)

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from xueliang.config import resolve_db_url
 from xueliang.storage import Database, open_database
 
+if TYPE_CHECKING:
+    from geo.cameras import CameraRead
+
 F = TypeVar("F", bound=Callable[..., Any])
+# integers that reach the database (ids, limits): SQLite and PostgreSQL store at most a signed 64-bit value
+SQL_INT = click.IntRange(max=2**63 - 1)
+
+
+class NumberRange(click.FloatRange):
+    """click.FloatRange that also refuses NaN (NaN compares false with both bounds, so FloatRange lets it in)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        out = super().convert(value, param, ctx)
+        if out != out:
+            self.fail(f"expected a number in {self._describe_range()}, got {value!r}", param, ctx)
+        return out
 
 
 def db_option(func: F) -> F:
@@ -37,3 +53,21 @@ def opened_db(db_url: str | None) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+def echo_import_notes(read: CameraRead, path: Path) -> None:
+    """Write the import report and say in one or two lines what it holds."""
+    from geo.cameras import write_import_report
+
+    write_import_report(path, read)
+    echo_import_counts(read.noted_records, read.rejected_records, read.reasons(), path)
+
+
+def echo_import_counts(noted: int, rejected: int, reasons_by: dict[str, int], path: Path) -> None:
+    """``12 cameras with unusable tags: see DIR/import_report.csv`` and the records left out, by reason."""
+    if noted:
+        click.echo(f"  {noted} camera{'s' if noted != 1 else ''} with unusable tags: see {path}")
+    if rejected:
+        reasons = sorted(reasons_by.items(), key=lambda kv: -kv[1])
+        why = "; ".join(f"{n} {reason}" for reason, n in reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+        click.echo(f"  {rejected} records left out ({why}): see {path}")

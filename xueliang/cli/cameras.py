@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import db_option, echo_import_notes, open_db
 
 
 @click.group()
@@ -18,17 +19,34 @@ def cameras() -> None:
 @cameras.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @db_option
-def import_cmd(files: tuple[str, ...], db_url: str | None) -> None:
-    """Import camera FILES; each file goes in whole or not at all."""
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="CSV/GeoJSON: import the good rows and list the bad ones in the report (default: all or nothing).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder for import_report.csv (written when a record was left out or a tag could not be used).",
+)
+def import_cmd(files: tuple[str, ...], db_url: str | None, skip_bad_rows: bool, report_dir: str) -> None:
+    """Import camera FILES. A registry (CSV, GeoJSON) goes in whole or not at all unless --skip-bad-rows;
+    an OSM extract is community data: unusable tags are left unknown and listed, the cameras kept."""
     from geo.registry import import_camera_file
 
     db = open_db(db_url)
     for f in files:
-        r = import_camera_file(db, f)
+        r = import_camera_file(db, f, skip_bad_rows=skip_bad_rows)
         click.echo(
             f"{f}: {r.added} added, {r.updated} updated, {r.unknown_direction} with unknown direction "
             f"(sha256 {r.sha256[:12]}) -> {db.url}"
         )
+        if r.read is not None and r.read.notes:
+            name = "import_report.csv" if len(files) == 1 else f"{Path(f).name}.import_report.csv"
+            echo_import_notes(r.read, Path(report_dir) / name)
 
 
 @cameras.command("list")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import db_option, echo_import_counts, open_db
 
 if TYPE_CHECKING:
     from geo.summary import CoverageSummary
@@ -28,6 +28,11 @@ def print_summary(summary: CoverageSummary, out: Path) -> None:
     for r in (summary.intersection_rules or {}).values():
         click.echo(f"  intersections {r.covered:>4} of {r.total:<4} by the rule {r.definition}")
     click.echo(f"  villages: {summary.villages.text}")
+    for note in summary.notes:
+        click.echo(f"  note: {note}")
+    imp = summary.camera_import
+    if imp is not None and imp.report is not None:
+        echo_import_counts(imp.records_with_unusable_tags, imp.records_left_out, imp.left_out_reasons, Path(imp.report))
     click.echo(f"results in {out}/: summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png")
 
 

@@ -72,7 +72,11 @@ class _RichProgress:
     help="Frames stacked into one call of a fixed-input detector (default 2 where it pays; 1 = off).",
 )
 @click.option("--no-motion-gate", is_flag=True, help="Send every scheduled frame to the detector.")
-@click.option("--type-model", type=click.Path(dir_okay=False), help="Your ONNX vehicle-type classifier.")
+@click.option(
+    "--type-model",
+    type=click.Path(dir_okay=False),
+    help="Vehicle-type model: an .npz linear head over the embedding, or your ONNX classifier.",
+)
 @click.option("--type-labels", type=click.Path(dir_okay=False), help="Its labels, one per line.")
 @click.option("--no-plates", is_flag=True, help="Skip plate reading.")
 @click.option("--no-embeddings", is_flag=True, help="Skip appearance embeddings.")

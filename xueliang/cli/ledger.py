@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import NumberRange, db_option, open_db
 from xueliang.errors import ConfigError, NotFoundError
 
 
@@ -89,7 +89,7 @@ def import_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
     "--claim",
-    type=click.FloatRange(0, 1),
+    type=NumberRange(0, 1),
     default=None,
     metavar="SHARE",
     help="A claimed video-supported share of solved cases (e.g. 0.8) to check against the ledger.",

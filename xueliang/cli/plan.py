@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from xueliang.cli._common import echo_import_notes
 from xueliang.errors import InputError
 
 
@@ -76,7 +77,7 @@ def plan(
 ) -> None:
     """Propose new camera sites: minimum cost to meet the targets (no budget), or the most coverage for
     --budget, or phase by phase for --phases."""
-    from geo.cameras import read_cameras
+    from geo.cameras import read_camera_file
     from geo.catalogue import load_catalogue
     from geo.config import load_coverage_config
     from geo.planning import build_instance, load_plan_targets, solve_plan, write_plan
@@ -98,7 +99,8 @@ def plan(
                 "--budget" if budget is not None else "--phases",
                 f"budget {b:g} is below the cheapest camera ({cheapest:g}); nothing could be bought",
             )
-    cams = read_cameras(cameras_file) if cameras_file else []
+    read = read_camera_file(cameras_file) if cameras_file else None
+    cams = list(read.cameras) if read is not None else []
 
     def say(msg: str) -> None:
         click.echo(f"  ... {msg}", err=True)
@@ -137,4 +139,6 @@ def plan(
                 f"{t.storage_tb:.2f} TB for {retention_days} days ({codec}, {fps:g} fps)"
             )
         files += ", schedule.csv, schedule.xlsx"
+    if read is not None and read.notes:
+        echo_import_notes(read, Path(out) / "import_report.csv")
     click.echo(f"results in {Path(out)}/: {files}")

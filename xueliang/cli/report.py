@@ -19,6 +19,13 @@ import click
 @click.option("--db", "db_url", default=None, metavar="URL", help="Database with the case ledger.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for report.html and report.pdf.")
 @click.option("--no-pdf", is_flag=True, help="Write the HTML only.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-CN"]),
+    default="en",
+    show_default=True,
+    help="Language of the report (zh-CN: times in Asia/Shanghai).",
+)
 def report(
     osm: str | None,
     cameras: str | None,
@@ -27,12 +34,13 @@ def report(
     db_url: str | None,
     out: str,
     no_pdf: bool,
+    lang: str,
 ) -> None:
     """Coverage maps and compliance, a plan's before/after, and the ledger's figures, as HTML and PDF."""
     from xueliang.report.build import build_report
 
     res = build_report(
-        out, osm=osm, cameras=cameras, coverage=coverage_dir, plan=plan_dir, db_url=db_url, pdf=not no_pdf
+        out, osm=osm, cameras=cameras, coverage=coverage_dir, plan=plan_dir, db_url=db_url, pdf=not no_pdf, lang=lang
     )
     click.echo(f"report: {res.html}")
     if res.pdf is not None:

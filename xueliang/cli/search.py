@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, opened_db
+from xueliang.cli._common import SQL_INT, db_option, opened_db
 from xueliang.errors import InputError, StorageError, XueliangError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
 
 def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -159,7 +160,11 @@ def filter_options(func: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option("--colour", "--color", "colour", multiple=True, metavar="NAME", help="Body colour."),
         click.option(
-            "--plate-state", "state", multiple=True, metavar="STATE", help="visible, covered, absent, unknown."
+            "--plate-state",
+            "state",
+            multiple=True,
+            metavar="STATE",
+            help="visible, covered, absent, unknown, or hidden (= covered or absent: no readable plate).",
         ),
         click.option("--plate", metavar="PATTERN", help="Plate pattern: * any run, ? one character (晋M*12*)."),
         click.option("--exact", is_flag=True, help="Plate: no one-character-off matches."),
@@ -183,10 +188,18 @@ def filter_options(func: Callable[..., None]) -> Callable[..., None]:
     "--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat): multi-scene mode."
 )
 @click.option("--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file.")
-@click.option("--min-scenes", "-k", type=int, default=2, show_default=True, help="Multi-scene: seen near >= k scenes.")
-@click.option("--min-similarity", type=float, default=0.8, show_default=True, help="Appearance link (cosine).")
+@click.option(
+    "--min-scenes", "-k", type=SQL_INT, default=2, show_default=True, help="Multi-scene: seen near >= k scenes."
+)
+@click.option(
+    "--min-similarity",
+    type=float,
+    default=DEFAULT_LINK_THRESHOLD,
+    show_default=True,
+    help="Link score: appearance cosine plus type/colour agreement (xueliang.investigate.link).",
+)
 @click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--limit", type=SQL_INT, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_case
 @_actor
@@ -251,11 +264,11 @@ def search(
 
 @click.command("similar")
 @_audit_refusals("similar")  # outermost: refused filters (bad --from, ...) are audited as given
-@click.option("--sighting", "sighting_id", type=int, help="Query by this sighting's appearance.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="Query by this sighting's appearance.")
 @click.option(
     "--image", type=click.Path(dir_okay=False, exists=True), help="Query by an image (embedded like indexing)."
 )
-@click.option("-k", "k", type=int, default=20, show_default=True, help="How many results.")
+@click.option("-k", "k", type=SQL_INT, default=20, show_default=True, help="How many results.")
 @click.option("--min-similarity", type=float, default=-1.0, help="Drop results below this cosine.")
 @filter_options
 @click.option("--json", "as_json", is_flag=True)
@@ -331,7 +344,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
 
 @click.command("trajectory")
 @click.option("--plate", help="One full plate text.")
-@click.option("--sighting", "sighting_id", type=int, help="A sighting; others joined by appearance similarity.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="A sighting; others joined by appearance similarity.")
 @click.option("--min-similarity", type=float, default=0.85, show_default=True)
 @click.option("--geojson", "geojson", type=click.Path(dir_okay=False), help="Also write the path as GeoJSON here.")
 @click.option("--json", "as_json", is_flag=True)
@@ -368,7 +381,7 @@ def trajectory(
 
 @click.command("review")
 @click.option("--case", "case_id", required=True, metavar="ID", help="The investigation.")
-@click.option("--sighting", "sighting_id", type=int, help="The candidate sighting.")
+@click.option("--sighting", "sighting_id", type=SQL_INT, help="The candidate sighting.")
 @click.option("--keep", "decision", flag_value="keep", help="Keep it as evidence.")
 @click.option("--eliminate", "decision", flag_value="eliminate", help="Rule it out.")
 @click.option("--reason", help="Why (required with --keep/--eliminate).")

@@ -6,6 +6,11 @@ An exact match scores 1.0; with ``max_edits=1`` a plate that matches after chang
 character of the pattern (a misread) scores 0.5 and is ranked below every exact match; this
 applies to patterns with at least 3 fixed characters (``京*`` one off would match every plate).
 
+Partial plates: a half-covered plate is stored with what could be read and a ``*`` for the hidden
+part (``粤B6R*`` = the plate starts so, ``*6R678`` = it ends so; :mod:`vision.plates`). A pattern
+matches such a partial plate when at least 2 of its fixed characters face read characters and all
+of those agree (``?`` agrees with anything); it scores 0.4, below every exact and one-off match.
+
 For the database the pattern becomes SQL ``LIKE`` patterns (parameters, never spliced into SQL):
 the exact one plus, for one-off matching, one per fixed character with that character replaced by
 ``_``. ``LIKE`` is a coarse pre-filter; :meth:`PlatePattern.score` decides.
@@ -24,6 +29,10 @@ MAX_FIXED = 10
 MIN_FIXED_FOR_EDITS = 3
 EXACT_SCORE = 1.0
 ONE_OFF_SCORE = 0.5
+PARTIAL_SCORE = 0.4
+#: LIKE pattern of every stored partial plate
+PARTIAL_LIKE = "%*%"
+MIN_PARTIAL_OVERLAP = 2
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,27 @@ class PlatePattern:
         toks = self.tokens
         return [self._regex((*toks[:i], "?", *toks[i + 1 :])) for i in self.fixed_positions]
 
+    def matches_partial(self, stored: str) -> bool:
+        """Whether a stored partial plate (``粤B6R*`` or ``*6R678``) can be this pattern's plate."""
+        if stored.endswith("*") and not stored.startswith("*"):
+            known, q = stored[:-1], self.text.split("*")[0]
+        elif stored.startswith("*") and not stored.endswith("*"):
+            known, q = stored[1:][::-1], self.text.split("*")[-1][::-1]
+        else:
+            return False
+        if "*" not in self.text and len(self.text) < len(known):
+            return False
+        pairs = list(zip(q, known, strict=False))
+        compared = [(a, b) for a, b in pairs if a != "?"]
+        return len(compared) >= MIN_PARTIAL_OVERLAP and all(a == b for a, b in compared)
+
     def score(self, plate: str | None) -> float:
-        """1.0 exact, 0.5 one character off (when allowed), 0.0 no match."""
+        """1.0 exact, 0.5 one character off (when allowed), 0.4 a partial plate that agrees, else 0."""
         if not plate:
             return 0.0
         plate = plate.upper()
+        if "*" in plate:
+            return PARTIAL_SCORE if self.matches_partial(plate) else 0.0
         if self._regex(self.tokens).match(plate):
             return EXACT_SCORE
         if self.max_edits >= 1 and any(v.match(plate) for v in self._variants()):
@@ -78,13 +103,14 @@ class PlatePattern:
         return 0.0
 
     def like_patterns(self) -> list[str]:
-        """SQL LIKE patterns (no escape needed: plate characters never include % or _)."""
+        """SQL LIKE patterns (no escape needed: plate characters never include % or _), with one
+        for every stored partial plate (:meth:`score` then decides)."""
 
         def to_like(tokens: tuple[str, ...]) -> str:
             return "".join("%" if t == "*" else "_" if t == "?" else t for t in tokens)
 
         toks = self.tokens
-        out = [to_like(toks)]
+        out = [to_like(toks), PARTIAL_LIKE]
         if self.max_edits >= 1:
             out += [to_like((*toks[:i], "?", *toks[i + 1 :])) for i in self.fixed_positions]
         return sorted(set(out))

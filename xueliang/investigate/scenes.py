@@ -4,8 +4,10 @@ Each scene selects the sightings of cameras within its radius during its window 
 attribute filters). Sightings of different scenes are linked when they show the same vehicle:
 
 * both plates readable (``plate_text``): linked when the texts are equal;
-* otherwise, when their appearance embeddings (same ``embedding_model``) have cosine similarity
-  at least ``min_similarity``; two different readable plates are never linked.
+* otherwise, when their link score (:mod:`xueliang.investigate.link`: the cosine similarity of their
+  appearance embeddings, same ``embedding_model``, plus agreement of vehicle type and colour) is at
+  least ``min_similarity`` (default :data:`~xueliang.investigate.link.DEFAULT_LINK_THRESHOLD`, set
+  from precision and recall on labelled pairs); two different readable plates are never linked.
 
 Linked sightings form groups (union-find); a group is a candidate vehicle when it covers at least
 ``min_scenes`` scenes. Candidates are ranked by the number of scenes, then by strength: the mean,
@@ -28,6 +30,7 @@ from sqlalchemy import select
 
 from vision.tables import SightingRow
 from xueliang.errors import InputError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD, link_scores
 from xueliang.investigate.search import (
     HIT_COLUMNS,
     Hit,
@@ -184,7 +187,7 @@ def run_multi_scene(
     *,
     filters: SightingQuery | None = None,
     min_scenes: int = 2,
-    min_similarity: float = 0.8,
+    min_similarity: float = DEFAULT_LINK_THRESHOLD,
     limit: int = 200,
 ) -> MultiSceneResult:
     if not scenes:
@@ -248,7 +251,13 @@ def run_multi_scene(
             B = np.stack([emb[i] for i in ib])  # type: ignore[misc]
             if A.shape[1] != B.shape[1]:
                 continue
-            sim = A @ B.T
+            sim = link_scores(
+                A @ B.T,
+                [hits[i].vehicle_type for i in ia],
+                [hits[i].vehicle_type for i in ib],
+                [hits[i].colour for i in ia],
+                [hits[i].colour for i in ib],
+            )
             for x, y in zip(*np.nonzero(sim >= min_similarity), strict=True):
                 i, j = ia[int(x)], ib[int(y)]
                 pi, pj = hits[i].plate_text, hits[j].plate_text

@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from vision.tables import SightingPointRow, SightingRow, VideoRow
 from vision.types import TrackPoint
 from xueliang.errors import InputError, NotFoundError
-from xueliang.investigate.plates_match import PlatePattern
+from xueliang.investigate.plates_match import PARTIAL_LIKE, PlatePattern
 from xueliang.investigate.tables import CaseQueryRow, SearchCaseRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
@@ -93,6 +93,26 @@ class TimeWindow:
             )
 
 
+#: the plate states a sighting can have, and ``hidden`` = the investigator's "no readable plate"
+PLATE_STATES = ("visible", "covered", "absent", "unknown")
+HIDDEN = ("covered", "absent")
+PLATE_STATE_CHOICES = (*PLATE_STATES, "hidden")
+
+
+def plate_states(values: tuple[str, ...], source: str = "--plate-state") -> tuple[str, ...]:
+    """Validated plate states, ``hidden`` expanded to covered and absent (sorted, no repeats)."""
+    out: set[str] = set()
+    for v in values:
+        key = v.strip().lower()
+        if key not in PLATE_STATE_CHOICES:
+            raise InputError(
+                source,
+                f"expected one of {', '.join(PLATE_STATES)}, hidden (= covered or absent), got {v!r}",
+            )
+        out.update(HIDDEN if key == "hidden" else (key,))
+    return tuple(sorted(out))
+
+
 @dataclass(frozen=True)
 class SightingQuery:
     """Filters of one search; empty tuples and None mean "any"."""
@@ -111,6 +131,7 @@ class SightingQuery:
     plates: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "plate_states", plate_states(self.plate_states))
         if self.sort not in ("time", "score"):
             raise InputError("--sort", f"expected 'time' or 'score', got {self.sort!r}")
         if self.limit < 1:
@@ -263,7 +284,8 @@ def attribute_clauses(q: SightingQuery) -> list[ColumnElement[bool]]:
         bounds = q.plate.prefix_range()
         if q.plate.max_edits == 0 and bounds is not None:  # exact with a prefix: an index range
             plate = code_point(SightingRow.plate_text)  # the range holds in code-point order only
-            c.append(and_(plate >= bounds[0], plate < bounds[1]))
+            # ... or a partial (half-covered) plate, which score() then checks
+            c.append(or_(and_(plate >= bounds[0], plate < bounds[1]), SightingRow.plate_text.like(PARTIAL_LIKE)))
     if q.window is not None:
         c.append(window_clause(q.window))
     return c

@@ -9,12 +9,13 @@ Rows are numbered as in a spreadsheet: the header is row 1 (or ``header_row``), 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class RawTable:
     rows: tuple[tuple[str, ...], ...]
     encoding: str
     header_row: int = 1
+    # .xlsx: (index in rows, column) -> formula, for formula cells the workbook holds no computed value for
+    formulas: Mapping[tuple[int, int], str] = dataclasses.field(default_factory=dict)
 
 
 def _split(lines: list[tuple[str, ...]], header_row: int, encoding: str, source: str) -> RawTable:
@@ -171,10 +174,36 @@ def _read_xlsx(path: Path, source: str, sheet: str | None, header_row: int) -> R
             ws = wb[sheet]
         else:
             raise InputError(source, f"no sheet {sheet!r}; sheets are {', '.join(wb.sheetnames)}")
-        lines = [tuple(_excel_cell(v) for v in line) for line in ws.iter_rows(values_only=True)]
+        raw = list(ws.iter_rows(values_only=True))
+        title = ws.title
     finally:
         wb.close()
-    return _split(lines, header_row, "xlsx", source)
+    lines = [tuple(_excel_cell(v) for v in line) for line in raw]
+    table = _split(lines, header_row, "xlsx", source)
+    blank = {
+        (i - header_row, j) for i, line in enumerate(raw) if i >= header_row for j, v in enumerate(line) if v is None
+    }
+    return replace(table, formulas=_uncomputed_formulas(path, title, header_row, blank)) if blank else table
+
+
+def _uncomputed_formulas(
+    path: Path, sheet: str, header_row: int, blank: set[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """Which of the ``blank`` cells hold a formula: a workbook written by a program that does not compute
+    formulas (a script, some exporters) stores them without a value, and they read as empty."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        out: dict[tuple[int, int], str] = {}
+        for i, line in enumerate(wb[sheet].iter_rows(values_only=True)):
+            for j, v in enumerate(line):
+                key = (i - header_row, j)
+                if key in blank and isinstance(v, str) and v.startswith("="):
+                    out[key] = v
+        return out
+    finally:
+        wb.close()
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1) -> tuple[RawTable, str]:
@@ -262,10 +291,24 @@ def validate_table(
         rows_read += 1
         row = table.header_row + 1 + offset
         cells = {
-            field: mapping.translate(field, line[i].strip() if i < len(line) else "")
-            for field, i in positions.items()
+            field: mapping.translate(field, line[i].strip() if i < len(line) else "") for field, i in positions.items()
         }
         record, problems = check_row(row, cells, columns, tz=tz, now=now)
+        uncomputed = [(f, table.formulas[(offset, i)]) for f, i in positions.items() if (offset, i) in table.formulas]
+        if uncomputed:  # the cell is not empty: its value was never computed; the row cannot go in as read
+            record = None
+            problems = [p for p in problems if p.field not in {f for f, _ in uncomputed}] + [
+                Rejection(
+                    row,
+                    cells.get("case_id") or None,
+                    f,
+                    columns.get(f),
+                    f"is a formula ({formula}) with no saved value: the workbook was written by a program that "
+                    "does not compute formulas; open and save it in Excel or LibreOffice, or paste values",
+                    formula,
+                )
+                for f, formula in uncomputed
+            ]
         if record is not None:
             records.append(SourceRow(row, record))
         rejections.extend(problems)
@@ -284,8 +327,7 @@ def validate_table(
                         sr.record.case_id,
                         "case_id",
                         columns["case_id"],
-                        f"duplicate case id {sr.record.case_id!r}, also on row(s) {others}; "
-                        "none of them imported",
+                        f"duplicate case id {sr.record.case_id!r}, also on row(s) {others}; none of them imported",
                         sr.record.case_id,
                     )
                 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from xueliang import __version__
 from xueliang.errors import InputError, XueliangError
+from xueliang.i18n import translator
 from xueliang.report.data import (
     Coverage,
     PlanData,
@@ -98,12 +99,24 @@ def run_coverage_into(osm: str, cameras: str | None, db_url: str | None, out: Pa
     return out
 
 
-def _templates() -> Any:
+def _templates(lang: str | None = None) -> Any:
+    """The report's templates in ``lang`` (``en`` or ``zh-CN``): messages from the gettext catalogue, numbers
+    in the language's format."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("xueliang.report", "templates"), autoescape=select_autoescape())
-    env.filters["pct"] = lambda v: "n/a" if v is None else f"{100 * float(v):.1f}%"
-    env.filters["pts"] = lambda v: "n/a" if v is None else f"{100 * float(v):+.1f}"
+    t = translator(lang)
+    env = Environment(
+        loader=PackageLoader("xueliang.report", "templates"),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    na = t.gettext("n/a")
+    env.filters["pct"] = lambda v: na if v is None else t.percent(float(v))
+    env.filters["pts"] = lambda v: na if v is None else f"{100 * float(v):+.1f}"
+    env.filters["tr"] = t.gettext  # a plain catalogue lookup: data values and texts with a literal %
+    env.globals["num"] = t.number
+    env.globals["lang"] = t.lang
     return env
 
 
@@ -117,8 +130,10 @@ def build_report(
     db_url: str | None = None,
     pdf: bool = True,
     now: dt.datetime | None = None,
+    lang: str | None = None,
 ) -> ReportResult:
-    """Write ``report.html`` (+ figures) and ``report.pdf`` into ``out``."""
+    """Write ``report.html`` (+ figures) and ``report.pdf`` into ``out``, in ``lang`` (``en`` by default or
+    ``zh-CN``; times in the language's zone: Asia/Shanghai for zh-CN)."""
     from xueliang.report import charts
 
     if not any((osm, coverage, plan, db_url)):
@@ -148,10 +163,10 @@ def build_report(
     if ledger is not None:
         figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir).items()})
     html = (
-        _templates()
+        _templates(lang)
         .get_template("report.html.j2")
         .render(
-            now=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            now=translator(lang).datetime(now),
             version=__version__,
             inputs=inputs,
             coverage=cov,

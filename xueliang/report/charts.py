@@ -56,7 +56,10 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
         return {}
     layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
     views = gpd.read_file(gpkg, layer="views")
-    crs = basemap.crs if basemap is not None else views.estimate_utm_crs()
+    # the run's own metric CRS (summary.json); a town without cameras has no views to estimate one from
+    from pyproj import CRS
+
+    crs = basemap.crs if basemap is not None else CRS(cov.summary.projected_crs)
     views = views.to_crs(crs)
     cams = gpd.read_file(gpkg, layer="cameras").to_crs(crs) if "cameras" in layers else None
     paths: dict[str, Path] = {}
@@ -66,7 +69,8 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
         targets = gpd.read_file(gpkg, layer=row.name).to_crs(crs)
         fig, ax = plt.subplots(figsize=(7.5, 7.5))
         if basemap is not None:
-            basemap.buildings.plot(ax=ax, color="#dddddd", linewidth=0)
+            if len(basemap.buildings):
+                basemap.buildings.plot(ax=ax, color="#dddddd", linewidth=0)
             basemap.roads.plot(ax=ax, color="#9a9a9a", linewidth=0.6)
         live = views[~views.geometry.is_empty]
         if len(live):

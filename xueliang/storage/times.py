@@ -17,12 +17,20 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def parse_iso(value: str, *, source: str, field: str | None = None) -> dt.datetime:
-    """ISO 8601 (``Z`` allowed); a value without offset is taken as UTC. Returned aware, in UTC."""
+    """ISO 8601 (``Z`` allowed); a value without offset is taken as UTC. Returned aware, in UTC.
+
+    A time with no UTC equivalent (``0001-01-01T00:00+05:00`` falls before year 1) is one clear InputError.
+    """
     try:
         t = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(source, f"expected ISO 8601 like 2024-05-01T08:00:00Z, got {value!r}", field=field) from exc
-    return as_utc(t)
+    try:
+        return as_utc(t)
+    except OverflowError:
+        raise InputError(
+            source, f"expected a time from year 1 to 9999 in UTC, got {value!r} (out of range in UTC)", field=field
+        ) from None
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

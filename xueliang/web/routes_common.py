@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from xueliang.i18n import LANGUAGES, negotiate, translator
 from xueliang.web import throttle
 from xueliang.web.auth import NotLoggedIn, clear_session, current_user, set_session
 from xueliang.web.users import User, authenticate
@@ -39,10 +40,28 @@ def client_of(request: Request) -> str:
     return throttle.client_address(peer, request.headers.get("x-forwarded-for"), st.trusted_proxies)
 
 
+LANG_COOKIE = "xueliang_lang"
+
+
+def page_language(request: Request) -> str:
+    """The language chosen with the switch (a cookie), else the browser's ``Accept-Language``."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGUAGES else negotiate(request.headers.get("accept-language"))
+
+
 def page(request: Request, name: str, user: User | None, **context: object) -> HTMLResponse:
     templates = request.app.state.templates
-    resp: HTMLResponse = templates.TemplateResponse(request, name, {"user": user, **context})
+    t = translator(page_language(request))
+    resp: HTMLResponse = templates.TemplateResponse(
+        request, name, {"user": user, "lang": t.lang, "tr": t.gettext, "languages": list(LANGUAGES), **context}
+    )
     return resp
+
+
+def _local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/`` (no open redirect)."""
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target
+    return target if ok else "/"
 
 
 def router() -> APIRouter:
@@ -55,6 +74,15 @@ def router() -> APIRouter:
         except NotLoggedIn:
             return RedirectResponse("/login", status_code=303)
         return RedirectResponse(HOME[user.role], status_code=303)
+
+    @r.get("/lang/{code}", include_in_schema=False)
+    def switch_language(code: str, next: str = "/") -> Response:
+        """The language switch: remember ``code`` (en, zh-CN) in a cookie and go back to ``next``."""
+        if code not in LANGUAGES:
+            return Response(f"unknown language {code!r}: expected one of {', '.join(LANGUAGES)}", status_code=404)
+        resp = RedirectResponse(_local_path(next), status_code=303)
+        resp.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax")
+        return resp
 
     @r.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "") -> HTMLResponse:

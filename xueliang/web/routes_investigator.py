@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xueliang.config import format_validation_error
 from xueliang.errors import InputError, NotFoundError, XueliangError
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 from xueliang.storage import Database
 from xueliang.web.auth import audit_refusal, require
 from xueliang.web.media import safe_media_file, url_media_file
@@ -63,7 +64,7 @@ class ScenesIn(BaseModel):
 
     scenes: list[Annotated[str, Field(pattern=SCENE, max_length=200)]] = Field(min_length=1, max_length=20)
     min_scenes: int = Field(2, ge=1, le=20)
-    min_similarity: float = Field(0.8, ge=-1, le=1, allow_inf_nan=False)
+    min_similarity: float = Field(DEFAULT_LINK_THRESHOLD, ge=-1, le=1, allow_inf_nan=False)
 
 
 def _multi_scene(db: Database, user: User, body: ScenesIn) -> list[dict[str, Any]]:

@@ -1,0 +1,126 @@
+"""Plate state and text on real plate photos with synthesized covers (tests/vision/data/plates_labels.csv).
+
+    python bench/plate_state.py [--split tuning|heldout] [--seeds 3]
+
+Each labelled photo is cropped to its vehicle box (5 % margin, as the pipeline does). A plated
+photo gives its original (``visible``) plus ``--seeds`` variants of each cover of
+:mod:`vision.plate_covers` (``covered``; ``removed`` = ``absent``); a photo of an unplated car gives
+itself (``absent``). The split is by photo, fixed in the labels file: tune on ``tuning``, score
+``heldout`` once at the end. Prints the targets of issue 12 and the confusion matrix, and the share
+of correct states per deciding branch (what ``vision.plates.STATE_CONFIDENCE`` holds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import zlib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+from vision.plate_covers import COVERS, apply_cover  # noqa: E402
+from vision.plates import STATE_CONFIDENCE, PlateReader, normalise_plate  # noqa: E402
+
+LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
+DATA = ROOT.parent / "shared" / "data"
+STATES = ("visible", "covered", "absent", "unknown")
+
+
+def crop_of(img: npt.NDArray[np.uint8], row: dict[str, str]) -> npt.NDArray[np.uint8]:
+    x1, y1, x2, y2 = (int(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2"))
+    px, py = 0.05 * (x2 - x1), 0.05 * (y2 - y1)
+    h, w = img.shape[:2]
+    return img[max(0, int(y1 - py)) : min(h, int(y2 + py)), max(0, int(x1 - px)) : min(w, int(x2 + px))]
+
+
+def consistent(pattern: str, truth: str) -> bool:
+    """A partial pattern (``粤B6R*`` / ``*6R678``) agrees with the true plate."""
+    if pattern.endswith("*"):
+        return truth.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return truth.endswith(pattern[1:])
+    return pattern == truth
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=("tuning", "heldout"), default="tuning")
+    ap.add_argument("--seeds", type=int, default=3)
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"skipped: {DATA} not found (the shared photos)")
+    rows = [r for r in csv.DictReader(LABELS.open(encoding="utf-8")) if r["split"] == args.split]
+    reader = PlateReader()
+    branch_of = {v: k for k, v in STATE_CONFIDENCE.items()}
+    confusion: Counter[tuple[str, str]] = Counter()
+    branches: Counter[tuple[str, bool]] = Counter()
+    by_cover: Counter[tuple[str, str]] = Counter()
+    invented = hidden = exact = wide = 0
+    for row in rows:
+        img = np.asarray(cv2.imread(str(DATA / row["photo"])), np.uint8)
+        cases: list[tuple[str, str, npt.NDArray[np.uint8]]] = [("original", row["state"], img)]
+        if row["state"] == "visible":
+            box = tuple(int(row[k]) for k in ("plate_x1", "plate_y1", "plate_x2", "plate_y2"))
+            for cover in COVERS:
+                for s in range(args.seeds):
+                    seed = zlib.crc32(f"{row['photo']}|{cover}|{s}".encode())
+                    res = apply_cover(img, box, cover, seed=seed)  # type: ignore[arg-type]
+                    cases.append((cover, res.state, res.image))
+        for cover, truth, image in cases:
+            r = reader.read(crop_of(image, row))
+            confusion[(truth, r.state)] += 1
+            by_cover[(cover, r.state)] += 1
+            branch = branch_of.get(r.state_confidence, "other")
+            branches[(branch, r.state == truth)] += 1
+            true_text = row["plate_text"]
+            if truth != "visible":
+                hidden += 1
+                if r.text and (normalise_plate(r.text) or not consistent(r.text, true_text)):
+                    invented += 1
+            elif cover == "original":
+                plate_w = int(row["plate_x2"]) - int(row["plate_x1"])
+                if plate_w >= 70:
+                    wide += 1
+                    got = normalise_plate(r.text or "")
+                    exact += got == true_text
+                    if got != true_text:
+                        print(f"  text: {row['photo']}: expected {true_text}, got {r.text} ({r.state})")
+    print(f"split {args.split}: {len(rows)} photos, {sum(confusion.values())} cases")
+
+    def share(num: int, den: int) -> str:
+        return f"{num}/{den} = {num / den:.1%}" if den else "n/a"
+
+    hidden_ok = sum(confusion[(t, p)] for t in ("covered", "absent") for p in ("covered", "absent"))
+    print("hidden plates found as covered-or-absent:", share(hidden_ok, hidden))
+    cov = sum(v for (t, _), v in confusion.items() if t == "covered")
+    print("covered where a cover is visible:", share(confusion[("covered", "covered")], cov))
+    ab = sum(v for (t, _), v in confusion.items() if t == "absent")
+    print("absent where the plate is gone:", share(confusion[("absent", "absent")], ab))
+    print("invented text on hidden plates:", share(invented, hidden))
+    print("plate text exact (plates >= 70 px wide):", share(exact, wide))
+    print("\nconfusion (rows truth, columns state):")
+    print(f"{'':10s}" + "".join(f"{s:>9s}" for s in STATES))
+    for t in STATES[:3]:
+        print(f"{t:10s}" + "".join(f"{confusion[(t, p)]:9d}" for p in STATES))
+    print("\nby cover:")
+    for c in ("original", *COVERS):
+        print(f"  {c:11s}" + "".join(f"{s}={by_cover[(c, s)]:<4d}" for s in STATES))
+    print("\nshare of correct states per deciding branch:")
+    for b in (*STATE_CONFIDENCE, "other"):
+        n = branches[(b, True)] + branches[(b, False)]
+        if n:
+            print(f"  {b:12s} {share(branches[(b, True)], n)}")
+
+
+if __name__ == "__main__":
+    main()
