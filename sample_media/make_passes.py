@@ -55,7 +55,7 @@ def make() -> list[dict[str, str]]:
     rng = random.Random(20240501)
     cams = [c["camera_id"] for c in cameras()]
     out: list[dict[str, str]] = []
-    for v in range(240):
+    for _ in range(240):
         plate = "湘A" + "".join(rng.choice(LETTERS + "0123456789") for _ in range(5))
         colour, cls = rng.choice(COLOURS), rng.choice(CLASSES)
         t = NIGHT + dt.timedelta(minutes=rng.uniform(0, 330))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -253,3 +254,28 @@ def test_multi_scene_search_through_the_search_api(as_role: AsRole, web_data: We
     actions = [x.action for x in db.audit_log(limit=10)]
     db.dispose()
     assert "search-scenes" in actions
+
+
+def test_sighting_json_is_the_search_hit_with_confidences_and_no_stored_paths(
+    as_role: AsRole, web_data: WebData
+) -> None:
+    c = as_role("investigator")
+    found = c.get("/api/sightings", params={"plate_prefix": "湘B55555"}).json()["results"]
+    assert [x["plate_text"] for x in found] == ["湘B55555"]
+    hit = found[0]
+    sid = hit["id"]
+    assert hit["sighting_id"] == sid and hit["camera_id"] == "CAM001"
+    assert (hit["colour_confidence"], hit["vehicle_type_confidence"], hit["plate_text_confidence"]) == (0.8, 0.7, 0.85)
+    assert hit["has_frame"] is True and hit["has_thumbnail"] is True and hit["mark"] is None
+    assert hit["thumbnail_url"] == f"/media/sightings/{sid}/thumbnail"
+    assert not any(k.endswith("_path") for k in hit)  # where the media folder is stays on the server
+    detail = c.get(f"/api/sightings/{sid}").json()
+    assert {k: v for k, v in detail["sighting"].items() if k != "score"} == {
+        k: v for k, v in hit.items() if k != "score"
+    }
+    track = detail["trajectory"]
+    first = dt.datetime.fromisoformat(hit["first_seen"])
+    # the stored boxes: frame i*25 at first_seen + i s, x from 60 + 60 i, 120 px wide
+    assert [p["frame"] for p in track] == [25 * i for i in range(8)]
+    assert [dt.datetime.fromisoformat(p["at"]) for p in track] == [first + dt.timedelta(seconds=i) for i in range(8)]
+    assert [(p["cx"], p["cy"]) for p in track] == [(120 + 60 * i, 190 + 5 * i) for i in range(8)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +43,16 @@ def db_option(func: F) -> F:
 
 def open_db(db_url: str | None) -> Database:
     return open_database(resolve_db_url(db_url))
+
+
+@contextmanager
+def opened_db(db_url: str | None) -> Iterator[Database]:
+    """:func:`open_db`, disposed of when the block ends (however it ends)."""
+    db = open_db(db_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def echo_import_notes(read: CameraRead, path: Path) -> None:

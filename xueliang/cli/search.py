@@ -6,23 +6,25 @@ Each command parses options, calls :mod:`xueliang.investigate.search` and friend
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import SQL_INT, db_option, open_db
+from xueliang.cli._common import SQL_INT, db_option, opened_db
 from xueliang.errors import InputError, StorageError, XueliangError
 from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
 
 def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A refused search or export (bad input, unknown case, ...) still goes into the audit log, as
-    ``<command>-refused`` with the options given and why; then the error is shown as usual."""
+    ``<command>-refused`` with the options given and why; then the error is shown as usual. Put it above
+    :func:`filter_options` so filters that fail to parse are audited too, as typed."""
 
     def deco(func: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(func)
@@ -31,21 +33,22 @@ def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[...
                 func(**kwargs)
             except XueliangError as exc:
                 if not isinstance(exc, StorageError):  # no database to write to
-                    db = open_db(kwargs.get("db_url"))
-                    try:
+                    with opened_db(kwargs.get("db_url")) as db:
                         db.audit(
                             actor=kwargs.get("actor"),
                             action=f"{action}-refused",
                             query={"options": {k: v for k, v in kwargs.items() if k != "db_url"}, "why": str(exc)},
                             result_count=None,
                         )
-                    finally:
-                        db.dispose()
                 raise
 
         return wrapper
 
     return deco
+
+
+if TYPE_CHECKING:
+    from xueliang.investigate.search import SightingQuery
 
 
 def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -90,8 +93,21 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
 
 
+def _emit(result: Any, as_json: bool, lines: Iterable[str], total: str) -> None:
+    """``result.to_json()`` with --json; else one line per result (``lines`` is read only then) and ``total``."""
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    for line in lines:
+        click.echo(line)
+    click.echo(total)
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({v.strip().lower() for raw in values for v in raw.split(",") if v.strip()}))
+
+
+_FILTER_PARAMS = ("det", "vtype", "colour", "state", "plate", "exact", "from_", "to", "cameras", "near")
 
 
 def _filters(
@@ -106,9 +122,7 @@ def _filters(
     to: str | None,
     cameras: tuple[str, ...],
     near: str | None,
-    sort: str = "time",
-    limit: int = 1000,
-) -> Any:
+) -> SightingQuery:
     from xueliang.investigate.plates_match import parse_plate_pattern
     from xueliang.investigate.search import Place, SightingQuery, TimeWindow, parse_time
 
@@ -126,12 +140,17 @@ def _filters(
         window=window,
         camera_ids=tuple(sorted({c.strip() for raw in cameras for c in raw.split(",") if c.strip()})),
         near=None if near is None else Place.parse(near),
-        sort=sort,  # type: ignore[arg-type]
-        limit=limit,
     )
 
 
-def filter_options(func: Any) -> Any:
+def filter_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The search filters as options; the command gets them parsed as one ``filters: SightingQuery``."""
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        filters = _filters(**{k: kwargs.pop(k) for k in _FILTER_PARAMS})
+        func(filters=filters, **kwargs)
+
     opts = [
         click.option(
             "--class", "det", multiple=True, metavar="NAME", help="Detector class (car, bus, truck, motorcycle)."
@@ -156,12 +175,14 @@ def filter_options(func: Any) -> Any:
         ),
         click.option("--near", metavar="LON,LAT,METRES", help="Cameras of the registry within METRES of a place."),
     ]
+    wrapped: Callable[..., None] = command
     for o in reversed(opts):
-        func = o(func)
-    return func
+        wrapped = o(wrapped)
+    return wrapped
 
 
 @click.command("search")
+@_audit_refusals("search")  # outermost: refused filters (bad --from, ...) are audited as given
 @filter_options
 @click.option(
     "--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat): multi-scene mode."
@@ -183,18 +204,8 @@ def filter_options(func: Any) -> Any:
 @_case
 @_actor
 @db_option
-@_audit_refusals("search")
 def search(
-    det: tuple[str, ...],
-    vtype: tuple[str, ...],
-    colour: tuple[str, ...],
-    state: tuple[str, ...],
-    plate: str | None,
-    exact: bool,
-    from_: str | None,
-    to: str | None,
-    cameras: tuple[str, ...],
-    near: str | None,
+    filters: SightingQuery,
     scenes: tuple[str, ...],
     scene_file: str | None,
     min_scenes: int,
@@ -210,25 +221,11 @@ def search(
     from xueliang.investigate.scenes import load_scenes, multi_scene, parse_scene_arg
     from xueliang.investigate.search import search as run_search
 
-    q = _filters(
-        det=det,
-        vtype=vtype,
-        colour=colour,
-        state=state,
-        plate=plate,
-        exact=exact,
-        from_=from_,
-        to=to,
-        cameras=cameras,
-        near=near,
-        sort=sort,
-        limit=limit,
-    )
+    q = dataclasses.replace(filters, sort=sort, limit=limit)  # type: ignore[arg-type]  # click.Choice: time|score
     scene_list = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
     if scene_file:
         scene_list += load_scenes(Path(scene_file))
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         if scene_list:
             if q.window is not None or q.camera_ids or q.near is not None:
                 raise InputError("--scene", "scenes bring their own place and window: drop --from/--to/--camera/--near")
@@ -242,41 +239,31 @@ def search(
                 actor=actor,
                 case_id=case_id,
             )
-            if as_json:
-                _echo_json(res.to_json())
-                return
-            for rank, c in enumerate(res.candidates, 1):
-                click.echo(
-                    f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
-                    f"strength {c.strength:.3f}, linked by {c.linked_by}, "
-                    f"sightings {[h.sighting_id for h in c.hits]}"
-                )
-            click.echo(f"{len(res.candidates)} candidate vehicles")
+            lines = (
+                f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
+                f"strength {c.strength:.3f}, linked by {c.linked_by}, sightings {[h.sighting_id for h in c.hits]}"
+                for rank, c in enumerate(res.candidates, 1)
+            )
+            _emit(res, as_json, lines, f"{len(res.candidates)} candidate vehicles")
             return
         if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
-            from dataclasses import replace
-
             from xueliang.investigate.plate_index import candidate_plates
 
             found = candidate_plates(db, q.plate)
             if found.plates is not None:
-                q = replace(q, plates=found.plates)
+                q = dataclasses.replace(q, plates=found.plates)
         r = run_search(db, q, actor=actor, case_id=case_id)
-        if as_json:
-            _echo_json(r.to_json())
-            return
-        for h in r.hits:
-            click.echo(
-                f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
-                f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
-            )
         more = " (more: raise --limit)" if r.truncated else ""
-        click.echo(f"{len(r.hits)} sightings{more}")
-    finally:
-        db.dispose()
+        hit_lines = (
+            f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+            f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
+            for h in r.hits
+        )
+        _emit(r, as_json, hit_lines, f"{len(r.hits)} sightings{more}")
 
 
 @click.command("similar")
+@_audit_refusals("similar")  # outermost: refused filters (bad --from, ...) are audited as given
 @click.option("--sighting", "sighting_id", type=SQL_INT, help="Query by this sighting's appearance.")
 @click.option(
     "--image", type=click.Path(dir_okay=False, exists=True), help="Query by an image (embedded like indexing)."
@@ -289,22 +276,12 @@ def search(
 @_case
 @_actor
 @db_option
-@_audit_refusals("similar")
 def similar(
     sighting_id: int | None,
     image: str | None,
     k: int,
     min_similarity: float,
-    det: tuple[str, ...],
-    vtype: tuple[str, ...],
-    colour: tuple[str, ...],
-    state: tuple[str, ...],
-    plate: str | None,
-    exact: bool,
-    from_: str | None,
-    to: str | None,
-    cameras: tuple[str, ...],
-    near: str | None,
+    filters: SightingQuery,
     as_json: bool,
     media: str | None,
     case_id: str | None,
@@ -318,44 +295,25 @@ def similar(
     """
     from xueliang.investigate.similar import similar as run_similar
 
-    q = _filters(
-        det=det,
-        vtype=vtype,
-        colour=colour,
-        state=state,
-        plate=plate,
-        exact=exact,
-        from_=from_,
-        to=to,
-        cameras=cameras,
-        near=near,
-    )
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         res = run_similar(
             db,
             sighting_id=sighting_id,
             image=None if image is None else Path(image),
             k=k,
-            filters=q,
+            filters=filters,
             min_similarity=min_similarity,
             actor=actor,
             case_id=case_id,
             media_dir=_media_dir(media),
             progress=_progress,
         )
-    finally:
-        db.dispose()
-    if as_json:
-        _echo_json(res.to_json())
-        return
-    for r in res.results:
-        h = r.hit
-        click.echo(
-            f"{h.sighting_id}\t{r.similarity:.3f}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t"
-            f"{h.vehicle_type}\t{h.plate_text or h.plate_state}"
-        )
-    click.echo(f"{len(res.results)} similar sightings ({res.method} search)")
+    lines = (
+        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{r.hit.first_seen.isoformat()}\t{r.hit.camera_id}\t"
+        f"{r.hit.colour}\t{r.hit.vehicle_type}\t{r.hit.plate_text or r.hit.plate_state}"
+        for r in res.results
+    )
+    _emit(res, as_json, lines, f"{len(res.results)} similar sightings ({res.method} search)")
 
 
 @click.command("similar-index")
@@ -373,8 +331,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
     from xueliang.investigate.ann_index import embedding_models, ensure_index, sidecar_path
 
     media_dir = resolve_media_dir(media)
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         for model in models or tuple(embedding_models(db)):
             meta, done = ensure_index(db, model, media_dir, rebuild=rebuild, progress=_progress)
             click.echo(
@@ -383,8 +340,6 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
             )
         if not models and not embedding_models(db):
             click.echo("no sightings with embeddings: nothing to index")
-    finally:
-        db.dispose()
 
 
 @click.command("trajectory")
@@ -410,25 +365,18 @@ def trajectory(
     """One vehicle's sightings ordered by time, with camera positions."""
     from xueliang.investigate.similar import trajectory as run_trajectory
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         t = run_trajectory(
             db, plate=plate, sighting_id=sighting_id, min_similarity=min_similarity, actor=actor, case_id=case_id
         )
-    finally:
-        db.dispose()
     if geojson:
         Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
-    if as_json:
-        _echo_json(t.to_json())
-        return
-    for p in t.points:
-        h = p.hit
-        click.echo(
-            f"{h.first_seen.isoformat()}\t{h.camera_id}\t{h.lon:.6f},{h.lat:.6f}\t{h.sighting_id}\t"
-            f"{h.plate_text or '-'}\t{p.similarity:.3f}"
-        )
-    click.echo(f"{len(t.points)} sightings")
+    lines = (
+        f"{p.hit.first_seen.isoformat()}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
+        f"{p.hit.plate_text or '-'}\t{p.similarity:.3f}"
+        for p in t.points
+    )
+    _emit(t, as_json, lines, f"{len(t.points)} sightings")
 
 
 @click.command("review")
@@ -455,8 +403,7 @@ def review(
     from xueliang.investigate.review import review as add_review
     from xueliang.investigate.review import review_log
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         if decision is not None or sighting_id is not None:
             if sighting_id is None or decision is None:
                 raise InputError("review", "expected --sighting N with --keep or --eliminate")
@@ -474,8 +421,6 @@ def review(
             else:
                 for x in log:
                     click.echo(f"{x.at.isoformat()}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
-    finally:
-        db.dispose()
 
 
 @click.command("export")
@@ -490,13 +435,10 @@ def export(case_id: str, out: str, pad: float, media: str | None, actor: str | N
     """Write the kept sightings of a case as evidence (clips, images, GA/T 1400 records, logs, hashes)."""
     from xueliang.investigate.export import export_case
 
-    db = open_db(db_url)
-    try:
+    with opened_db(db_url) as db:
         s = export_case(
             db, case_id, Path(out), actor=actor, pad_s=pad, media_dir=None if media is None else Path(media)
         )
-    finally:
-        db.dispose()
     click.echo(
         f"exported case {s.case_id}: {len(s.sightings)} sightings from {len(s.sources)} verified sources, "
         f"{s.files} files in {s.out}"

@@ -81,7 +81,8 @@ class Translator:
         if self.lang == "en":
             return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         local = value.astimezone(self.tz)
-        return f"{format_datetime(local, format='medium', locale=self.locale)} ({local.strftime('%z')[:3]}:{local.strftime('%z')[3:]})"
+        offset = local.strftime("%z")
+        return f"{format_datetime(local, format='medium', locale=self.locale)} ({offset[:3]}:{offset[3:]})"
 
 
 def translator(lang: str | None = None) -> Translator:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -42,6 +41,7 @@ from xueliang.investigate.search import ensure_case, utc
 from xueliang.investigate.tables import CaseQueryRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import current_user
+from xueliang.storage.files import sha256_file
 
 
 class ExportError(XueliangError):
@@ -57,14 +57,6 @@ class ExportSummary:
     files: int
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify_sources(videos: list[VideoRow]) -> dict[int, str]:
     """Re-hash every source; raise ExportError naming each vanished or changed file."""
     problems = []
@@ -75,9 +67,9 @@ def verify_sources(videos: list[VideoRow]) -> dict[int, str]:
             problems.append(f"{v.path}: vanished (expected SHA-256 {v.sha256[:16]}…)")
             continue
         try:
-            now = _sha256(p)
-        except OSError as exc:
-            problems.append(f"{v.path}: cannot read ({exc.strerror})")
+            now = sha256_file(p)
+        except InputError as exc:
+            problems.append(f"{v.path}: {exc.detail}")
             continue
         if now != v.sha256:
             problems.append(f"{v.path}: changed since indexing (expected SHA-256 {v.sha256[:16]}…, got {now[:16]}…)")
@@ -282,7 +274,7 @@ def export_case(
         }
         _write_json(work / "manifest.json", manifest)
         files = sorted(p for p in work.rglob("*") if p.is_file())
-        sums = "".join(f"{_sha256(p)}  {p.relative_to(work).as_posix()}\n" for p in files)
+        sums = "".join(f"{sha256_file(p)}  {p.relative_to(work).as_posix()}\n" for p in files)
         (work / "SHA256SUMS").write_text(sums, encoding="utf-8")
         if out.exists():
             out.rmdir()

@@ -22,7 +22,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -303,21 +303,25 @@ def run_multi_scene(
     return MultiSceneResult(scenes=tuple(scenes), candidates=tuple(cands[:limit]), query=query)
 
 
+class SceneOptions(TypedDict, total=False):
+    """The options of :func:`run_multi_scene` (its defaults apply), as keywords of :func:`multi_scene`."""
+
+    filters: SightingQuery | None
+    min_scenes: int
+    min_similarity: float
+    limit: int
+
+
 def multi_scene(
     db: Database,
     scenes: list[Scene],
     *,
-    filters: SightingQuery | None = None,
-    min_scenes: int = 2,
-    min_similarity: float = DEFAULT_LINK_THRESHOLD,
-    limit: int = 200,
     actor: str | None = None,
     case_id: str | None = None,
+    **options: Unpack[SceneOptions],
 ) -> MultiSceneResult:
     """:func:`run_multi_scene` plus the audit row (and case query row)."""
-    res = run_multi_scene(
-        db, scenes, filters=filters, min_scenes=min_scenes, min_similarity=min_similarity, limit=limit
-    )
+    res = run_multi_scene(db, scenes, **options)
     ids = sorted({h.sighting_id for c in res.candidates for h in c.hits})
     record(
         db,

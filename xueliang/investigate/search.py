@@ -26,7 +26,8 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from vision.tables import SightingRow
+from vision.tables import SightingPointRow, SightingRow, VideoRow
+from vision.types import TrackPoint
 from xueliang.errors import InputError, NotFoundError
 from xueliang.investigate.plates_match import PARTIAL_LIKE, PlatePattern
 from xueliang.investigate.tables import CaseQueryRow, SearchCaseRow
@@ -166,6 +167,10 @@ class Hit:
     direction: str
     thumbnail_path: str | None
     score: float = 1.0
+    colour_confidence: float | None = None
+    vehicle_type_confidence: float | None = None
+    plate_text_confidence: float | None = None
+    has_frame: bool = False  # a best full frame is stored (its path stays on the server)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -224,20 +229,28 @@ def check_cameras(positions: dict[str, tuple[float, float]], camera_ids: Sequenc
 
 
 # --- SQL -----------------------------------------------------------------------------------------
+#: Columns a Hit takes as they are stored (same names).
+_STORED_AS_IS = (
+    "video_id",
+    "camera_id",
+    "detector_class",
+    "vehicle_type",
+    "colour",
+    "plate_state",
+    "plate_text",
+    "plate_colour",
+    "direction",
+    "thumbnail_path",
+    "colour_confidence",
+    "vehicle_type_confidence",
+    "plate_text_confidence",
+)
 HIT_COLUMNS = (
     SightingRow.id,
-    SightingRow.video_id,
-    SightingRow.camera_id,
     SightingRow.first_seen,
     SightingRow.last_seen,
-    SightingRow.detector_class,
-    SightingRow.vehicle_type,
-    SightingRow.colour,
-    SightingRow.plate_state,
-    SightingRow.plate_text,
-    SightingRow.plate_colour,
-    SightingRow.direction,
-    SightingRow.thumbnail_path,
+    SightingRow.frame_path,
+    *(getattr(SightingRow, name) for name in _STORED_AS_IS),
 )
 
 
@@ -309,23 +322,26 @@ def hits_from_rows(
         out.append(
             Hit(
                 sighting_id=r.id,
-                video_id=r.video_id,
-                camera_id=r.camera_id,
                 lon=lon,
                 lat=lat,
                 first_seen=utc(r.first_seen),
                 last_seen=utc(r.last_seen),
-                detector_class=r.detector_class,
-                vehicle_type=r.vehicle_type,
-                colour=r.colour,
-                plate_state=r.plate_state,
-                plate_text=r.plate_text,
-                plate_colour=r.plate_colour,
-                direction=r.direction,
-                thumbnail_path=r.thumbnail_path,
                 score=score,
+                has_frame=bool(r.frame_path),
+                **{name: getattr(r, name) for name in _STORED_AS_IS},
             )
         )
+    return out
+
+
+def fetch_hits(db: Database, ids: Sequence[int]) -> dict[int, Hit]:
+    """The hits of the sightings ``ids`` (unknown ids are absent), by id."""
+    positions = camera_positions(db)
+    out: dict[int, Hit] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.id.in_(ids[i : i + 500]))).all()
+            out |= {h.sighting_id: h for h in hits_from_rows(rows, positions, None)}
     return out
 
 
@@ -446,3 +462,46 @@ def record(
                 )
             )
         db.audit(actor=who, action=kind, query=q, result_count=len(sighting_ids), session=s)
+
+
+# --- one sighting ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SightingDetail:
+    """One sighting: its hit, the frame size and start of its video, and its boxes in the video
+    (the pipeline's :class:`vision.types.TrackPoint`, ``t`` in seconds from the start of the file)."""
+
+    hit: Hit
+    video_start: dt.datetime
+    width: int
+    height: int
+    track: tuple[TrackPoint, ...]  # by frame
+
+    def track_json(self) -> list[dict[str, Any]]:
+        """Each box with its time (``at``, UTC) and centre (``cx``, ``cy``) in video pixels."""
+        return [
+            asdict(p)
+            | {
+                "at": (self.video_start + dt.timedelta(seconds=p.t)).isoformat(),
+                "cx": (p.x1 + p.x2) / 2,
+                "cy": (p.y1 + p.y2) / 2,
+            }
+            for p in self.track
+        ]
+
+
+def sighting_detail(db: Database, sighting_id: int) -> SightingDetail:
+    """NotFoundError naming the id when no sighting has it."""
+    hit = fetch_hits(db, [sighting_id]).get(sighting_id)
+    if hit is None:
+        raise NotFoundError(f"sighting {sighting_id} not found")
+    with db.sessions() as s:
+        video = s.get_one(VideoRow, hit.video_id)
+        start = utc(video.start_time)
+        points = s.scalars(
+            select(SightingPointRow).where(SightingPointRow.sighting_id == sighting_id).order_by(SightingPointRow.frame)
+        ).all()
+        track = tuple(
+            TrackPoint(p.frame, (utc(p.at) - start).total_seconds(), p.x1, p.y1, p.x2, p.y2, p.confidence)
+            for p in points
+        )
+        return SightingDetail(hit=hit, video_start=start, width=video.width, height=video.height, track=track)

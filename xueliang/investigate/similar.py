@@ -31,6 +31,7 @@ from xueliang.investigate.search import (
     SightingQuery,
     attribute_clauses,
     camera_positions,
+    fetch_hits,
     hits_from_rows,
     record,
     resolve_cameras,
@@ -166,16 +167,6 @@ def load_index(
     ids = np.fromiter((r.id for r in rows), np.int64, len(rows))
     vecs = np.frombuffer(b"".join(r.embedding for r in rows), np.float32).reshape(len(rows), -1)
     return VectorIndex(ids, vecs, ann_threshold=ann_threshold)
-
-
-def fetch_hits(db: Database, ids: list[int]) -> dict[int, Hit]:
-    positions = camera_positions(db)
-    out: dict[int, Hit] = {}
-    with db.engine.connect() as conn:
-        for i in range(0, len(ids), 500):
-            rows = conn.execute(select(*HIT_COLUMNS).where(SightingRow.id.in_(ids[i : i + 500]))).all()
-            out |= {h.sighting_id: h for h in hits_from_rows(rows, positions, None)}
-    return out
 
 
 def similar(

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 
 from xueliang.config import format_validation_error
 from xueliang.errors import InputError, NotFoundError, XueliangError
@@ -27,7 +26,8 @@ from xueliang.web.media import safe_media_file, url_media_file
 from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.sightings import (
     WEB_CASE,
-    SightingQuery,
+    MarkedHit,
+    SearchForm,
     add_mark,
     check_sighting,
     facets,
@@ -104,20 +104,24 @@ def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: floa
     return fc
 
 
-def _search(db: Database, user: User, q: SightingQuery) -> list[dict[str, Any]]:
+def _search(db: Database, user: User, q: SearchForm) -> list[MarkedHit]:
     rows = search_sightings(db, q)
     db.audit(actor=user.name, action="web.search", query=q.active() | {"limit": q.limit}, result_count=len(rows))
-    return [asdict(r) for r in rows]
+    return rows
 
 
-def _video_size(db: Database, sighting_id: int) -> tuple[int, int]:
-    from vision.tables import SightingRow, VideoRow
-
-    with db.sessions() as s:
-        row = s.execute(
-            select(VideoRow.width, VideoRow.height).join(SightingRow).where(SightingRow.id == sighting_id)
-        ).first()
-    return (int(row[0]), int(row[1])) if row else (1920, 1080)
+def _detail_page(request: Request, user: User, sighting_id: int, error: str | None) -> HTMLResponse:
+    sighting, detail = get_sighting(request.app.state.db, sighting_id)
+    return page(
+        request,
+        "sighting.html",
+        user,
+        s=sighting,
+        track=detail.track_json(),
+        width=detail.width,
+        height=detail.height,
+        error=error,
+    )
 
 
 def viewed(db: Database, user: User, what: str, query: dict[str, Any]) -> None:
@@ -144,13 +148,13 @@ def router() -> APIRouter:
         db: Database = request.app.state.db
         raw = {k: v for k, v in request.query_params.items() if v.strip()}
         error = None
-        results: list[dict[str, Any]] = []
+        results: list[MarkedHit] = []
         try:
-            q = SightingQuery.model_validate(raw)
+            q = SearchForm.model_validate(raw)
             results = _search(db, user, q)
         except ValidationError as exc:
             error = format_validation_error(exc)
-            q = SightingQuery()
+            q = SearchForm()
             audit_refusal(request, user, error)
         return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
 
@@ -176,24 +180,22 @@ def router() -> APIRouter:
         return {"candidates": _multi_scene(request.app.state.db, user, body)}
 
     @r.get("/api/sightings", tags=["investigator"])
-    def api_search(request: Request, user: Investigator, q: Annotated[SightingQuery, Query()]) -> dict[str, Any]:
+    def api_search(request: Request, user: Investigator, q: Annotated[SearchForm, Query()]) -> dict[str, Any]:
         """Sightings matching every filter, newest first (audited)."""
-        return {"results": _search(request.app.state.db, user, q)}
+        return {"results": [r.to_json() for r in _search(request.app.state.db, user, q)]}
 
     @r.get("/investigator/sightings/{sighting_id}", response_class=HTMLResponse, include_in_schema=False)
     def detail_page(request: Request, user: Investigator, sighting_id: SightingId) -> HTMLResponse:
-        db: Database = request.app.state.db
-        sighting, track = get_sighting(db, sighting_id)
-        width, height = _video_size(db, sighting_id)
-        viewed(db, user, "sighting", {"sighting": sighting_id, "page": True})
-        return page(request, "sighting.html", user, s=sighting, track=track, width=width, height=height, error=None)
+        resp = _detail_page(request, user, sighting_id, None)
+        viewed(request.app.state.db, user, "sighting", {"sighting": sighting_id, "page": True})
+        return resp
 
     @r.get("/api/sightings/{sighting_id}", tags=["investigator"])
     def api_detail(request: Request, user: Investigator, sighting_id: SightingId) -> dict[str, Any]:
         """One sighting with its trajectory (box centres in video pixels)."""
-        sighting, track = get_sighting(request.app.state.db, sighting_id)
+        sighting, detail = get_sighting(request.app.state.db, sighting_id)
         viewed(request.app.state.db, user, "sighting", {"sighting": sighting_id})
-        return {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track]}
+        return {"sighting": sighting.to_json(), "trajectory": detail.track_json()}
 
     @r.get(
         "/api/sightings/{sighting_id}/trajectory",
@@ -260,18 +262,7 @@ def router() -> APIRouter:
         try:
             body = MarkIn.model_validate({"mark": mark, "reason": reason, "case": case.strip() or WEB_CASE})
         except ValidationError as exc:
-            sighting, track = get_sighting(db, sighting_id)
-            width, height = _video_size(db, sighting_id)
-            resp = page(
-                request,
-                "sighting.html",
-                user,
-                s=sighting,
-                track=track,
-                width=width,
-                height=height,
-                error=format_validation_error(exc),
-            )
+            resp = _detail_page(request, user, sighting_id, format_validation_error(exc))
             resp.status_code = 400
             return resp
         add_mark(db, sighting_id, body.mark, body.reason, user.name, body.case)
@@ -290,10 +281,10 @@ def router() -> APIRouter:
         """Evidence package (zip): sighting.json with trajectory and marks, thumbnail and frame, SHA-256 manifest."""
         db: Database = request.app.state.db
         st = request.app.state.settings
-        sighting, track = get_sighting(db, sighting_id)
+        sighting, detail = get_sighting(db, sighting_id)
         files: dict[str, bytes] = {
             "sighting.json": json.dumps(
-                {"sighting": asdict(sighting), "trajectory": [asdict(p) for p in track], "exported_by": user.name},
+                {"sighting": sighting.to_json(), "trajectory": detail.track_json(), "exported_by": user.name},
                 ensure_ascii=False,
                 indent=2,
                 default=str,

@@ -18,7 +18,7 @@ from xueliang.config import format_validation_error
 from xueliang.errors import InputError, XueliangError
 from xueliang.storage import Database
 from xueliang.web.auth import require
-from xueliang.web.routes_common import page
+from xueliang.web.routes_common import ERRORS, page
 from xueliang.web.users import User
 
 Investigator = Annotated[User, Depends(require("investigator"))]
@@ -96,7 +96,7 @@ def _parse(params: dict[str, str]) -> TacticIn:
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     @r.get("/investigator/tactics", response_class=HTMLResponse, include_in_schema=False)
     def tactics_page(request: Request, user: Investigator) -> HTMLResponse:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from xueliang.errors import InputError, NotFoundError
 from xueliang.web.auth import current_user, require
+from xueliang.web.routes_common import ERRORS
 from xueliang.web.users import User
 from xueliang.web.workbench import (
     CameraIn,
@@ -160,7 +161,7 @@ def _schedule_rows(request: Request, srv: Served, scenario: str | None, stream: 
 
 
 def router() -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERRORS)
 
     def basemap_json(request: Request, bbox: str | None, zoom: float) -> dict[str, Any]:
         return served(request.app.state).basemap.query(_bbox(bbox), zoom)

@@ -1,4 +1,4 @@
-"""The investigator pages' view of sightings, through the search API (``xueliang.investigate.search``).
+"""The investigator pages' view of sightings: the search API's hits (``xueliang.investigate.search``) with marks.
 
 Filters: colour, vehicle type, plate state, plate pattern (``晋M*12*``; a bare prefix matches plates
 starting with it, one character off ranked below), camera, time window.
@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from vision.tables import SightingPointRow, SightingRow
+from vision.tables import SightingRow
 from xueliang.errors import NotFoundError
+from xueliang.investigate.search import Hit, SightingDetail, SightingQuery, TimeWindow, run_query, sighting_detail
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-class SightingQuery(BaseModel):
-    """Search filters; unknown keys are rejected."""
+class SearchForm(BaseModel):
+    """The search page's filters (query string); unknown keys are rejected. :meth:`to_query` gives the
+    search API's :class:`~xueliang.investigate.search.SightingQuery`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -62,6 +65,28 @@ class SightingQuery(BaseModel):
     def active(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.model_dump(exclude={"limit"}).items() if v not in (None, "")}
 
+    def to_query(self) -> SightingQuery:
+        """A bare plate prefix matches plates starting with it (ranked by score); newest first otherwise."""
+        from xueliang.investigate.plates_match import parse_plate_pattern
+
+        plate = None
+        if self.plate_prefix:
+            text = self.plate_prefix.strip().upper()
+            plate = parse_plate_pattern(text if any(c in text for c in "*?") else text + "*")
+        window = None
+        if self.start or self.end:
+            window = TimeWindow(self.start or dt.datetime(1970, 1, 1), self.end or dt.datetime(2999, 1, 1))
+        return SightingQuery(
+            vehicle_types=(self.vehicle_type,) if self.vehicle_type else (),
+            colours=(self.colour,) if self.colour else (),
+            plate_states=(self.plate_state,) if self.plate_state else (),
+            plate=plate,
+            window=window,
+            camera_ids=(self.camera_id,) if self.camera_id else (),
+            sort="score" if plate is not None else "time",
+            limit=self.limit,
+        )
+
 
 WEB_CASE = "web"  # the review-log case of browser marks made without naming a case
 
@@ -78,37 +103,33 @@ class Mark:
 
 
 @dataclass(frozen=True)
-class Sighting:
-    id: int
-    camera_id: str
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    colour: str
-    colour_confidence: float
-    vehicle_type: str
-    vehicle_type_confidence: float
-    plate_state: str
-    plate_text: str | None
-    plate_text_confidence: float | None
-    direction: str
-    has_thumbnail: bool
-    has_frame: bool
+class MarkedHit:
+    """A search hit with the investigator's latest keep/eliminate mark."""
+
+    hit: Hit
     mark: Mark | None
 
+    @property
+    def id(self) -> int:
+        return self.hit.sighting_id
 
-@dataclass(frozen=True)
-class TrackPoint:
-    frame: int
-    at: dt.datetime
-    cx: float
-    cy: float
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    @property
+    def has_thumbnail(self) -> bool:
+        return bool(self.hit.thumbnail_path)
 
-
-_utc = as_utc
+    def to_json(self) -> dict[str, Any]:
+        """The hit's JSON without the stored thumbnail path (``thumbnail_url`` serves it), with ``id``,
+        ``has_thumbnail`` and ``mark``."""
+        d = {k: v for k, v in self.hit.to_json().items() if k != "thumbnail_path"}
+        return (
+            {"id": self.id}
+            | d
+            | {
+                "has_thumbnail": self.has_thumbnail,
+                "thumbnail_url": f"/media/sightings/{self.id}/thumbnail" if self.has_thumbnail else None,
+                "mark": None if self.mark is None else asdict(self.mark) | {"at": self.mark.at.isoformat()},
+            }
+        )
 
 
 def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
@@ -120,59 +141,16 @@ def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
     with db.sessions() as s:
         rows = s.scalars(select(ReviewRow).where(ReviewRow.sighting_id.in_(ids)).order_by(ReviewRow.id)).all()
     return {
-        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=_utc(r.at), case_id=r.case_id)
+        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=as_utc(r.at), case_id=r.case_id)
         for r in rows
     }
 
 
-def _to_sighting(r: SightingRow, mark: Mark | None) -> Sighting:
-    return Sighting(
-        id=r.id,
-        camera_id=r.camera_id,
-        first_seen=_utc(r.first_seen),
-        last_seen=_utc(r.last_seen),
-        colour=r.colour,
-        colour_confidence=r.colour_confidence,
-        vehicle_type=r.vehicle_type,
-        vehicle_type_confidence=r.vehicle_type_confidence,
-        plate_state=r.plate_state,
-        plate_text=r.plate_text,
-        plate_text_confidence=r.plate_text_confidence,
-        direction=r.direction,
-        has_thumbnail=bool(r.thumbnail_path),
-        has_frame=bool(r.frame_path),
-        mark=mark,
-    )
-
-
-def search_sightings(db: Database, q: SightingQuery) -> list[Sighting]:
-    """Sightings matching every given filter, in the order the search API ranks them (newest first)."""
-    from xueliang.investigate.plates_match import parse_plate_pattern
-    from xueliang.investigate.search import SightingQuery as ApiQuery
-    from xueliang.investigate.search import TimeWindow, run_query
-
-    plate = None
-    if q.plate_prefix:
-        text = q.plate_prefix.strip().upper()
-        plate = parse_plate_pattern(text if any(c in text for c in "*?") else text + "*")
-    window = None
-    if q.start or q.end:
-        window = TimeWindow(_utc(q.start or dt.datetime(1970, 1, 1)), _utc(q.end or dt.datetime(2999, 1, 1)))
-    api = ApiQuery(
-        vehicle_types=(q.vehicle_type,) if q.vehicle_type else (),
-        colours=(q.colour,) if q.colour else (),
-        plate_states=(q.plate_state,) if q.plate_state else (),
-        plate=plate,
-        window=window,
-        camera_ids=(q.camera_id,) if q.camera_id else (),
-        sort="score" if plate is not None else "time",
-        limit=q.limit,
-    )
-    ids = [h.sighting_id for h in run_query(db, api).hits]
-    with db.sessions() as s:
-        rows = {r.id: r for r in s.scalars(select(SightingRow).where(SightingRow.id.in_(ids)))}
-    marks = _latest_marks(db, ids)
-    return [_to_sighting(rows[i], marks.get(i)) for i in ids if i in rows]
+def search_sightings(db: Database, form: SearchForm) -> list[MarkedHit]:
+    """Sightings matching every given filter, in the order the search API ranks them, with their marks."""
+    hits = run_query(db, form.to_query()).hits
+    marks = _latest_marks(db, [h.sighting_id for h in hits])
+    return [MarkedHit(h, marks.get(h.sighting_id)) for h in hits]
 
 
 def facets(db: Database) -> dict[str, list[str]]:
@@ -189,29 +167,10 @@ def facets(db: Database) -> dict[str, list[str]]:
     return out
 
 
-def get_sighting(db: Database, sighting_id: int) -> tuple[Sighting, list[TrackPoint]]:
-    with db.sessions() as s:
-        row = s.get(SightingRow, sighting_id)
-        if row is None:
-            raise NotFoundError(f"sighting {sighting_id} not found")
-        pts = s.scalars(
-            select(SightingPointRow).where(SightingPointRow.sighting_id == sighting_id).order_by(SightingPointRow.frame)
-        ).all()
-        track = [
-            TrackPoint(
-                frame=p.frame,
-                at=_utc(p.at),
-                cx=(p.x1 + p.x2) / 2,
-                cy=(p.y1 + p.y2) / 2,
-                x1=p.x1,
-                y1=p.y1,
-                x2=p.x2,
-                y2=p.y2,
-            )
-            for p in pts
-        ]
-        sighting = _to_sighting(row, _latest_marks(db, [row.id]).get(row.id))
-    return sighting, track
+def get_sighting(db: Database, sighting_id: int) -> tuple[MarkedHit, SightingDetail]:
+    """The sighting with its mark, and its detail (track, video size); NotFoundError naming the id."""
+    detail = sighting_detail(db, sighting_id)
+    return MarkedHit(detail.hit, _latest_marks(db, [sighting_id]).get(sighting_id)), detail
 
 
 def check_sighting(db: Database, sighting_id: int) -> None:

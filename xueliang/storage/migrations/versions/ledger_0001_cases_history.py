@@ -7,6 +7,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from xueliang.storage.append_only import drop_append_only_function, refuse_update_delete
+
 revision = "ledger_0001"
 down_revision = None
 branch_labels = ("ledger",)
@@ -79,32 +81,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_ledger_history_case_id", "ledger_history", ["case_id"])
     op.create_index("ix_ledger_history_changed_at", "ledger_history", ["changed_at"])
-    _append_only("ledger_history")
-
-
-def _append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL; other databases rely on the code)."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    refuse_update_delete("ledger_history")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS ledger_history_append_only() CASCADE")
+    drop_append_only_function("ledger_history")
     op.drop_table("ledger_history")
     op.drop_table("ledger_case_sightings")
     op.drop_table("ledger_case_cameras")

@@ -7,7 +7,7 @@ ledger_0001's row triggers refuse UPDATE and DELETE; PostgreSQL's TRUNCATE fires
 append-only history could be emptied there. SQLite has no TRUNCATE.
 """
 
-from alembic import op
+from xueliang.storage.append_only import drop_truncate_refusal, refuse_truncate
 
 revision = "ledger_0002"
 down_revision = "ledger_0001"
@@ -16,13 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE TRIGGER ledger_history_no_truncate BEFORE TRUNCATE ON ledger_history "
-            "FOR EACH STATEMENT EXECUTE FUNCTION ledger_history_append_only()"
-        )
+    refuse_truncate("ledger_history")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER ledger_history_no_truncate ON ledger_history")
+    drop_truncate_refusal("ledger_history")

@@ -8,6 +8,8 @@ Depends on: vision_0001 (sightings)
 import sqlalchemy as sa
 from alembic import op
 
+from xueliang.storage.append_only import drop_append_only_function, refuse_update_delete
+
 revision = "search_0001"
 down_revision = None
 branch_labels = ("search",)
@@ -65,33 +67,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_search_reviews_case_sighting", "search_reviews", ["case_id", "sighting_id"])
     for table in ("search_case_queries", "search_reviews"):
-        _append_only(table)
-
-
-def _append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL; other databases rely on the code)."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+        refuse_update_delete(table)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in ("search_case_queries", "search_reviews"):
-            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE")
+    for table in ("search_case_queries", "search_reviews"):
+        drop_append_only_function(table)
     op.drop_table("search_reviews")
     op.drop_table("search_case_queries")
     op.drop_table("search_cases")

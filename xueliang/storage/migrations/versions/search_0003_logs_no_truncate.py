@@ -7,7 +7,7 @@ search_0001's row triggers refuse UPDATE and DELETE; PostgreSQL's TRUNCATE fires
 append-only logs could be emptied there. SQLite has no TRUNCATE.
 """
 
-from alembic import op
+from xueliang.storage.append_only import drop_truncate_refusal, refuse_truncate
 
 revision = "search_0003"
 down_revision = "search_0002"
@@ -18,15 +18,10 @@ TABLES = ("search_case_queries", "search_reviews")
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-            )
+    for table in TABLES:
+        refuse_truncate(table)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+    for table in TABLES:
+        drop_truncate_refusal(table)

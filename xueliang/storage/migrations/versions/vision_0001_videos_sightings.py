@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("embedding", sa.LargeBinary, nullable=True),
         sa.Column("embedding_model", sa.String(64), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_sightings"),
-        sa.ForeignKeyConstraint(
-            ["video_id"], ["videos.id"], name="fk_sightings_video_id_videos", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name="fk_sightings_video_id_videos", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name="fk_sightings_camera_id_cameras"),
     )
     for col in (
