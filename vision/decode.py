@@ -92,9 +92,7 @@ class FrameReader:
                 self.decoded += 1
         finally:
             cap.release()
-        expected = (
-            self.info.frame_count if self.max_frames is None else min(self.max_frames, self.info.frame_count)
-        )
+        expected = self.info.frame_count if self.max_frames is None else min(self.max_frames, self.info.frame_count)
         if expected > 0 and self.decoded < MIN_DECODED_SHARE * expected:
             raise VideoError(
                 self.info.path, f"truncated or corrupt: decoded {self.decoded} of {expected} frames announced"

@@ -48,9 +48,7 @@ def load_manifest(path: str | Path) -> list[IndexItem]:
         reader = csv.DictReader(io.StringIO(text))
         header = tuple(reader.fieldnames or ())
         if sorted(header) != sorted(COLUMNS):
-            raise SchemaError(
-                str(p), f"expected CSV columns {', '.join(COLUMNS)}, got {', '.join(header) or 'none'}"
-            )
+            raise SchemaError(str(p), f"expected CSV columns {', '.join(COLUMNS)}, got {', '.join(header) or 'none'}")
         rows = [(f"row {i + 2}", dict(r)) for i, r in enumerate(reader)]
     items = []
     for where, obj in rows:

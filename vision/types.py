@@ -50,9 +50,7 @@ class Detections:
         if self.tracker_id is not None:
             self.tracker_id = np.asarray(self.tracker_id, dtype=np.int64)
             if self.tracker_id.shape != (n,):
-                raise DetectionsError(
-                    f"Detections.tracker_id: expected shape ({n},), got {self.tracker_id.shape}"
-                )
+                raise DetectionsError(f"Detections.tracker_id: expected shape ({n},), got {self.tracker_id.shape}")
         for key, col in self.data.items():
             if len(col) != n:
                 raise DetectionsError(f"Detections.data[{key!r}]: expected length {n}, got {len(col)}")

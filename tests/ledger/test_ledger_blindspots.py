@@ -105,9 +105,7 @@ def test_read_views_and_write_csv(tmp_path: Path) -> None:
 def test_read_views_repairs_invalid_polygons(tmp_path: Path) -> None:
     bowtie = shapely_geometry.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])  # self-intersecting
     union = read_views(write_views(tmp_path / "cov", [bowtie, square(5, 5, 1)]))
-    t = cases(
-        [("a", "theft", 0.2, 1.0, False), ("b", "theft", 1.0, 0.2, False), ("c", "theft", 5.5, 5.5, False)]
-    )
+    t = cases([("a", "theft", 0.2, 1.0, False), ("b", "theft", 1.0, 0.2, False), ("c", "theft", 5.5, 5.5, False)])
     assert tag_inside(union, t.lon, t.lat).tolist() == [True, False, True]
 
 

@@ -22,9 +22,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def ledger_csv(tmp_path: Path, runner: CliRunner) -> Path:
     out = tmp_path / "cases.csv"
-    res = runner.invoke(
-        cli, ["ledger", "generate", "--n", "800", "--seed", "3", "--bad", "7", "--out", str(out)]
-    )
+    res = runner.invoke(cli, ["ledger", "generate", "--n", "800", "--seed", "3", "--bad", "7", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "807 rows (800 cases, 7 deliberately bad), seed 3" in res.output
     return out
@@ -51,9 +49,7 @@ def test_import_stats_and_reimport(runner: CliRunner, ledger_csv: Path, db_url: 
     assert "Claim: video supported 80% of solved cases." in text.output
     assert "the claim is above the 95% interval" in text.output
 
-    js = runner.invoke(
-        cli, ["ledger", "stats", "--db", db_url, "--json", "--from", "2023-01-01", "--to", "2023-12-31"]
-    )
+    js = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--json", "--from", "2023-01-01", "--to", "2023-12-31"])
     assert js.exit_code == 0, js.output
     data = json.loads(js.output)
     measures = {m["key"]: m for m in data["measures"]}
@@ -83,9 +79,7 @@ def test_stats_errors(runner: CliRunner, db_url: str) -> None:
     assert res.exit_code == 2 and "no cases in" in res.output
     res = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--from", "2024-13-01"])
     assert res.exit_code == 2 and "--from: expected a date like 2024-01-31, got '2024-13-01'" in res.output
-    res = runner.invoke(
-        cli, ["ledger", "stats", "--db", db_url, "--from", "2024-02-01", "--to", "2024-01-01"]
-    )
+    res = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--from", "2024-02-01", "--to", "2024-01-01"])
     assert res.exit_code == 2 and "expected --from on or before --to" in res.output
 
 
@@ -113,9 +107,7 @@ def test_blindspots_command(runner: CliRunner, ledger_csv: Path, db_url: str, tm
     assert total == sum(len(r["case_ids"].split(";")) for r in rows)
     res = runner.invoke(cli, ["ledger", "blindspots", "--coverage", str(tmp_path / "nope"), "--db", db_url])
     assert res.exit_code == 2 and "no such file" in res.output
-    res = runner.invoke(
-        cli, ["ledger", "blindspots", "--coverage", str(cov), "--type-weight", "theft", "--db", db_url]
-    )
+    res = runner.invoke(cli, ["ledger", "blindspots", "--coverage", str(cov), "--type-weight", "theft", "--db", db_url])
     assert res.exit_code == 2 and "--type-weight: expected TYPE=NUMBER" in res.output
 
 
@@ -147,10 +139,5 @@ def test_history_command(runner: CliRunner, db_url: str, tmp_path: Path) -> None
 
 def test_stats_trend_note_for_long_windows(runner: CliRunner, ledger_csv: Path, db_url: str) -> None:
     assert runner.invoke(cli, ["ledger", "import", str(ledger_csv), "--db", db_url, "--quiet"]).exit_code == 0
-    res = runner.invoke(
-        cli, ["ledger", "stats", "--db", db_url, "--from", "2021-01-01", "--to", "2022-12-31"]
-    )
-    assert (
-        res.exit_code == 0
-        and "Trend: not computed: 2021-01-01 to 2022-12-31 is longer than a year" in res.output
-    )
+    res = runner.invoke(cli, ["ledger", "stats", "--db", db_url, "--from", "2021-01-01", "--to", "2022-12-31"])
+    assert res.exit_code == 0 and "Trend: not computed: 2021-01-01 to 2022-12-31 is longer than a year" in res.output

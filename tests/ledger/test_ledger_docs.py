@@ -50,9 +50,9 @@ def test_doc_example_numbers_reproduce(db: Database, tmp_path: Path) -> None:
     assert f"{m.matched:,} of {m.treated:,} cases with useful video found a match" in text
     for line in render_analysis(a):  # the example's whole block of model figures, line by line
         assert line.rstrip() in text, line
-    planted = [
-        (r, PROFILES[r.scope].hazard_ratio) for r in a.time_to_solve.hazard_ratio_by_type
-    ] + [(r, PROFILES[r.scope].odds_ratio) for r in a.odds_ratios.by_type]
+    planted = [(r, PROFILES[r.scope].hazard_ratio) for r in a.time_to_solve.hazard_ratio_by_type] + [
+        (r, PROFILES[r.scope].odds_ratio) for r in a.odds_ratios.by_type
+    ]
     inside = sum(r.low is not None and r.high is not None and r.low <= v <= r.high for r, v in planted)
     assert f"{inside} of the 12 intervals hold the planted value" in text
     for name, prof in PROFILES.items():

@@ -74,9 +74,7 @@ def test_import_stores_cases_links_and_history(db: Database, tmp_path: Path) -> 
         assert a1 is not None
         assert a1.video_obtained is True and a1.video_contribution == "lead" and a1.vehicles_screened == 10
         assert store._utc(a1.occurred_start) == dt.datetime(2024, 3, 1, 14, 30, tzinfo=dt.UTC)
-        refs = list(
-            s.scalars(select(LedgerCaseCameraRow.camera_ref).order_by(LedgerCaseCameraRow.camera_ref))
-        )
+        refs = list(s.scalars(select(LedgerCaseCameraRow.camera_ref).order_by(LedgerCaseCameraRow.camera_ref)))
         assert refs == ["CAM-1", "CAM-2"]
     hist = case_history(db, "A1")
     by_field = {h.field: h for h in hist}
@@ -165,11 +163,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(db: Database, tmp_path: Pat
     report = tmp_path / "report.csv"
     write_rejections(report, parsed)
     lines = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines(keepends=True)))
-    assert (
-        len(lines) == len(parsed.rejections)
-        and lines[0]["row"] == "3"
-        and lines[0]["field"] == "occurred_start"
-    )
+    assert len(lines) == len(parsed.rejections) and lines[0]["row"] == "3" and lines[0]["field"] == "occurred_start"
 
 
 def test_date_only_solved_on_the_day_of_the_occurrence_is_fine(tmp_path: Path) -> None:
@@ -193,9 +187,7 @@ def test_local_times_are_stored_as_utc(tmp_path: Path) -> None:
 def test_missing_columns_fail_the_whole_file(db: Database, tmp_path: Path) -> None:
     header = [h for h in ALL_FIELDS if h not in ("status", "video_obtained")]
     f = write_csv(tmp_path / "c.csv", [case("A1")], header=header)
-    with pytest.raises(
-        SchemaError, match=r"row 1: missing column\(s\) status, video_obtained; found 'case_id'"
-    ):
+    with pytest.raises(SchemaError, match=r"row 1: missing column\(s\) status, video_obtained; found 'case_id'"):
         import_ledger_file(db, f, now=NOW)
     assert count(db, LedgerCaseRow) == 0
 
@@ -209,9 +201,7 @@ def test_header_case_does_not_matter(tmp_path: Path) -> None:
 
 def test_title_rows_above_the_header(tmp_path: Path) -> None:
     f = tmp_path / "titled.csv"
-    body = write_csv(tmp_path / "body.csv", [case("A1"), case("A2", status="maybe")]).read_text(
-        encoding="utf-8"
-    )
+    body = write_csv(tmp_path / "body.csv", [case("A1"), case("A2", status="maybe")]).read_text(encoding="utf-8")
     f.write_text("城关县案件台账 2024,,\n\n" + body, encoding="utf-8")
     with pytest.raises(SchemaError, match=r"row 1: missing column.*point --header-row at the header"):
         read_ledger(f, now=NOW)
@@ -248,11 +238,7 @@ CHINESE = {
 
 def test_gbk_file_with_chinese_headers_and_mapping(db: Database, tmp_path: Path) -> None:
     rows = [
-        {
-            CHINESE[k]: v
-            for k, v in case(f"刑{i}", area="城关派出所", video_obtained="是").items()
-            if k in CHINESE
-        }
+        {CHINESE[k]: v for k, v in case(f"刑{i}", area="城关派出所", video_obtained="是").items() if k in CHINESE}
         for i in range(3)
     ]
     f = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk", header=[*CHINESE.values(), "备注"])
@@ -358,9 +344,7 @@ def test_excel_file(db: Database, tmp_path: Path) -> None:
         ]
     )
     ws.append([None] * len(REQUIRED_FIELDS))  # blank rows are skipped
-    ws.append(
-        [3, "fraud", "2024-05-04", None, None, None, None, "closed", None, None, None, "no", "nonsense"]
-    )
+    ws.append([3, "fraud", "2024-05-04", None, None, None, None, "closed", None, None, None, "no", "nonsense"])
     path = tmp_path / "cases.xlsx"
     wb.save(path)
     r = import_ledger_file(db, path, now=NOW)

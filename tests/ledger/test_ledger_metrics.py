@@ -154,9 +154,7 @@ def test_retention_counts() -> None:
         ("r4", "theft", "2024-01-01", False, False, "none"),  # not requested, not expired yet
         ("r5", "theft", "2024-01-01", False, False, "none"),  # requested, expiry unknown, not obtained
     ]
-    r = retention(
-        table(rows, requested_at=requested, expires_at=expires), dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    )
+    r = retention(table(rows, requested_at=requested, expires_at=expires), dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     assert (r.requested_late.numerator, r.requested_late.denominator) == (1, 2)
     assert (r.requested_not_obtained.numerator, r.requested_not_obtained.denominator) == (2, 3)
     assert (r.expired_unobtained.numerator, r.expired_unobtained.denominator) == (2, 4)
@@ -168,9 +166,7 @@ def test_trend_year_on_year_and_five_year_pool() -> None:
     for year in range(2019, 2025):
         for i in range(year - 2018):
             solved = i == 0
-            rows.append(
-                (f"{year}-{i}", "theft", f"{year}-01-1{i % 9}", solved, solved, "lead" if solved else "none")
-            )
+            rows.append((f"{year}-{i}", "theft", f"{year}-01-1{i % 9}", solved, solved, "lead" if solved else "none"))
     rows.append(("late", "theft", "2024-06-01", False, False, "none"))  # outside the window
     t = table(rows)
     tr = trend(t, dt.date(2024, 1, 1), dt.date(2024, 1, 31))
@@ -229,15 +225,11 @@ def test_between_includes_both_days() -> None:
 def test_groups_and_cameras() -> None:
     cams = (("A", "B"), ("A",), (), (), ("B",), ("C",), (), (), (), ())
     t = table(TEN, cameras=cams)
-    stats = ledger_stats(
-        t, by="month", registered=frozenset({"A"}), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    )
+    stats = ledger_stats(t, by="month", registered=frozenset({"A"}), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     assert [g.group for g in stats.groups] == ["2024-01", "2024-02", "2024-03", "2024-04"]
     assert [g.cases for g in stats.groups] == [2, 2, 3, 3]
     per = camera_contributions(t, frozenset({"A"}))
-    assert [
-        (c.camera_ref, c.registered, c.cases_linked, c.cases_contributed, c.solved_contributed) for c in per
-    ] == [
+    assert [(c.camera_ref, c.registered, c.cases_linked, c.cases_contributed, c.solved_contributed) for c in per] == [
         ("A", True, 2, 2, 2),
         ("B", False, 2, 2, 1),
         ("C", False, 1, 0, 0),
@@ -266,9 +258,7 @@ def test_claim_check_against_the_interval() -> None:
     with pytest.raises(ValueError, match="between 0 and 1, got 80"):
         check_claim(p, 80)
     stats = ledger_stats(table(TEN), claim=0.8, as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-    assert (
-        stats.claim is not None and stats.claim.proportion.numerator == 3 and stats.claim.verdict == "within"
-    )
+    assert stats.claim is not None and stats.claim.proportion.numerator == 3 and stats.claim.verdict == "within"
 
 
 def test_wilson_agrees_with_scipy() -> None:

@@ -148,10 +148,10 @@ def test_ledger_trend_table_with_equal_follow_up(report_data: WebData, tmp_path:
     for c in tr["year_on_year"]:
         cur, base = c["current"], c["baseline"]
         cells = (
-            f"<td>{c['label']}</td><td class=\"num\">{100 * cur['value']:.1f}% "
-            f"({cur['numerator']}/{cur['denominator']})</td><td class=\"num\">{100 * base['value']:.1f}% "
+            f'<td>{c["label"]}</td><td class="num">{100 * cur["value"]:.1f}% '
+            f'({cur["numerator"]}/{cur["denominator"]})</td><td class="num">{100 * base["value"]:.1f}% '
             f"({base['numerator']}/{base['denominator']})</td>"
-            f"<td class=\"num\">{100 * c['difference']['estimate']:+.1f}</td>"
+            f'<td class="num">{100 * c["difference"]["estimate"]:+.1f}</td>'
         )
         assert cells in table, (cells, table)
 
@@ -170,9 +170,9 @@ def test_report_shows_time_to_solve_ratios_and_funnel(report_data: WebData, tmp_
         assert f'id="{method}">Method: ' in html
     assert f"censored at the status date {a['status_date']}" in html
     hr = a["time_to_solve"]["hazard_ratio"]
-    assert f"<td>all</td><td class=\"num\">{hr['estimate']:.2f} ({hr['low']:.2f} – {hr['high']:.2f})" in html
+    assert f'<td>all</td><td class="num">{hr["estimate"]:.2f} ({hr["low"]:.2f} – {hr["high"]:.2f})' in html
     m = a["matched"]
     assert f"{m['matched']} of {m['treated']} cases found a match" in html
     steps = html[html.index('<table id="ledger-funnel-table">') :]
     for st in a["funnel"]["steps"]:
-        assert f"<td>{st['step']}</td><td class=\"num\">{st['count']}</td>" in steps
+        assert f'<td>{st["step"]}</td><td class="num">{st["count"]}</td>' in steps

@@ -22,9 +22,7 @@ from xueliang.storage.times import as_utc
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
 
-def test_cli_indexes_and_summarises(
-    db: Database, db_url: str, camera: str, sample_clip: Path, tmp_path: Path
-) -> None:
+def test_cli_indexes_and_summarises(db: Database, db_url: str, camera: str, sample_clip: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_text("x")
     args = [
@@ -53,9 +51,7 @@ def test_cli_indexes_and_summarises(
 
 
 def test_cli_errors_are_one_line(db_url: str, sample_clip: Path) -> None:
-    res = CliRunner().invoke(
-        cli, ["index", str(sample_clip), "--camera", "c", "--start", "yesterday", "--db", db_url]
-    )
+    res = CliRunner().invoke(cli, ["index", str(sample_clip), "--camera", "c", "--start", "yesterday", "--db", db_url])
     assert res.exit_code == 2
     assert "error: --start: 'start': expected ISO 8601" in res.output
     res = CliRunner().invoke(cli, ["index", "--db", db_url])

@@ -124,9 +124,7 @@ def test_failure_inside_a_file_leaves_nothing(
     assert count(db, VideoRow) == 0 and count(db, SightingRow) == 0
 
 
-def test_unusable_weights_fail_before_any_file(
-    db: Database, camera: str, sample_clip: Path, tmp_path: Path
-) -> None:
+def test_unusable_weights_fail_before_any_file(db: Database, camera: str, sample_clip: Path, tmp_path: Path) -> None:
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(b"\x00garbage" * 10)
     items = [IndexItem(str(sample_clip), camera, START)]
@@ -196,8 +194,11 @@ def test_ray_executor_matches_local(db: Database, sample_clip: Path, tmp_path: P
     make(other, seed=2)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(sample_clip.read_bytes()[:5000])  # truncated: fails alone, the others go in
-    items = [IndexItem(str(sample_clip), "cam-1", START), IndexItem(str(other), "cam-1", START),
-             IndexItem(str(broken), "cam-1", START)]
+    items = [
+        IndexItem(str(sample_clip), "cam-1", START),
+        IndexItem(str(other), "cam-1", START),
+        IndexItem(str(broken), "cam-1", START),
+    ]
     try:
         summary = index_files(db, items, detector=FAKE, config=FAST, workers=2, executor="ray")
     finally:
@@ -228,9 +229,7 @@ def test_manifest_csv_and_json(tmp_path: Path, sample_clip: Path) -> None:
     with pytest.raises(SchemaError, match=r"export.json: item 0: .*camera: unknown key"):
         load_manifest(js)
     csv.write_text("file,camera_id,start\n")
-    with pytest.raises(
-        SchemaError, match="expected CSV columns path, camera_id, start, got file, camera_id, start"
-    ):
+    with pytest.raises(SchemaError, match="expected CSV columns path, camera_id, start, got file, camera_id, start"):
         load_manifest(csv)
 
 
@@ -241,10 +240,22 @@ def test_files_over_2_gib_are_stored(db: Database, camera: str) -> None:
     with db.transaction() as s:
         s.add(
             VideoRow(
-                sha256="ab" * 32, path="/export/cam-1/day.mp4", size_bytes=size, camera_id=camera,
-                start_time=START, end_time=START + dt.timedelta(hours=24), fps=25.0, frame_count=2_160_000,
-                duration_s=86_400.0, width=1920, height=1080, detector="test", frames_decoded=2_160_000,
-                frames_detected=172_800, processing_s=3600.0, indexed_at=START,
+                sha256="ab" * 32,
+                path="/export/cam-1/day.mp4",
+                size_bytes=size,
+                camera_id=camera,
+                start_time=START,
+                end_time=START + dt.timedelta(hours=24),
+                fps=25.0,
+                frame_count=2_160_000,
+                duration_s=86_400.0,
+                width=1920,
+                height=1080,
+                detector="test",
+                frames_decoded=2_160_000,
+                frames_detected=172_800,
+                processing_s=3600.0,
+                indexed_at=START,
             )
         )
     with db.sessions() as s:

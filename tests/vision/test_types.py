@@ -26,9 +26,7 @@ def test_shape_errors_say_expected_and_got() -> None:
     with pytest.raises(DetectionsError, match=r"confidence: expected shape \(2,\), got \(3,\)"):
         Detections(xyxy=np.zeros((2, 4)), confidence=np.zeros(3), class_id=np.zeros(2))
     with pytest.raises(DetectionsError, match=r"data\['x'\]: expected length 2, got 1"):
-        Detections(
-            xyxy=np.zeros((2, 4)), confidence=np.zeros(2), class_id=np.zeros(2), data={"x": np.zeros(1)}
-        )
+        Detections(xyxy=np.zeros((2, 4)), confidence=np.zeros(2), class_id=np.zeros(2), data={"x": np.zeros(1)})
     with pytest.raises(DetectionsError, match="x2 >= x1"):
         Detections(xyxy=np.array([[5, 0, 1, 1]]), confidence=np.zeros(1), class_id=np.zeros(1))
 

@@ -213,9 +213,21 @@ def build_trajectory(root: Path) -> TrajData:
             for cam, (lon, lat) in TRAJ_CAMERAS.items():
                 s.add(CameraRow(id=cam, name=f"camera {cam}", lon=lon, lat=lat, imported_at=TRAJ_T0))
             video = VideoRow(
-                sha256="cd" * 32, path="/footage/ta.mp4", size_bytes=1000, camera_id="TA", start_time=TRAJ_T0,
-                end_time=TRAJ_T0 + dt.timedelta(hours=4), fps=25.0, frame_count=360000, duration_s=14400.0,
-                width=640, height=360, detector="test", frames_decoded=1, frames_detected=1, processing_s=1.0,
+                sha256="cd" * 32,
+                path="/footage/ta.mp4",
+                size_bytes=1000,
+                camera_id="TA",
+                start_time=TRAJ_T0,
+                end_time=TRAJ_T0 + dt.timedelta(hours=4),
+                fps=25.0,
+                frame_count=360000,
+                duration_s=14400.0,
+                width=640,
+                height=360,
+                detector="test",
+                frames_decoded=1,
+                frames_detected=1,
+                processing_s=1.0,
                 indexed_at=TRAJ_T0,
             )
             s.add(video)
@@ -225,13 +237,29 @@ def build_trajectory(root: Path) -> TrajData:
                 _image(media / thumb, 160, 120, BGR["white"], f"{cam} {plate or name}")
                 first = TRAJ_T0 + dt.timedelta(minutes=minutes)
                 row = SightingRow(
-                    video_id=video.id, camera_id=cam, track_id=k + 1, first_seen=first,
-                    last_seen=first + dt.timedelta(seconds=6), detector_class="car", detector_confidence=0.9,
-                    colour="white", colour_confidence=0.8, vehicle_type="suv", vehicle_type_confidence=0.7,
-                    plate_state="visible" if plate else "covered", plate_state_confidence=0.9, plate_text=plate,
-                    plate_text_confidence=0.9 if plate else None, plate_colour="blue" if plate else None,
-                    direction="east", direction_deg=90.0, best_frame=10, thumbnail_path=thumb, frame_path=None,
-                    embedding=looks[look] if look else None, embedding_model="test-embedder" if look else None,
+                    video_id=video.id,
+                    camera_id=cam,
+                    track_id=k + 1,
+                    first_seen=first,
+                    last_seen=first + dt.timedelta(seconds=6),
+                    detector_class="car",
+                    detector_confidence=0.9,
+                    colour="white",
+                    colour_confidence=0.8,
+                    vehicle_type="suv",
+                    vehicle_type_confidence=0.7,
+                    plate_state="visible" if plate else "covered",
+                    plate_state_confidence=0.9,
+                    plate_text=plate,
+                    plate_text_confidence=0.9 if plate else None,
+                    plate_colour="blue" if plate else None,
+                    direction="east",
+                    direction_deg=90.0,
+                    best_frame=10,
+                    thumbnail_path=thumb,
+                    frame_path=None,
+                    embedding=looks[look] if look else None,
+                    embedding_model="test-embedder" if look else None,
                 )
                 s.add(row)
                 s.flush()

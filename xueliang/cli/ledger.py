@@ -26,20 +26,12 @@ def _parse_day(value: str | None, option: str) -> dt.date | None:
 
 @ledger.command("import", short_help="Import cases from CSV (UTF-8 or GBK) or .xlsx.")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable)."
-)
-@click.option(
-    "--mapping", "mapping_file", type=click.Path(dir_okay=False), help="TOML/JSON file of FIELD = COLUMN."
-)
-@click.option(
-    "--report", "report", type=click.Path(dir_okay=False), help="Write the rejected rows to this CSV."
-)
+@click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable).")
+@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False), help="TOML/JSON file of FIELD = COLUMN.")
+@click.option("--report", "report", type=click.Path(dir_okay=False), help="Write the rejected rows to this CSV.")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of times written without an offset.")
 @click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
-@click.option(
-    "--header-row", default=1, show_default=True, type=int, help="Row of the header (after titles)."
-)
+@click.option("--header-row", default=1, show_default=True, type=int, help="Row of the header (after titles).")
 @click.option("--quiet", is_flag=True, help="Do not print each rejected row.")
 @db_option
 def import_cmd(
@@ -81,9 +73,7 @@ def import_cmd(
 
 
 @ledger.command("stats", short_help="Shares with numerators, denominators, intervals.")
-@click.option(
-    "--by", type=click.Choice(["type", "area", "month", "year"]), default=None, help="Also per group."
-)
+@click.option("--by", type=click.Choice(["type", "area", "month", "year"]), default=None, help="Also per group.")
 @click.option("--from", "from_", default=None, metavar="DATE", help="First day of occurrence (YYYY-MM-DD).")
 @click.option("--to", "to", default=None, metavar="DATE", help="Last day of occurrence (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -145,18 +135,12 @@ def stats_cmd(
 
 
 @ledger.command("blindspots", short_help="Cases outside camera views, as demand weights.")
-@click.option(
-    "--coverage", "coverage_dir", required=True, type=click.Path(), help="Folder with coverage.gpkg."
-)
+@click.option("--coverage", "coverage_dir", required=True, type=click.Path(), help="Folder with coverage.gpkg.")
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write demand weights CSV here.")
-@click.option(
-    "--tagged", default=None, type=click.Path(dir_okay=False), help="Write every case with in_view."
-)
+@click.option("--tagged", default=None, type=click.Path(dir_okay=False), help="Write every case with in_view.")
 @click.option("--weight", type=click.Choice(["count", "unsolved"]), default="count", show_default=True)
 @click.option("--type-weight", "type_weights", multiple=True, metavar="TYPE=W", help="Weight per crime type.")
-@click.option(
-    "--decimals", default=4, show_default=True, type=click.IntRange(0, 8), help="Rounding of points."
-)
+@click.option("--decimals", default=4, show_default=True, type=click.IntRange(0, 8), help="Rounding of points.")
 @click.option("--from", "from_", default=None, metavar="DATE", help="First day of occurrence (YYYY-MM-DD).")
 @click.option("--to", "to", default=None, metavar="DATE", help="Last day of occurrence (YYYY-MM-DD).")
 @db_option
@@ -197,9 +181,7 @@ def blindspots_cmd(
     db = open_db(db_url)
     table = load_cases(db)
     table = table.select(between(table, _parse_day(from_, "--from"), _parse_day(to, "--to")))
-    res = find_blind_spots(
-        table, union, decimals=decimals, weight_by=cast(WeightBy, weight), type_weights=weights
-    )
+    res = find_blind_spots(table, union, decimals=decimals, weight_by=cast(WeightBy, weight), type_weights=weights)
     click.echo(
         f"{res.cases:,} cases: {res.inside:,} inside camera views, {res.outside:,} in blind spots, "
         f"{res.without_place:,} without a place; {len(res.points):,} blind-spot points"
@@ -253,15 +235,11 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
 @click.option("--n", "n", default=5000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV (or .xlsx) to write.")
-@click.option(
-    "--bbox", default=None, metavar="LON0,LAT0,LON1,LAT1", help="Area of the cases (default: Monaco)."
-)
+@click.option("--bbox", default=None, metavar="LON0,LAT0,LON1,LAT1", help="Area of the cases (default: Monaco).")
 @click.option("--start", default="2020-01-01", show_default=True, help="First day of occurrence.")
 @click.option("--end", default="2026-06-30", show_default=True, help="Last day of occurrence.")
 @click.option("--cameras", "n_cameras", default=150, show_default=True, type=click.IntRange(1, 100_000))
-@click.option(
-    "--bad", default=0, show_default=True, type=click.IntRange(0, 100_000), help="Broken rows to add."
-)
+@click.option("--bad", default=0, show_default=True, type=click.IntRange(0, 100_000), help="Broken rows to add.")
 @click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "gbk"]))
 @click.option(
     "--camera-id", "camera_ids", multiple=True, metavar="ID", help="Link cases to these camera ids (repeatable)."
@@ -296,8 +274,6 @@ def generate_cmd(
         n, seed=seed, bbox=box, start=first, end=last, n_cameras=n_cameras, bad=bad, camera_ids=camera_ids
     )
     write_ledger(out, gen, encoding=encoding)
-    click.echo(
-        f"{out}: {len(gen.rows):,} rows ({n:,} cases, {len(gen.bad_rows)} deliberately bad), seed {seed}"
-    )
+    click.echo(f"{out}: {len(gen.rows):,} rows ({n:,} cases, {len(gen.bad_rows)} deliberately bad), seed {seed}")
     for b in gen.bad_rows:
         click.echo(f"  bad row {b}")

@@ -104,9 +104,7 @@ class GeneratedLedger:
     bad_rows: tuple[str, ...]
 
 
-def _fold(
-    x: np.ndarray[Any, np.dtype[np.float64]], lo: float, hi: float
-) -> np.ndarray[Any, np.dtype[np.float64]]:
+def _fold(x: np.ndarray[Any, np.dtype[np.float64]], lo: float, hi: float) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Reflect values that spill over an edge back inside (clipping would pile them up on the edge)."""
     x = np.where(x < lo, 2 * lo - x, x)
     x = np.where(x > hi, 2 * hi - x, x)
@@ -141,9 +139,7 @@ def generate_ledger(
     if n < 1 or n_cameras < 1 or bad < 0:
         raise ConfigError("generate", f"expected n >= 1, cameras >= 1, bad >= 0, got {n}, {n_cameras}, {bad}")
     if not (-180 <= lon0 < lon1 <= 180 and -90 <= lat0 < lat1 <= 90):
-        raise ConfigError(
-            "--bbox", f"expected lon_min < lon_max and lat_min < lat_max in degrees, got {bbox}"
-        )
+        raise ConfigError("--bbox", f"expected lon_min < lon_max and lat_min < lat_max in degrees, got {bbox}")
     if start >= end:
         raise ConfigError("--start/--end", f"expected start before end, got {start} and {end}")
     rng = np.random.default_rng(seed)
@@ -167,9 +163,7 @@ def generate_ledger(
     pts[:, 0] = _fold(pts[:, 0], lon0, lon1)
     pts[:, 1] = _fold(pts[:, 1], lat0, lat1)
     cams = np.column_stack([rng.uniform(lon0, lon1, n_cameras), rng.uniform(lat0, lat1, n_cameras)])
-    cams[: n_cameras // 2] = hot[rng.integers(0, k_hot, n_cameras // 2)] + rng.normal(
-        0, 0.001, (n_cameras // 2, 2)
-    )
+    cams[: n_cameras // 2] = hot[rng.integers(0, k_hot, n_cameras // 2)] + rng.normal(0, 0.001, (n_cameras // 2, 2))
     cams[:, 0] = _fold(cams[:, 0], lon0, lon1)
     cams[:, 1] = _fold(cams[:, 1], lat0, lat1)
     # real registry ids when given (so the ledger links to registered cameras), else CAM-0001 ...
@@ -252,9 +246,7 @@ def generate_ledger(
     )
 
 
-def _add_bad_rows(
-    rows: list[list[str]], bad: int, rng: np.random.Generator, end_dt: dt.datetime
-) -> tuple[str, ...]:
+def _add_bad_rows(rows: list[list[str]], bad: int, rng: np.random.Generator, end_dt: dt.datetime) -> tuple[str, ...]:
     """Append ``bad`` broken copies of random rows, one kind of fault each (cycling through BAD_KINDS)."""
     f = {name: i for i, name in enumerate(ALL_FIELDS)}
     kinds = []

@@ -203,9 +203,7 @@ class SolveComparison:
     difference: Difference
 
 
-def solve_comparison(
-    t: CaseTable, group: str = "all", *, exposed: BoolArray | None = None
-) -> SolveComparison:
+def solve_comparison(t: CaseTable, group: str = "all", *, exposed: BoolArray | None = None) -> SolveComparison:
     """Solve rate where ``exposed`` holds (default: useful video) against where it does not."""
     mask = t.useful if exposed is None else exposed
     a = share(t.solved, mask)
@@ -422,9 +420,7 @@ class CameraContribution:
     solved_contributed: int
 
 
-def camera_contributions(
-    t: CaseTable, registered: frozenset[str] = frozenset()
-) -> tuple[CameraContribution, ...]:
+def camera_contributions(t: CaseTable, registered: frozenset[str] = frozenset()) -> tuple[CameraContribution, ...]:
     """Per linked camera: cases linked, cases where video contributed, and of those the solved ones.
 
     Sorted by cases contributed (most first), then camera reference.
@@ -543,8 +539,7 @@ def ledger_stats(
         solve_overall=solve_comparison(sub),
         solve_by_request=solve_comparison(sub, "requested", exposed=~np.isnat(sub.requested_at)),
         solve_by_type=tuple(
-            solve_comparison(sub.select(sub.case_type == k), str(k))
-            for k in sorted(set(sub.case_type.tolist()))
+            solve_comparison(sub.select(sub.case_type == k), str(k)) for k in sorted(set(sub.case_type.tolist()))
         ),
         retention=retention(sub, as_of),
         effort=effort(sub),

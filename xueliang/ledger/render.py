@@ -59,8 +59,7 @@ def render_text(s: LedgerStats) -> str:
     if s.period_start or s.period_end:
         span = f" that occurred {s.period_start or 'start'} to {s.period_end or 'end'}"
     out = [
-        f"Case ledger: {s.cases:,} cases{span} (as of {s.as_of:%Y-%m-%d} UTC); "
-        "shares with 95% Wilson intervals",
+        f"Case ledger: {s.cases:,} cases{span} (as of {s.as_of:%Y-%m-%d} UTC); shares with 95% Wilson intervals",
         "",
     ]
     out.append(f"  {'measure':<50} {'share [95% CI]':<22} {'numer. / denom.':<15}  denominator")
@@ -162,9 +161,7 @@ def render_text(s: LedgerStats) -> str:
             out.append(f"  {g.group} vs {int(g.group) - 1}  " + "   ".join(parts))
     if s.cameras:
         out += ["", f"Cameras linked to cases: {len(s.cameras)} (top 10 by cases where video contributed)"]
-        out.append(
-            f"  {'camera':<20} {'registered':<10} {'linked':>7} {'contributed':>12} {'of which solved':>16}"
-        )
+        out.append(f"  {'camera':<20} {'registered':<10} {'linked':>7} {'contributed':>12} {'of which solved':>16}")
         for c in s.cameras[:10]:
             reg = "yes" if c.registered else "no"
             out.append(

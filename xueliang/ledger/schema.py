@@ -125,9 +125,7 @@ def get_zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            "--tz", f"unknown time zone {name!r}; expected an IANA name like Asia/Shanghai"
-        ) from exc
+        raise ConfigError("--tz", f"unknown time zone {name!r}; expected an IANA name like Asia/Shanghai") from exc
 
 
 class _RowChecker:
@@ -210,15 +208,11 @@ class _RowChecker:
         refs = tuple(sorted({p.strip() for p in _LIST_SPLIT.split(value) if p.strip()}))
         long = [r for r in refs if len(r) > MAX_LENGTH["ref"]]
         if long:
-            self.reject(
-                field, f"expected ids of at most {MAX_LENGTH['ref']} characters, got {long[0][:40]!r}..."
-            )
+            self.reject(field, f"expected ids of at most {MAX_LENGTH['ref']} characters, got {long[0][:40]!r}...")
         return refs
 
 
-def _not_future(
-    chk: _RowChecker, field: str, when: tuple[dt.datetime, bool] | None, now: dt.datetime
-) -> None:
+def _not_future(chk: _RowChecker, field: str, when: tuple[dt.datetime, bool] | None, now: dt.datetime) -> None:
     if when is not None and when[0] > now:
         chk.reject(field, f"is in the future (after {now:%Y-%m-%d %H:%M} UTC), got {chk.cells[field]!r}")
 
@@ -246,9 +240,7 @@ def check_row(
     lon = chk.number("lon", lo=-180, hi=180)
     lat = chk.number("lat", lo=-90, hi=90)
     if (cells.get("lon", "") == "") != (cells.get("lat", "") == ""):
-        chk.reject(
-            "lat" if cells.get("lon") else "lon", "lon and lat must be given together or both left empty"
-        )
+        chk.reject("lat" if cells.get("lon") else "lon", "lon and lat must be given together or both left empty")
     area = chk.text("area", required=False)
     status = chk.choice("status", STATUSES)
     solved = chk.when("solved_at", required=False)
@@ -274,9 +266,7 @@ def check_row(
     screened = chk.number("vehicles_screened", lo=0, hi=1e9, integer=True)
     eliminated = chk.number("vehicles_eliminated", lo=0, hi=1e9, integer=True)
     if screened is not None and eliminated is not None and eliminated > screened:
-        chk.reject(
-            "vehicles_eliminated", f"is more than vehicles_screened ({screened:g}), got {eliminated:g}"
-        )
+        chk.reject("vehicles_eliminated", f"is more than vehicles_screened ({screened:g}), got {eliminated:g}")
     cameras, sightings = chk.refs("cameras"), chk.refs("sightings")
     if chk.problems:
         return None, chk.problems

@@ -72,9 +72,7 @@ def _record_values(rec: CaseRecord, fields: Iterable[str]) -> dict[str, str | No
     return {f: canonical(getattr(rec, f)) for f in fields}
 
 
-def _row_values(
-    row: LedgerCaseRow, cameras: Sequence[str], sightings: Sequence[str]
-) -> dict[str, str | None]:
+def _row_values(row: LedgerCaseRow, cameras: Sequence[str], sightings: Sequence[str]) -> dict[str, str | None]:
     values = {f: canonical(getattr(row, f)) for f in _SCALARS}
     values["cameras"] = canonical(tuple(sorted(cameras)))
     values["sightings"] = canonical(tuple(sorted(sightings)))
@@ -109,10 +107,7 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
         links: dict[str, dict[str, list[str]]] = {"cameras": {}, "sightings": {}}
         for chunk in _chunks(ids):
             existing.update(
-                {
-                    r.case_id: r
-                    for r in s.scalars(select(LedgerCaseRow).where(LedgerCaseRow.case_id.in_(chunk)))
-                }
+                {r.case_id: r for r in s.scalars(select(LedgerCaseRow).where(LedgerCaseRow.case_id.in_(chunk)))}
             )
             for cid, ref in s.execute(
                 select(LedgerCaseCameraRow.case_id, LedgerCaseCameraRow.camera_ref).where(
@@ -159,9 +154,7 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
                 )
             if row is None:
                 added += 1
-                new_cases.append(
-                    {f: getattr(rec, f) for f in _SCALARS} | {"source": parsed.source, "updated_at": now}
-                )
+                new_cases.append({f: getattr(rec, f) for f in _SCALARS} | {"source": parsed.source, "updated_at": now})
                 new_cameras += [{"case_id": rec.case_id, "camera_ref": c} for c in rec.cameras]
                 new_sightings += [{"case_id": rec.case_id, "sighting_ref": c} for c in rec.sightings]
                 continue
@@ -171,9 +164,7 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
                     s.execute(delete(LedgerCaseCameraRow).where(LedgerCaseCameraRow.case_id == rec.case_id))
                     new_cameras += [{"case_id": rec.case_id, "camera_ref": c} for c in rec.cameras]
                 elif f == "sightings":
-                    s.execute(
-                        delete(LedgerCaseSightingRow).where(LedgerCaseSightingRow.case_id == rec.case_id)
-                    )
+                    s.execute(delete(LedgerCaseSightingRow).where(LedgerCaseSightingRow.case_id == rec.case_id))
                     new_sightings += [{"case_id": rec.case_id, "sighting_ref": c} for c in rec.sightings]
                 else:
                     setattr(row, f, getattr(rec, f))
@@ -219,19 +210,14 @@ def case_history(db: Database, case_id: str | None = None) -> list[HistoryEntry]
         if case_id is not None:
             q = q.where(LedgerHistoryRow.case_id == case_id)
         return [
-            HistoryEntry(
-                r.case_id, r.field, r.old_value, r.new_value, _utc(r.changed_at), r.source, r.source_row
-            )
+            HistoryEntry(r.case_id, r.field, r.old_value, r.new_value, _utc(r.changed_at), r.source, r.source_row)
             for r in s.scalars(q)
         ]
 
 
 def _dt64(values: Sequence[dt.datetime | None]) -> np.ndarray[Any, np.dtype[np.datetime64]]:
     return np.array(
-        [
-            np.datetime64(_utc(v).replace(tzinfo=None), "s") if v is not None else np.datetime64("NaT")
-            for v in values
-        ],
+        [np.datetime64(_utc(v).replace(tzinfo=None), "s") if v is not None else np.datetime64("NaT") for v in values],
         dtype="datetime64[s]",
     )
 
@@ -260,15 +246,9 @@ def load_cases(db: Database) -> CaseTable:
         expires_at=_dt64([r.video_expires_at for r in rows]),
         lon=np.array([nan if r.lon is None else r.lon for r in rows], dtype=float),
         lat=np.array([nan if r.lat is None else r.lat for r in rows], dtype=float),
-        hours_reviewed=np.array(
-            [nan if r.hours_reviewed is None else r.hours_reviewed for r in rows], dtype=float
-        ),
-        vehicles_screened=np.array(
-            [nan if r.vehicles_screened is None else r.vehicles_screened for r in rows]
-        ),
-        vehicles_eliminated=np.array(
-            [nan if r.vehicles_eliminated is None else r.vehicles_eliminated for r in rows]
-        ),
+        hours_reviewed=np.array([nan if r.hours_reviewed is None else r.hours_reviewed for r in rows], dtype=float),
+        vehicles_screened=np.array([nan if r.vehicles_screened is None else r.vehicles_screened for r in rows]),
+        vehicles_eliminated=np.array([nan if r.vehicles_eliminated is None else r.vehicles_eliminated for r in rows]),
         cameras=tuple(tuple(cams.get(r.case_id, ())) for r in rows),
         solved_at=_dt64([r.solved_at for r in rows]),
     )
