@@ -41,11 +41,17 @@ def resolve_media_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path.cwd() / DEFAULT_MEDIA_DIR
 
 
+def _loc_part(part: object) -> str:
+    """A key as written when it is plain text; quoted when it is empty, padded or holds a line break."""
+    text = str(part)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
 def format_validation_error(exc: ValidationError) -> str:
     """One line per problem: ``section.key: message (got VALUE)``."""
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = ".".join(_loc_part(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
