@@ -4,7 +4,8 @@ share the work instead of both indexing a file and the second failing on ``video
 A run claims a file by its SHA-256 before working on it. A file another run holds is skipped with a line
 saying who holds it and until when; the rest go on. A lease lives ``ttl_s`` seconds and is renewed by a
 background thread while the run works, so the lease of a killed run runs out and the next run takes
-it over. Each lease is deleted when its file is stored or has failed, and all at the end of the run.
+it over (at once when the killed run was on the same machine: its process is gone). Each lease is
+deleted when its file is stored or has failed, and all at the end of the run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ DEFAULT_TTL_S = 120.0
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _dead_here(holder: str) -> bool:
+    """True when ``holder`` ("HOST pid N run X") is a process of this machine that no longer runs: a run killed
+    with ``kill -9`` leaves its lease behind, and a rerun on the same machine need not wait for it to expire."""
+    parts = holder.split()
+    if len(parts) < 3 or parts[0] != socket.gethostname() or parts[1] != "pid" or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but not ours to signal
+        return False
+    return False
 
 
 def _hms(t: dt.datetime) -> str:
@@ -105,7 +121,7 @@ class Leases:
                         sha256=sha256, holder=self.holder, path=path, claimed_at=now, expires_at=now + self.ttl
                     )
                 )
-            elif row.holder != self.holder and as_utc(row.expires_at) > now:
+            elif row.holder != self.holder and as_utc(row.expires_at) > now and not _dead_here(row.holder):
                 return (
                     f"being indexed by another run ({row.holder}, as {row.path}) since {_hms(row.claimed_at)} UTC; "
                     f"its lease runs to {_hms(row.expires_at)} UTC. Skipped: rerun later to pick it up"

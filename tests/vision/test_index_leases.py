@@ -4,6 +4,7 @@ another run holds is skipped with a line saying so, a stale lease (killed run) i
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from pathlib import Path
 
@@ -70,6 +71,43 @@ def test_a_stale_lease_is_taken_over(db: Database, camera: str, clips: list[Path
     summary = index_files(db, [IndexItem(str(clips[0]), camera, START)], detector=FAKE, config=FAST)
     assert summary.files[0].status == "indexed"
     assert _count(db, VideoRow) == 1 and _count(db, IndexLeaseRow) == 0
+
+
+def test_a_live_lease_of_a_killed_local_run_is_taken_over_at_once(db: Database, camera: str, clips: list[Path]) -> None:
+    """kill -9 leaves an unexpired lease; its process is gone from this machine, so a rerun need not wait."""
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    sha = sha256_file(str(clips[0]))
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        s.add(
+            IndexLeaseRow(
+                sha256=sha,
+                holder=f"{socket.gethostname()} pid {int(gone.stdout)} run x",
+                path="/killed",
+                claimed_at=now,
+                expires_at=now + dt.timedelta(minutes=2),
+            )
+        )
+    summary = index_files(db, [IndexItem(str(clips[0]), camera, START)], detector=FAKE, config=FAST)
+    assert summary.files[0].status == "indexed"
+    # a live process of this machine keeps its lease (this test's own pid)
+    sha2 = sha256_file(str(clips[1]))
+    with db.transaction() as s:
+        s.add(
+            IndexLeaseRow(
+                sha256=sha2,
+                holder=f"{socket.gethostname()} pid {os.getpid()} run y",
+                path="/alive",
+                claimed_at=now,
+                expires_at=now + dt.timedelta(minutes=2),
+            )
+        )
+    summary = index_files(db, [IndexItem(str(clips[1]), camera, START)], detector=FAKE, config=FAST)
+    assert summary.files[0].status == "skipped"
 
 
 def test_leases_are_renewed_while_held(db: Database, clips: list[Path]) -> None:
