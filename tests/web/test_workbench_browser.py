@@ -3,10 +3,12 @@ comparison and the schedule export. Screenshots go to the pytest tmp folder (wor
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.factories import PASSWORD, TrajData
 from tests.web.test_browser import browser, login, server, traj_server  # noqa: F401  (fixtures)
@@ -68,14 +70,14 @@ def test_whatif_edit_scenarios_and_schedule(login: Any, shots: Path) -> None:  #
     # delete every existing camera the page lists: intersections coverage must drop to 0
     page.fill("#sc-name", "baseline")
     page.click("#sc-save")
-    page.wait_for_function("document.getElementById('wb-status').textContent.includes('saved baseline')")
+    expect(page.locator("#wb-status")).to_contain_text("saved baseline")  # locator waits: no eval under the CSP
     n = page.locator(".wb-cam").count()
     assert n > 0
     for _ in range(n):
         page.locator(".wb-cam").first.click()
         page.wait_for_selector("#wb-selected:has-text('selected:')")
         page.click("#wb-delete")
-        page.wait_for_function("!document.getElementById('wb-status').textContent.includes('recomputing')")
+        expect(page.locator("#wb-status")).not_to_contain_text("recomputing")
     after = _ratio(page, "intersections")
     # the coverage run's own views and gaps are hidden once the set is edited (the control still lists them)
     assert page.locator(".leaflet-control-layers").inner_text().count("gaps (") >= 1
@@ -84,7 +86,7 @@ def test_whatif_edit_scenarios_and_schedule(login: Any, shots: Path) -> None:  #
     assert "ms (server)" in page.locator("#wb-status").inner_text()
     page.fill("#sc-name", "no-cameras")
     page.click("#sc-save")
-    page.wait_for_function("document.getElementById('wb-status').textContent.includes('saved no-cameras')")
+    expect(page.locator("#wb-status")).to_contain_text("saved no-cameras")
     page.select_option("#cmp-a", "baseline")
     page.select_option("#cmp-b", "no-cameras")
     page.click("#cmp-go")
@@ -114,6 +116,6 @@ def test_trajectory_map_has_the_basemap(
     page.click("#login-submit")
     page.wait_for_load_state("networkidle")
     page.goto(f"{traj_server}/investigator/sightings/{traj_data.ids['a']}")
-    page.wait_for_function("Number(document.getElementById('traj-map').dataset.basemap) > 100", timeout=60000)
+    expect(page.locator("#traj-map")).to_have_attribute("data-basemap", re.compile(r"^[1-9]\d{2,}$"), timeout=60000)
     page.locator("#traj-map").screenshot(path=str(shots / "workbench_trajectory.png"))
     page.close()
