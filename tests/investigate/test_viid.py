@@ -55,7 +55,7 @@ def test_push_needs_digest_and_answers_per_object(tmp_path: Path, monkeypatch: p
 def test_push_refused_when_not_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(USERS_ENV, raising=False)
     with TestClient(create_app(WebSettings(db_url=f"sqlite:///{tmp_path / 'v.db'}", media_dir=tmp_path))) as client:
-        assert client.post("/VIID/MotorVehicles", content="{}").status_code == 503
+        assert client.post("/VIID/MotorVehicles", content="{}").status_code == 404
 
 
 def test_tactics_page_and_export(tmp_path: Path) -> None:

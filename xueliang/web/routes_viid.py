@@ -3,7 +3,7 @@
 HTTP Digest authentication (RFC 7616, MD5, ``qop="auth"``) is checked from the headers before the
 body is read. Accounts come from the file named by ``$XUELIANG_VIID_USERS``: one ``user:HA1`` per
 line, ``HA1 = MD5(user:realm:password)`` (the realm is ``xueliang-viid``), so the file holds no
-password; without the variable the endpoint answers 503. Nonces are an HMAC of their issue time
+password; without the variable the endpoint answers 404 (not configured). Nonces are an HMAC of their issue time
 under a per-process secret and expire after 5 minutes (``stale=true``).
 
 The body is the GA/T 1400 ``MotorVehicleListObject``; each object is checked and stored as
@@ -118,7 +118,17 @@ def _status(url: str, object_id: str, code: int, text: str) -> dict[str, Any]:
 def router() -> APIRouter:
     r = APIRouter()
 
-    @r.post("/VIID/MotorVehicles", include_in_schema=True)
+    @r.post(
+        "/VIID/MotorVehicles",
+        include_in_schema=True,
+        tags=["GA/T 1400"],
+        responses={
+            401: {"description": "no or bad HTTP Digest credentials (a challenge in WWW-Authenticate)"},
+            404: {"description": "GA/T 1400 receiving is not configured on this server ($XUELIANG_VIID_USERS)"},
+            413: {"description": "request body too large"},
+            400: {"description": "not a GA/T 1400 MotorVehicleListObject"},
+        },
+    )
     async def motor_vehicles(request: Request) -> Response:
         from xueliang.investigate.passes import parse_json
         from xueliang.investigate.passes_store import ingest
@@ -126,7 +136,7 @@ def router() -> APIRouter:
 
         path = os.environ.get(USERS_ENV)
         if not path:
-            return JSONResponse({"detail": f"GA/T 1400 receiving is not configured (${USERS_ENV})"}, 503)
+            return JSONResponse({"detail": f"GA/T 1400 receiving is not configured (${USERS_ENV})"}, 404)
         refused = check_digest(request, load_users(path))
         if refused is not None:
             return refused  # the body is never read without valid credentials

@@ -289,7 +289,20 @@ def router() -> APIRouter:
         xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(to_xlsx(rows), media_type=xlsx, headers=disp)
 
-    @r.get("/api/planner/schedule.{fmt}", tags=["planner"])
+    @r.get(
+        "/api/planner/schedule.{fmt}",
+        tags=["planner"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "the schedule as CSV or XLSX",
+                "content": {
+                    "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                },
+            }
+        },
+    )
     def schedule(
         request: Request,
         user: Planner,
