@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from click.testing import CliRunner
@@ -39,6 +40,30 @@ class WebData:
     sighting_ids: tuple[int, ...]
 
 
+def video_row(sha256: str, path: str, camera_id: str, start: dt.datetime, hours: int) -> Any:
+    """A 640x360, 25 fps video row of ``hours`` from ``start``, as the web tests' fixtures store them."""
+    from vision.tables import VideoRow
+
+    return VideoRow(
+        sha256=sha256,
+        path=path,
+        size_bytes=1000,
+        camera_id=camera_id,
+        start_time=start,
+        end_time=start + dt.timedelta(hours=hours),
+        fps=25.0,
+        frame_count=90000 * hours,
+        duration_s=3600.0 * hours,
+        width=640,
+        height=360,
+        detector="test",
+        frames_decoded=1,
+        frames_detected=1,
+        processing_s=1.0,
+        indexed_at=start,
+    )
+
+
 def _image(path: Path, w: int, h: int, colour_bgr: tuple[int, int, int], text: str) -> None:
     import cv2
 
@@ -55,30 +80,13 @@ BGR = {"red": (40, 40, 220), "white": (235, 235, 235), "black": (20, 20, 20), "b
 
 def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
     from geo.registry import import_camera_file
-    from vision.tables import SightingPointRow, SightingRow, VideoRow
+    from vision.tables import SightingPointRow, SightingRow
 
     db = open_database(db_url)
     import_camera_file(db, CAMERAS)
     ids = []
     with db.transaction() as s:
-        video = VideoRow(
-            sha256="ab" * 32,
-            path="/footage/cam001.mp4",
-            size_bytes=1000,
-            camera_id="CAM001",
-            start_time=T0,
-            end_time=T0 + dt.timedelta(hours=2),
-            fps=25.0,
-            frame_count=180000,
-            duration_s=7200.0,
-            width=640,
-            height=360,
-            detector="test",
-            frames_decoded=1,
-            frames_detected=1,
-            processing_s=1.0,
-            indexed_at=T0,
-        )
+        video = video_row("ab" * 32, "/footage/cam001.mp4", "CAM001", T0, 2)
         s.add(video)
         s.flush()
         for k, (colour, vtype, pstate, ptext, cam, minutes) in enumerate(SIGHTINGS):
@@ -198,7 +206,7 @@ def build_trajectory(root: Path) -> TrajData:
     sighting's camera is missing from the registry (written with foreign keys off, as legacy data)."""
     from sqlalchemy.orm import Session
 
-    from vision.tables import SightingRow, VideoRow
+    from vision.tables import SightingRow
     from xueliang.storage import CameraRow
     from xueliang.web.users import add_user
 
@@ -212,24 +220,7 @@ def build_trajectory(root: Path) -> TrajData:
         with Session(bind=conn) as s:
             for cam, (lon, lat) in TRAJ_CAMERAS.items():
                 s.add(CameraRow(id=cam, name=f"camera {cam}", lon=lon, lat=lat, imported_at=TRAJ_T0))
-            video = VideoRow(
-                sha256="cd" * 32,
-                path="/footage/ta.mp4",
-                size_bytes=1000,
-                camera_id="TA",
-                start_time=TRAJ_T0,
-                end_time=TRAJ_T0 + dt.timedelta(hours=4),
-                fps=25.0,
-                frame_count=360000,
-                duration_s=14400.0,
-                width=640,
-                height=360,
-                detector="test",
-                frames_decoded=1,
-                frames_detected=1,
-                processing_s=1.0,
-                indexed_at=TRAJ_T0,
-            )
+            video = video_row("cd" * 32, "/footage/ta.mp4", "TA", TRAJ_T0, 4)
             s.add(video)
             s.flush()
             for k, (name, cam, minutes, plate, look) in enumerate(TRAJ_SIGHTINGS):

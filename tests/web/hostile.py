@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.web.factories import PASSWORD, WebData, _image
+from tests.web.factories import PASSWORD, WebData, _image, video_row
 from xueliang.storage import open_database
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -73,7 +73,7 @@ def _rewrite_plan(src: Path, dst: Path) -> None:
 def build_hostile(root: Path, web_data: WebData) -> HostileData:
     from sqlalchemy.orm import Session
 
-    from vision.tables import SightingRow, VideoRow
+    from vision.tables import SightingRow
     from xueliang.storage import CameraRow
     from xueliang.web.sightings import add_mark
     from xueliang.web.tables import UserRow
@@ -94,24 +94,7 @@ def build_hostile(root: Path, web_data: WebData) -> HostileData:
                 )
             )
         s.flush()
-        video = VideoRow(
-            sha256="ef" * 32,
-            path="/footage/x.mp4",
-            size_bytes=1000,
-            camera_id=next(iter(cams)),
-            start_time=T0,
-            end_time=T0 + dt.timedelta(hours=1),
-            fps=25.0,
-            frame_count=90000,
-            duration_s=3600.0,
-            width=640,
-            height=360,
-            detector="test",
-            frames_decoded=1,
-            frames_detected=1,
-            processing_s=1.0,
-            indexed_at=T0,
-        )
+        video = video_row("ef" * 32, "/footage/x.mp4", next(iter(cams)), T0, 1)
         s.add(video)
         s.flush()
         for k, cam in enumerate(cams):
