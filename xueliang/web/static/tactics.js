@@ -11,8 +11,9 @@
 
   function popup(p, n) {
     const div = document.createElement("div");
-    for (const text of ["#" + n + " pass " + p.id, "plate " + (p.plate || "-"), "checkpoint " + p.camera_id,
-                        p.at.replace("T", " ").replace("+00:00", "") + " UTC", "source " + p.source]) {
+    for (const text of ["#" + n + " " + T("pass %(id)s", { id: p.id }), T("plate %(plate)s", { plate: p.plate || "-" }),
+                        T("checkpoint %(id)s", { id: p.camera_id }), p.at.replace("T", " ").replace("+00:00", "") + " UTC",
+                        T("source %(source)s", { source: p.source })]) {
       const line = document.createElement("div");
       line.textContent = text;
       div.appendChild(line);
