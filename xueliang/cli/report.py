@@ -50,6 +50,8 @@ def report(
         pdf=not no_pdf,
         lang=lang or current().lang,
     )
+    for warning in res.warnings:
+        click.echo(_("warning: %(message)s", message=_(warning)), err=True)
     click.echo(_("report: %(path)s", path=res.html))
     if res.pdf is not None:
         click.echo(_("pdf:    %(path)s", path=res.pdf))

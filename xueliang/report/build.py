@@ -47,6 +47,8 @@ class ReportResult:
     coverage: Coverage | None
     plan: PlanData | None
     ledger: dict[str, Any] | None
+    #: one-line warnings for the person who asked (e.g. charts in English for want of a CJK font)
+    warnings: tuple[str, ...] = ()
 
 
 def find_chromium() -> str | None:
@@ -156,12 +158,13 @@ def build_report(
         inputs[f"ledger import {src['source']} ({src['imported'][:19]})"] = src["sha256"]
     basemap = charts.load_basemap(osm) if osm else None
     figures: dict[str, str] = {}
+    chart_t, chart_warning = charts.chart_language(translator(lang))
     if cov is not None:
-        figures.update({f"map_{k}": p.name for k, p in charts.class_maps(cov, basemap, out_dir).items()})
+        figures.update({f"map_{k}": p.name for k, p in charts.class_maps(cov, basemap, out_dir, t=chart_t).items()})
     if pl is not None:
-        figures.update({f"plan_{k}": p.name for k, p in charts.plan_charts(pl, out_dir).items()})
+        figures.update({f"plan_{k}": p.name for k, p in charts.plan_charts(pl, out_dir, t=chart_t).items()})
     if ledger is not None:
-        figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir).items()})
+        figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir, t=chart_t).items()})
     html = (
         _templates(lang)
         .get_template("report.html.j2")
@@ -190,7 +193,8 @@ def build_report(
             result_count=None if ledger is None else int(ledger["cases"]),
         )
         db.dispose()
-    return ReportResult(html=html_path, pdf=pdf_path, coverage=cov, plan=pl, ledger=ledger)
+    warnings = (chart_warning,) if chart_warning else ()
+    return ReportResult(html=html_path, pdf=pdf_path, coverage=cov, plan=pl, ledger=ledger, warnings=warnings)
 
 
 def _safe_url(url: str | None) -> str | None:
