@@ -13,7 +13,7 @@ from functools import cache
 from xueliang.errors import InputError, XueliangError
 from xueliang.i18n import N_, Translator
 
-__all__ = ["translate_error", "translate_message"]
+__all__ = ["translate_error", "translate_label", "translate_message"]
 
 #: the places of a record (``where=``)
 WHERE = (N_("row %(n)s"), N_("line %(n)s"), N_("feature %(n)s"), N_("phase %(n)s"), N_("quota %(n)s"))
@@ -53,6 +53,10 @@ SHAPES = (
 )
 
 
+#: labels composed from data (a crime type and a kind of ratio)
+LABELS = (N_("%(scope)s: hazard ratio"), N_("%(scope)s: odds ratio"))
+
+
 @cache
 def _pattern(shape: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     names = tuple(re.findall(r"%\((\w+)\)s", shape))
@@ -61,12 +65,22 @@ def _pattern(shape: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     return re.compile(regex + r"\Z", re.DOTALL), names
 
 
-def _fit(text: str, shapes: tuple[str, ...], t: Translator) -> str | None:
+def _fit(text: str, shapes: tuple[str, ...], t: Translator, *, words: bool = False) -> str | None:
+    """``text`` in the translation of the first shape it fits (values kept; with ``words``, a value that is a
+    catalogue word such as a crime type is translated too), or None."""
     for shape in shapes:
         m = _pattern(shape)[0].match(text)
         if m:
-            return t(shape, **dict(zip(_pattern(shape)[1], m.groups(), strict=True)))
+            values = [t.gettext(v) if words else v for v in m.groups()]
+            return t(shape, **dict(zip(_pattern(shape)[1], values, strict=True)))
     return None
+
+
+def translate_label(text: str, t: Translator) -> str:
+    """A label shown in a chart or table: a catalogue word, or a composed label (``theft: hazard ratio``)."""
+    if t.lang == "en":
+        return text
+    return _fit(text, LABELS, t, words=True) or t.gettext(text)
 
 
 def translate_message(text: str, t: Translator) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from geo.plot import COLOURS  # the same colour per class as the coverage map
 from geo.targets import AREA_CLASSES
 from xueliang.i18n import N_, Translator, translator
+from xueliang.i18n.errors import translate_label
 from xueliang.report.data import Coverage, PlanData, ratio_rows
 
 #: CJK fonts looked for (by family name in matplotlib, else by file through fontconfig), best first
@@ -314,7 +315,7 @@ def _forest_chart(a: dict[str, Any], out: Path, dpi: int, tr: Translator) -> Pat
     ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo / 1.5 <= v <= hi * 1.5]
     ax.set_xticks(ticks, [f"{v:g}" for v in ticks], fontsize=7)
     ax.minorticks_off()
-    ax.set_yticks(range(len(rows)), [tr.gettext(r.label) for r in rows], fontsize=7)
+    ax.set_yticks(range(len(rows)), [translate_label(r.label, tr) for r in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(tr("ratio for useful video (log scale; 1 = no difference; lines: 95% interval)"), fontsize=8)
     ax.grid(alpha=0.3, axis="x")

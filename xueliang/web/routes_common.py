@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from xueliang.i18n import LANGUAGES, Translator, negotiate, translator
-from xueliang.i18n.errors import translate_message
+from xueliang.i18n.errors import translate_label, translate_message
 from xueliang.web import throttle
 from xueliang.web.auth import NotLoggedIn, clear_session, current_user, set_session
 from xueliang.web.users import User, authenticate
@@ -84,7 +84,15 @@ def page(request: Request, name: str, user: User | None, **context: object) -> H
     resp: HTMLResponse = templates.TemplateResponse(
         request,
         name,
-        {"user": user, "lang": t.lang, "tr": t, "languages": list(LANGUAGES), "js_messages": js_messages(t), **context},
+        {
+            "user": user,
+            "lang": t.lang,
+            "tr": t,
+            "label": partial(translate_label, t=t),
+            "languages": list(LANGUAGES),
+            "js_messages": js_messages(t),
+            **context,
+        },
     )
     return resp
 
