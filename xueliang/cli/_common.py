@@ -77,3 +77,11 @@ def echo_import_counts(noted: int, rejected: int, reasons_by: dict[str, int], pa
         reasons = sorted(reasons_by.items(), key=lambda kv: -kv[1])
         why = "; ".join(f"{n} {reason}" for reason, n in reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
         click.echo(_("  %(n)s records left out (%(why)s): see %(path)s", n=rejected, why=why, path=path))
+
+
+def echo_progress(message: str) -> None:
+    """A progress line of a long run (``  ... message`` on stderr), in the command's language."""
+    from xueliang.cli._lang import current
+    from xueliang.i18n.errors import translate_label
+
+    click.echo(f"  ... {translate_label(message, current())}", err=True)

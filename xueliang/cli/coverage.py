@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, echo_import_counts, open_db
+from xueliang.cli._common import db_option, echo_import_counts, echo_progress, open_db
 from xueliang.cli._lang import _, current
-from xueliang.i18n.errors import translate_message
+from xueliang.i18n.errors import pad, translate_message
 
 if TYPE_CHECKING:
     from geo.summary import CoverageSummary
@@ -25,7 +25,7 @@ def print_summary(summary: CoverageSummary, out: Path) -> None:
         click.echo(
             _(
                 "  %(name)s %(covered)s of %(total)s covered (%(ratio)s%(extra)s) at %(level)s",
-                name=f"{t.gettext(name):<20}",
+                name=pad(t.gettext(name), 20),
                 covered=f"{c.covered:>6}",
                 total=f"{c.total:<6}",
                 ratio=ratio,
@@ -49,7 +49,7 @@ def print_summary(summary: CoverageSummary, out: Path) -> None:
             _(
                 "  intersections %(covered)s of %(total)s by the rule %(rule)s",
                 covered=f"{r.covered:>4}",
-                total=f"{r.total:<4}",
+                total=r.total,
                 rule=t.gettext(r.definition),
             )
         )
@@ -90,12 +90,9 @@ def run(
     if updates:
         cfg = cfg.model_validate({**cfg.model_dump(), **updates})
 
-    def say(msg: str) -> None:
-        click.echo(f"  ... {msg}", err=True)  # progress: the library's own words
-
     db = open_db(db_url) if cameras_file is None else None
     return run_coverage_job(
-        osm, cfg, out, cameras_file=cameras_file, db=db, config_file=config, draw_map=draw_map, progress=say
+        osm, cfg, out, cameras_file=cameras_file, db=db, config_file=config, draw_map=draw_map, progress=echo_progress
     )
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import echo_import_notes
+from xueliang.cli._common import echo_import_notes, echo_progress
 from xueliang.cli._lang import _, current
 from xueliang.errors import InputError
+from xueliang.i18n.errors import pad
 
 
 def _phases(value: str | None) -> list[float] | None:
@@ -103,12 +104,9 @@ def plan(
     read = read_camera_file(cameras_file) if cameras_file else None
     cams = list(read.cameras) if read is not None else []
 
-    def say(msg: str) -> None:
-        click.echo(f"  ... {msg}", err=True)
-
     town = load_town(osm, cfg)
     inst = build_instance(
-        town, cams, cfg, spec, cat, weights_file=weights, candidates_file=candidates_file, progress=say
+        town, cams, cfg, spec, cat, weights_file=weights, candidates_file=candidates_file, progress=echo_progress
     )
     result = solve_plan(inst, spec, budget=budget, phases=budgets)
     inputs = {
@@ -137,7 +135,7 @@ def plan(
             click.echo(
                 _(
                     "  %(name)s %(before)s -> %(after)s of %(total)s%(rule)s",
-                    name=f"{tr.gettext(name):<20}",
+                    name=pad(tr.gettext(name), 20),
                     before=f"{before['covered']:>6}",
                     after=f"{after['covered']:<6}",
                     total=after["total"],
@@ -148,7 +146,7 @@ def plan(
             click.echo(
                 _(
                     "  %(name)s area %(before)s -> %(after)s",
-                    name=f"{tr.gettext(name):<20}",
+                    name=pad(tr.gettext(name), 20),
                     before=tr.percent(before["area_weighted"]),
                     after=tr.percent(after["area_weighted"]),
                 )

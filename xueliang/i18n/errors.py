@@ -13,7 +13,7 @@ from functools import cache
 from xueliang.errors import InputError, XueliangError
 from xueliang.i18n import N_, Translator
 
-__all__ = ["translate_error", "translate_label", "translate_message"]
+__all__ = ["pad", "translate_error", "translate_label", "translate_message"]
 
 #: the places of a record (``where=``)
 WHERE = (N_("row %(n)s"), N_("line %(n)s"), N_("feature %(n)s"), N_("phase %(n)s"), N_("quota %(n)s"))
@@ -53,8 +53,19 @@ SHAPES = (
 )
 
 
-#: labels composed from data (a crime type and a kind of ratio)
-LABELS = (N_("%(scope)s: hazard ratio"), N_("%(scope)s: odds ratio"))
+#: labels composed from data (a crime type and a kind of ratio), and the progress lines of the long runs
+LABELS = (
+    N_("%(scope)s: hazard ratio"),
+    N_("%(scope)s: odds ratio"),
+    N_("town: %(ways)s drivable ways, %(buildings)s buildings; cameras: %(cameras)s"),
+    N_("targets: %(list)s"),
+    N_("%(name)s: %(covered)s of %(total)s covered at %(level)s (%(px)s px/m)"),
+    N_("tracing view polygons"),
+    N_("writing outputs"),
+    N_("%(demand)s demand points, %(candidates)s candidate views, %(existing)s existing cameras (fixed)"),
+    N_("coverage matrix %(rows)s x %(cols)s, %(nnz)s entries, built in %(secs)s s"),
+    N_("%(name)s: %(n)s targets"),
+)
 
 
 @cache
@@ -65,13 +76,19 @@ def _pattern(shape: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     return re.compile(regex + r"\Z", re.DOTALL), names
 
 
+def _words(value: str, t: Translator) -> str:
+    """A catalogue word translated whole (``vehicle theft``), else each lower-case word in it (``key_sites 5``)."""
+    whole = t.gettext(value)
+    return whole if whole != value else re.sub(r"[a-z][a-z_]*", lambda m: t.gettext(m.group()), value)
+
+
 def _fit(text: str, shapes: tuple[str, ...], t: Translator, *, words: bool = False) -> str | None:
     """``text`` in the translation of the first shape it fits (values kept; with ``words``, a value that is a
     catalogue word such as a crime type is translated too), or None."""
     for shape in shapes:
         m = _pattern(shape)[0].match(text)
         if m:
-            values = [t.gettext(v) if words else v for v in m.groups()]
+            values = [_words(v, t) if words else v for v in m.groups()]
             return t(shape, **dict(zip(_pattern(shape)[1], values, strict=True)))
     return None
 
@@ -81,6 +98,15 @@ def translate_label(text: str, t: Translator) -> str:
     if t.lang == "en":
         return text
     return _fit(text, LABELS, t, words=True) or t.gettext(text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (a CJK character takes two)."""
+    import unicodedata
+
+    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(0, width - cols)
+    return fill + text if right else text + fill
 
 
 def translate_message(text: str, t: Translator) -> str:
