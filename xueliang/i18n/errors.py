@@ -57,6 +57,7 @@ SHAPES = (
 LABELS = (
     N_("%(scope)s: hazard ratio"),
     N_("%(scope)s: odds ratio"),
+    N_("%(requirement)s; area-weighted %(ratio)s"),
     N_("town: %(ways)s drivable ways, %(buildings)s buildings; cameras: %(cameras)s"),
     N_("targets: %(list)s"),
     N_("%(name)s: %(covered)s of %(total)s covered at %(level)s (%(px)s px/m)"),

@@ -52,6 +52,7 @@ WORDS: tuple[str, ...] = (
     N_("truck"),
     N_("bus"),
     N_("motorcycle"),
+    N_("car"),
     N_("visible"),
     N_("covered"),
     N_("absent"),
@@ -78,6 +79,10 @@ WORDS: tuple[str, ...] = (
     N_("down-left"),
     N_("left"),
     N_("up-left"),
+    N_("north"),
+    N_("east"),
+    N_("south"),
+    N_("west"),
     # how a multi-scene candidate is linked
     N_("appearance"),
     N_("plate+appearance"),

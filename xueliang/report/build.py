@@ -13,7 +13,10 @@ from typing import Any
 
 from xueliang import __version__
 from xueliang.errors import InputError, XueliangError
+from functools import partial
+
 from xueliang.i18n import translator
+from xueliang.i18n.errors import translate_label
 from xueliang.report.data import (
     Coverage,
     PlanData,
@@ -116,6 +119,7 @@ def _templates(lang: str | None = None) -> Any:
     na = t.gettext("n/a")
     env.filters["pct"] = lambda v: na if v is None else t.percent(float(v))
     env.filters["pts"] = lambda v: na if v is None else f"{100 * float(v):+.1f}"
+    env.filters["label"] = partial(translate_label, t=t)  # a catalogue word or a label composed from words
     env.filters["tr"] = t.gettext  # a plain catalogue lookup: data values and texts with a literal %
     env.globals["num"] = t.number
     env.globals["lang"] = t.lang

@@ -11,10 +11,22 @@
     }
     return messages;
   }
-  window.T = function (text, values) {
+  function T(text, values) {
     const out = Object.prototype.hasOwnProperty.call(load(), text) ? load()[text] : text;
     if (!values) return out;
     return out.replace(/%\((\w+)\)s/g, (m, name) => (Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m));
-  };
+  }
+  window.T = T;
   window.xueliangLang = function () { return document.documentElement.lang || "en"; };
+  // Leaflet's own control titles (zoom, layers, its attribution link) in the page's language
+  window.xueliangMapTexts = function (map) {
+    const box = map.getContainer();
+    const label = (selector, text) => {
+      for (const el of box.querySelectorAll(selector)) { el.title = text; el.setAttribute("aria-label", text); }
+    };
+    label(".leaflet-control-zoom-in", T("Zoom in"));
+    label(".leaflet-control-zoom-out", T("Zoom out"));
+    label(".leaflet-control-layers-toggle", T("Layers"));
+    for (const a of box.querySelectorAll(".leaflet-control-attribution a[title]")) a.title = T("A JavaScript library for interactive maps");
+  };
 })();

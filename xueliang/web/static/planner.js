@@ -89,6 +89,7 @@
     } else { parts.push(T("no plan (%(status)s)", { status: plan.status })); }
     new TextLayers(null, overlays, { collapsed: false }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
+    window.xueliangMapTexts(map);
     if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); }
     const base = await window.xueliangBasemap(map, "/api/planner/basemap");
     parts.push(base ? T("basemap %(n)s features", { n: base.features.length }) : T("no basemap (serve --osm FILE)"));

@@ -6,6 +6,7 @@
   const el = document.getElementById("tactic-map");
   const map = L.map(el);
   L.control.scale({ imperial: false }).addTo(map);
+  window.xueliangMapTexts(map);
   const layer = L.layerGroup().addTo(map);
   const byId = new Map(data.passes.map((p) => [p.id, p]));
 

@@ -9,6 +9,7 @@
   const current = Number(el.dataset.sighting);
   const map = L.map(el);
   L.control.scale({ imperial: false }).addTo(map);
+  window.xueliangMapTexts(map);
 
   function cell(tr, text, href) {
     const td = document.createElement("td");
@@ -64,7 +65,7 @@
       const n = p.order + 1;
       const tr = document.createElement("tr");
       if (p.sighting_id === current) tr.classList.add("current");
-      cell(tr, String(n)); cell(tr, when(p)); cell(tr, p.camera_id); cell(tr, p.plate_text || p.plate_state);
+      cell(tr, String(n)); cell(tr, when(p)); cell(tr, p.camera_id); cell(tr, p.plate_text || T(p.plate_state));
       cell(tr, linkText(p));
       cell(tr, String(p.sighting_id), "/investigator/sightings/" + p.sighting_id);
       if (!f.geometry) {
@@ -98,8 +99,8 @@
     const cams = new Set(sightings.filter((f) => f.geometry).map((f) => f.properties.camera_id));
     status.textContent = T("%(n)s sightings of this vehicle at %(cameras)s cameras on the map, in time order.", { n: sightings.length, cameras: cams.size });
     if (unlocated.length) {
-      note.textContent = T("%(n)s not drawn: %(list)s — the camera has no position in the registry.", {
-        n: unlocated.length, list: unlocated.map((p) => "#" + (p.order + 1) + " " + T("(camera %(id)s)", { id: p.camera_id })).join(", ") });
+      const list = unlocated.map((p) => "#" + (p.order + 1) + " " + T("(camera %(id)s)", { id: p.camera_id })).join(", ");
+      note.textContent = T("%(n)s not drawn: %(list)s — the camera has no position in the registry.", { n: unlocated.length, list: list });
       note.classList.remove("hidden");
     }
     status.dataset.ready = "1";
