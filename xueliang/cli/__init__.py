@@ -127,19 +127,27 @@ def _register() -> None:
         watch,
     )
 
-    cli.add_command(cameras.cameras)
-    cli.add_command(coverage.coverage)
-    cli.add_command(plan.plan)
-    cli.add_command(ledger.ledger)
-    cli.add_command(demo.demo)
-    cli.add_command(index.index)
-    cli.add_command(report.report)
-    cli.add_command(serve.serve)
-    cli.add_command(users.users)
-    cli.add_command(passes.passes)
-    cli.add_command(tactics.tactics)
-    cli.add_command(watch.watch)
-    for cmd in (search.search, search.similar, search.similar_index, search.trajectory, search.review, search.export):
+    commands: tuple[click.Command, ...] = (
+        cameras.cameras,
+        coverage.coverage,
+        plan.plan,
+        ledger.ledger,
+        demo.demo,
+        index.index,
+        report.report,
+        serve.serve,
+        users.users,
+        passes.passes,
+        tactics.tactics,
+        watch.watch,
+        search.search,
+        search.similar,
+        search.similar_index,
+        search.trajectory,
+        search.review,
+        search.export,
+    )
+    for cmd in commands:
         cli.add_command(cmd)
 
 

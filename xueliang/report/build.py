@@ -8,13 +8,12 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from xueliang import __version__
 from xueliang.errors import InputError, XueliangError
-from functools import partial
-
 from xueliang.i18n import translator
 from xueliang.i18n.errors import translate_label
 from xueliang.report.data import (
