@@ -172,6 +172,8 @@ def class_maps(
         ax.set_aspect("equal")
         ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(labelsize=6)
+        ax.set_xlabel(tr("easting (m)"), fontsize=7)
+        ax.set_ylabel(tr("northing (m)"), fontsize=7)
         ax.set_title(
             tr(
                 "%(name)s: %(covered)s of %(total)s covered at %(level)s (views green, cameras ▲, gaps red) — "

@@ -139,7 +139,7 @@ def router() -> APIRouter:
         wait = throttle.wait_s(db, username, who)
         if wait > 0:
             seconds = math.ceil(wait)
-            error = f"Too many failed logins; try again in {seconds} s."
+            error = translator(page_language(request))("Too many failed logins; try again in %(s)s s.", s=seconds)
             resp = page(request, "login.html", None, next=next, error=error)
             resp.status_code = 429
             resp.headers["Retry-After"] = str(seconds)
@@ -147,7 +147,13 @@ def router() -> APIRouter:
         user = authenticate(db, username, password)
         throttle.record(db, username, who, ok=user is not None)
         if user is None:
-            resp = page(request, "login.html", None, next=next, error="Wrong name or password.")
+            resp = page(
+                request,
+                "login.html",
+                None,
+                next=next,
+                error=translator(page_language(request))("Wrong name or password."),
+            )
             resp.status_code = 401
             return resp
         target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else HOME[user.role]
