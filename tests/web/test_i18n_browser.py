@@ -20,11 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # the visible text nodes (and option labels, titles of cells) of the page, with the id of the nearest element
 TEXTS = """() => {
   const out = [];
+  // what people typed (a mark's reason: class user-text) is data, shown as typed
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
     const text = n.textContent.trim();
-    if (!text || !el || el.closest('script, style, code, textarea, #i18n-messages')) continue;
+    if (!text || !el || el.closest('script, style, code, textarea, .user-text, #i18n-messages')) continue;
     if (!el.getClientRects().length && el.tagName !== 'OPTION') continue;
     const owner = el.closest('[id]');
     out.push([owner ? owner.id : el.tagName, text]);
