@@ -249,3 +249,18 @@ def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch: pytest.Monk
         "no CJK font found (install fonts-wqy-microhei or fonts-noto-cjk): charts in English"
     )
     assert charts.chart_language(translator("en")) == (translator("en"), None)
+
+
+def test_cli_times_in_the_languages_zone() -> None:
+    """Times a command prints: as stored in English, in Asia/Shanghai with its offset in zh-CN."""
+    from xueliang.cli._lang import iso_time, use_language
+
+    at = dt.datetime(2024, 5, 1, 17, 12, tzinfo=dt.UTC)
+    try:
+        use_language("zh-CN")
+        assert iso_time(at) == "2024-05-02T01:12:00+08:00"
+        assert iso_time(at.replace(tzinfo=None)) == "2024-05-02T01:12:00+08:00"  # no zone: UTC
+        use_language("en")
+        assert iso_time(at) == "2024-05-01T17:12:00+00:00"
+    finally:
+        use_language("en")

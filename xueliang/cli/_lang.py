@@ -6,12 +6,13 @@ the catalogue's msgid (``pybabel extract -k _``), values are filled in after tra
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from contextvars import ContextVar
 
 from xueliang.i18n import LANGUAGES, Translator, environment_language, translator
 
-__all__ = ["LANG_CHOICES", "_", "current", "use_language"]
+__all__ = ["LANG_CHOICES", "_", "current", "iso_time", "use_language"]
 
 LANG_CHOICES = list(LANGUAGES)
 _current: ContextVar[Translator | None] = ContextVar("xueliang_cli_translator", default=None)
@@ -33,3 +34,12 @@ def current() -> Translator:
 def _(message: str, /, **values: object) -> str:
     """``message`` in the command's language, its ``%(name)s`` placeholders filled with ``values``."""
     return current()(message, **values)
+
+
+def iso_time(value: dt.datetime) -> str:
+    """A time in a command's output: ISO 8601 with its offset, in the language's zone (Asia/Shanghai for
+    zh-CN; as stored for English). A time without a zone is UTC."""
+    t = current()
+    if t.lang == "en":
+        return value.isoformat()
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(t.tz).isoformat()

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from xueliang.cli._common import NumberRange, db_option, open_db
-from xueliang.cli._lang import _
+from xueliang.cli._lang import _, iso_time
 from xueliang.errors import ConfigError, NotFoundError
 
 
@@ -243,9 +243,10 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
         if as_json:
             click.echo(json.dumps(asdict(h), ensure_ascii=False, default=str))
         else:
+            at = iso_time(h.changed_at)[:19].replace("T", " ")
             click.echo(
-                f"{h.changed_at:%Y-%m-%d %H:%M:%S} {h.case_id} {h.field}: {h.old_value!r} -> {h.new_value!r} "
-                f"({h.source} row {h.source_row})"
+                f"{at} {h.case_id} {h.field}: {h.old_value!r} -> {h.new_value!r} "
+                + _("(%(source)s row %(row)s)", source=h.source, row=h.source_row)
             )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from xueliang.cli._common import SQL_INT, db_option, opened_db
-from xueliang.cli._lang import _
+from xueliang.cli._lang import _, iso_time
 from xueliang.errors import InputError, StorageError, XueliangError
 from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
@@ -266,7 +266,7 @@ def search(
         r = run_search(db, q, actor=actor, case_id=case_id)
         more = _(" (more: raise --limit)") if r.truncated else ""
         hit_lines = (
-            f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+            f"{h.sighting_id}\t{iso_time(h.first_seen)}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
             f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
             for h in r.hits
         )
@@ -320,7 +320,7 @@ def similar(
             progress=_progress,
         )
     lines = (
-        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{r.hit.first_seen.isoformat()}\t{r.hit.camera_id}\t"
+        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{iso_time(r.hit.first_seen)}\t{r.hit.camera_id}\t"
         f"{r.hit.colour}\t{r.hit.vehicle_type}\t{r.hit.plate_text or r.hit.plate_state}"
         for r in res.results
     )
@@ -383,7 +383,7 @@ def trajectory(
     if geojson:
         Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
     lines = (
-        f"{p.hit.first_seen.isoformat()}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
+        f"{iso_time(p.hit.first_seen)}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
         f"{p.hit.plate_text or '-'}\t{p.similarity:.3f}"
         for p in t.points
     )
@@ -431,7 +431,7 @@ def review(
                 _echo_json([x.to_json() for x in log])
             else:
                 for x in log:
-                    click.echo(f"{x.at.isoformat()}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
+                    click.echo(f"{iso_time(x.at)}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
 
 
 @click.command("export")
