@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.factories import PASSWORD, TrajData, WebData
-from tests.web.test_browser import browser, server, traj_server  # noqa: F401  (fixtures)
+from tests.web.factories import TrajData, WebData
+from tests.web.test_browser import browser, logged_in, server, traj_server  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 # the visible text nodes (and option labels, titles of cells) of the page, with the id of the nearest element
@@ -120,20 +120,10 @@ def untranslated(page: Any, names: set[str]) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def zh_login(browser: Any) -> Iterator[Any]:  # noqa: F811
-    contexts = []
+    contexts: list[Any] = []
 
     def _login(base: str, role: str) -> Any:
-        ctx = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}
-        )
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#username", role)
-        page.fill("#password", PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_load_state("networkidle")
-        return page
+        return logged_in(browser, base, role, contexts, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
 
     yield _login
     for ctx in contexts:
