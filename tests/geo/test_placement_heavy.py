@@ -19,7 +19,8 @@ from geo.placement import CoverageProblem, solve_max_coverage, solve_set_cover
 from geo.placement._model import build_model
 from geo.placement._reduce import reduce_rows, reduce_units
 from geo.placement.cover_search import cover_local_search
-from geo.placement.lagrange import granularity, max_coverage_lagrangian, set_cover_lagrangian
+from geo.placement.lagrange import cover_bound, granularity, max_coverage_lagrangian, set_cover_lagrangian
+from geo.placement.lp_duals import cover_duals, unit_cover_duals
 
 
 def disks(seed: int, n_cand: int, n_dem: int, radius: float) -> sp.csc_array:
@@ -172,3 +173,92 @@ def test_budget_that_affords_everything_is_proven_by_the_trivial_bound() -> None
     assert res.objective == pytest.approx(float(weight[coverable].sum()))
     assert res.status == "optimal" and res.bound_source == "trivial"
     assert res.added.size <= 15
+
+
+def lp_value(c: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray) -> float:
+    from scipy.optimize import linprog
+
+    out = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
+    assert out.status == 0
+    return float(out.fun)
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances, st.sampled_from(["lp", "random", "none"]))
+def test_set_cover_lagrangian_from_lp_duals_reaches_the_lp_bound_and_stays_valid(
+    case: tuple[int, int, bool], start_kind: str
+) -> None:
+    """LP duals as the start: the bound is the LP optimum, never above the best cover; fixings hold.
+
+    A random start (what a time-capped LP that stopped early might hand over) must keep every
+    bound and fixing valid too.
+    """
+    seed, n_cand, integer = case
+    A = disks(seed, n_cand, 30, 0.45)
+    A = A[np.diff(sp.csr_array(A).indptr) > 0]
+    cost = costs(seed, n_cand, integer)
+    model = build_model(CoverageProblem.from_arrays(A, cost))
+    rows = reduce_rows(model, model.problem.required)
+    c = cost[rows.cols]
+    Rd = rows.R.toarray().astype(float)
+    X = all_subsets(rows.cols.size)
+    covers = X[(Rd @ X.T.astype(float) >= 1).all(axis=0)]
+    plan_cost = covers.astype(float) @ c
+    duals = cover_duals(rows, c, seconds=5.0, threads=1)
+    assert duals is not None and (duals >= 0).all()
+    lp = lp_value(c, -Rd, -np.ones(Rd.shape[0]))
+    assert cover_bound(sp.csr_array(rows.R, dtype=float), c, duals) == pytest.approx(lp, abs=1e-6)
+    start = {
+        "lp": duals,
+        "random": np.random.default_rng(seed).uniform(-1, 3, Rd.shape[0]),
+        "none": None,
+    }[start_kind]
+    incumbent = float(np.sort(plan_cost)[len(plan_cost) // 2])
+    step = granularity(c)
+    lag = set_cover_lagrangian(rows, c, incumbent, seconds=5.0, step=step, heuristic_every=0, start=start)
+    assert lag.bound <= plan_cost.min() + 1e-7
+    if start_kind == "lp":
+        assert lag.bound >= lp - 1e-6
+    better = covers[plan_cost <= lag.incumbent - max(step, 1e-9) + 1e-9]
+    assert not better[:, lag.fix_zero].any(), "a fixed-out column is in a better cover"
+    assert better[:, lag.fix_one].all(), "a fixed-in column is missing from a better cover"
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances, st.integers(1, 4), st.booleans())
+def test_max_coverage_lagrangian_from_lp_duals_reaches_the_lp_bound_and_stays_valid(
+    case: tuple[int, int, bool], p: int, from_lp: bool
+) -> None:
+    seed, n_cand, integer = case
+    A = disks(seed, n_cand, 30, 0.3)
+    rng = np.random.default_rng(seed + 2)
+    weight = rng.integers(1, 10, A.shape[0]).astype(float) if integer else rng.uniform(0, 5, A.shape[0])
+    model = build_model(CoverageProblem.from_arrays(A, np.ones(n_cand), weight=weight))
+    red = reduce_units(model, weight[:, None])
+    n_c, n_u = red.cols.size, red.coef.shape[0]
+    X = all_subsets(n_c)
+    X = X[X.sum(axis=1) <= p]
+    Rd = red.R.toarray().astype(float)
+    seen = (Rd @ X.T.astype(float)) >= 1
+    unit_ok = np.ones((n_u, X.shape[0]), dtype=bool)
+    for r, u in enumerate(red.row_unit):
+        unit_ok[u] &= seen[r]
+    value = red.constant[0] + red.coef[:, 0] @ unit_ok
+    duals = unit_cover_duals(red, np.ones(n_c), float(p), seconds=5.0, threads=1)
+    assert duals is not None and (duals >= 0).all()
+    # the LP: max w.y, y_u <= R_r x per row, sum x <= p (as a minimisation)
+    link = np.zeros((Rd.shape[0], n_u))
+    link[np.arange(Rd.shape[0]), red.row_unit] = 1.0
+    A_ub = np.vstack([np.hstack([-Rd, link]), np.r_[np.ones(n_c), np.zeros(n_u)][None, :]])
+    lp = red.constant[0] - lp_value(np.r_[np.zeros(n_c), -red.coef[:, 0]], A_ub, np.r_[np.zeros(Rd.shape[0]), p])
+    incumbent = float(np.sort(value)[len(value) // 2])
+    step = granularity(red.coef[:, 0])
+    lag = max_coverage_lagrangian(
+        red, np.ones(n_c), float(p), incumbent, seconds=5.0, step=step, start=duals if from_lp else None
+    )
+    assert lag.bound >= value.max() - 1e-7
+    if from_lp:
+        assert lag.bound <= lp + 1e-6 * max(1.0, lp)
+    better = X[value >= incumbent + max(step, 1e-9) - 1e-9]
+    assert not better[:, lag.fix_zero].any(), "a fixed-out column is in a better plan"
+    assert better[:, lag.fix_one].all(), "a fixed-in column is missing from a better plan"
