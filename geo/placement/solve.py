@@ -36,7 +36,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
-from geo.placement.lp_duals import cover_duals, unit_cover_duals
+from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
@@ -155,8 +155,12 @@ class _Progress:
     def open(self, objective: float, rel_gap: float) -> bool:
         return _gap(objective, self.bound) > rel_gap
 
-    def lp_duals(self, duals: FloatArray | None, seconds: float) -> None:
-        self.log("lp_duals", seconds, _NAN, _NAN, "interior point reached" if duals is not None else "not reached")
+    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int) -> None:
+        if nnz > MAX_NONZEROS:
+            detail = f"not tried: {nnz:,} nonzeros"
+        else:
+            detail = "optimal duals" if duals is not None else "not reached in time"
+        self.log("lp_duals", seconds, _NAN, _NAN, detail)
 
     def lagrangian(self, lag: LagrangianOutcome, objective: float) -> tuple[BoolArray, BoolArray]:
         """Log the Lagrangian stage, keep its bound; returns its fixings (to 0, to 1)."""
@@ -308,7 +312,7 @@ def solve_max_coverage(
     seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
     t = time.monotonic()
     duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
-    log.lp_duals(duals, time.monotonic() - t)
+    log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
     seconds = max(seconds - (time.monotonic() - t), 0.05)
     lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
     fixed_to = log.lagrangian(lag, st.covered_weight)
@@ -431,7 +435,7 @@ def solve_set_cover(
         seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
         t = time.monotonic()
         duals = cover_duals(rows, cols_cost, seconds=_lp_seconds(seconds), threads=threads)
-        log.lp_duals(duals, time.monotonic() - t)
+        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz)
         seconds = max(seconds - (time.monotonic() - t), 0.05)
         every = 50 if plain else 0
         lag = set_cover_lagrangian(
