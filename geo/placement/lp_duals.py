@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._reduce import RowCover, UnitCover
-from geo.placement.milp import link_rows, lp_row_duals
+from geo.placement.milp import Formulation, link_rows, lp_row_duals
 from geo.placement.problem import FloatArray
 
 MAX_NONZEROS = 500_000  # of the reduced covering matrix; larger LPs are not tried
@@ -29,15 +29,15 @@ def cover_duals(rows: RowCover, cost: FloatArray, *, seconds: float, threads: in
     n_r, n_c = rows.R.shape
     if n_r == 0 or rows.R.nnz > MAX_NONZEROS:
         return None
-    duals = lp_row_duals(
+    f = Formulation(
         col_cost=cost,
+        col_lower=np.zeros(n_c),
         col_upper=np.ones(n_c),
         mat=sp.csr_array(rows.R, dtype=np.float64),
         row_lower=np.ones(n_r),
         row_upper=np.full(n_r, np.inf),
-        time_limit=seconds,
-        threads=threads,
     )
+    duals = lp_row_duals(f, time_limit=seconds, threads=threads)
     return None if duals is None else np.maximum(duals, 0.0)
 
 
@@ -56,13 +56,13 @@ def unit_cover_duals(
         [link_rows(sp.csr_array(red.R, dtype=np.float64), red.row_unit, n_u), np.r_[cost, np.zeros(n_u)][None, :]],
         format="csr",
     )
-    duals = lp_row_duals(
+    f = Formulation(
         col_cost=np.concatenate([np.zeros(n_c), -red.coef[:, 0]]),
+        col_lower=np.zeros(n_c + n_u),
         col_upper=np.ones(n_c + n_u),
         mat=mat,
         row_lower=np.full(n_r + 1, -np.inf),
         row_upper=np.r_[np.zeros(n_r), [budget]],
-        time_limit=seconds,
-        threads=threads,
     )
+    duals = lp_row_duals(f, time_limit=seconds, threads=threads)
     return None if duals is None else np.maximum(-duals[:n_r], 0.0)

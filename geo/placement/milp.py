@@ -82,21 +82,25 @@ def _bounds(n_x: int, n_u: int, fixed_to: tuple[BoolArray, BoolArray] | None) ->
     return lower, upper
 
 
-def _highs(
-    *,
-    col_cost: FloatArray,
-    col_lower: FloatArray,
-    col_upper: FloatArray,
-    integer: BoolArray | None,
-    mat: sp.csr_array,
-    row_lower: FloatArray,
-    row_upper: FloatArray,
-    maximize: bool,
-    time_limit: float,
-    seed: int,
-    threads: int,
-) -> Any:
-    """A quiet HiGHS instance holding the model (``integer`` None: a pure LP)."""
+@dataclass(frozen=True, eq=False)
+class Formulation:
+    """An LP or MILP in HiGHS's terms: ``row_lower <= mat @ x <= row_upper``, column bounds.
+
+    ``integer`` marks the integer columns (None: a pure LP).
+    """
+
+    col_cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    mat: sp.csr_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+    maximize: bool = False
+    integer: BoolArray | None = None
+
+
+def _highs(f: Formulation, *, time_limit: float, seed: int, threads: int) -> Any:
+    """A quiet HiGHS instance holding the model."""
     import highspy
 
     with _stdout_silenced():  # HiGHS prints its banner from C++ when constructed, before options apply
@@ -107,106 +111,62 @@ def _highs(
     if threads > 0:
         h.setOptionValue("threads", int(threads))
     lp = highspy.HighsLp()
-    n_cols = col_cost.size
+    n_cols = f.col_cost.size
     lp.num_col_ = n_cols
-    lp.num_row_ = mat.shape[0]
-    lp.col_cost_ = col_cost
-    lp.col_lower_ = col_lower
-    lp.col_upper_ = col_upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    csc = sp.csc_array(mat)
+    lp.num_row_ = f.mat.shape[0]
+    lp.col_cost_ = f.col_cost
+    lp.col_lower_ = f.col_lower
+    lp.col_upper_ = f.col_upper
+    lp.row_lower_ = f.row_lower
+    lp.row_upper_ = f.row_upper
+    lp.sense_ = highspy.ObjSense.kMaximize if f.maximize else highspy.ObjSense.kMinimize
+    csc = sp.csc_array(f.mat)
     csc.sort_indices()
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = mat.shape[0]
+    lp.a_matrix_.num_row_ = f.mat.shape[0]
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    if integer is not None:
+    if f.integer is not None:
         kinds = highspy.HighsVarType
-        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in integer]
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in f.integer]
     h.passModel(lp)
     return h
 
 
-def lp_row_duals(
-    *,
-    col_cost: FloatArray,
-    col_upper: FloatArray,
-    mat: sp.csr_array,
-    row_lower: FloatArray,
-    row_upper: FloatArray,
-    time_limit: float,
-    threads: int = 0,
-) -> FloatArray | None:
-    """Row duals of ``min col_cost.x`` over the LP (interior point, no crossover), or None.
+def lp_row_duals(f: Formulation, *, time_limit: float, threads: int = 0) -> FloatArray | None:
+    """Row duals of the LP ``f`` (interior point, no crossover; integrality ignored), or None.
 
     None when HiGHS did not reach a valid dual solution within ``time_limit``. Callers use the
     duals only as Lagrangian multipliers, whose bound is valid whatever their quality.
     """
-    h = _highs(
-        col_cost=col_cost,
-        col_lower=np.zeros(col_cost.size),
-        col_upper=col_upper,
-        integer=None,
-        mat=mat,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        maximize=False,
-        time_limit=time_limit,
-        seed=0,
-        threads=threads,
-    )
+    h = _highs(f, time_limit=time_limit, seed=0, threads=threads)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     h.run()
     sol = h.getSolution()
-    if not sol.dual_valid or len(sol.row_dual) != mat.shape[0]:
+    if not sol.dual_valid or len(sol.row_dual) != f.mat.shape[0]:
         return None
     duals: FloatArray = np.asarray(sol.row_dual, dtype=np.float64)
     return duals
 
 
 def _run(
-    *,
-    col_cost: FloatArray,
-    col_upper: FloatArray,
-    integer: BoolArray,
-    mat: sp.csr_array,
-    row_lower: FloatArray,
-    row_upper: FloatArray,
-    maximize: bool,
+    f: Formulation,
     start: FloatArray | None,
+    *,
     time_limit: float,
     rel_gap: float,
     seed: int,
     threads: int,
-    col_lower: FloatArray | None = None,
 ) -> tuple[str, float, float, FloatArray | None, float]:
     import highspy
 
     t0 = time.monotonic()
-    h = _highs(
-        col_cost=col_cost,
-        col_lower=np.zeros(col_cost.size) if col_lower is None else col_lower,
-        col_upper=col_upper,
-        integer=integer,
-        mat=mat,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        maximize=maximize,
-        time_limit=time_limit,
-        seed=seed,
-        threads=threads,
-    )
+    h = _highs(f, time_limit=time_limit, seed=seed, threads=threads)
     h.setOptionValue("mip_rel_gap", float(rel_gap))
-    if (
-        start is not None
-        and col_lower is not None
-        and ((start < col_lower - 1e-9).any() or (start > col_upper + 1e-9).any())
-    ):
+    if start is not None and ((start < f.col_lower - 1e-9).any() or (start > f.col_upper + 1e-9).any()):
         start = None  # the fixings exclude the incumbent: the exact stage looks for a better one
     if start is not None:
         sol = highspy.HighsSolution()
@@ -237,22 +197,11 @@ def _run(
     if values is not None and start is not None:
         # HiGHS 1.16 can report the optimum's value while handing back the warm start as the
         # solution (seen when presolve solves the whole model); never trust one without the other
-        got = float(col_cost @ values)
+        got = float(f.col_cost @ values)
         if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
+            left = max(time_limit - elapsed, 1.0)
             name, objective, bound, values, more = _run(
-                col_cost=col_cost,
-                col_upper=col_upper,
-                integer=integer,
-                mat=mat,
-                row_lower=row_lower,
-                row_upper=row_upper,
-                maximize=maximize,
-                start=None,
-                time_limit=max(time_limit - elapsed, 1.0),
-                rel_gap=rel_gap,
-                seed=seed,
-                threads=threads,
-                col_lower=col_lower,
+                f, None, time_limit=left, rel_gap=rel_gap, seed=seed, threads=threads
             )
             elapsed += more
     return name, objective, bound, values, elapsed
@@ -328,21 +277,17 @@ def solve_unit_cover_milp(
         xs = start[red.cols].astype(np.float64)
         x_start = np.concatenate([xs, _units_seen(red.R, red.row_unit, n_u, xs)])
     lower, upper = _bounds(n_x, n_u, fixed_to)
-    run = _run(
+    f = Formulation(
         col_cost=np.concatenate([np.zeros(n_x), red.coef[:, 0]]),
-        col_upper=upper,
         col_lower=lower,
-        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
+        col_upper=upper,
         mat=mat,
         row_lower=np.full(mat.shape[0], -_INF),
         row_upper=np.concatenate([np.zeros(n_r), [budget], cap]),
         maximize=True,
-        start=x_start,
-        time_limit=time_limit,
-        rel_gap=rel_gap,
-        seed=seed,
-        threads=threads,
+        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
+    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
     return _outcome(model, red.cols, run, mat, n_u, float(red.constant[0]))
 
 
@@ -387,19 +332,14 @@ def solve_row_cover_milp(
             ys = _units_seen(quota_units.R, quota_units.row_unit, n_u, xs)
         x_start = np.concatenate([xs, ys])
     col_lower, col_upper = _bounds(n_x, n_u, fixed_to)
-    run = _run(
+    f = Formulation(
         col_cost=np.concatenate([model.cost[cols], np.zeros(n_u)]),
-        col_upper=col_upper,
         col_lower=col_lower,
-        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
+        col_upper=col_upper,
         mat=mat,
         row_lower=np.concatenate(lower),
         row_upper=np.concatenate(upper),
-        maximize=False,
-        start=x_start,
-        time_limit=time_limit,
-        rel_gap=rel_gap,
-        seed=seed,
-        threads=threads,
+        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
+    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
     return _outcome(model, cols, run, mat, n_u)
