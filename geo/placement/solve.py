@@ -1,10 +1,11 @@
 """Entry points: minimum-cost set cover and budgeted maximum coverage.
 
 Each runs lazy greedy and local-search polish; then a Lagrangian stage (bound, plan, reduced-cost
-fixing) and, where cameras overlap heavily, a set-cover local search (MCLP: a search for a plan
-covering everything within the budget); then (``exact=True``) a HiGHS MILP on the reduced and
-fixed model, warm-started from the best plan, under the time limit. The best plan found and the
-tightest valid bound are reported, with the gap, honestly. See docs/placement.md.
+fixing; started from the LP relaxation's duals where the LP is small enough) and, where cameras
+overlap heavily, a set-cover local search (MCLP: a search for a plan covering everything within
+the budget); then (``exact=True``) a HiGHS MILP on the reduced and fixed model, under the time
+limit. The best plan found and the tightest valid bound are reported, with the gap, honestly.
+See docs/placement.md.
 """
 
 from __future__ import annotations
@@ -251,7 +252,8 @@ def solve_max_coverage(
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
     polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
-    of the limit, so it may run over by that much) and the MILP; building the model and the greedy
+    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that)
+    and the MILP; building the model and the greedy
     pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
     cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
     polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
