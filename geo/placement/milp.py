@@ -135,6 +135,20 @@ def _highs(f: Formulation, *, time_limit: float, seed: int, threads: int) -> Any
     return h
 
 
+def _solve(h: Any) -> None:
+    """Run HiGHS; once more after resetting its thread pool if the first run fails.
+
+    HiGHS keeps one global thread pool, sized by the first run in the process: a later run asking
+    for another thread count fails at once (``kError``, no solution), which silently cost the
+    exact stage when calls with different ``threads`` shared a process.
+    """
+    import highspy
+
+    if h.run() == highspy.HighsStatus.kError:
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+
+
 def lp_row_duals(f: Formulation, *, time_limit: float, threads: int = 0) -> FloatArray | None:
     """Row duals of the LP ``f`` (interior point, no crossover; integrality ignored), or None.
 
@@ -144,7 +158,7 @@ def lp_row_duals(f: Formulation, *, time_limit: float, threads: int = 0) -> Floa
     h = _highs(f, time_limit=time_limit, seed=0, threads=threads)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
-    h.run()
+    _solve(h)
     sol = h.getSolution()
     if not sol.dual_valid or len(sol.row_dual) != f.mat.shape[0]:
         return None
@@ -173,7 +187,7 @@ def _run(
         sol.col_value = list(map(float, start))
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    _solve(h)
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus

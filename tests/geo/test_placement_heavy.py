@@ -258,3 +258,15 @@ def test_max_coverage_lagrangian_from_lp_duals_reaches_the_lp_bound_and_stays_va
     better = X[value >= incumbent + max(step, 1e-9) - 1e-9]
     assert not better[:, lag.fix_zero].any(), "a fixed-out column is in a better plan"
     assert better[:, lag.fix_one].all(), "a fixed-in column is missing from a better plan"
+
+
+def test_calls_with_different_thread_counts_in_one_process_all_solve() -> None:
+    """HiGHS sizes one global thread pool on its first run; later runs asking for another count
+    failed outright (no duals, no MILP answer) until the pool is reset."""
+    A = disks(3, 10, 40, 0.4)
+    A = A[np.diff(sp.csr_array(A).indptr) > 0]
+    rows = reduce_rows(build_model(CoverageProblem.from_arrays(A, np.ones(10))), np.ones(A.shape[0], dtype=bool))
+    for threads in (0, 1, 2, 1):
+        assert cover_duals(rows, np.ones(rows.cols.size), seconds=5.0, threads=threads) is not None
+        res = solve_set_cover(CoverageProblem.from_arrays(A, np.ones(10)), time_limit=10, threads=threads)
+        assert res.status == "optimal" and any(s.stage == "milp" for s in res.stages)
