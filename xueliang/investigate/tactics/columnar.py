@@ -1,13 +1,19 @@
 """Sightings as a columnar ``passes`` relation (Arrow), and as Parquet partitioned by day.
 
 Columns: ``id`` (sighting id), ``camera_id``, ``t`` (UTC epoch seconds of ``first_seen``, whole
-seconds), ``plate`` (NULL when not read), ``plate_state``, ``colour``, ``vehicle_type``, ``brand``,
+seconds), ``plate_id`` (int32 id of the plate in the ``plates`` relation; NULL when not read),
+``plate`` (the text, NULL when not read), ``plate_state``, ``colour``, ``vehicle_type``, ``brand``,
 ``source`` (checkpoint | video), ``lon``/``lat`` (the camera's registry position, WGS84).
-Every source of sightings is included: checkpoint passes and indexed video.
+Every source of sightings is included: checkpoint passes and indexed video. ``plates`` holds
+``(plate_id, plate)``: the tactics group, partition and join on the integer, and name plates only
+for their results.
 
-``export_parquet`` writes ``DIR/day=YYYY-MM-DD/part-<first id>-<last id>.parquet`` (UTC days), sorted
-by ``t``; it is incremental: ``DIR/_export.json`` records the highest id written, and a later export
-adds only newer sightings (as new part files). A sighting deleted or changed after its export is not
+``export_parquet`` writes ``DIR/day=YYYY-MM-DD/part-<first id>-<last id>.parquet`` (UTC days), each
+file sorted by ``(plate_id, t, id)`` in row groups of :data:`ROW_GROUP` rows (so a plate's passes are
+adjacent and a lookup of one plate skips the other row groups by their statistics), and the plate
+dictionary as ``DIR/plates/part-<first plate id>.parquet`` (append-only: a plate keeps its id). It is
+incremental: ``DIR/_export.json`` records the highest id written, and a later export adds only newer
+sightings (as new part files) and new plates. A sighting deleted or changed after its export is not
 reflected: export into a new folder to start over.
 """
 
@@ -16,22 +22,39 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from vision.tables import SightingRow
+from xueliang.errors import InputError
 from xueliang.storage import CameraRow, Database
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from xueliang.investigate.passes_generate import City
+    from xueliang.investigate.passes_generate import City, CityPlan
 
-COLUMNS = ("id", "camera_id", "t", "plate", "plate_state", "colour", "vehicle_type", "brand", "source", "lon", "lat")
+COLUMNS = (
+    "id",
+    "camera_id",
+    "t",
+    "plate_id",
+    "plate",
+    "plate_state",
+    "colour",
+    "vehicle_type",
+    "brand",
+    "source",
+    "lon",
+    "lat",
+)
 STATE_FILE = "_export.json"
+PLATES_DIR = "plates"
 BATCH = 200_000
+ROW_GROUP = 32_768
 
 
 def schema() -> pa.Schema:
@@ -42,6 +65,7 @@ def schema() -> pa.Schema:
             ("id", pa.int64()),
             ("camera_id", pa.string()),
             ("t", pa.int64()),
+            ("plate_id", pa.int32()),
             ("plate", pa.string()),
             ("plate_state", pa.string()),
             ("colour", pa.string()),
@@ -54,12 +78,75 @@ def schema() -> pa.Schema:
     )
 
 
+def plates_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([("plate_id", pa.int32()), ("plate", pa.string())])
+
+
+class PlateIds:
+    """Plate text -> int32 id, append-only (ids 0, 1, ... in order of first sight)."""
+
+    def __init__(self, known: Sequence[str] = (), *, saved: bool = True) -> None:
+        self.plates: list[str] = list(known)
+        self._index = {p: i for i, p in enumerate(self.plates)}
+        self.saved = len(self.plates) if saved else 0  # how many are in the folder already
+
+    @classmethod
+    def load(cls, out: Path) -> PlateIds:
+        """The dictionary written under ``out/plates`` (empty when there is none)."""
+        import pyarrow.parquet as pq
+
+        files = sorted((out / PLATES_DIR).glob("part-*.parquet"))
+        if not files:
+            return cls()
+        table = pq.read_table(files).sort_by("plate_id")
+        ids = table["plate_id"].to_pylist()
+        if ids != list(range(len(ids))):
+            raise InputError(str(out / PLATES_DIR), "expected plate ids 0..n-1 once each, got gaps or repeats")
+        return cls(table["plate"].to_pylist())
+
+    def encode(self, plates: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """The ids of ``plates`` (NULL stays NULL), adding the plates not seen before."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        for p in pc.unique(plates).to_pylist():
+            if p is not None and p not in self._index:
+                self._index[p] = len(self.plates)
+                self.plates.append(p)
+        return pc.index_in(plates, value_set=pa.array(self.plates, pa.string())).cast(pa.int32())
+
+    def table(self, start: int = 0) -> pa.Table:
+        """``(plate_id, plate)`` from id ``start`` on."""
+        import pyarrow as pa
+
+        return pa.table(
+            {"plate_id": pa.array(range(start, len(self.plates)), pa.int32()), "plate": self.plates[start:]},
+            schema=plates_schema(),
+        )
+
+    def save(self, out: Path) -> None:
+        """Write the plates added since the last save as one new part file under ``out/plates``."""
+        import pyarrow.parquet as pq
+
+        if len(self.plates) == self.saved:
+            return
+        folder = out / PLATES_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{self.saved:09d}.parquet"
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(self.table(self.saved), tmp)
+        os.replace(tmp, path)
+        self.saved = len(self.plates)
+
+
 def _epoch(value: dt.datetime) -> int:
     v = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return int(v.timestamp() // 1)
 
 
-def _batches(db: Database, after_id: int) -> Any:
+def _batches(db: Database, after_id: int, plate_ids: PlateIds) -> Any:
     import pyarrow as pa
 
     with db.sessions() as s:
@@ -83,12 +170,14 @@ def _batches(db: Database, after_id: int) -> Any:
                 return
             last = rows[-1].id
             lonlat = [pos.get(r.camera_id, (None, None)) for r in rows]
+            plates = pa.array([r.plate_text for r in rows], pa.string())
             yield pa.table(
                 {
                     "id": [r.id for r in rows],
                     "camera_id": [r.camera_id for r in rows],
                     "t": [_epoch(r.first_seen) for r in rows],
-                    "plate": [r.plate_text for r in rows],
+                    "plate_id": plate_ids.encode(plates),
+                    "plate": plates,
                     "plate_state": [r.plate_state for r in rows],
                     "colour": [r.colour for r in rows],
                     "vehicle_type": [r.vehicle_type for r in rows],
@@ -101,18 +190,25 @@ def _batches(db: Database, after_id: int) -> Any:
             )
 
 
-def passes_from_db(db: Database) -> pa.Table:
-    """Every sighting as one Arrow table (for DuckDB in memory; fine up to a few million rows)."""
+def passes_from_db(db: Database) -> tuple[pa.Table, pa.Table]:
+    """Every sighting as one Arrow table, and its plates (for DuckDB in memory; a few million rows)."""
     import pyarrow as pa
 
-    tables = list(_batches(db, 0))
-    return pa.concat_tables(tables) if tables else schema().empty_table()
+    ids = PlateIds()
+    tables = list(_batches(db, 0, ids))
+    return (pa.concat_tables(tables) if tables else schema().empty_table()), ids.table()
 
 
-def passes_from_city(city: City) -> pa.Table:
-    """A generated city's passes straight to Arrow (ids 1..n in time order), no database.
+def city_plates(city: City | CityPlan) -> PlateIds:
+    """The plate dictionary of a generated city (clones share their plate's id)."""
+    return PlateIds(list(dict.fromkeys(city.plates)), saved=False)
 
-    Vectorised (``take`` of small dictionaries by index), so tens of millions of passes fit.
+
+def passes_from_city(city: City | CityPlan, rows: tuple[Any, Any, Any] | None = None, *, first_id: int = 1) -> pa.Table:
+    """A generated city's passes straight to Arrow (ids ``first_id``... in time order), no database.
+
+    ``rows`` is (camera index, t, vehicle index) arrays, by default the whole :class:`City`'s; one day
+    of :meth:`CityPlan.days` streams. Vectorised (``take`` of small dictionaries by index).
     """
     import numpy as np
     import pyarrow as pa
@@ -122,28 +218,42 @@ def passes_from_city(city: City) -> pa.Table:
     def by(values: list[str], index: Any) -> pa.Array:
         return pa.array(values, pa.string()).take(pa.array(index))
 
+    camera, t, vehicle = rows if rows is not None else (city.camera, city.t, city.vehicle)  # type: ignore[union-attr]
     cps = city.checkpoints
-    n = len(city)
+    n = len(t)
+    ids = city_plates(city)
+    plate_id = ids.encode(pa.array(city.plates, pa.string())).to_numpy()[vehicle]
     return pa.table(
         {
-            "id": np.arange(1, n + 1, dtype=np.int64),
-            "camera_id": by([c.id for c in cps], city.camera),
-            "t": city.t,
-            "plate": by(list(city.plates), city.vehicle),
+            "id": np.arange(first_id, first_id + n, dtype=np.int64),
+            "camera_id": by([c.id for c in cps], camera),
+            "t": t,
+            "plate_id": plate_id,
+            "plate": by(list(city.plates), vehicle),
             "plate_state": by(["visible"], np.zeros(n, np.int8)),
-            "colour": by([COLOUR_OF_CODE[c] for c in city.colour], city.vehicle),
-            "vehicle_type": by([vehicle_type_of(c) or "unknown" for c in city.vclass], city.vehicle),
-            "brand": by(list(city.brand), city.vehicle),
+            "colour": by([COLOUR_OF_CODE[c] for c in city.colour], vehicle),
+            "vehicle_type": by([vehicle_type_of(c) or "unknown" for c in city.vclass], vehicle),
+            "brand": by(list(city.brand), vehicle),
             "source": by(["checkpoint"], np.zeros(n, np.int8)),
-            "lon": np.array([c.lon for c in cps])[city.camera],
-            "lat": np.array([c.lat for c in cps])[city.camera],
+            "lon": np.array([c.lon for c in cps])[camera],
+            "lat": np.array([c.lat for c in cps])[camera],
         },
         schema=schema(),
     )
 
 
+def write_city_parquet(city: City, out: Path) -> int:
+    """A generated city's passes and plates as an export folder; returns the day files written."""
+    city_plates(city).save(out)
+    return write_parquet(passes_from_city(city), out)
+
+
 def write_parquet(table: pa.Table, out: Path) -> int:
-    """Append ``table`` to ``out`` as one part file per UTC day; returns the files written."""
+    """Append ``table`` to ``out`` as one part file per UTC day; returns the files written.
+
+    Each file is sorted by ``(plate_id, t, id)``; the plates of ``plate_id`` must be saved
+    (:meth:`PlateIds.save`) in the same folder.
+    """
     import numpy as np
     import pyarrow.parquet as pq
 
@@ -157,14 +267,16 @@ def write_parquet(table: pa.Table, out: Path) -> int:
     edges = np.flatnonzero(np.diff(days)) + 1
     written = 0
     for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(t)], strict=True):
-        part = table.slice(int(lo), int(hi - lo))
+        part = table.slice(int(lo), int(hi - lo)).sort_by(
+            [("plate_id", "ascending"), ("t", "ascending"), ("id", "ascending")]
+        )
         ids = part["id"].to_numpy()
         name = (dt.date(1970, 1, 1) + dt.timedelta(days=int(days[lo]))).isoformat()
         folder = out / f"day={name}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"part-{int(ids.min()):012d}-{int(ids.max()):012d}.parquet"
         tmp = path.with_suffix(".tmp")
-        pq.write_table(part, tmp, row_group_size=1_000_000)
+        pq.write_table(part, tmp, row_group_size=ROW_GROUP)
         os.replace(tmp, path)
         written += 1
     return written
@@ -175,8 +287,12 @@ def export_parquet(db: Database, out: Path) -> tuple[int, int]:
     out.mkdir(parents=True, exist_ok=True)
     state = out / STATE_FILE
     after = json.loads(state.read_text())["last_id"] if state.exists() else 0
+    if after and not (out / PLATES_DIR).is_dir():
+        raise InputError(str(out), "expected an export with plate ids (plates/), got an older layout: export anew")
+    plate_ids = PlateIds.load(out)
     rows = files = 0
-    for batch in _batches(db, after):
+    for batch in _batches(db, after, plate_ids):
+        plate_ids.save(out)  # the plates first: every written pass has its plate
         files += write_parquet(batch, out)
         rows += batch.num_rows
         after = int(batch["id"][-1].as_py())

@@ -28,3 +28,28 @@ def planted_calls(t: Truths) -> dict[str, TacticCall]:
         "frequent": lambda e: run.frequent(e, window=window(t.frequent_window)),
         "area-collision": lambda e: run.area_collision(e, scenes=scenes, k=2),
     }
+
+
+def planted_answers(t: Truths) -> dict[str, set[str]]:
+    """Tactic name -> what it should find, as :func:`found` names it (plates; footholds' checkpoints)."""
+    return {
+        "cloned-plates": set(t.cloned_plates),
+        "companions": {p for found in t.companions.values() for p in found},
+        "first-entry": set(t.first_entries),
+        "footholds": {c for cams in t.footholds.values() for c in cams},
+        "nocturnal": set(t.nocturnal),
+        "frequent": {plate for plate, _ in t.frequent},
+        "area-collision": set(t.area_plates),
+    }
+
+
+def found(name: str, result: run.TacticResult) -> set[str]:
+    """What a result found: its plates (footholds: its checkpoints)."""
+    if name == "footholds":
+        return {str(h.camera_id) for h in result.hits}
+    return {h.plates[0] for h in result.hits}
+
+
+def precision_recall(got: set[str], want: set[str]) -> tuple[float, float]:
+    hit = len(got & want)
+    return (hit / len(got) if got else 0.0), (hit / len(want) if want else 1.0)
