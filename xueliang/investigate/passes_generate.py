@@ -10,7 +10,7 @@ cloned-plate threshold). Planted, with their answers in :class:`Truths`:
 * cloned plates: two vehicles with one plate, different colour/class/brand, commuting at the same
   hours in the west and east thirds of the city (15 km or more apart on the default grid);
 * companions: one target and two vehicles that follow its morning trip 10-90 s behind or ahead on
-  3 days (their own commutes otherwise);
+  3 days (one day in ten over longer spans: 36 over a year; their own commutes otherwise);
 * first entries: vehicles first seen on the last day, entering at an entry checkpoint;
 * nocturnal: vehicles whose trips are all at 23:00-03:00 local;
 * frequent: vehicles passing one checkpoint 12 times between 10:00 and 16:00 on the last day;
@@ -341,7 +341,8 @@ def plan_city(
     col_lo[clone_b] = side - third
     speed = rng.uniform(25, 60, nv)
     speed[fast] = rng.uniform(110, 135, len(fast))
-    companion_days = sorted(rng.choice(np.arange(days - 1), size=min(3, days - 1), replace=False).tolist())
+    follow = min(max(3, days // 10), days - 1)  # 3 days in a week or a month; one in ten over a year
+    companion_days = sorted(rng.choice(np.arange(days - 1), size=follow, replace=False).tolist())
     hi_, hj = int(home[foot, 0]), int(home[foot, 1])
     wi, wj = (hi_ + 4) % side, (hj + 3) % side
     foot_path = [(hi_ + (wi - hi_) * s // 4) * side + hj + (wj - hj) * s // 4 for s in range(5)]

@@ -8,13 +8,15 @@ Every source of sightings is included: checkpoint passes and indexed video. ``pl
 ``(plate_id, plate)``: the tactics group, partition and join on the integer, and name plates only
 for their results.
 
-``export_parquet`` writes ``DIR/day=YYYY-MM-DD/part-<first id>-<last id>.parquet`` (UTC days), each
-file sorted by ``(plate_id, t, id)`` in row groups of :data:`ROW_GROUP` rows (so a plate's passes are
-adjacent and a lookup of one plate skips the other row groups by their statistics), and the plate
-dictionary as ``DIR/plates/part-<first plate id>.parquet`` (append-only: a plate keeps its id). It is
-incremental: ``DIR/_export.json`` records the highest id written, and a later export adds only newer
-sightings (as new part files) and new plates. A sighting deleted or changed after its export is not
-reflected: export into a new folder to start over.
+``export_parquet`` writes one file per UTC day, ``DIR/day=YYYY-MM-DD/passes.parquet``, sorted by
+``(plate_id, t, id)`` in row groups of :data:`ROW_GROUP` rows (a plate's passes are adjacent, and a
+lookup of one plate skips the other row groups by their statistics), with three layout columns:
+``prev_id``, ``prev_t``, ``prev_metres``, the plate's previous pass that UTC day and the distance
+from it (:func:`with_previous`; what makes cloned-plates a scan instead of a sort of every pass),
+and the plate dictionary as ``DIR/plates/part-<first plate id>.parquet`` (append-only: a plate keeps
+its id). It is incremental: ``DIR/_export.json`` records the highest id written, and a later export
+adds only newer sightings (a day receiving passes is merged and rewritten) and new plates. A sighting
+deleted or changed after its export is not reflected: export into a new folder to start over.
 """
 
 from __future__ import annotations
@@ -50,7 +52,12 @@ COLUMNS = (
     "source",
     "lon",
     "lat",
+    "prev_id",
+    "prev_t",
+    "prev_metres",
 )
+LAYOUT_COLUMNS = ("prev_id", "prev_t", "prev_metres")
+DAY_FILE = "passes.parquet"
 STATE_FILE = "_export.json"
 PLATES_DIR = "plates"
 BATCH = 200_000
@@ -74,7 +81,51 @@ def schema() -> pa.Schema:
             ("source", pa.string()),
             ("lon", pa.float64()),
             ("lat", pa.float64()),
+            ("prev_id", pa.int64()),
+            ("prev_t", pa.int64()),
+            ("prev_metres", pa.float64()),
         ]
+    )
+
+
+def _source_schema() -> pa.Schema:
+    """The columns read from the database or a generated city (without the layout's prev_*)."""
+    import pyarrow as pa
+
+    return pa.schema([f for f in schema() if f.name not in LAYOUT_COLUMNS])
+
+
+def with_previous(table: pa.Table) -> pa.Table:
+    """``table`` sorted by ``(plate_id, t, id)`` with each pass's predecessor on the same UTC day.
+
+    ``prev_id``/``prev_t``/``prev_metres``: the previous pass of the same plate on the same UTC day (by
+    ``t``, then ``id``) and the straight-line metres from its checkpoint; NULL for a plate's first pass
+    of the day and for passes without a plate. Consecutive passes across midnight UTC are found by
+    the cloned-plates SQL itself (see sql.py).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    table = table.select([c for c in COLUMNS if c not in LAYOUT_COLUMNS])
+    table = table.sort_by([("plate_id", "ascending"), ("t", "ascending"), ("id", "ascending")])
+    n = table.num_rows
+    plate = table["plate_id"].to_numpy(zero_copy_only=False)  # float with NaN where NULL
+    t = table["t"].to_numpy()
+    lon = table["lon"].to_numpy(zero_copy_only=False)
+    lat = table["lat"].to_numpy(zero_copy_only=False)
+    same = np.zeros(n, bool)
+    if n > 1:
+        same[1:] = (plate[1:] == plate[:-1]) & (t[1:] // 86400 == t[:-1] // 86400)
+    prev = np.maximum(np.arange(n) - 1, 0)
+    p1, p2 = np.radians(lat[prev]), np.radians(lat)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - lon[prev]) / 2) ** 2
+    metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    same &= ~np.isnan(metres)
+    mask = ~same
+    return (
+        table.append_column("prev_id", pa.array(table["id"].to_numpy()[prev], pa.int64(), mask=mask))
+        .append_column("prev_t", pa.array(t[prev], pa.int64(), mask=mask))
+        .append_column("prev_metres", pa.array(metres, pa.float64(), mask=mask))
     )
 
 
@@ -186,7 +237,7 @@ def _batches(db: Database, after_id: int, plate_ids: PlateIds) -> Any:
                     "lon": [p[0] for p in lonlat],
                     "lat": [p[1] for p in lonlat],
                 },
-                schema=schema(),
+                schema=_source_schema(),
             )
 
 
@@ -196,7 +247,7 @@ def passes_from_db(db: Database) -> tuple[pa.Table, pa.Table]:
 
     ids = PlateIds()
     tables = list(_batches(db, 0, ids))
-    return (pa.concat_tables(tables) if tables else schema().empty_table()), ids.table()
+    return with_previous(pa.concat_tables(tables) if tables else _source_schema().empty_table()), ids.table()
 
 
 def city_plates(city: City | CityPlan) -> PlateIds:
@@ -238,7 +289,7 @@ def passes_from_city(city: City | CityPlan, rows: tuple[Any, Any, Any] | None = 
             "lon": np.array([c.lon for c in cps])[camera],
             "lat": np.array([c.lat for c in cps])[camera],
         },
-        schema=schema(),
+        schema=_source_schema(),
     )
 
 
@@ -249,34 +300,31 @@ def write_city_parquet(city: City, out: Path) -> int:
 
 
 def write_parquet(table: pa.Table, out: Path) -> int:
-    """Append ``table`` to ``out`` as one part file per UTC day; returns the files written.
+    """Add ``table``'s passes to ``out``, one file per UTC day; returns the day files written.
 
-    Each file is sorted by ``(plate_id, t, id)``; the plates of ``plate_id`` must be saved
-    (:meth:`PlateIds.save`) in the same folder.
+    A day already in ``out`` is read, merged and rewritten (replaced atomically), so each day stays
+    one file sorted by ``(plate_id, t, id)`` with its passes' same-day predecessors (:func:`with_previous`).
+    The plates of ``plate_id`` must be saved (:meth:`PlateIds.save`) in the same folder.
     """
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     if table.num_rows == 0:
         return 0
-    t = table["t"].to_numpy()
-    if np.any(np.diff(t) < 0):
-        table = table.sort_by([("t", "ascending"), ("id", "ascending")])
-        t = table["t"].to_numpy()
-    days = t // 86400
-    edges = np.flatnonzero(np.diff(days)) + 1
+    days = pc.divide(table["t"], 86400).to_numpy()
     written = 0
-    for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(t)], strict=True):
-        part = table.slice(int(lo), int(hi - lo)).sort_by(
-            [("plate_id", "ascending"), ("t", "ascending"), ("id", "ascending")]
-        )
-        ids = part["id"].to_numpy()
-        name = (dt.date(1970, 1, 1) + dt.timedelta(days=int(days[lo]))).isoformat()
+    for day in np.unique(days).tolist():
+        part = table.filter(pa.array(days == day))
+        name = (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
         folder = out / f"day={name}"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"part-{int(ids.min()):012d}-{int(ids.max()):012d}.parquet"
+        path = folder / DAY_FILE
+        if path.exists():
+            part = pa.concat_tables([pq.read_table(path).select(part.column_names), part])
         tmp = path.with_suffix(".tmp")
-        pq.write_table(part, tmp, row_group_size=ROW_GROUP)
+        pq.write_table(with_previous(part), tmp, row_group_size=ROW_GROUP)
         os.replace(tmp, path)
         written += 1
     return written

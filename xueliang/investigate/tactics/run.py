@@ -124,6 +124,28 @@ def _positive(name: str, value: float, *, integer: bool = False) -> None:
         raise InputError(name, f"expected {kind} > 0, got {value}")
 
 
+def _plate_id(engine: Engine, plate: str) -> int:
+    """The plate's id in the ``plates`` relation (-1, matching nothing, for a plate never seen)."""
+    rows = engine.query(sql.PLATE_ID, {"plate": plate})
+    return int(rows[0][0]) if rows else -1
+
+
+def _midnight_edge(engine: Engine, p: dict[str, Any], max_kmh: float) -> int:
+    """Seconds around midnight UTC within which a pair across it can be too fast (sql.CLONED_SPEED).
+
+    The longest distance between two checkpoints is bounded by the extent of their positions (along
+    a meridian, then a parallel at the latitude where a degree of longitude is longest); below 8 h,
+    else 12 h (every pass).
+    """
+    ((lon1, lon2, lat1, lat2),) = engine.query(sql.EXTENT, p)
+    if lon1 is None:
+        return 0
+    widest = 1.0 if lat1 <= 0 <= lat2 else max(math.cos(math.radians(lat1)), math.cos(math.radians(lat2)))
+    longest_m = 6_371_008.8 * (math.radians(lat2 - lat1) + math.radians(lon2 - lon1) * widest) + 1.0
+    edge = math.ceil(longest_m * 3.6 / max_kmh) + 1
+    return edge if edge < 8 * 3600 else 12 * 3600
+
+
 def _base(window: Window, offset_s: int) -> dict[str, Any]:
     if not -14 * 3600 <= offset_s <= 14 * 3600:
         raise InputError("--tz", f"expected a UTC offset within +-14 h, got {offset_s} s")
@@ -145,6 +167,7 @@ def cloned_plates(
     if not (math.isfinite(min_km) and min_km >= 0):
         raise InputError("--min-km", f"expected a distance >= 0 km, got {min_km}")
     p = _base(window, LOCAL_OFFSET_S) | {"max_kmh": float(max_kmh), "min_metres": float(min_km) * 1000.0}
+    p["edge"] = _midnight_edge(engine, p, max_kmh)
     reasons: dict[str, set[str]] = defaultdict(set)
     ids: dict[str, set[int]] = defaultdict(set)
     top_kmh: dict[str, float] = defaultdict(float)
@@ -188,7 +211,7 @@ def companions(
     _positive("-k", k, integer=True)
     _positive("--min-days", min_days, integer=True)
     p = _base(window, offset_s) | {
-        "plate": plate,
+        "plate_id": _plate_id(engine, plate),
         "dt": int(seconds),
         "k": int(k),
         "min_days": int(min_days),
@@ -252,7 +275,7 @@ def footholds(
     _positive("--min-ends", min_ends, integer=True)
     if not (math.isfinite(radius_m) and radius_m >= 0):
         raise InputError("--radius", f"expected metres >= 0, got {radius_m}")
-    p = _base(window, LOCAL_OFFSET_S) | {"plate": plate, "gap": int(gap_hours * 3600)}
+    p = _base(window, LOCAL_OFFSET_S) | {"plate_id": _plate_id(engine, plate), "gap": int(gap_hours * 3600)}
     ends = engine.query(sql.FOOTHOLDS, p)
     # single-linkage clusters of the trip-end checkpoints (haversine), deterministic by camera id
     cams = sorted({(r[1], r[3], r[4]) for r in ends}, key=lambda c: c[0])

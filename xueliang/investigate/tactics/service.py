@@ -31,7 +31,11 @@ def open_engine(
     if engine not in ("duckdb", "spark"):
         raise InputError("--engine", f"expected duckdb or spark, got {engine!r}")
     if engine == "duckdb":
-        e: Any = DuckEngine(parquet=Path(parquet)) if parquet else DuckEngine(table=passes_from_db(db))
+        if parquet:
+            e: Any = DuckEngine(parquet=Path(parquet))
+        else:
+            table, plates = passes_from_db(db)
+            e = DuckEngine(table=table, plates=plates)
         try:
             yield e
         finally:
