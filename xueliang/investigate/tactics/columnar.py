@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,7 +198,42 @@ def _epoch(value: dt.datetime) -> int:
     return int(v.timestamp() // 1)
 
 
-def _batches(db: Database, after_id: int, plate_ids: PlateIds) -> Any:
+@dataclass(frozen=True)
+class Reads:
+    """What a tactic needs of the database: passes in any of ``windows`` (UTC epoch s, inclusive),
+    only of ``plate`` and only at ``cameras`` when given. The default reads everything."""
+
+    windows: tuple[tuple[int, int], ...] = ()
+    plate: str | None = None
+    cameras: tuple[str, ...] | None = None
+
+    def where(self) -> list[Any]:
+        """SQLAlchemy conditions on ``sightings`` (pushed down: rows outside are never read)."""
+        from sqlalchemy import and_, or_
+
+        out: list[Any] = []
+        if self.windows:
+            out.append(
+                or_(
+                    *(
+                        and_(SightingRow.first_seen >= _utc(lo), SightingRow.first_seen < _utc(hi + 1))
+                        for lo, hi in self.windows
+                    )
+                )
+            )
+        if self.plate is not None:
+            out.append(SightingRow.plate_text == self.plate)
+        if self.cameras is not None:
+            out.append(SightingRow.camera_id.in_(sorted(set(self.cameras))))
+        return out
+
+
+def _utc(epoch: int) -> dt.datetime:
+    lo, hi = -62_135_596_800, 253_402_300_799  # 0001-01-01 .. 9999-12-31
+    return dt.datetime.fromtimestamp(min(max(epoch, lo), hi), dt.UTC)
+
+
+def _batches(db: Database, after_id: int, plate_ids: PlateIds, reads: Reads = Reads()) -> Any:
     import pyarrow as pa
 
     with db.sessions() as s:
@@ -216,7 +252,9 @@ def _batches(db: Database, after_id: int, plate_ids: PlateIds) -> Any:
     last = after_id
     with db.engine.connect() as conn:
         while True:
-            rows = conn.execute(select(*cols).where(SightingRow.id > last).order_by(SightingRow.id).limit(BATCH)).all()
+            rows = conn.execute(
+                select(*cols).where(SightingRow.id > last, *reads.where()).order_by(SightingRow.id).limit(BATCH)
+            ).all()
             if not rows:
                 return
             last = rows[-1].id
@@ -241,12 +279,12 @@ def _batches(db: Database, after_id: int, plate_ids: PlateIds) -> Any:
             )
 
 
-def passes_from_db(db: Database) -> tuple[pa.Table, pa.Table]:
-    """Every sighting as one Arrow table, and its plates (for DuckDB in memory; a few million rows)."""
+def passes_from_db(db: Database, reads: Reads = Reads()) -> tuple[pa.Table, pa.Table]:
+    """The sightings ``reads`` asks for as one Arrow table, and their plates (for DuckDB in memory)."""
     import pyarrow as pa
 
     ids = PlateIds()
-    tables = list(_batches(db, 0, ids))
+    tables = list(_batches(db, 0, ids, reads))
     return with_previous(pa.concat_tables(tables) if tables else _source_schema().empty_table()), ids.table()
 
 
