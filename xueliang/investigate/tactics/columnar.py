@@ -11,8 +11,9 @@ for their results.
 ``export_parquet`` writes one file per UTC day, ``DIR/day=YYYY-MM-DD/passes.parquet``, sorted by
 ``(plate_id, t, id)`` in row groups of :data:`ROW_GROUP` rows (a plate's passes are adjacent, and a
 lookup of one plate skips the other row groups by their statistics), with three layout columns:
-``prev_id``, ``prev_t``, ``prev_metres``, the plate's previous pass that UTC day and the distance
-from it (:func:`with_previous`; what makes cloned-plates a scan instead of a sort of every pass),
+``prev_id``, ``prev_t``, ``prev_metres``, the plate's previous pass if on that or the previous UTC
+day, and the distance from it (:func:`with_previous`; what makes cloned-plates one scan instead of a
+sort of every pass),
 and the plate dictionary as ``DIR/plates/part-<first plate id>.parquet`` (append-only: a plate keeps
 its id). It is incremental: ``DIR/_export.json`` records the highest id written, and a later export
 adds only newer sightings (a day receiving passes is merged and rewritten) and new plates. A sighting
@@ -96,18 +97,23 @@ def _source_schema() -> pa.Schema:
     return pa.schema([f for f in schema() if f.name not in LAYOUT_COLUMNS])
 
 
-def with_previous(table: pa.Table) -> pa.Table:
-    """``table`` sorted by ``(plate_id, t, id)`` with each pass's predecessor on the same UTC day.
+def with_previous(table: pa.Table, before: pa.Table | None = None) -> pa.Table:
+    """``table`` sorted by ``(plate_id, t, id)`` with each pass's predecessor of the last two UTC days.
 
-    ``prev_id``/``prev_t``/``prev_metres``: the previous pass of the same plate on the same UTC day (by
-    ``t``, then ``id``) and the straight-line metres from its checkpoint; NULL for a plate's first pass
-    of the day and for passes without a plate. Consecutive passes across midnight UTC are found by
-    the cloned-plates SQL itself (see sql.py).
+    ``prev_id``/``prev_t``/``prev_metres``: the plate's previous pass (by ``t``, then ``id``) if it was
+    on the same or the previous UTC day, and the straight-line metres from its checkpoint; NULL
+    otherwise and for passes without a plate. ``before``: passes of the previous day (a day file's
+    predecessors are there), not returned.
     """
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    table = table.select([c for c in COLUMNS if c not in LAYOUT_COLUMNS])
+    own = [c for c in COLUMNS if c not in LAYOUT_COLUMNS]
+    table = table.select(own).append_column("_own", pa.array(np.ones(table.num_rows, bool)))
+    if before is not None and before.num_rows:
+        prior = before.select(own).append_column("_own", pa.array(np.zeros(before.num_rows, bool)))
+        table = pa.concat_tables([prior, table])
     table = table.sort_by([("plate_id", "ascending"), ("t", "ascending"), ("id", "ascending")])
     n = table.num_rows
     plate = table["plate_id"].to_numpy(zero_copy_only=False)  # float with NaN where NULL
@@ -116,18 +122,19 @@ def with_previous(table: pa.Table) -> pa.Table:
     lat = table["lat"].to_numpy(zero_copy_only=False)
     same = np.zeros(n, bool)
     if n > 1:
-        same[1:] = (plate[1:] == plate[:-1]) & (t[1:] // 86400 == t[:-1] // 86400)
+        same[1:] = (plate[1:] == plate[:-1]) & (t[1:] // 86400 - t[:-1] // 86400 <= 1)
     prev = np.maximum(np.arange(n) - 1, 0)
     p1, p2 = np.radians(lat[prev]), np.radians(lat)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - lon[prev]) / 2) ** 2
     metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     same &= ~np.isnan(metres)
     mask = ~same
-    return (
+    out = (
         table.append_column("prev_id", pa.array(table["id"].to_numpy()[prev], pa.int64(), mask=mask))
         .append_column("prev_t", pa.array(t[prev], pa.int64(), mask=mask))
         .append_column("prev_metres", pa.array(metres, pa.float64(), mask=mask))
     )
+    return out.filter(pc.field("_own")).drop_columns(["_own"])
 
 
 def plates_schema() -> pa.Schema:
@@ -341,13 +348,14 @@ def write_parquet(table: pa.Table, out: Path) -> int:
     """Add ``table``'s passes to ``out``, one file per UTC day; returns the day files written.
 
     A day already in ``out`` is read, merged and rewritten (replaced atomically), so each day stays
-    one file sorted by ``(plate_id, t, id)`` with its passes' same-day predecessors (:func:`with_previous`).
-    The plates of ``plate_id`` must be saved (:meth:`PlateIds.save`) in the same folder.
+    one file sorted by ``(plate_id, t, id)`` with its passes' predecessors (:func:`with_previous`, the
+    previous day's file giving those of the first passes); the next day's file, if there is one, is
+    rewritten too (its first passes' predecessors may have changed). The plates of ``plate_id`` must
+    be saved (:meth:`PlateIds.save`) in the same folder.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     if table.num_rows == 0:
         return 0
@@ -355,17 +363,35 @@ def write_parquet(table: pa.Table, out: Path) -> int:
     written = 0
     for day in np.unique(days).tolist():
         part = table.filter(pa.array(days == day))
-        name = (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
-        folder = out / f"day={name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / DAY_FILE
-        if path.exists():
-            part = pa.concat_tables([pq.read_table(path).select(part.column_names), part])
-        tmp = path.with_suffix(".tmp")
-        pq.write_table(with_previous(part), tmp, row_group_size=ROW_GROUP)
-        os.replace(tmp, path)
+        old = _read_day(out, day)
+        _write_day(out, day, part if old is None else pa.concat_tables([old.select(part.column_names), part]))
         written += 1
+        nxt = _read_day(out, day + 1)
+        if nxt is not None and day + 1 not in days:
+            _write_day(out, day + 1, nxt)
     return written
+
+
+def _day_path(out: Path, day: int) -> Path:
+    name = (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+    return out / f"day={name}" / DAY_FILE
+
+
+def _read_day(out: Path, day: int) -> pa.Table | None:
+    import pyarrow.parquet as pq
+
+    path = _day_path(out, day)
+    return pq.read_table(path) if path.exists() else None
+
+
+def _write_day(out: Path, day: int, passes: pa.Table) -> None:
+    import pyarrow.parquet as pq
+
+    path = _day_path(out, day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(with_previous(passes, _read_day(out, day - 1)), tmp, row_group_size=ROW_GROUP)
+    os.replace(tmp, path)
 
 
 def export_parquet(db: Database, out: Path) -> tuple[int, int]:

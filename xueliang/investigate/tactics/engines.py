@@ -103,11 +103,16 @@ class DuckEngine:
         return [tuple(r) for r in self.con.execute(_PARAM.sub(r"$\1", sql), {k: params[k] for k in used}).fetchall()]
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
+        import pyarrow as pa
+
+        types = {"STRING": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64()}
         cols = _ddl_columns(schema)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
-        if rows:
-            marks = ", ".join("?" for _ in cols)
-            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", [list(r) for r in rows])
+        table = pa.table(
+            {n: pa.array([r[i] for r in rows], types[t]) for i, (n, t) in enumerate(cols)},
+        )
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
 
     def close(self) -> None:
         self.con.close()

@@ -130,20 +130,18 @@ def _plate_id(engine: Engine, plate: str) -> int:
     return int(rows[0][0]) if rows else -1
 
 
-def _midnight_edge(engine: Engine, p: dict[str, Any], max_kmh: float) -> int:
-    """Seconds around midnight UTC within which a pair across it can be too fast (sql.CLONED_SPEED).
+def _speed_sql(engine: Engine, p: dict[str, Any], max_kmh: float) -> str:
+    """sql.CLONED_SPEED (the layout's predecessors) when no two checkpoints are a day's drive apart.
 
-    The longest distance between two checkpoints is bounded by the extent of their positions (along
-    a meridian, then a parallel at the latitude where a degree of longitude is longest); below 8 h,
-    else 12 h (every pass).
+    The longest distance between two checkpoints is bounded by the extent of their positions (along a
+    meridian, then a parallel at the latitude where a degree of longitude is longest).
     """
     ((lon1, lon2, lat1, lat2),) = engine.query(sql.EXTENT, p)
     if lon1 is None:
-        return 0
+        return sql.CLONED_SPEED
     widest = 1.0 if lat1 <= 0 <= lat2 else max(math.cos(math.radians(lat1)), math.cos(math.radians(lat2)))
-    longest_m = 6_371_008.8 * (math.radians(lat2 - lat1) + math.radians(lon2 - lon1) * widest) + 1.0
-    edge = math.ceil(longest_m * 3.6 / max_kmh) + 1
-    return edge if edge < 8 * 3600 else 12 * 3600
+    longest_m = 6_371_008.8 * (math.radians(lat2 - lat1) + math.radians(lon2 - lon1) * widest)
+    return sql.CLONED_SPEED if longest_m * 3.6 / max_kmh < 86400 else sql.CLONED_SPEED_SORTED
 
 
 def _base(window: Window, offset_s: int) -> dict[str, Any]:
@@ -167,11 +165,10 @@ def cloned_plates(
     if not (math.isfinite(min_km) and min_km >= 0):
         raise InputError("--min-km", f"expected a distance >= 0 km, got {min_km}")
     p = _base(window, LOCAL_OFFSET_S) | {"max_kmh": float(max_kmh), "min_metres": float(min_km) * 1000.0}
-    p["edge"] = _midnight_edge(engine, p, max_kmh)
     reasons: dict[str, set[str]] = defaultdict(set)
     ids: dict[str, set[int]] = defaultdict(set)
     top_kmh: dict[str, float] = defaultdict(float)
-    for plate, prev_id, pid, metres, seconds in engine.query(sql.CLONED_SPEED, p):
+    for plate, prev_id, pid, metres, seconds in engine.query(_speed_sql(engine, p, max_kmh), p):
         reasons[plate].add("speed")
         ids[plate] |= {int(prev_id), int(pid)}
         kmh = math.inf if seconds == 0 else float(metres) / float(seconds) * 3.6
@@ -216,6 +213,12 @@ def companions(
         "k": int(k),
         "min_days": int(min_days),
     }
+    target = engine.query(sql.COMPANION_TARGET, p)
+    engine.register(
+        "target_buckets",
+        "target_id BIGINT, camera_id STRING, target_t BIGINT, b BIGINT",
+        [(i, cam, t, t // int(seconds) + o) for i, cam, t in target for o in (-1, 0, 1)],
+    )
     rows = engine.query(sql.COMPANIONS, p)
     order: list[str] = []
     info: dict[str, tuple[int, int, int]] = {}

@@ -17,44 +17,44 @@ PLATE_ID = "SELECT plate_id FROM plates WHERE plate = :plate"
 
 # Consecutive passes of one plate at different checkpoints needing more than :max_kmh
 # (straight-line distance over the time between them; the same second counts as impossible).
-# Pairs on one UTC day come from the layout's prev_* columns (columnar.with_previous: a scan, no
-# sort). Pairs across midnight UTC: only passes within :edge s of a midnight can form one fast
-# enough (:edge = the longest distance between any two checkpoints at :max_kmh; run.py sets it), so
-# only those are ordered by plate and time. A pair of such passes that are not consecutive is
-# >= 86400 - 2 * :edge s apart, too slow to count (run.py keeps :edge below 8 h, else every pass).
-CLONED_SPEED = f"""
-WITH b AS (
-  SELECT id, plate_id, t, lon, lat FROM passes
-  WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
-    AND (t % 86400 < :edge OR t % 86400 >= 86400 - :edge)
-), x AS (
-  SELECT plate_id, id, t, lon, lat,
-         LAG(id) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_id,
-         LAG(t) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_t,
-         LAG(lon) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lon,
-         LAG(lat) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lat
-  FROM b
-), across AS (
-  SELECT plate_id, prev_id, id, prev_t, t,
-         2 * {EARTH_M} * ASIN(SQRT(
-           POWER(SIN(RADIANS(lat - prev_lat) / 2), 2)
-           + COS(RADIANS(prev_lat)) * COS(RADIANS(lat)) * POWER(SIN(RADIANS(lon - prev_lon) / 2), 2))) AS metres
-  FROM x
-  WHERE prev_id IS NOT NULL AND FLOOR(prev_t / 86400) <> FLOOR(t / 86400)
-), pairs AS (
+# From the layout's prev_* columns (columnar.with_previous): one scan, no sort. They hold a pass's
+# predecessor when it was on the same or the previous UTC day; an earlier one is > 24 h back, too
+# slow to count while no two checkpoints are a day's drive at :max_kmh apart (run.py checks the
+# extent, else runs CLONED_SPEED_SORTED).
+CLONED_SPEED = """
+WITH pairs AS (
   SELECT plate_id, prev_id, id, prev_t, t, prev_metres AS metres FROM passes
   WHERE prev_id IS NOT NULL AND prev_t >= :t1 AND t <= :t2
     AND prev_metres >= :min_metres AND prev_metres * 3.6 > :max_kmh * (t - prev_t)
-  UNION ALL
-  SELECT plate_id, prev_id, id, prev_t, t, metres FROM across
-  WHERE metres >= :min_metres AND metres * 3.6 > :max_kmh * (t - prev_t)
 )
 SELECT plates.plate, pairs.prev_id, pairs.id, ROUND(pairs.metres, 1) AS metres, pairs.t - pairs.prev_t AS seconds
 FROM pairs JOIN plates ON pairs.plate_id = plates.plate_id
 ORDER BY plates.plate, pairs.t, pairs.id
 """
 
-# The checkpoints' extent in the window (for CLONED_SPEED's :edge).
+# The same by ordering every pass of each plate (checkpoints a day's drive apart).
+CLONED_SPEED_SORTED = f"""
+WITH x AS (
+  SELECT plate_id, id, t, lon, lat,
+         LAG(id) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_id,
+         LAG(t) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_t,
+         LAG(lon) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lon,
+         LAG(lat) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lat
+  FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
+), pairs AS (
+  SELECT plate_id, prev_id, id, prev_t, t,
+         2 * {EARTH_M} * ASIN(SQRT(
+           POWER(SIN(RADIANS(lat - prev_lat) / 2), 2)
+           + COS(RADIANS(prev_lat)) * COS(RADIANS(lat)) * POWER(SIN(RADIANS(lon - prev_lon) / 2), 2))) AS metres
+  FROM x WHERE prev_id IS NOT NULL
+)
+SELECT plates.plate, pairs.prev_id, pairs.id, ROUND(pairs.metres, 1) AS metres, pairs.t - pairs.prev_t AS seconds
+FROM pairs JOIN plates ON pairs.plate_id = plates.plate_id
+WHERE pairs.metres >= :min_metres AND pairs.metres * 3.6 > :max_kmh * (pairs.t - pairs.prev_t)
+ORDER BY plates.plate, pairs.t, pairs.id
+"""
+
+# The checkpoints' extent in the window (which CLONED_SPEED applies).
 EXTENT = """
 SELECT MIN(lon), MAX(lon), MIN(lat), MAX(lat) FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
 """
@@ -85,21 +85,19 @@ FROM s JOIN c ON s.plate_id = c.plate_id AND s.attribute = c.attribute JOIN plat
 ORDER BY plates.plate, s.attribute, s.value
 """
 
-# Passes of other plates at the target's checkpoints within +-:dt s (time buckets of :dt s make it an
-# equi-join on camera and bucket: only the (checkpoint, bucket) slices the target touches are kept).
+# The target's passes (run.py turns them into target_buckets: target_id, camera_id, target_t, b).
+COMPANION_TARGET = "SELECT id, camera_id, t FROM passes WHERE plate_id = :plate_id AND t BETWEEN :t1 AND :t2"
+
+# Passes of other plates at the target's checkpoints within +-:dt s: target_buckets holds each target
+# pass under its time bucket of :dt s and the two neighbouring ones, so only the (checkpoint, bucket)
+# slices the target touches are joined (an equi-join both engines hash, the small side known).
 # A day together: >= :k distinct checkpoints shared on one local day (one trip followed); kept with
 # >= :min_days such days.
 COMPANIONS = """
-WITH target AS (
-  SELECT id, camera_id, t FROM passes WHERE plate_id = :plate_id AND t BETWEEN :t1 AND :t2
-), tb AS (
-  SELECT target.id AS target_id, target.camera_id, target.t AS target_t,
-         CAST(FLOOR(target.t / :dt) AS BIGINT) + o.o AS b
-  FROM target CROSS JOIN (SELECT -1 AS o UNION ALL SELECT 0 AS o UNION ALL SELECT 1 AS o) o
-), m AS (
+WITH m AS (
   SELECT p.plate_id, p.id, p.camera_id, p.t, tb.target_id,
          CAST(FLOOR((p.t + :offset) / 86400) AS BIGINT) AS day
-  FROM passes p JOIN tb ON p.camera_id = tb.camera_id AND CAST(FLOOR(p.t / :dt) AS BIGINT) = tb.b
+  FROM passes p JOIN target_buckets tb ON p.camera_id = tb.camera_id AND CAST(FLOOR(p.t / :dt) AS BIGINT) = tb.b
   WHERE p.plate_id IS NOT NULL AND p.plate_id <> :plate_id AND p.t BETWEEN :t1 - :dt AND :t2 + :dt
     AND ABS(p.t - tb.target_t) <= :dt
 ), together AS (
