@@ -118,3 +118,22 @@ def test_incremental_export_keeps_one_sorted_file_per_day(
     for name, call in planted_calls(city.truths).items():  # the export answers as the database does
         assert call(duck).to_json() == {**execute(db, name, call).to_json(), "passes": []}, name
     duck.close()
+
+
+def test_cloned_speed_from_the_layout_equals_sorting_every_pass(duck: DuckEngine, city: City) -> None:
+    """The layout's predecessors give the pairs a LAG over each plate's passes gives, in any window."""
+    from xueliang.investigate.tactics import sql
+
+    t0 = dt.datetime.fromisoformat(city.truths.start)
+    windows = [run.Window(), run.Window(t0 + dt.timedelta(days=1, hours=5.5), t0 + dt.timedelta(days=4, hours=9))]
+    for w in windows:
+        for max_kmh in (150.0, 60.0):
+            p = {"t1": w.t1, "t2": w.t2, "max_kmh": max_kmh, "min_metres": 1000.0}
+            scanned = duck.query(sql.CLONED_SPEED, p)
+            assert scanned == duck.query(sql.CLONED_SPEED_SORTED, p)
+            assert scanned  # the clones (and at 60 km/h the fast decoys) are there to find
+    # the planted clones commute 06:30-10:00 local: some of their pairs are across midnight UTC
+    rows = duck.query(sql.CLONED_SPEED, {"t1": -1, "t2": 2**40, "max_kmh": 150.0, "min_metres": 1000.0})
+    duck.register("evidence", "id BIGINT", [(i,) for r in rows for i in r[1:3]])
+    at = dict(duck.query("SELECT id, t FROM passes WHERE id IN (SELECT id FROM evidence)", {}))
+    assert any(at[prev] // 86400 != at[pid] // 86400 for _, prev, pid, _, _ in rows)
