@@ -135,5 +135,5 @@ def test_cloned_speed_from_the_layout_equals_sorting_every_pass(duck: DuckEngine
     # the planted clones commute 06:30-10:00 local: some of their pairs are across midnight UTC
     rows = duck.query(sql.CLONED_SPEED, {"t1": -1, "t2": 2**40, "max_kmh": 150.0, "min_metres": 1000.0})
     duck.register("evidence", "id BIGINT", [(i,) for r in rows for i in r[1:3]])
-    at = dict(duck.query("SELECT id, t FROM passes WHERE id IN (SELECT id FROM evidence)", {}))
+    at = {int(i): int(t) for i, t in duck.query("SELECT id, t FROM passes WHERE id IN (SELECT id FROM evidence)", {})}
     assert any(at[prev] // 86400 != at[pid] // 86400 for _, prev, pid, _, _ in rows)

@@ -402,19 +402,9 @@ def plan_city(
     )
 
 
-def generate_city(
-    *,
-    checkpoints: int = 100,
-    vehicles: int = 1000,
-    days: int = 8,
-    seed: int = 0,
-    spacing_m: float = 3000.0,
-    planted: int = 3,
-) -> City:
-    """The whole city in memory (see :func:`plan_city`; :meth:`CityPlan.days` streams it instead)."""
-    plan = plan_city(
-        checkpoints=checkpoints, vehicles=vehicles, days=days, seed=seed, spacing_m=spacing_m, planted=planted
-    )
+def generate_city(**options: Any) -> City:
+    """The whole city in memory; ``options`` are :func:`plan_city`'s (:meth:`CityPlan.days` streams it)."""
+    plan = plan_city(**options)
     cam, t, veh = (np.concatenate(x) for x in zip(*plan.days(), strict=True))
     return City(
         checkpoints=plan.checkpoints,
@@ -426,7 +416,7 @@ def generate_city(
         t=t,
         vehicle=veh,
         truths=plan.truths,
-        spacing_m=spacing_m,
+        spacing_m=plan.spacing_m,
     )
 
 
