@@ -118,10 +118,34 @@ class TacticResult:
         }
 
 
-def _positive(name: str, value: float, *, integer: bool = False) -> None:
-    if not (math.isfinite(value) and value > 0) or (integer and value != int(value)):
-        kind = "a whole number" if integer else "a number"
-        raise InputError(name, f"expected {kind} > 0, got {value}")
+# Each numeric parameter's option (named in errors) and rule: "count" a whole number > 0, "positive"
+# a number > 0, "distance" a number >= 0 (one table for the seven tactics).
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "max_kmh": ("--max-kmh", "positive"),
+    "min_support": ("--min-support", "count"),
+    "min_km": ("--min-km", "distance"),
+    "seconds": ("--seconds", "count"),
+    "k": ("-k", "count"),
+    "min_days": ("--min-days", "count"),
+    "lookback_days": ("--lookback-days", "positive"),
+    "gap_hours": ("--gap-hours", "positive"),
+    "min_ends": ("--min-ends", "count"),
+    "radius_m": ("--radius", "distance"),
+    "min_passes": ("--min-passes", "count"),
+    "min_nights": ("--min-nights", "count"),
+}
+
+
+def _check(**values: float) -> None:
+    """One clear InputError for the first value breaking its rule in :data:`PARAMETERS`."""
+    for key, value in values.items():
+        option, rule = PARAMETERS[key]
+        finite = math.isfinite(value)
+        if rule == "distance" and not (finite and value >= 0):
+            raise InputError(option, f"expected a distance >= 0, got {value}")
+        if rule != "distance" and (not (finite and value > 0) or (rule == "count" and value != int(value))):
+            kind = "a whole number" if rule == "count" else "a number"
+            raise InputError(option, f"expected {kind} > 0, got {value}")
 
 
 def _plate_id(engine: Engine, plate: str) -> int:
@@ -160,10 +184,7 @@ def cloned_plates(
     attributes: bool = True,
 ) -> TacticResult:
     """Impossible speed between consecutive passes of a plate, and/or conflicting attributes."""
-    _positive("--max-kmh", max_kmh)
-    _positive("--min-support", min_support, integer=True)
-    if not (math.isfinite(min_km) and min_km >= 0):
-        raise InputError("--min-km", f"expected a distance >= 0 km, got {min_km}")
+    _check(max_kmh=max_kmh, min_support=min_support, min_km=min_km)
     p = _base(window, LOCAL_OFFSET_S) | {"max_kmh": float(max_kmh), "min_metres": float(min_km) * 1000.0}
     reasons: dict[str, set[str]] = defaultdict(set)
     ids: dict[str, set[int]] = defaultdict(set)
@@ -204,9 +225,7 @@ def companions(
     offset_s: int = LOCAL_OFFSET_S,
 ) -> TacticResult:
     """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked."""
-    _positive("--seconds", seconds, integer=True)
-    _positive("-k", k, integer=True)
-    _positive("--min-days", min_days, integer=True)
+    _check(seconds=seconds, k=k, min_days=min_days)
     p = _base(window, offset_s) | {
         "plate_id": _plate_id(engine, plate),
         "dt": int(seconds),
@@ -253,7 +272,7 @@ def first_entry(
         raise InputError("--from/--to", "expected both ends of the entry window")
     if not entry_cameras:
         raise InputError("--entry", "expected at least one entry checkpoint (camera id)")
-    _positive("--lookback-days", lookback_days)
+    _check(lookback_days=lookback_days)
     engine.register("entry_cameras", "camera_id STRING", [(c,) for c in sorted(set(entry_cameras))])
     p = _base(window, LOCAL_OFFSET_S) | {"lookback": int(lookback_days * 86400)}
     hits = tuple(
@@ -274,10 +293,7 @@ def footholds(
     min_ends: int = 2,
 ) -> TacticResult:
     """Where ``plate``'s trips end: last passes before gaps >= gap_hours, clustered within radius_m."""
-    _positive("--gap-hours", gap_hours)
-    _positive("--min-ends", min_ends, integer=True)
-    if not (math.isfinite(radius_m) and radius_m >= 0):
-        raise InputError("--radius", f"expected metres >= 0, got {radius_m}")
+    _check(gap_hours=gap_hours, min_ends=min_ends, radius_m=radius_m)
     p = _base(window, LOCAL_OFFSET_S) | {"plate_id": _plate_id(engine, plate), "gap": int(gap_hours * 3600)}
     ends = engine.query(sql.FOOTHOLDS, p)
     # single-linkage clusters of the trip-end checkpoints (haversine), deterministic by camera id
@@ -341,8 +357,7 @@ def nocturnal(
         )
     if not 0 < min_share <= 1:
         raise InputError("--min-share", f"expected a share in (0, 1], got {min_share}")
-    _positive("--min-passes", min_passes, integer=True)
-    _positive("--min-nights", min_nights, integer=True)
+    _check(min_passes=min_passes, min_nights=min_nights)
     p = _base(window, offset_s) | {
         "night_start": int(night_start_h * 3600),
         "night_end": int(night_end_h * 3600),
@@ -382,7 +397,7 @@ def frequent(
     area_cameras: Sequence[str] = (),
 ) -> TacticResult:
     """>= min_passes passes of a plate at one checkpoint, or over the area's checkpoints when given."""
-    _positive("--min-passes", min_passes, integer=True)
+    _check(min_passes=min_passes)
     p = _base(window, LOCAL_OFFSET_S) | {"min_passes": int(min_passes)}
     if area_cameras:
         engine.register("area_cameras", "camera_id STRING", [(c,) for c in sorted(set(area_cameras))])
