@@ -10,15 +10,21 @@
    * pandas: ``json.load`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
      no code mapping) and, for the import, ``DataFrame.to_sql`` into a table with no indexes.
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
-   ``--days`` days, default 30; as many commuting vehicles as make the size)
-   generated in memory and written as Parquet partitioned by day; each tactic run by DuckDB over the
-   Parquet (``--threads``), and by a straightforward pandas implementation of the same definition over
-   the same rows in memory (vectorised: ``groupby``/``shift``, ``merge_asof`` for companions), up to
-   ``--pandas-max`` rows (above it pandas runs on the first ``--pandas-max`` rows' time span is not
-   comparable, so it is skipped and said so). Both answers are compared (same plates).
+   ``--days`` days, default 30; as many commuting vehicles as make the size), generated one day at
+   a time and written as the export layout (``passes export``: one Parquet file per UTC day sorted by
+   plate id and time, the plate dictionary, the same-day predecessors; ``--keep DIR`` keeps it for
+   the next run). Each tactic run by DuckDB over the Parquet (``--threads``, 4 GB memory limit,
+   spilling to the work folder), with wall seconds, this process's CPU seconds (DuckDB's threads
+   included), the 1-minute load average, and precision/recall against the planted truths; and by a
+   straightforward pandas implementation of the same definition (vectorised: ``groupby``/``shift``,
+   ``merge_asof`` for companions; one thread) over the same rows already in memory (without the
+   layout's columns; loading not counted), up to ``--pandas-max`` rows (above, pandas is skipped and
+   said so). Both answers are compared (same plates). Companions over spans longer than a month ask
+   for one day together a month (``planted.companion_days``).
 3. Plate search without a window (``--plate-sightings`` sightings of a tenth as many plates, SQLite):
    the gram index (lookup + ``run_query`` of those plates) vs the scan (``run_query`` as before).
-4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL.
+4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL, and
+   DuckDB over the same files: same JSON, precision/recall (Spark's CPU is in its JVM: wall only).
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
 machine is doing at the time: the ratios are the figure to read.
