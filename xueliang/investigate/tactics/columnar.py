@@ -10,10 +10,10 @@ for their results.
 
 ``export_parquet`` writes one file per UTC day, ``DIR/day=YYYY-MM-DD/passes.parquet``, sorted by
 ``(plate_id, t, id)`` in row groups of :data:`ROW_GROUP` rows (a plate's passes are adjacent, and a
-lookup of one plate skips the other row groups by their statistics), with three layout columns:
-``prev_id``, ``prev_t``, ``prev_metres``, the plate's previous pass if on that or the previous UTC
-day, and the distance from it (:func:`with_previous`; what makes cloned-plates one scan instead of a
-sort of every pass),
+lookup of one plate skips the other row groups by their statistics), with four layout columns:
+``prev_id``, ``prev_t``, ``prev_metres``, ``prev_kmh``, the plate's previous pass if on that or the
+previous UTC day, the distance from it and the speed that needs (:func:`with_previous`; what makes
+cloned-plates one scan instead of a sort of every pass),
 and the plate dictionary as ``DIR/plates/part-<first plate id>.parquet`` (append-only: a plate keeps
 its id). It is incremental: ``DIR/_export.json`` records the highest id written, and a later export
 adds only newer sightings (a day receiving passes is merged and rewritten) and new plates. A sighting
@@ -57,8 +57,9 @@ COLUMNS = (
     "prev_id",
     "prev_t",
     "prev_metres",
+    "prev_kmh",
 )
-LAYOUT_COLUMNS = ("prev_id", "prev_t", "prev_metres")
+LAYOUT_COLUMNS = ("prev_id", "prev_t", "prev_metres", "prev_kmh")
 DAY_FILE = "passes.parquet"
 STATE_FILE = "_export.json"
 PLATES_DIR = "plates"
@@ -86,6 +87,7 @@ def schema() -> pa.Schema:
             ("prev_id", pa.int64()),
             ("prev_t", pa.int64()),
             ("prev_metres", pa.float64()),
+            ("prev_kmh", pa.float64()),
         ]
     )
 
@@ -100,9 +102,11 @@ def _source_schema() -> pa.Schema:
 def with_previous(table: pa.Table, before: pa.Table | None = None) -> pa.Table:
     """``table`` sorted by ``(plate_id, t, id)`` with each pass's predecessor of the last two UTC days.
 
-    ``prev_id``/``prev_t``/``prev_metres``: the plate's previous pass (by ``t``, then ``id``) if it was
-    on the same or the previous UTC day, and the straight-line metres from its checkpoint; NULL
-    otherwise and for passes without a plate. ``before``: passes of the previous day (a day file's
+    ``prev_id``/``prev_t``/``prev_metres``/``prev_kmh``: the plate's previous pass (by ``t``, then
+    ``id``) if it was on the same or the previous UTC day, the straight-line metres from its
+    checkpoint and the speed that needs (infinite within the same second); NULL otherwise and for
+    passes without a plate. The row groups' statistics of ``prev_kmh`` let cloned-plates skip
+    every row group without a pass fast enough. ``before``: passes of the previous day (a day file's
     predecessors are there), not returned.
     """
     import numpy as np
@@ -129,10 +133,14 @@ def with_previous(table: pa.Table, before: pa.Table | None = None) -> pa.Table:
     metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     same &= ~np.isnan(metres)
     mask = ~same
+    seconds = (t - t[prev]).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kmh = np.where(metres > 0, metres * 3.6 / seconds, 0.0)  # the same second: inf
     out = (
         table.append_column("prev_id", pa.array(table["id"].to_numpy()[prev], pa.int64(), mask=mask))
         .append_column("prev_t", pa.array(t[prev], pa.int64(), mask=mask))
         .append_column("prev_metres", pa.array(metres, pa.float64(), mask=mask))
+        .append_column("prev_kmh", pa.array(kmh, pa.float64(), mask=mask))
     )
     return out.filter(pc.field("_own")).drop_columns(["_own"])
 
@@ -370,6 +378,19 @@ def write_parquet(table: pa.Table, out: Path) -> int:
         if nxt is not None and day + 1 not in days:
             _write_day(out, day + 1, nxt)
     return written
+
+
+def relayout(out: Path) -> int:
+    """Rewrite every day file of ``out`` through :func:`with_previous` (after a layout change); returns days."""
+    days = sorted(
+        (dt.date.fromisoformat(p.parent.name.removeprefix("day=")) - dt.date(1970, 1, 1)).days
+        for p in out.glob(f"day=*/{DAY_FILE}")
+    )
+    for day in days:
+        passes = _read_day(out, day)
+        if passes is not None:
+            _write_day(out, day, passes)
+    return len(days)
 
 
 def _day_path(out: Path, day: int) -> Path:

@@ -17,14 +17,15 @@ PLATE_ID = "SELECT plate_id FROM plates WHERE plate = :plate"
 
 # Consecutive passes of one plate at different checkpoints needing more than :max_kmh
 # (straight-line distance over the time between them; the same second counts as impossible).
-# From the layout's prev_* columns (columnar.with_previous): one scan, no sort. They hold a pass's
+# From the layout's prev_* columns (columnar.with_previous): one scan, no sort; prev_kmh (the
+# necessary condition, with a margin for rounding) lets the scan skip row groups by their statistics. They hold a pass's
 # predecessor when it was on the same or the previous UTC day; an earlier one is > 24 h back, too
 # slow to count while no two checkpoints are a day's drive at :max_kmh apart (run.py checks the
 # extent, else runs CLONED_SPEED_SORTED).
 CLONED_SPEED = """
 WITH pairs AS (
   SELECT plate_id, prev_id, id, prev_t, t, prev_metres AS metres FROM passes
-  WHERE prev_id IS NOT NULL AND prev_t >= :t1 AND t <= :t2
+  WHERE prev_kmh >= :max_kmh * 0.999999 AND prev_t >= :t1 AND t <= :t2
     AND prev_metres >= :min_metres AND prev_metres * 3.6 > :max_kmh * (t - prev_t)
 )
 SELECT plates.plate, pairs.prev_id, pairs.id, ROUND(pairs.metres, 1) AS metres, pairs.t - pairs.prev_t AS seconds
@@ -54,29 +55,29 @@ WHERE pairs.metres >= :min_metres AND pairs.metres * 3.6 > :max_kmh * (pairs.t -
 ORDER BY plates.plate, pairs.t, pairs.id
 """
 
-# The checkpoints' extent in the window (which CLONED_SPEED applies).
-EXTENT = """
-SELECT MIN(lon), MAX(lon), MIN(lat), MAX(lat) FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
-"""
+# The checkpoints' extent (of all passes: a bound for any window; which CLONED_SPEED applies).
+EXTENT = "SELECT MIN(lon), MAX(lon), MIN(lat), MAX(lat) FROM passes"
 
 # One plate with two or more values of colour, class or brand, each seen on >= :min_support passes.
-# One aggregate over the passes (per plate and combination of the three), then per attribute.
+# One aggregate over the passes (per plate and combination of the three), then per attribute (one
+# GROUPING SETS over that small result, so the passes are read once).
 CLONED_ATTRIBUTES = """
 WITH combos AS (
   SELECT plate_id, colour, vehicle_type, brand, COUNT(*) AS n, MIN(id) AS example_id FROM passes
   WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
   GROUP BY plate_id, colour, vehicle_type, brand
 ), a AS (
-  SELECT plate_id, 'colour' AS attribute, colour AS value, SUM(n) AS n, MIN(example_id) AS example_id FROM combos
-  WHERE colour NOT IN ('unknown', 'other') GROUP BY plate_id, colour
-  UNION ALL
-  SELECT plate_id, 'vehicle_type' AS attribute, vehicle_type AS value, SUM(n) AS n, MIN(example_id) AS example_id
-  FROM combos WHERE vehicle_type NOT IN ('unknown', 'other') GROUP BY plate_id, vehicle_type
-  UNION ALL
-  SELECT plate_id, 'brand' AS attribute, brand AS value, SUM(n) AS n, MIN(example_id) AS example_id FROM combos
-  WHERE brand IS NOT NULL GROUP BY plate_id, brand
+  SELECT plate_id,
+         CASE WHEN GROUPING(colour) = 0 THEN 'colour' WHEN GROUPING(vehicle_type) = 0 THEN 'vehicle_type'
+              ELSE 'brand' END AS attribute,
+         CASE WHEN GROUPING(colour) = 0 THEN colour WHEN GROUPING(vehicle_type) = 0 THEN vehicle_type
+              ELSE brand END AS value,
+         SUM(n) AS n, MIN(example_id) AS example_id
+  FROM combos GROUP BY GROUPING SETS ((plate_id, colour), (plate_id, vehicle_type), (plate_id, brand))
 ), s AS (
-  SELECT * FROM a WHERE n >= :min_support
+  SELECT * FROM a
+  WHERE n >= :min_support AND value IS NOT NULL
+    AND (attribute = 'brand' OR value NOT IN ('unknown', 'other'))
 ), c AS (
   SELECT plate_id, attribute FROM s GROUP BY plate_id, attribute HAVING COUNT(*) > 1
 )
