@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from tests.investigate.conftest import window
 from vision.tables import SightingRow
@@ -46,18 +47,18 @@ def _count(db: Database, *where: Any) -> int:
 
 @contextmanager
 def _sightings_sql(db: Database) -> Iterator[list[str]]:
-    """The SQL statements reading ``sightings`` while the block runs."""
+    """The SQL statements reading ``sightings`` while the block runs (on any engine: the web app opens its own)."""
     seen: list[str] = []
 
     def spy(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         if "FROM sightings" in statement:
             seen.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", spy)
+    event.listen(Engine, "before_cursor_execute", spy)
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", spy)
+        event.remove(Engine, "before_cursor_execute", spy)
 
 
 def test_only_the_window_is_read_and_the_answer_is_the_same(stored: tuple[Database, City, Path]) -> None:
@@ -137,3 +138,36 @@ def test_cloned_speed_from_the_layout_equals_sorting_every_pass(duck: DuckEngine
     duck.register("evidence", "id BIGINT", [(i,) for r in rows for i in r[1:3]])
     at = {int(i): int(t) for i, t in duck.query("SELECT id, t FROM passes WHERE id IN (SELECT id FROM evidence)", {})}
     assert any(at[prev] // 86400 != at[pid] // 86400 for _, prev, pid, _, _ in rows)
+
+
+def test_tactics_page_reads_the_window_or_the_mirror(stored: tuple[Database, City, Path]) -> None:
+    """The web page's run over the database reads only the window; with a Parquet mirror, the same JSON."""
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+    from xueliang.web.app import create_app
+    from xueliang.web.settings import WebSettings
+    from xueliang.web.users import add_user
+
+    db, city, tmp = stored
+    mirror = tmp / "mirror"
+    export_parquet(db, mirror)
+    add_user(db, "ina", "investigator", "correct horse battery")
+    start, end = city.truths.frequent_window
+    params = {"tactic": "frequent", "start": start, "end": end}
+    answers = []
+    for folder in (None, mirror):
+        settings = WebSettings(db_url=db.url, media_dir=tmp, passes_parquet=folder)
+        with _sightings_sql(db) as seen, TestClient(create_app(settings)) as client:
+            login(client, "ina", "correct horse battery")
+            r = client.get("/api/tactics", params=params)
+            assert r.status_code == 200, r.text
+            answers.append(r.json())
+        reads = [sql for sql in seen if "plate_text" in sql and "first_seen" in sql.split("FROM sightings", 1)[0]]
+        if folder is None:
+            assert reads and all("first_seen >=" in sql for sql in reads)  # the window, pushed down
+        else:
+            assert reads == []  # the mirror, not the database
+    assert answers[0] == answers[1]
+    assert {(r["plates"][0], r["camera_id"]) for r in answers[0]["results"]} == set(city.truths.frequent)

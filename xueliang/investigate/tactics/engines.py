@@ -140,7 +140,8 @@ class SparkEngine:
         self.spark = session or builder.getOrCreate()
         self._own = session is None
         check_export(Path(parquet))
-        days = self.spark.read.option("basePath", str(parquet)).parquet(str(Path(parquet) / "day=*"))
+        day_dirs = [str(d) for d in sorted(Path(parquet).glob("day=*")) if d.is_dir()]  # no glob: Spark warns
+        days = self.spark.read.option("basePath", str(parquet)).parquet(*day_dirs)
         days.drop("day").createOrReplaceTempView("passes")
         self.spark.read.parquet(str(Path(parquet) / "plates")).createOrReplaceTempView("plates")
 
