@@ -59,21 +59,21 @@ ORDER BY plates.plate, pairs.t, pairs.id
 EXTENT = "SELECT MIN(lon), MAX(lon), MIN(lat), MAX(lat) FROM passes"
 
 # One plate with two or more values of colour, class or brand, each seen on >= :min_support passes.
-# One aggregate over the passes (per plate and combination of the three), then per attribute (one
-# GROUPING SETS over that small result, so the passes are read once).
+# One aggregate over the passes (per plate and combination of the three), then per attribute (that
+# small result crossed with the three attribute names, so the passes are read once).
 CLONED_ATTRIBUTES = """
 WITH combos AS (
   SELECT plate_id, colour, vehicle_type, brand, COUNT(*) AS n, MIN(id) AS example_id FROM passes
   WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
   GROUP BY plate_id, colour, vehicle_type, brand
 ), a AS (
-  SELECT plate_id,
-         CASE WHEN GROUPING(colour) = 0 THEN 'colour' WHEN GROUPING(vehicle_type) = 0 THEN 'vehicle_type'
-              ELSE 'brand' END AS attribute,
-         CASE WHEN GROUPING(colour) = 0 THEN colour WHEN GROUPING(vehicle_type) = 0 THEN vehicle_type
-              ELSE brand END AS value,
-         SUM(n) AS n, MIN(example_id) AS example_id
-  FROM combos GROUP BY GROUPING SETS ((plate_id, colour), (plate_id, vehicle_type), (plate_id, brand))
+  SELECT c.plate_id, k.attribute,
+         CASE k.attribute WHEN 'colour' THEN c.colour WHEN 'vehicle_type' THEN c.vehicle_type ELSE c.brand END AS value,
+         SUM(c.n) AS n, MIN(c.example_id) AS example_id
+  FROM combos c
+  CROSS JOIN (SELECT 'colour' AS attribute UNION ALL SELECT 'vehicle_type' UNION ALL SELECT 'brand') k
+  GROUP BY c.plate_id, k.attribute,
+           CASE k.attribute WHEN 'colour' THEN c.colour WHEN 'vehicle_type' THEN c.vehicle_type ELSE c.brand END
 ), s AS (
   SELECT * FROM a
   WHERE n >= :min_support AND value IS NOT NULL
