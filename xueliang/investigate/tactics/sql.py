@@ -143,9 +143,7 @@ ORDER BY t, id
 
 # Mostly-at-night plates: >= :min_passes passes, a share >= :min_share in the night hours (local
 # seconds of day in [:night_start, 86400) or [0, :night_end)), on >= :min_nights nights.
-# One aggregate with a night flag over all passes; the nights (a dense rank of the night each night
-# pass belongs to) are counted for its few survivors only. Every relation is used once (no CTE is
-# computed twice).
+# One aggregate with a night flag over all passes; the nights are counted for its few survivors only.
 NOCTURNAL = """
 WITH c AS (
   SELECT plate_id, COUNT(*) AS passes,
@@ -153,22 +151,19 @@ WITH c AS (
                   THEN 1 ELSE 0 END) AS night_passes
   FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2 GROUP BY plate_id
   HAVING COUNT(*) >= :min_passes
-     AND SUM(CASE WHEN (t + :offset) % 86400 >= :night_start OR (t + :offset) % 86400 < :night_end
-                  THEN 1 ELSE 0 END) >= :min_share * COUNT(*)
+), k AS (
+  SELECT * FROM c WHERE night_passes >= :min_share * passes
 ), n AS (
-  SELECT p.plate_id, p.id, p.t, c.passes, c.night_passes,
-         DENSE_RANK() OVER (
-           PARTITION BY p.plate_id ORDER BY CAST(FLOOR((p.t + :offset - :night_end) / 86400) AS BIGINT)
-         ) AS night_rank
-  FROM passes p JOIN c ON p.plate_id = c.plate_id
+  SELECT p.plate_id, p.id, p.t, CAST(FLOOR((p.t + :offset - :night_end) / 86400) AS BIGINT) AS night_of
+  FROM passes p JOIN k ON p.plate_id = k.plate_id
   WHERE p.t BETWEEN :t1 AND :t2 AND ((p.t + :offset) % 86400 >= :night_start OR (p.t + :offset) % 86400 < :night_end)
-), w AS (
-  SELECT n.*, MAX(night_rank) OVER (PARTITION BY plate_id) AS nights FROM n
+), s AS (
+  SELECT plate_id, COUNT(DISTINCT night_of) AS nights FROM n GROUP BY plate_id
+  HAVING COUNT(DISTINCT night_of) >= :min_nights
 )
-SELECT plates.plate, w.passes, w.night_passes, w.nights, w.id
-FROM w JOIN plates ON w.plate_id = plates.plate_id
-WHERE w.nights >= :min_nights
-ORDER BY plates.plate, w.t, w.id
+SELECT plates.plate, k.passes, k.night_passes, s.nights, n.id
+FROM s JOIN k ON s.plate_id = k.plate_id JOIN n ON s.plate_id = n.plate_id JOIN plates ON s.plate_id = plates.plate_id
+ORDER BY plates.plate, n.t, n.id
 """
 
 # >= :min_passes passes of a plate at one checkpoint (per checkpoint) in the window.
