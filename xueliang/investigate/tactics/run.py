@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,14 @@ def _speed_sql(engine: Engine, p: dict[str, Any], max_kmh: float) -> str:
     return sql.CLONED_SPEED if longest_m * 3.6 / max_kmh < 86400 else sql.CLONED_SPEED_SORTED
 
 
+_WINDOW = re.compile(r"\s+AND\s+(?:\w+\.)?t BETWEEN :t1 AND :t2")
+
+
+def _unbounded(text: str, p: dict[str, Any]) -> str:
+    """``text`` without its window conditions when the window is all time (no column read for them)."""
+    return _WINDOW.sub("", text) if (p["t1"], p["t2"]) == ALL_TIME else text
+
+
 def _base(window: Window, offset_s: int) -> dict[str, Any]:
     if not -14 * 3600 <= offset_s <= 14 * 3600:
         raise InputError("--tz", f"expected a UTC offset within +-14 h, got {offset_s} s")
@@ -197,7 +206,7 @@ def cloned_plates(
     conflicts: dict[str, set[str]] = defaultdict(set)
     if attributes:
         for plate, attribute, _value, _n, example in engine.query(
-            sql.CLONED_ATTRIBUTES, p | {"min_support": int(min_support)}
+            _unbounded(sql.CLONED_ATTRIBUTES, p), p | {"min_support": int(min_support)}
         ):
             reasons[plate].add("attributes")
             conflicts[plate].add(attribute)
@@ -367,7 +376,7 @@ def nocturnal(
     }
     info: dict[str, tuple[int, int, int]] = {}
     ids: dict[str, list[int]] = defaultdict(list)
-    for plate, n, night, nights, pid in engine.query(sql.NOCTURNAL, p):
+    for plate, n, night, nights, pid in engine.query(_unbounded(sql.NOCTURNAL, p), p):
         info[plate] = (int(n), int(night), int(nights))
         ids[plate].append(int(pid))
     hits = tuple(
@@ -403,7 +412,7 @@ def frequent(
         engine.register("area_cameras", "camera_id STRING", [(c,) for c in sorted(set(area_cameras))])
         rows = engine.query(sql.FREQUENT_AREA, p)
     else:
-        rows = engine.query(sql.FREQUENT, p)
+        rows = engine.query(_unbounded(sql.FREQUENT, p), p)
     order: list[tuple[str, str]] = []
     count: dict[tuple[str, str], int] = {}
     ids: dict[tuple[str, str], list[int]] = defaultdict(list)
