@@ -10,15 +10,21 @@
    * pandas: ``json.load`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
      no code mapping) and, for the import, ``DataFrame.to_sql`` into a table with no indexes.
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
-   ``--days`` days, default 30; as many commuting vehicles as make the size)
-   generated in memory and written as Parquet partitioned by day; each tactic run by DuckDB over the
-   Parquet (``--threads``), and by a straightforward pandas implementation of the same definition over
-   the same rows in memory (vectorised: ``groupby``/``shift``, ``merge_asof`` for companions), up to
-   ``--pandas-max`` rows (above it pandas runs on the first ``--pandas-max`` rows' time span is not
-   comparable, so it is skipped and said so). Both answers are compared (same plates).
+   ``--days`` days, default 30; as many commuting vehicles as make the size), generated one day at
+   a time and written as the export layout (``passes export``: one Parquet file per UTC day sorted by
+   plate id and time, the plate dictionary, the same-day predecessors; ``--keep DIR`` keeps it for
+   the next run). Each tactic run by DuckDB over the Parquet (``--threads``, 4 GB memory limit,
+   spilling to the work folder), with wall seconds, this process's CPU seconds (DuckDB's threads
+   included), the 1-minute load average, and precision/recall against the planted truths; and by a
+   straightforward pandas implementation of the same definition (vectorised: ``groupby``/``shift``,
+   ``merge_asof`` for companions; one thread) over the same rows already in memory (without the
+   layout's columns; loading not counted), up to ``--pandas-max`` rows (above, pandas is skipped and
+   said so). Both answers are compared (same plates). Companions over spans longer than a month ask
+   for one day together a month (``planted.companion_days``).
 3. Plate search without a window (``--plate-sightings`` sightings of a tenth as many plates, SQLite):
    the gram index (lookup + ``run_query`` of those plates) vs the scan (``run_query`` as before).
-4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL.
+4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL, and
+   DuckDB over the same files: same JSON, precision/recall (Spark's CPU is in its JVM: wall only).
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
 machine is doing at the time: the ratios are the figure to read.
@@ -45,14 +51,27 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from xueliang.investigate.passes import read_passes  # noqa: E402
-from xueliang.investigate.passes_generate import City, generate_city, register_checkpoints, to_gat1400  # noqa: E402
+from xueliang.investigate.passes_generate import (  # noqa: E402
+    City,
+    CityPlan,
+    generate_city,
+    plan_city,
+    register_checkpoints,
+    to_gat1400,
+)
 from xueliang.investigate.passes_store import ingest  # noqa: E402
-from xueliang.investigate.tactics import run  # noqa: E402
-from xueliang.investigate.tactics.columnar import passes_from_city, write_parquet  # noqa: E402
-from xueliang.investigate.tactics.engines import DuckEngine, Engine  # noqa: E402
-from xueliang.investigate.tactics.planted import planted_calls, window  # noqa: E402
+from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, write_parquet  # noqa: E402
+from xueliang.investigate.tactics.engines import DuckEngine  # noqa: E402
+from xueliang.investigate.tactics.planted import (  # noqa: E402
+    companion_days,
+    found,
+    planted_answers,
+    planted_calls,
+    precision_recall,
+    window,
+)
 
-PASSES_PER_VEHICLE_DAY = 11.5  # measured on the generator's commutes
+PASSES_PER_VEHICLE_DAY = 11.25  # measured on the generator's commutes (49.16M for 50M asked at 11.5)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -64,6 +83,26 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def city_for(passes: int, *, days: int, seed: int = 1) -> City:
     vehicles = max(200, int(passes / (days * PASSES_PER_VEHICLE_DAY)))
     return generate_city(checkpoints=150, vehicles=vehicles, days=days, seed=seed)
+
+
+def plan_for(passes: int, *, days: int, seed: int = 1) -> CityPlan:
+    vehicles = max(200, int(passes / (days * PASSES_PER_VEHICLE_DAY)))
+    return plan_city(checkpoints=150, vehicles=vehicles, days=days, seed=seed)
+
+
+def write_plan(plan: CityPlan, folder: Path) -> int:
+    """The city's passes as an export folder, one generated day at a time; returns the passes."""
+    marker = folder / "_city.json"
+    key = {"plates": len(plan.plates), "days": plan.days_n, "seed": plan.seed, "side": plan.side}
+    if marker.exists() and json.loads(marker.read_text())["key"] == key:
+        return int(json.loads(marker.read_text())["passes"])  # kept from an earlier run (--keep)
+    city_plates(plan).save(folder)
+    n = 0
+    for rows in plan.days():
+        write_parquet(passes_from_city(plan, rows, first_id=n + 1), folder)
+        n += len(rows[1])
+    marker.write_text(json.dumps({"key": key, "passes": n}))
+    return n
 
 
 # --- ingest ----------------------------------------------------------------------------------------
@@ -186,11 +225,7 @@ def pd_area(df: pd.DataFrame, scenes: list[tuple[str, int, int]]) -> set[str]:
 iso = window
 
 
-def ours(city: City) -> dict[str, Callable[[Engine], run.TacticResult]]:
-    return planted_calls(city.truths)
-
-
-def baselines(city: City, df: pd.DataFrame) -> dict[str, Callable[[], set[str]]]:
+def baselines(city: City | CityPlan, df: pd.DataFrame) -> dict[str, Callable[[], set[str]]]:
     t = city.truths
     (target, _), *_ = t.companions.items()
     (foot, _), *_ = t.footholds.items()
@@ -199,7 +234,7 @@ def baselines(city: City, df: pd.DataFrame) -> dict[str, Callable[[], set[str]]]
     scenes = [(s.camera_id, iso((s.start, s.end)).t1, iso((s.start, s.end)).t2) for s in t.scenes]
     return {
         "cloned-plates": lambda: pd_cloned(df),
-        "companions": lambda: pd_companions(df, target),
+        "companions": lambda: pd_companions(df, target, min_days=companion_days(t)),
         "first-entry": lambda: pd_first_entry(df, set(t.entry_cameras), w1, w2, 30 * 86400),
         "footholds": lambda: pd_footholds(df, foot),
         "nocturnal": lambda: pd_nocturnal(df),
@@ -208,62 +243,75 @@ def baselines(city: City, df: pd.DataFrame) -> dict[str, Callable[[], set[str]]]
     }
 
 
-def keys(name: str, res: run.TacticResult) -> set[str]:
-    if name == "footholds":
-        return {str(h.camera_id) for h in res.hits}
-    return {h.plates[0] for h in res.hits}
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def bench_tactics(n: int, days: int, pandas_max: int, threads: int, tmp: Path) -> None:
-    t_gen, city = timed(lambda: city_for(n, days=days))
-    t0 = time.perf_counter()
-    table = passes_from_city(city)
-    t_arrow = time.perf_counter() - t0
-    folder = tmp / "parquet"
-    t0 = time.perf_counter()
-    files = write_parquet(table, folder)
-    t_pq = time.perf_counter() - t0
+def bench_tactics(n: int, days: int, pandas_max: int, threads: int, tmp: Path, keep: Path | None) -> None:
+    plan = plan_for(n, days=days)
+    folder = keep or tmp / "parquet"
+    folder.mkdir(parents=True, exist_ok=True)
+    t_gen, n_passes = timed(lambda: write_plan(plan, folder))
+    files = len(list(folder.glob("day=*/*.parquet")))
     mb = sum(f.stat().st_size for f in folder.rglob("*.parquet")) / 1e6
     print(
-        f"\n== tactics: {len(city):,} passes, {len(city.checkpoints)} checkpoints, {days} days, "
-        f"{len(set(city.plates)):,} plates; generated in {t_gen:.0f} s, Arrow {t_arrow:.0f} s, "
-        f"Parquet {files} files {mb:.0f} MB in {t_pq:.0f} s"
+        f"\n== tactics: {n_passes:,} passes, {len(plan.checkpoints)} checkpoints, {days} days, "
+        f"{len(set(plan.plates)):,} plates; generated and written day by day in {t_gen:.0f} s "
+        f"(Parquet: {files} day files, {mb:.0f} MB, sorted by plate id and time; load {load_average()})"
     )
-    duck = DuckEngine(parquet=folder, threads=threads)
+    duck = DuckEngine(parquet=folder, threads=threads, memory="4GB", temp_dir=tmp)
     duck.query("SELECT COUNT(*) FROM passes", {})
     df = None
-    if len(city) <= pandas_max * 1.1:  # the generator hits the size within a few per cent
-        df = table.to_pandas()
-    table = None  # free the Arrow copy; DuckDB reads the Parquet
-    print(f"{'tactic':16}{'duckdb s':>10}{'pandas s':>10}{'pandas/duckdb':>15}  same answer")
-    for name, call in ours(city).items():
+    if n_passes <= pandas_max * 1.1:  # the generator hits the size within a few per cent
+        day_files = sorted(folder.glob("day=*/*.parquet"))
+        t_load, df = timed(lambda: pd.read_parquet(day_files, columns=PANDAS_COLUMNS))
+        print(f"pandas: the same rows read into memory in {t_load:.0f} s (not counted below)")
+    want = planted_answers(plan.truths)
+    print(
+        f"{'tactic':16}{'duckdb s':>9}{'cpu s':>7}{'load':>6}{'P':>6}{'R':>6}"
+        f"{'pandas s':>10}{'pandas/duckdb':>15}  same answer"
+    )
+    for name, call in planted_calls(plan.truths).items():
+        cpu = time.process_time()
         t_d, res = timed(lambda call=call: call(duck))
+        cpu = time.process_time() - cpu
+        got = found(name, res)
+        p, r = precision_recall(got, want[name])
+        line = f"{name:16}{t_d:9.2f}{cpu:7.1f}{os.getloadavg()[0]:6.1f}{p:6.2f}{r:6.2f}"
         if df is None:
-            print(f"{name:16}{t_d:10.2f}{'-':>10}{'-':>15}  (pandas skipped above --pandas-max)")
+            print(f"{line}{'-':>10}{'-':>15}  (pandas skipped above --pandas-max)")
             continue
-        t_p, got = timed(baselines(city, df)[name])
-        print(f"{name:16}{t_d:10.2f}{t_p:10.2f}{t_p / t_d:15.1f}  {got == keys(name, res)}")
+        t_p, base = timed(baselines(plan, df)[name])
+        print(f"{line}{t_p:10.2f}{t_p / t_d:15.1f}  {base == got}")
     duck.close()
+
+
+PANDAS_COLUMNS = ["id", "camera_id", "t", "plate", "colour", "vehicle_type", "brand", "lon", "lat"]
 
 
 def bench_spark(n: int, days: int, threads: int, tmp: Path) -> None:
     from xueliang.investigate.tactics.engines import SparkEngine
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    city = city_for(n, days=days)
+    plan = plan_for(n, days=days)
     folder = tmp / "spark-parquet"
-    write_parquet(passes_from_city(city), folder)
+    n_passes = write_plan(plan, folder)
     t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]"))
     duck = DuckEngine(parquet=folder, threads=threads)
     spark.query("SELECT COUNT(*) FROM passes", {})
     duck.query("SELECT COUNT(*) FROM passes", {})
-    print(f"\n== Spark local[{threads}] vs DuckDB: {len(city):,} passes (session start {t_start:.0f} s)")
-    print(f"{'tactic':16}{'spark s':>10}{'duckdb s':>10}{'spark/duckdb':>14}  same JSON")
-    for name, call in ours(city).items():
+    want = planted_answers(plan.truths)
+    print(
+        f"\n== Spark local[{threads}] vs DuckDB: {n_passes:,} passes (session start {t_start:.0f} s, "
+        f"load {load_average()}); Spark's CPU is in its JVM, not counted here"
+    )
+    print(f"{'tactic':16}{'spark s':>10}{'duckdb s':>10}{'spark/duckdb':>14}{'P':>6}{'R':>6}  same JSON")
+    for name, call in planted_calls(plan.truths).items():
         t_s, rs = timed(lambda call=call: call(spark))
         t_d, rd = timed(lambda call=call: call(duck))
         same = {**rs.to_json(), "engine": ""} == {**rd.to_json(), "engine": ""}
-        print(f"{name:16}{t_s:10.2f}{t_d:10.2f}{t_s / t_d:14.1f}  {same}")
+        p, r = precision_recall(found(name, rs), want[name])
+        print(f"{name:16}{t_s:10.2f}{t_d:10.2f}{t_s / t_d:14.1f}{p:6.2f}{r:6.2f}  {same}")
     spark.close()
     duck.close()
 
@@ -371,13 +419,14 @@ def main() -> None:
     ap.add_argument("--plate-sightings", type=int, default=1_000_000, help="0 = skip the plate lookups")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
+    ap.add_argument("--keep", type=Path, default=None, help="Keep the tactic city's Parquet here (reused if the same).")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.out) as tmp_name:
         tmp = Path(tmp_name)
         if a.ingest:
             bench_ingest(a.ingest, tmp)
         if a.passes:
-            bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp)
+            bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp, a.keep)
         if a.plate_sightings:
             bench_plates(a.plate_sightings, a.repeats, tmp)
         if a.spark_passes:

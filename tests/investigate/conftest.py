@@ -15,7 +15,7 @@ import pytest
 
 from vision.synth import T0, SynthWorld, generate, setup_world
 from xueliang.investigate.passes_generate import City, generate_city
-from xueliang.investigate.tactics.columnar import passes_from_city, write_parquet
+from xueliang.investigate.tactics.columnar import write_city_parquet
 from xueliang.investigate.tactics.engines import DuckEngine
 from xueliang.investigate.tactics.run import Window
 from xueliang.storage import Database
@@ -40,7 +40,7 @@ def city() -> City:
 @pytest.fixture(scope="session")
 def city_parquet(city: City, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("passes")
-    write_parquet(passes_from_city(city), out)
+    write_city_parquet(city, out)
     return out
 
 

@@ -52,6 +52,11 @@ from xueliang.web.settings import DEFAULT_MAX_BODY
     show_default=True,
     help="Folder of the planner's saved scenarios (JSON).",
 )
+@click.option(
+    "--passes-parquet",
+    type=click.Path(file_okay=False),
+    help="Day-partitioned Parquet mirror of the passes (`xueliang passes export`) for the Tactics page.",
+)
 def serve(
     host: str,
     port: int,
@@ -64,6 +69,7 @@ def serve(
     secure_cookies: bool | None,
     osm_path: str | None,
     scenarios_dir: str,
+    passes_parquet: str | None,
 ) -> None:
     """Start the web app (OpenAPI spec at /openapi.json, for logged-in users). Add logins with `xueliang users add`."""
     import uvicorn
@@ -82,6 +88,7 @@ def serve(
         secure_cookies=secure_cookies,
         osm_path=Path(osm_path) if osm_path else None,
         scenarios_dir=Path(scenarios_dir),
+        passes_parquet=Path(passes_parquet) if passes_parquet else None,
     )
     click.echo(
         _(

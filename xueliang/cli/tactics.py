@@ -50,10 +50,13 @@ def _window(from_: str | None, to: str | None) -> Any:
     )
 
 
-def _run(name: str, opts: dict[str, Any], call: Callable[[Any], Any]) -> None:
+def _run(name: str, opts: dict[str, Any], build: Callable[..., tuple[Any, Any]], params: dict[str, Any]) -> None:
+    """The one body of every tactic command: window, the tactic's call and reads, run, print."""
     from xueliang.investigate.tactics.service import execute
     from xueliang.storage.database import check_actor
 
+    w = _window(opts.pop("from_"), opts.pop("to"))
+    call, reads = build(w, opts["db_url"], **params)
     actor = None if opts["actor"] is None else check_actor(opts["actor"].strip(), source="--actor")
     result = execute(
         open_db(opts["db_url"]),
@@ -62,6 +65,7 @@ def _run(name: str, opts: dict[str, Any], call: Callable[[Any], Any]) -> None:
         engine=opts["engine"],
         master=opts["master"],
         parquet=opts["parquet"],
+        reads=None if opts["parquet"] else reads,
         actor=actor,
         case_id=opts["case_id"],
     )
@@ -80,149 +84,235 @@ def tactics() -> None:
     """Vehicle tactics (技战法) over checkpoint passes and indexed sightings; definitions in docs/tactics.md."""
 
 
-@tactics.command("cloned-plates")
-@click.option("--max-kmh", default=150.0, show_default=True, help="Impossible above this straight-line speed.")
-@click.option("--min-km", default=1.0, show_default=True, help="Ignore checkpoints closer than this.")
-@click.option("--min-support", default=2, show_default=True, help="Passes each conflicting attribute value needs.")
-@click.option("--no-attributes", is_flag=True, help="Speed only: skip the colour/class/brand conflicts.")
-@_common
-def cloned_cmd(max_kmh: float, min_km: float, min_support: int, no_attributes: bool, **opts: Any) -> None:
-    """套牌: one plate at two checkpoints too far apart for the time between, or with conflicting attributes."""
+def _cloned(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
-    _run(
-        "cloned-plates",
-        opts,
-        lambda e: run.cloned_plates(
-            e, window=w, max_kmh=max_kmh, min_km=min_km, min_support=min_support, attributes=not no_attributes
-        ),
-    )
+    def call(e: Any) -> Any:
+        return run.cloned_plates(
+            e,
+            window=w,
+            max_kmh=o["max_kmh"],
+            min_km=o["min_km"],
+            min_support=o["min_support"],
+            attributes=not o["no_attributes"],
+        )
+
+    return call, reads_for("cloned-plates", w)
 
 
-@tactics.command("companions")
-@click.option("--plate", required=True, help="The target plate (exact).")
-@click.option("--seconds", default=120, show_default=True, help="Within +- this many seconds of the target.")
-@click.option("-k", "k", default=3, show_default=True, help="Shared checkpoints on one day to count the day.")
-@click.option("--min-days", default=2, show_default=True, help="Days together needed.")
-@_common
-def companions_cmd(plate: str, seconds: int, k: int, min_days: int, **opts: Any) -> None:
-    """同行车: vehicles passing k of the plate's checkpoints within +-seconds, on several days."""
+def _companions(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
-    target = _plate(plate)
-    _run(
-        "companions",
-        opts,
-        lambda e: run.companions(e, plate=target, window=w, seconds=seconds, k=k, min_days=min_days),
-    )
+    plate = _plate(o["plate"])
+
+    def call(e: Any) -> Any:
+        return run.companions(e, plate=plate, window=w, seconds=o["seconds"], k=o["k"], min_days=o["min_days"])
+
+    return call, reads_for("companions", w, seconds=o["seconds"])
 
 
-@tactics.command("first-entry")
-@click.option("--entry", "entries", multiple=True, required=True, metavar="CAMERA", help="Entry checkpoint(s).")
-@click.option("--lookback-days", default=30.0, show_default=True, help="Not seen anywhere this long before.")
-@_common
-def first_entry_cmd(entries: tuple[str, ...], lookback_days: float, **opts: Any) -> None:
-    """首次入城: vehicles entering at an entry checkpoint in [--from, --to], unseen in the look-back window."""
+def _first_entry(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
-    cams = [c.strip() for raw in entries for c in raw.split(",") if c.strip()]
-    _check_cameras(opts["db_url"], cams, "--entry")
-    _run("first-entry", opts, lambda e: run.first_entry(e, entry_cameras=cams, window=w, lookback_days=lookback_days))
+    cams = _ids(o["entries"])
+    _check_cameras(db_url, cams, "--entry")
+
+    def call(e: Any) -> Any:
+        return run.first_entry(e, entry_cameras=cams, window=w, lookback_days=o["lookback_days"])
+
+    return call, reads_for("first-entry", w, lookback_days=o["lookback_days"])
 
 
-@tactics.command("footholds")
-@click.option("--plate", required=True)
-@click.option("--gap-hours", default=2.0, show_default=True, help="A trip ends before a gap this long.")
-@click.option("--radius", default=300.0, show_default=True, help="Cluster trip ends within this many metres.")
-@click.option("--min-ends", default=2, show_default=True, help="Trip ends a foothold needs.")
-@_common
-def footholds_cmd(plate: str, gap_hours: float, radius: float, min_ends: int, **opts: Any) -> None:
-    """落脚点: where the plate's trips end (last passes before long gaps), clustered."""
+def _footholds(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
-    target = _plate(plate)
-    _run(
-        "footholds",
-        opts,
-        lambda e: run.footholds(e, plate=target, window=w, gap_hours=gap_hours, radius_m=radius, min_ends=min_ends),
-    )
+    plate = _plate(o["plate"])
+
+    def call(e: Any) -> Any:
+        return run.footholds(
+            e, plate=plate, window=w, gap_hours=o["gap_hours"], radius_m=o["radius"], min_ends=o["min_ends"]
+        )
+
+    return call, reads_for("footholds", w, plate=plate)
 
 
-@tactics.command("nocturnal")
-@click.option("--night", default="22-6", show_default=True, metavar="START-END", help="Night hours (local).")
-@click.option("--min-share", default=0.8, show_default=True)
-@click.option("--min-passes", default=10, show_default=True)
-@click.option("--min-nights", default=3, show_default=True)
-@_common
-def nocturnal_cmd(night: str, min_share: float, min_passes: int, min_nights: int, **opts: Any) -> None:
-    """昼伏夜出: vehicles whose passes are mostly at night (local +08:00)."""
+def _nocturnal(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
     try:
-        start_h, end_h = (float(x) for x in night.split("-"))
+        start_h, end_h = (float(x) for x in o["night"].split("-"))
     except ValueError as exc:
-        raise InputError("--night", f"expected START-END hours like 22-6, got {night!r}") from exc
-    _run(
-        "nocturnal",
-        opts,
-        lambda e: run.nocturnal(
+        raise InputError("--night", f"expected START-END hours like 22-6, got {o['night']!r}") from exc
+
+    def call(e: Any) -> Any:
+        return run.nocturnal(
             e,
             window=w,
             night_start_h=start_h,
             night_end_h=end_h,
-            min_share=min_share,
-            min_passes=min_passes,
-            min_nights=min_nights,
-        ),
-    )
+            min_share=o["min_share"],
+            min_passes=o["min_passes"],
+            min_nights=o["min_nights"],
+        )
+
+    return call, reads_for("nocturnal", w)
 
 
-@tactics.command("frequent")
-@click.option("--min-passes", default=8, show_default=True)
-@click.option("--camera", "cameras", multiple=True, metavar="ID", help="An area: these checkpoints together.")
-@click.option("--near", metavar="LON,LAT,METRES", help="An area: checkpoints within METRES of a place.")
-@_common
-def frequent_cmd(min_passes: int, cameras: tuple[str, ...], near: str | None, **opts: Any) -> None:
-    """频繁过车: at least n passes at one checkpoint (or over an area) in the window."""
+def _frequent(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.search import Place, camera_positions, cameras_near
     from xueliang.investigate.tactics import run
+    from xueliang.investigate.tactics.service import reads_for
 
-    w = _window(opts.pop("from_"), opts.pop("to"))
-    area = [c.strip() for raw in cameras for c in raw.split(",") if c.strip()]
+    area = _ids(o["cameras"])
     if area:
-        _check_cameras(opts["db_url"], area, "--camera")
-    if near:
-        found = cameras_near(camera_positions(open_db(opts["db_url"])), Place.parse(near))
+        _check_cameras(db_url, area, "--camera")
+    if o["near"]:
+        found = cameras_near(camera_positions(open_db(db_url)), Place.parse(o["near"]))
         if not found:
-            raise InputError("--near", f"expected checkpoints within the radius, got none near {near}")
+            raise InputError("--near", f"expected checkpoints within the radius, got none near {o['near']}")
         area = sorted(set(area) | set(found))
-    _run("frequent", opts, lambda e: run.frequent(e, window=w, min_passes=min_passes, area_cameras=area))
+
+    def call(e: Any) -> Any:
+        return run.frequent(e, window=w, min_passes=o["min_passes"], area_cameras=area)
+
+    return call, reads_for("frequent", w, area=area)
 
 
-@tactics.command("area-collision")
-@click.option("--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat).")
-@click.option("--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file.")
-@click.option("-k", "k", default=2, show_default=True, help="Seen at >= k scenes.")
-@_common
-def area_cmd(scenes: tuple[str, ...], scene_file: str | None, k: int, **opts: Any) -> None:
-    """区域碰撞: plates passing the checkpoints near k of several scenes within their windows."""
+def _area(w: Any, db_url: str | None, **o: Any) -> tuple[Any, Any]:
     from xueliang.investigate.scenes import load_scenes, parse_scene_arg
     from xueliang.investigate.tactics import run
-    from xueliang.investigate.tactics.service import scene_cameras
+    from xueliang.investigate.tactics.service import reads_for, scene_cameras
 
-    opts.pop("from_"), opts.pop("to")
-    parsed = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(scenes)]
-    if scene_file:
-        parsed += load_scenes(Path(scene_file))
+    parsed = [parse_scene_arg(s, index=i + 1) for i, s in enumerate(o["scenes"])]
+    if o["scene_file"]:
+        parsed += load_scenes(Path(o["scene_file"]))
     if not parsed:
         raise InputError("--scene", "expected at least one scene, got none")
-    resolved = scene_cameras(open_db(opts["db_url"]), parsed)
-    _run("area-collision", opts, lambda e: run.area_collision(e, scenes=resolved, k=k))
+    resolved = scene_cameras(open_db(db_url), parsed)
+
+    def call(e: Any) -> Any:
+        return run.area_collision(e, scenes=resolved, k=o["k"])
+
+    return call, reads_for("area-collision", w, scenes=resolved)
+
+
+_PLATE = click.option("--plate", required=True, help="The target plate (exact).")
+# name -> (help, the tactic's own options, what builds its call and reads); the common options are added to each
+TACTICS: dict[str, tuple[str, list[Any], Callable[..., tuple[Any, Any]]]] = {
+    "cloned-plates": (
+        "套牌: one plate at two checkpoints too far apart for the time between, or with conflicting attributes.",
+        [
+            click.option(
+                "--max-kmh", default=150.0, show_default=True, help="Impossible above this straight-line speed."
+            ),
+            click.option("--min-km", default=1.0, show_default=True, help="Ignore checkpoints closer than this."),
+            click.option(
+                "--min-support", default=2, show_default=True, help="Passes each conflicting attribute value needs."
+            ),
+            click.option("--no-attributes", is_flag=True, help="Speed only: skip the colour/class/brand conflicts."),
+        ],
+        _cloned,
+    ),
+    "companions": (
+        "同行车: vehicles passing k of the plate's checkpoints within +-seconds, on several days.",
+        [
+            _PLATE,
+            click.option(
+                "--seconds", default=120, show_default=True, help="Within +- this many seconds of the target."
+            ),
+            click.option(
+                "-k", "k", default=3, show_default=True, help="Shared checkpoints on one day to count the day."
+            ),
+            click.option("--min-days", default=2, show_default=True, help="Days together needed."),
+        ],
+        _companions,
+    ),
+    "first-entry": (
+        "首次入城: vehicles entering at an entry checkpoint in [--from, --to], unseen in the look-back window.",
+        [
+            click.option(
+                "--entry", "entries", multiple=True, required=True, metavar="CAMERA", help="Entry checkpoint(s)."
+            ),
+            click.option(
+                "--lookback-days", default=30.0, show_default=True, help="Not seen anywhere this long before."
+            ),
+        ],
+        _first_entry,
+    ),
+    "footholds": (
+        "落脚点: where the plate's trips end (last passes before long gaps), clustered.",
+        [
+            _PLATE,
+            click.option("--gap-hours", default=2.0, show_default=True, help="A trip ends before a gap this long."),
+            click.option(
+                "--radius", default=300.0, show_default=True, help="Cluster trip ends within this many metres."
+            ),
+            click.option("--min-ends", default=2, show_default=True, help="Trip ends a foothold needs."),
+        ],
+        _footholds,
+    ),
+    "nocturnal": (
+        "昼伏夜出: vehicles whose passes are mostly at night (local +08:00).",
+        [
+            click.option(
+                "--night", default="22-6", show_default=True, metavar="START-END", help="Night hours (local)."
+            ),
+            click.option("--min-share", default=0.8, show_default=True),
+            click.option("--min-passes", default=10, show_default=True),
+            click.option("--min-nights", default=3, show_default=True),
+        ],
+        _nocturnal,
+    ),
+    "frequent": (
+        "频繁过车: at least n passes at one checkpoint (or over an area) in the window.",
+        [
+            click.option("--min-passes", default=8, show_default=True),
+            click.option(
+                "--camera", "cameras", multiple=True, metavar="ID", help="An area: these checkpoints together."
+            ),
+            click.option("--near", metavar="LON,LAT,METRES", help="An area: checkpoints within METRES of a place."),
+        ],
+        _frequent,
+    ),
+    "area-collision": (
+        "区域碰撞: plates passing the checkpoints near k of several scenes within their windows.",
+        [
+            click.option("--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat)."),
+            click.option(
+                "--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file."
+            ),
+            click.option("-k", "k", default=2, show_default=True, help="Seen at >= k scenes."),
+        ],
+        _area,
+    ),
+}
+
+
+def _command(name: str, doc: str, options: list[Any], build: Callable[..., tuple[Any, Any]]) -> None:
+    common = {"from_", "to", "engine", "master", "parquet", "case_id", "actor", "as_json", "db_url"}
+
+    def cmd(**kwargs: Any) -> None:
+        opts = {k: v for k, v in kwargs.items() if k in common}
+        _run(name, opts, build, {k: v for k, v in kwargs.items() if k not in common})
+
+    cmd.__doc__ = doc
+    cmd = _common(cmd)
+    for o in reversed(options):
+        cmd = o(cmd)
+    tactics.command(name)(cmd)
+
+
+for _name, (_doc, _options, _build) in TACTICS.items():
+    _command(_name, _doc, _options, _build)
+
+
+def _ids(raw: tuple[str, ...]) -> list[str]:
+    return [c.strip() for r in raw for c in r.split(",") if c.strip()]
 
 
 def _plate(value: str) -> str:

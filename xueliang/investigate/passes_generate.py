@@ -10,7 +10,7 @@ cloned-plate threshold). Planted, with their answers in :class:`Truths`:
 * cloned plates: two vehicles with one plate, different colour/class/brand, commuting at the same
   hours in the west and east thirds of the city (15 km or more apart on the default grid);
 * companions: one target and two vehicles that follow its morning trip 10-90 s behind or ahead on
-  3 days (their own commutes otherwise);
+  3 days (one day in ten over longer spans: 36 over a year; their own commutes otherwise);
 * first entries: vehicles first seen on the last day, entering at an entry checkpoint;
 * nocturnal: vehicles whose trips are all at 23:00-03:00 local;
 * frequent: vehicles passing one checkpoint 12 times between 10:00 and 16:00 on the last day;
@@ -29,6 +29,7 @@ import datetime as dt
 import itertools
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,8 +126,8 @@ def _plates(rng: np.random.Generator, n: int) -> list[str]:
 
 
 class _Builder:
-    def __init__(self, side: int, spacing_m: float, seed: int) -> None:
-        self.side, self.spacing, self.rng = side, spacing_m, np.random.default_rng(seed)
+    def __init__(self, side: int, spacing_m: float, rng: np.random.Generator) -> None:
+        self.side, self.spacing, self.rng = side, spacing_m, rng
         self.cam: list[I64] = []
         self.t: list[I64] = []
         self.veh: list[I64] = []
@@ -154,16 +155,20 @@ class _Builder:
         lo = np.zeros(n, np.int64) if cols is None else cols[0]
         hi = np.full(n, self.side - 1, np.int64) if cols is None else cols[1]
         pos = start.copy()
+        prev = np.full_like(pos, -1)
         t = t0.astype(np.float64)
         self.add(self.cell(pos[:, 0], pos[:, 1]), t.astype(np.int64), vehicles)
         for step in range(int(lengths.max(initial=0))):
             move = self.rng.integers(-1, 2, size=(n, 2))
+            back = (pos + move == prev).all(axis=1)  # a trip does not turn straight back: go on instead
+            move[back] = -move[back]
             new = pos + move
             new[:, 0] = np.clip(new[:, 0], 0, self.side - 1)
             new[:, 1] = np.clip(new[:, 1], lo, hi)
             dist = self.spacing * np.hypot(*(new - pos).T)
             live = (step < lengths) & (dist > 0)
             t = t + np.where(live, dist / (speed_kmh / 3.6) + self.rng.uniform(0, 60, n), 0.0)
+            prev = np.where(live[:, None], pos, prev)
             pos = np.where(live[:, None], new, pos)
             self.add(self.cell(pos[live, 0], pos[live, 1]), t[live].astype(np.int64), vehicles[live])
         return pos
@@ -184,7 +189,113 @@ def _epoch(day: int, hours: npt.NDArray[np.float64] | float) -> Any:
     return START.timestamp() + day * 86400 + np.asarray(hours) * 3600
 
 
-def generate_city(
+@dataclass(frozen=True)
+class CityPlan:
+    """A city before its passes: checkpoints, vehicles, truths, and what each day plants.
+
+    :meth:`days` yields the passes one local day at a time (each day from its own random stream,
+    seeded by ``(seed, day)``), so a year of tens of millions of passes never sits in memory at once.
+    """
+
+    side: int
+    spacing_m: float
+    seed: int
+    days_n: int
+    checkpoints: tuple[Checkpoint, ...]
+    plates: tuple[str, ...]
+    colour: tuple[str, ...]
+    vclass: tuple[str, ...]
+    brand: tuple[str, ...]
+    truths: Truths
+    roles: dict[str, Any]
+
+    def days(self) -> Iterator[tuple[I64, I64, I64]]:
+        """(camera index, UTC epoch s, vehicle index) of each day's passes, sorted by time."""
+        for d in range(self.days_n):
+            yield self.day(d)
+
+    def day(self, d: int) -> tuple[I64, I64, I64]:
+        r = self.roles
+        side = self.side
+        b = _Builder(side, self.spacing_m, np.random.default_rng((self.seed, d)))
+        rng = b.rng
+        nv = len(self.plates)
+        planted = len(r["clone_a"])
+        clone_a, clone_b, night, foot = r["clone_a"], r["clone_b"], r["night"], r["foot"]
+        cv = r["commuters"]
+        m_hours = np.clip(rng.normal(8, 1, nv), 6.5, 10.0)
+        e_hours = np.clip(rng.normal(18, 1, nv), 16.0, 20.5)
+        m_hours[clone_b] = m_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
+        e_hours[clone_b] = e_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
+        lengths = rng.integers(3, 9, nv)
+        lengths[r["target"]] = 8  # long enough to be followed past k checkpoints
+        cols = (r["col_lo"][cv], r["col_hi"][cv])
+        speed = r["speed"]
+        home = r["home"]
+        ends = b.walks(home[cv], _epoch(d, m_hours[cv]), cv, lengths=lengths[cv], speed_kmh=speed[cv], cols=cols)
+        b.walks(ends, _epoch(d, e_hours[cv]), cv, lengths=rng.integers(3, 9, len(cv)), speed_kmh=speed[cv], cols=cols)
+        # nocturnal: two trips a night, out at 23:00-24:00 and on from there at 01:30-02:30
+        where = home[night]
+        for lo_h in (23.0, 25.5):
+            hours = rng.uniform(lo_h, lo_h + 1.0, planted)
+            where = b.walks(
+                where, _epoch(d, hours), np.array(night), lengths=np.full(planted, 5), speed_kmh=speed[night]
+            )
+        # footholds: home -> work in the morning, back in the evening, same route
+        path_cells = r["foot_path"]
+        b.route(path_cells, float(_epoch(d, 7.5 + rng.uniform(0, 0.5))), foot, 40.0)
+        b.route(path_cells[::-1], float(_epoch(d, 17.5 + rng.uniform(0, 0.5))), foot, 40.0)
+        cam, t, veh = (np.concatenate(x) for x in (b.cam, b.t, b.veh))
+        b.cam, b.t, b.veh = [], [], []
+        target, comp1, comp2 = r["target"], r["comp1"], r["comp2"]
+        if d in r["companion_days"]:
+            # companions: copy the target's morning passes, 10-90 s behind / ahead (their own morning gives way)
+            lo, hi = _epoch(d, 0.0), _epoch(d, 12.0)
+            own = np.isin(veh, (comp1, comp2)) & (t >= lo) & (t < hi)
+            cam, t, veh = cam[~own], t[~own], veh[~own]
+            sel = (veh == target) & (t >= lo) & (t < hi)
+            for c, sign in ((comp1, 1), (comp2, -1)):
+                lag = sign * rng.uniform(10, 90, int(sel.sum()))
+                b.add(cam[sel], (t[sel] + lag).astype(np.int64), np.full(int(sel.sum()), c))
+        if d == self.days_n - 1:
+            self._last_day(b, r)
+        for cell, s0 in r["scenes"].get(d, ()):
+            for v in r["crew"]:
+                b.add(np.array([cell]), np.array([int(s0 + rng.uniform(300, 3300))]), np.array([v]))
+        cam, t, veh = (np.concatenate([c, *x]) for c, x in ((cam, b.cam), (t, b.t), (veh, b.veh)))
+        order = np.lexsort((veh, cam, t))
+        return cam[order], t[order], veh[order]
+
+    def _last_day(self, b: _Builder, r: dict[str, Any]) -> None:
+        side, last = self.side, self.days_n - 1
+        # first entries: in at an entry checkpoint, then a walk inwards
+        planted = len(r["entrants"])
+        first_cells = r["first_cells"]
+        starts = np.stack([first_cells // side, first_cells % side], axis=1)
+        b.walks(
+            starts,
+            _epoch(last, r["entry_hours"]),
+            np.array(r["entrants"]),
+            lengths=np.full(planted, 6),
+            speed_kmh=np.full(planted, 40.0),
+        )
+        # frequent: 12 passes at one checkpoint (12:00-15:30), out to its neighbours in turn
+        for v, spot in zip(r["loiter"], r["spots"], strict=True):
+            si, sj = divmod(spot, side)
+            around = [
+                (si + a) * side + sj + c
+                for a in (-1, 0, 1)
+                for c in (-1, 0, 1)
+                if (a, c) != (0, 0) and 0 <= si + a < side and 0 <= sj + c < side
+            ]
+            times = _epoch(last, 12.0 + np.arange(12) * 17 / 60 + b.rng.uniform(0, 0.05, 12))
+            out_to = np.array([around[k % len(around)] for k in range(12)])
+            dist = self.spacing_m * np.hypot(out_to // side - si, out_to % side - sj)
+            b.add(np.full(12, spot), times.astype(np.int64), np.full(12, v))
+            b.add(out_to, (times + dist / 10.0).astype(np.int64), np.full(12, v))  # 36 km/h
+
+
+def plan_city(
     *,
     checkpoints: int = 100,
     vehicles: int = 1000,
@@ -192,11 +303,10 @@ def generate_city(
     seed: int = 0,
     spacing_m: float = 3000.0,
     planted: int = 3,
-) -> City:
-    """The city; ``checkpoints`` is rounded up to a square grid (at least 9 x 9)."""
+) -> CityPlan:
+    """The city without its passes; ``checkpoints`` is rounded up to a square grid (at least 9 x 9)."""
     side = max(9, math.ceil(math.sqrt(checkpoints)))
-    b = _Builder(side, spacing_m, seed)
-    rng = b.rng
+    rng = np.random.default_rng(seed)
     n_special = 2 * planted + 3 + planted + planted + planted + 1 + 2
     plates = _plates(rng, vehicles + n_special)
     colour = [COLOUR_CODES[i] for i in rng.integers(0, len(COLOUR_CODES), len(plates))]
@@ -231,94 +341,23 @@ def generate_city(
     col_lo[clone_b] = side - third
     speed = rng.uniform(25, 60, nv)
     speed[fast] = rng.uniform(110, 135, len(fast))
-    companion_days = sorted(rng.choice(np.arange(days - 1), size=min(3, days - 1), replace=False).tolist())
-
-    for d in range(days):
-        cv = commuters
-        m_hours = np.clip(rng.normal(8, 1, nv), 6.5, 10.0)
-        e_hours = np.clip(rng.normal(18, 1, nv), 16.0, 20.5)
-        m_hours[clone_b] = m_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
-        e_hours[clone_b] = e_hours[clone_a] + rng.uniform(-0.05, 0.05, planted)
-        lengths = rng.integers(3, 9, nv)
-        lengths[target] = 8  # long enough to be followed past k checkpoints
-        cols = (col_lo[cv], col_hi[cv])
-        ends = b.walks(home[cv], _epoch(d, m_hours[cv]), cv, lengths=lengths[cv], speed_kmh=speed[cv], cols=cols)
-        b.walks(ends, _epoch(d, e_hours[cv]), cv, lengths=rng.integers(3, 9, len(cv)), speed_kmh=speed[cv], cols=cols)
-        # nocturnal: two trips a night, out at 23:00-24:00 and on from there at 01:30-02:30
-        where = home[night]
-        for lo_h in (23.0, 25.5):
-            hours = rng.uniform(lo_h, lo_h + 1.0, planted)
-            nv_ = np.array(night)
-            where = b.walks(where, _epoch(d, hours), nv_, lengths=np.full(planted, 5), speed_kmh=speed[night])
-        # footholds: home -> work in the morning, back in the evening, same route
-        h = int(b.cell(home[foot, 0], home[foot, 1]))
-        hi_, hj = divmod(h, side)
-        wi, wj = (hi_ + 4) % side, (hj + 3) % side
-        path_cells = [(hi_ + (wi - hi_) * s // 4) * side + hj + (wj - hj) * s // 4 for s in range(5)]
-        b.route(path_cells, float(_epoch(d, 7.5 + rng.uniform(0, 0.5))), foot, 40.0)
-        b.route(path_cells[::-1], float(_epoch(d, 17.5 + rng.uniform(0, 0.5))), foot, 40.0)
-    feet = (path_cells[0], path_cells[-1])
-
-    cam = np.concatenate(b.cam)
-    t = np.concatenate(b.t)
-    veh = np.concatenate(b.veh)
-    b.cam, b.t, b.veh = [cam], [t], [veh]
-    # companions: copy the target's morning passes on companion days, 10-90 s behind / ahead
-    for d in companion_days:
-        lo, hi = _epoch(d, 0.0), _epoch(d, 12.0)
-        sel = (veh == target) & (t >= lo) & (t < hi)
-        own = np.isin(veh, (comp1, comp2)) & (t >= lo) & (t < hi)  # their own morning trip gives way
-        cam, t, veh = cam[~own], t[~own], veh[~own]
-        sel = sel[~own]
-        for c, sign in ((comp1, 1), (comp2, -1)):
-            lag = sign * rng.uniform(10, 90, int(sel.sum()))
-            b.add(cam[sel], (t[sel] + lag).astype(np.int64), np.full(int(sel.sum()), c))
-    b.cam[0], b.t[0], b.veh[0] = cam, t, veh
-    # first entries on the last day: in at an entry checkpoint, then a walk inwards
+    follow = min(max(3, days // 10), days - 1)  # 3 days in a week or a month; one in ten over a year
+    companion_days = sorted(rng.choice(np.arange(days - 1), size=follow, replace=False).tolist())
+    hi_, hj = int(home[foot, 0]), int(home[foot, 1])
+    wi, wj = (hi_ + 4) % side, (hj + 3) % side
+    foot_path = [(hi_ + (wi - hi_) * s // 4) * side + hj + (wj - hj) * s // 4 for s in range(5)]
     entry_cells = _entry_cells(side)
-    last = days - 1
     first_cells = rng.choice(entry_cells, planted)
-    starts = np.stack([first_cells // side, first_cells % side], axis=1)
-    b.walks(
-        starts,
-        _epoch(last, rng.uniform(9, 15, planted)),
-        np.array(entrants),
-        lengths=np.full(planted, 6),
-        speed_kmh=np.full(planted, 40.0),
-    )
-    # frequent: 12 passes at one checkpoint on the last day (12:00-15:30), out to its neighbours in turn
-    spots = rng.integers(0, side * side, planted)
-    freq_truth = []
-    for v, spot_ in zip(loiter, spots.tolist(), strict=True):
-        spot = int(spot_)
-        si, sj = divmod(spot, side)
-        around = [
-            (si + a) * side + sj + c
-            for a in (-1, 0, 1)
-            for c in (-1, 0, 1)
-            if (a, c) != (0, 0) and 0 <= si + a < side and 0 <= sj + c < side
-        ]
-        times = _epoch(last, 12.0 + np.arange(12) * 17 / 60 + rng.uniform(0, 0.05, 12))
-        out_to = np.array([around[k % len(around)] for k in range(12)])
-        dist = spacing_m * np.hypot(out_to // side - si, out_to % side - sj)
-        b.add(np.full(12, spot), times.astype(np.int64), np.full(12, v))
-        b.add(out_to, (times + dist / 10.0).astype(np.int64), np.full(12, v))  # 36 km/h
-        freq_truth.append((plates[v], _cam_id(int(spot))))
-    # area collision: scene checkpoints at 13:00-14:00 on days 1, 3, 5 (or as many as there are)
+    entry_hours = rng.uniform(9, 15, planted)
+    spots = [int(s) for s in rng.integers(0, side * side, planted)]
     scene_days = [d for d in (1, 3, 5) if d < days] or [0]
     scene_cells = rng.choice(side * side, len(scene_days), replace=False)
     scenes = []
     for d, cell in zip(scene_days, scene_cells.tolist(), strict=True):
         s0 = START + dt.timedelta(days=d, hours=13)
         scenes.append((int(cell), s0, s0 + dt.timedelta(hours=1)))
-        for v in crew:
-            b.add(np.array([cell]), np.array([int(s0.timestamp() + rng.uniform(300, 3300))]), np.array([v]))
-
-    cam = np.concatenate(b.cam)
-    t = np.concatenate(b.t)
-    veh = np.concatenate(b.veh)
-    order = np.lexsort((veh, cam, t))
     cps = tuple(_checkpoints(side, spacing_m, set(entry_cells.tolist())))
+    last = days - 1
     day = dt.timedelta(days=1)
     truths = Truths(
         start=START.isoformat(),
@@ -329,23 +368,55 @@ def generate_city(
         first_entries=tuple(sorted(plates[v] for v in entrants)),
         first_entry_window=((START + last * day).isoformat(), (START + days * day).isoformat()),
         nocturnal=tuple(sorted(plates[v] for v in night)),
-        frequent=tuple(sorted(freq_truth)),
+        frequent=tuple(sorted((plates[v], _cam_id(s)) for v, s in zip(loiter, spots, strict=True))),
         frequent_window=((START + last * day).isoformat(), (START + days * day).isoformat()),
-        footholds={plates[foot]: tuple(sorted(_cam_id(c) for c in feet))},
+        footholds={plates[foot]: tuple(sorted(_cam_id(c) for c in (foot_path[0], foot_path[-1])))},
         scenes=tuple(Scene(_cam_id(c), cps[c].lon, cps[c].lat, s.isoformat(), e.isoformat()) for c, s, e in scenes),
         area_plates=tuple(sorted(plates[v] for v in crew)),
     )
+    roles: dict[str, Any] = {
+        "clone_a": clone_a,
+        "clone_b": clone_b,
+        "target": target,
+        "comp1": comp1,
+        "comp2": comp2,
+        "entrants": entrants,
+        "night": night,
+        "loiter": loiter,
+        "foot": foot,
+        "crew": crew,
+        "commuters": commuters,
+        "home": home,
+        "col_lo": col_lo,
+        "col_hi": col_hi,
+        "speed": speed,
+        "companion_days": set(companion_days),
+        "foot_path": foot_path,
+        "first_cells": first_cells,
+        "entry_hours": entry_hours,
+        "spots": spots,
+        "scenes": {d: [(c, s.timestamp())] for d, (c, s, _) in zip(scene_days, scenes, strict=True)},
+    }
+    return CityPlan(
+        side, spacing_m, seed, days, cps, tuple(plates), tuple(colour), tuple(vclass), tuple(brand), truths, roles
+    )
+
+
+def generate_city(**options: Any) -> City:
+    """The whole city in memory; ``options`` are :func:`plan_city`'s (:meth:`CityPlan.days` streams it)."""
+    plan = plan_city(**options)
+    cam, t, veh = (np.concatenate(x) for x in zip(*plan.days(), strict=True))
     return City(
-        checkpoints=cps,
-        plates=tuple(plates),
-        colour=tuple(colour),
-        vclass=tuple(vclass),
-        brand=tuple(brand),
-        camera=cam[order],
-        t=t[order],
-        vehicle=veh[order],
-        truths=truths,
-        spacing_m=spacing_m,
+        checkpoints=plan.checkpoints,
+        plates=plan.plates,
+        colour=plan.colour,
+        vclass=plan.vclass,
+        brand=plan.brand,
+        camera=cam,
+        t=t,
+        vehicle=veh,
+        truths=plan.truths,
+        spacing_m=plan.spacing_m,
     )
 
 

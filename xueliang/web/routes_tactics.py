@@ -54,38 +54,48 @@ def _window(p: TacticIn) -> Any:
     )
 
 
-def run_tactic(db: Database, user: User, p: TacticIn) -> dict[str, Any]:
-    """Run ``p`` (DuckDB over the database), audit it under ``user``, return the JSON result."""
+def run_tactic(db: Database, user: User, p: TacticIn, *, parquet: str | None = None) -> dict[str, Any]:
+    """Run ``p`` (DuckDB), audit it under ``user``, return the JSON result.
+
+    DuckDB reads the day-partitioned Parquet mirror when one is configured (``serve --passes-parquet``),
+    else only the passes the tactic needs from the database (its window's rows and the columns of
+    the passes relation, pushed down as SQL: :func:`reads_for`).
+    """
     from xueliang.investigate.scenes import parse_scene_arg
     from xueliang.investigate.tactics import run
-    from xueliang.investigate.tactics.service import check_cameras, check_plate, execute, scene_cameras
+    from xueliang.investigate.tactics.service import check_cameras, check_plate, execute, reads_for, scene_cameras
 
     w = _window(p)
-    call: Any
-    if p.tactic == "cloned-plates":
-        call = lambda e: run.cloned_plates(e, window=w, max_kmh=p.max_kmh or 150.0)  # noqa: E731
-    elif p.tactic in ("companions", "footholds"):
-        plate = check_plate(p.plate, source="plate")
-        if p.tactic == "companions":
-            call = lambda e: run.companions(e, plate=plate, window=w, k=p.k or 3)  # noqa: E731
-        else:
-            call = lambda e: run.footholds(e, plate=plate, window=w)  # noqa: E731
-    elif p.tactic == "first-entry":
+    plate = check_plate(p.plate, source="plate") if p.tactic in ("companions", "footholds") else None
+    cams: list[str] = []
+    resolved: list[Any] = []
+    if p.tactic == "first-entry":
         cams = [c.strip() for c in p.entry.split(",") if c.strip()]
         check_cameras(db, cams, "entry")
-        call = lambda e: run.first_entry(e, entry_cameras=cams, window=w)  # noqa: E731
-    elif p.tactic == "nocturnal":
-        call = lambda e: run.nocturnal(e, window=w, min_passes=p.min_passes or 10)  # noqa: E731
-    elif p.tactic == "frequent":
-        call = lambda e: run.frequent(e, window=w, min_passes=p.min_passes or 8)  # noqa: E731
-    else:
+    if p.tactic == "area-collision":
         lines = [ln.strip() for ln in p.scenes.splitlines() if ln.strip()]
         if not lines:
             raise InputError("scenes", "expected at least one scene LON,LAT,METRES,FROM,TO, got none")
         resolved = scene_cameras(db, [parse_scene_arg(ln, index=i + 1) for i, ln in enumerate(lines)])
-        call = lambda e: run.area_collision(e, scenes=resolved, k=p.k or 2)  # noqa: E731
-    result = execute(db, p.tactic, call, actor=user.name, case_id=p.case.strip() or None)
+    calls: dict[str, Any] = {
+        "cloned-plates": lambda e: run.cloned_plates(e, window=w, max_kmh=p.max_kmh or 150.0),
+        "companions": lambda e: run.companions(e, plate=str(plate), window=w, k=p.k or 3),
+        "first-entry": lambda e: run.first_entry(e, entry_cameras=cams, window=w),
+        "footholds": lambda e: run.footholds(e, plate=str(plate), window=w),
+        "nocturnal": lambda e: run.nocturnal(e, window=w, min_passes=p.min_passes or 10),
+        "frequent": lambda e: run.frequent(e, window=w, min_passes=p.min_passes or 8),
+        "area-collision": lambda e: run.area_collision(e, scenes=resolved, k=p.k or 2),
+    }
+    reads = None if parquet else reads_for(p.tactic, w, plate=plate, scenes=resolved)
+    result = execute(
+        db, p.tactic, calls[p.tactic], parquet=parquet, reads=reads, actor=user.name, case_id=p.case.strip() or None
+    )
     return result.to_json()
+
+
+def _mirror(request: Request) -> str | None:
+    folder = request.app.state.settings.passes_parquet
+    return None if folder is None else str(folder)
 
 
 def _parse(params: dict[str, str]) -> TacticIn:
@@ -104,7 +114,7 @@ def router() -> APIRouter:
         result, error = None, None
         if params.get("tactic"):
             try:
-                result = run_tactic(request.app.state.db, user, _parse(params))
+                result = run_tactic(request.app.state.db, user, _parse(params), parquet=_mirror(request))
             except XueliangError as exc:
                 error = str(exc)
         return page(
@@ -121,7 +131,7 @@ def router() -> APIRouter:
     @r.get("/api/tactics")
     def tactics_api(request: Request, user: Investigator) -> JSONResponse:
         """The tactic's result as JSON (results with their pass ids, and the passes), audited."""
-        result = run_tactic(request.app.state.db, user, _parse(dict(request.query_params)))
+        result = run_tactic(request.app.state.db, user, _parse(dict(request.query_params)), parquet=_mirror(request))
         return JSONResponse(result, headers={"Content-Disposition": 'attachment; filename="tactic.json"'})
 
     return r

@@ -24,3 +24,4 @@ class WebSettings:
     secure_cookies: bool | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     trusted_proxies: tuple[str, ...] = ()
+    passes_parquet: Path | None = None  # the Tactics page reads this export (`passes export`) if set

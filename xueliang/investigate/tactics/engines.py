@@ -1,8 +1,9 @@
 """Where the tactic SQL runs: DuckDB (embedded, the default) or Apache Spark (local mode or a cluster).
 
-Both read the same ``passes`` relation (columns in :data:`xueliang.investigate.tactics.columnar.COLUMNS`):
-from Parquet files partitioned by day (``DIR/day=YYYY-MM-DD/*.parquet``) or, for DuckDB, from an
-Arrow table in memory. Tactic SQL is written once, in the dialect both accept (standard SQL with
+Both read the same ``passes`` and ``plates`` relations (columns in
+:data:`xueliang.investigate.tactics.columnar.COLUMNS`; ``plates`` is ``(plate_id, plate)``): from an
+export folder (``DIR/day=YYYY-MM-DD/*.parquet`` and ``DIR/plates/*.parquet``) or, for DuckDB, from
+Arrow tables in memory. Tactic SQL is written once, in the dialect both accept (standard SQL with
 window functions, ``CAST``, ``FLOOR``, ``%``, ``ASIN``/``SQRT``/``RADIANS``), with named parameters
 ``:name`` (Spark's markers; DuckDB's ``$name`` is substituted) — values are bound, never spliced.
 Small parameter relations (entry checkpoints, scene cameras) are registered as views.
@@ -39,41 +40,79 @@ def _ddl_columns(schema: str) -> list[tuple[str, str]]:
     return out
 
 
+def check_export(parquet: Path) -> None:
+    """An export folder of this layout (day files and the plate dictionary), or an InputError."""
+    if not any(Path(parquet).glob("day=*/*.parquet")):
+        raise InputError(str(parquet), "expected Parquet files day=YYYY-MM-DD/*.parquet, found none")
+    if not any((Path(parquet) / "plates").glob("*.parquet")):
+        raise InputError(
+            str(parquet), "expected the plate dictionary plates/*.parquet (an older export?): export into a new folder"
+        )
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 class DuckEngine:
-    """DuckDB in this process; ``threads`` caps its worker threads (default: DuckDB's own)."""
+    """DuckDB in this process.
+
+    ``threads`` caps its worker threads (default: DuckDB's own), ``memory`` its memory (e.g. ``"4GB"``),
+    beyond which sorts and joins spill to ``temp_dir`` (default: DuckDB's own under the system temp).
+    """
 
     name = "duckdb"
 
-    def __init__(self, *, parquet: Path | None = None, table: Any = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        parquet: Path | None = None,
+        table: Any = None,
+        plates: Any = None,
+        threads: int | None = None,
+        memory: str | None = None,
+        temp_dir: Path | None = None,
+    ) -> None:
         import duckdb
 
         self.con = duckdb.connect()
         if threads is not None:
             self.con.execute(f"SET threads = {int(threads)}")
+        if memory is not None:
+            self.con.execute("SET memory_limit = ?", [memory])
+        if temp_dir is not None:
+            self.con.execute("SET temp_directory = ?", [str(temp_dir)])
         if parquet is not None:
-            files = sorted(Path(parquet).glob("day=*/*.parquet"))
-            if not files:
-                raise InputError(str(parquet), "expected Parquet files day=YYYY-MM-DD/*.parquet, found none")
-            glob = str(Path(parquet) / "day=*" / "*.parquet").replace("'", "''")  # a quoted literal
+            check_export(Path(parquet))
+            days = _literal(Path(parquet) / "day=*" / "*.parquet")
             self.con.execute(
-                f"CREATE VIEW passes AS SELECT * EXCLUDE (day) FROM read_parquet('{glob}', hive_partitioning = true)"
+                f"CREATE VIEW passes AS SELECT * EXCLUDE (day) FROM read_parquet({days}, hive_partitioning = true)"
             )
-        elif table is not None:
+            plate_files = _literal(Path(parquet) / "plates" / "*.parquet")
+            self.con.execute(f"CREATE VIEW plates AS SELECT * FROM read_parquet({plate_files})")
+        elif table is not None and plates is not None:
             self.con.register("passes_arrow", table)
+            self.con.register("plates_arrow", plates)
             self.con.execute("CREATE VIEW passes AS SELECT * FROM passes_arrow")
+            self.con.execute("CREATE VIEW plates AS SELECT * FROM plates_arrow")
         else:
-            raise InputError("engine", "expected Parquet files or an Arrow table of passes, got neither")
+            raise InputError("engine", "expected Parquet files or Arrow tables of passes and plates, got neither")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
         used = set(_PARAM.findall(sql))
         return [tuple(r) for r in self.con.execute(_PARAM.sub(r"$\1", sql), {k: params[k] for k in used}).fetchall()]
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
+        import pyarrow as pa
+
+        types = {"STRING": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64()}
         cols = _ddl_columns(schema)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
-        if rows:
-            marks = ", ".join("?" for _ in cols)
-            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", [list(r) for r in rows])
+        table = pa.table(
+            {n: pa.array([r[i] for r in rows], types[t]) for i, (n, t) in enumerate(cols)},
+        )
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
 
     def close(self) -> None:
         self.con.close()
@@ -100,10 +139,11 @@ class SparkEngine:
             builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         self.spark = session or builder.getOrCreate()
         self._own = session is None
-        if not any(Path(parquet).glob("day=*/*.parquet")):
-            raise InputError(str(parquet), "expected Parquet files day=YYYY-MM-DD/*.parquet, found none")
-        df = self.spark.read.parquet(str(parquet))  # partition discovery: day=...; _export.json is ignored
-        df.drop("day").createOrReplaceTempView("passes")
+        check_export(Path(parquet))
+        day_dirs = [str(d) for d in sorted(Path(parquet).glob("day=*")) if d.is_dir()]  # no glob: Spark warns
+        days = self.spark.read.option("basePath", str(parquet)).parquet(*day_dirs)
+        days.drop("day").createOrReplaceTempView("passes")
+        self.spark.read.parquet(str(Path(parquet) / "plates")).createOrReplaceTempView("plates")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
         used = set(_PARAM.findall(sql))

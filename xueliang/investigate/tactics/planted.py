@@ -14,6 +14,14 @@ def window(pair: tuple[str, str]) -> run.Window:
     return run.Window(dt.datetime.fromisoformat(pair[0]), dt.datetime.fromisoformat(pair[1]))
 
 
+def companion_days(t: Truths) -> int:
+    """Days together asked of companions: 2 (the default) up to a month; one a month over longer spans.
+
+    Over a year a daily commuter meets chance co-travellers on up to 4 days (measured at 50M passes).
+    """
+    return max(2, t.days // 30)
+
+
 def planted_calls(t: Truths) -> dict[str, TacticCall]:
     """Tactic name -> the call (defaults otherwise) whose answer the truths hold."""
     (target, _), *_ = t.companions.items()
@@ -21,10 +29,35 @@ def planted_calls(t: Truths) -> dict[str, TacticCall]:
     scenes = [run.SceneCameras((s.camera_id,), window((s.start, s.end))) for s in t.scenes]
     return {
         "cloned-plates": lambda e: run.cloned_plates(e),
-        "companions": lambda e: run.companions(e, plate=target),
+        "companions": lambda e: run.companions(e, plate=target, min_days=companion_days(t)),
         "first-entry": lambda e: run.first_entry(e, entry_cameras=t.entry_cameras, window=window(t.first_entry_window)),
         "footholds": lambda e: run.footholds(e, plate=foot),
         "nocturnal": lambda e: run.nocturnal(e),
         "frequent": lambda e: run.frequent(e, window=window(t.frequent_window)),
         "area-collision": lambda e: run.area_collision(e, scenes=scenes, k=2),
     }
+
+
+def planted_answers(t: Truths) -> dict[str, set[str]]:
+    """Tactic name -> what it should find, as :func:`found` names it (plates; footholds' checkpoints)."""
+    return {
+        "cloned-plates": set(t.cloned_plates),
+        "companions": {p for found in t.companions.values() for p in found},
+        "first-entry": set(t.first_entries),
+        "footholds": {c for cams in t.footholds.values() for c in cams},
+        "nocturnal": set(t.nocturnal),
+        "frequent": {plate for plate, _ in t.frequent},
+        "area-collision": set(t.area_plates),
+    }
+
+
+def found(name: str, result: run.TacticResult) -> set[str]:
+    """What a result found: its plates (footholds: its checkpoints)."""
+    if name == "footholds":
+        return {str(h.camera_id) for h in result.hits}
+    return {h.plates[0] for h in result.hits}
+
+
+def precision_recall(got: set[str], want: set[str]) -> tuple[float, float]:
+    hit = len(got & want)
+    return (hit / len(got) if got else 0.0), (hit / len(want) if want else 1.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -118,10 +119,62 @@ class TacticResult:
         }
 
 
-def _positive(name: str, value: float, *, integer: bool = False) -> None:
-    if not (math.isfinite(value) and value > 0) or (integer and value != int(value)):
-        kind = "a whole number" if integer else "a number"
-        raise InputError(name, f"expected {kind} > 0, got {value}")
+# Each numeric parameter's option (named in errors) and rule: "count" a whole number > 0, "positive"
+# a number > 0, "distance" a number >= 0 (one table for the seven tactics).
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "max_kmh": ("--max-kmh", "positive"),
+    "min_support": ("--min-support", "count"),
+    "min_km": ("--min-km", "distance"),
+    "seconds": ("--seconds", "count"),
+    "k": ("-k", "count"),
+    "min_days": ("--min-days", "count"),
+    "lookback_days": ("--lookback-days", "positive"),
+    "gap_hours": ("--gap-hours", "positive"),
+    "min_ends": ("--min-ends", "count"),
+    "radius_m": ("--radius", "distance"),
+    "min_passes": ("--min-passes", "count"),
+    "min_nights": ("--min-nights", "count"),
+}
+
+
+def _check(**values: float) -> None:
+    """One clear InputError for the first value breaking its rule in :data:`PARAMETERS`."""
+    for key, value in values.items():
+        option, rule = PARAMETERS[key]
+        finite = math.isfinite(value)
+        if rule == "distance" and not (finite and value >= 0):
+            raise InputError(option, f"expected a distance >= 0, got {value}")
+        if rule != "distance" and (not (finite and value > 0) or (rule == "count" and value != int(value))):
+            kind = "a whole number" if rule == "count" else "a number"
+            raise InputError(option, f"expected {kind} > 0, got {value}")
+
+
+def _plate_id(engine: Engine, plate: str) -> int:
+    """The plate's id in the ``plates`` relation (-1, matching nothing, for a plate never seen)."""
+    rows = engine.query(sql.PLATE_ID, {"plate": plate})
+    return int(rows[0][0]) if rows else -1
+
+
+def _speed_sql(engine: Engine, p: dict[str, Any], max_kmh: float) -> str:
+    """sql.CLONED_SPEED (the layout's predecessors) when no two checkpoints are a day's drive apart.
+
+    The longest distance between two checkpoints is bounded by the extent of their positions (along a
+    meridian, then a parallel at the latitude where a degree of longitude is longest).
+    """
+    ((lon1, lon2, lat1, lat2),) = engine.query(sql.EXTENT, p)
+    if lon1 is None:
+        return sql.CLONED_SPEED
+    widest = 1.0 if lat1 <= 0 <= lat2 else max(math.cos(math.radians(lat1)), math.cos(math.radians(lat2)))
+    longest_m = 6_371_008.8 * (math.radians(lat2 - lat1) + math.radians(lon2 - lon1) * widest)
+    return sql.CLONED_SPEED if longest_m * 3.6 / max_kmh < 86400 else sql.CLONED_SPEED_SORTED
+
+
+_WINDOW = re.compile(r"\s+AND\s+(?:\w+\.)?t BETWEEN :t1 AND :t2")
+
+
+def _unbounded(text: str, p: dict[str, Any]) -> str:
+    """``text`` without its window conditions when the window is all time (no column read for them)."""
+    return _WINDOW.sub("", text) if (p["t1"], p["t2"]) == ALL_TIME else text
 
 
 def _base(window: Window, offset_s: int) -> dict[str, Any]:
@@ -140,15 +193,12 @@ def cloned_plates(
     attributes: bool = True,
 ) -> TacticResult:
     """Impossible speed between consecutive passes of a plate, and/or conflicting attributes."""
-    _positive("--max-kmh", max_kmh)
-    _positive("--min-support", min_support, integer=True)
-    if not (math.isfinite(min_km) and min_km >= 0):
-        raise InputError("--min-km", f"expected a distance >= 0 km, got {min_km}")
+    _check(max_kmh=max_kmh, min_support=min_support, min_km=min_km)
     p = _base(window, LOCAL_OFFSET_S) | {"max_kmh": float(max_kmh), "min_metres": float(min_km) * 1000.0}
     reasons: dict[str, set[str]] = defaultdict(set)
     ids: dict[str, set[int]] = defaultdict(set)
     top_kmh: dict[str, float] = defaultdict(float)
-    for plate, prev_id, pid, metres, seconds in engine.query(sql.CLONED_SPEED, p):
+    for plate, prev_id, pid, metres, seconds in engine.query(_speed_sql(engine, p, max_kmh), p):
         reasons[plate].add("speed")
         ids[plate] |= {int(prev_id), int(pid)}
         kmh = math.inf if seconds == 0 else float(metres) / float(seconds) * 3.6
@@ -156,7 +206,7 @@ def cloned_plates(
     conflicts: dict[str, set[str]] = defaultdict(set)
     if attributes:
         for plate, attribute, _value, _n, example in engine.query(
-            sql.CLONED_ATTRIBUTES, p | {"min_support": int(min_support)}
+            _unbounded(sql.CLONED_ATTRIBUTES, p), p | {"min_support": int(min_support)}
         ):
             reasons[plate].add("attributes")
             conflicts[plate].add(attribute)
@@ -184,15 +234,19 @@ def companions(
     offset_s: int = LOCAL_OFFSET_S,
 ) -> TacticResult:
     """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked."""
-    _positive("--seconds", seconds, integer=True)
-    _positive("-k", k, integer=True)
-    _positive("--min-days", min_days, integer=True)
+    _check(seconds=seconds, k=k, min_days=min_days)
     p = _base(window, offset_s) | {
-        "plate": plate,
+        "plate_id": _plate_id(engine, plate),
         "dt": int(seconds),
         "k": int(k),
         "min_days": int(min_days),
     }
+    target = engine.query(sql.COMPANION_TARGET, p)
+    engine.register(
+        "target_buckets",
+        "target_id BIGINT, camera_id STRING, target_t BIGINT, b BIGINT",
+        [(i, cam, t, t // int(seconds) + o) for i, cam, t in target for o in (-1, 0, 1)],
+    )
     rows = engine.query(sql.COMPANIONS, p)
     order: list[str] = []
     info: dict[str, tuple[int, int, int]] = {}
@@ -227,7 +281,7 @@ def first_entry(
         raise InputError("--from/--to", "expected both ends of the entry window")
     if not entry_cameras:
         raise InputError("--entry", "expected at least one entry checkpoint (camera id)")
-    _positive("--lookback-days", lookback_days)
+    _check(lookback_days=lookback_days)
     engine.register("entry_cameras", "camera_id STRING", [(c,) for c in sorted(set(entry_cameras))])
     p = _base(window, LOCAL_OFFSET_S) | {"lookback": int(lookback_days * 86400)}
     hits = tuple(
@@ -248,11 +302,8 @@ def footholds(
     min_ends: int = 2,
 ) -> TacticResult:
     """Where ``plate``'s trips end: last passes before gaps >= gap_hours, clustered within radius_m."""
-    _positive("--gap-hours", gap_hours)
-    _positive("--min-ends", min_ends, integer=True)
-    if not (math.isfinite(radius_m) and radius_m >= 0):
-        raise InputError("--radius", f"expected metres >= 0, got {radius_m}")
-    p = _base(window, LOCAL_OFFSET_S) | {"plate": plate, "gap": int(gap_hours * 3600)}
+    _check(gap_hours=gap_hours, min_ends=min_ends, radius_m=radius_m)
+    p = _base(window, LOCAL_OFFSET_S) | {"plate_id": _plate_id(engine, plate), "gap": int(gap_hours * 3600)}
     ends = engine.query(sql.FOOTHOLDS, p)
     # single-linkage clusters of the trip-end checkpoints (haversine), deterministic by camera id
     cams = sorted({(r[1], r[3], r[4]) for r in ends}, key=lambda c: c[0])
@@ -315,8 +366,7 @@ def nocturnal(
         )
     if not 0 < min_share <= 1:
         raise InputError("--min-share", f"expected a share in (0, 1], got {min_share}")
-    _positive("--min-passes", min_passes, integer=True)
-    _positive("--min-nights", min_nights, integer=True)
+    _check(min_passes=min_passes, min_nights=min_nights)
     p = _base(window, offset_s) | {
         "night_start": int(night_start_h * 3600),
         "night_end": int(night_end_h * 3600),
@@ -326,7 +376,7 @@ def nocturnal(
     }
     info: dict[str, tuple[int, int, int]] = {}
     ids: dict[str, list[int]] = defaultdict(list)
-    for plate, n, night, nights, pid in engine.query(sql.NOCTURNAL, p):
+    for plate, n, night, nights, pid in engine.query(_unbounded(sql.NOCTURNAL, p), p):
         info[plate] = (int(n), int(night), int(nights))
         ids[plate].append(int(pid))
     hits = tuple(
@@ -356,13 +406,13 @@ def frequent(
     area_cameras: Sequence[str] = (),
 ) -> TacticResult:
     """>= min_passes passes of a plate at one checkpoint, or over the area's checkpoints when given."""
-    _positive("--min-passes", min_passes, integer=True)
+    _check(min_passes=min_passes)
     p = _base(window, LOCAL_OFFSET_S) | {"min_passes": int(min_passes)}
     if area_cameras:
         engine.register("area_cameras", "camera_id STRING", [(c,) for c in sorted(set(area_cameras))])
         rows = engine.query(sql.FREQUENT_AREA, p)
     else:
-        rows = engine.query(sql.FREQUENT, p)
+        rows = engine.query(_unbounded(sql.FREQUENT, p), p)
     order: list[tuple[str, str]] = []
     count: dict[tuple[str, str], int] = {}
     ids: dict[tuple[str, str], list[int]] = defaultdict(list)

@@ -8,14 +8,15 @@ DuckDB over the database's sightings (or a Parquet export), or Spark over Parque
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from xueliang.errors import InputError
+from xueliang.investigate.tactics.columnar import Reads
 from xueliang.investigate.tactics.engines import Engine
-from xueliang.investigate.tactics.run import TacticResult, with_passes
+from xueliang.investigate.tactics.run import SceneCameras, TacticResult, Window, with_passes
 from xueliang.storage import Database
 
 TacticCall = Callable[[Engine], TacticResult]
@@ -23,15 +24,27 @@ TacticCall = Callable[[Engine], TacticResult]
 
 @contextmanager
 def open_engine(
-    db: Database, engine: str = "duckdb", *, master: str = "local[2]", parquet: str | None = None
+    db: Database,
+    engine: str = "duckdb",
+    *,
+    master: str = "local[2]",
+    parquet: str | None = None,
+    reads: Reads | None = None,
 ) -> Iterator[Any]:
+    """DuckDB over the Parquet export, or over the sightings ``reads`` asks for (pushed down to the
+    database as SQL: only those rows and columns come into memory); Spark over the Parquet export
+    (made into a temporary folder when none is given)."""
     from xueliang.investigate.tactics.columnar import export_parquet, passes_from_db
     from xueliang.investigate.tactics.engines import DuckEngine, SparkEngine
 
     if engine not in ("duckdb", "spark"):
         raise InputError("--engine", f"expected duckdb or spark, got {engine!r}")
     if engine == "duckdb":
-        e: Any = DuckEngine(parquet=Path(parquet)) if parquet else DuckEngine(table=passes_from_db(db))
+        if parquet:
+            e: Any = DuckEngine(parquet=Path(parquet))
+        else:
+            table, plates = passes_from_db(db, reads or Reads())
+            e = DuckEngine(table=table, plates=plates)
         try:
             yield e
         finally:
@@ -56,13 +69,17 @@ def execute(
     engine: str = "duckdb",
     master: str = "local[2]",
     parquet: str | None = None,
+    reads: Reads | None = None,
     actor: str | None = None,
     case_id: str | None = None,
 ) -> TacticResult:
-    """Run ``call`` on the engine, with the justifying passes' details, and audit it."""
+    """Run ``call`` on the engine, with the justifying passes' details, and audit it.
+
+    ``reads``: what the tactic needs of the database (without ``parquet``); default everything.
+    """
     from xueliang.investigate.search import record
 
-    with open_engine(db, engine, master=master, parquet=parquet) as e:
+    with open_engine(db, engine, master=master, parquet=parquet, reads=reads) as e:
         result = with_passes(e, call(e))
     record(
         db,
@@ -73,6 +90,33 @@ def execute(
         case_id=case_id,
     )
     return result
+
+
+def reads_for(
+    name: str,
+    window: Window,
+    *,
+    plate: str | None = None,
+    seconds: int = 120,
+    lookback_days: float = 30.0,
+    scenes: Sequence[SceneCameras] = (),
+    area: Sequence[str] = (),
+) -> Reads:
+    """The passes tactic ``name`` reads, for :func:`execute` over the database (docs/tactics.md)."""
+    span = (window.t1, window.t2)
+    if name == "companions":
+        return Reads(((window.t1 - seconds, window.t2 + seconds),))
+    if name == "footholds":
+        return Reads((span,), plate=plate)
+    if name == "first-entry":
+        return Reads(((window.t1 - int(lookback_days * 86400), window.t2),))
+    if name == "frequent" and area:
+        return Reads((span,), cameras=tuple(area))
+    if name == "area-collision":
+        return Reads(
+            tuple((s.window.t1, s.window.t2) for s in scenes), cameras=tuple(c for s in scenes for c in s.cameras)
+        )
+    return Reads((span,))
 
 
 def check_plate(value: str, *, source: str = "--plate") -> str:
@@ -88,7 +132,6 @@ def check_plate(value: str, *, source: str = "--plate") -> str:
 def scene_cameras(db: Database, scenes: list[Any]) -> list[Any]:
     """``xueliang.investigate.scenes.Scene`` values resolved to the checkpoints within their radius."""
     from xueliang.investigate.search import camera_positions, cameras_near
-    from xueliang.investigate.tactics.run import SceneCameras, Window
 
     positions = camera_positions(db)
     return [

@@ -1,117 +1,140 @@
 """The tactic SQL, one text per tactic, run unchanged by DuckDB and Spark (see engines.py).
 
 Every query reads ``passes`` (columns of columnar.py) and the window ``:t1 <= t <= :t2`` (UTC epoch
-seconds); ``:offset`` is the local UTC offset in seconds (local days and hours). Results are flat
-rows (one per justifying pass); :mod:`xueliang.investigate.tactics.run` groups them.
+seconds); ``:offset`` is the local UTC offset in seconds (local days and hours). Plates are grouped,
+partitioned and joined by their int32 ``plate_id``; the ``plates`` dictionary names them only in the
+results. A tactic on one plate binds its id (:data:`PLATE_ID` first), so the plate-sorted row groups
+of the other plates are skipped. Results are flat rows (one per justifying pass);
+:mod:`xueliang.investigate.tactics.run` groups them.
 """
 
 from __future__ import annotations
 
 EARTH_M = "6371008.8"
 
+# The id of one plate (none when the plate was never seen).
+PLATE_ID = "SELECT plate_id FROM plates WHERE plate = :plate"
+
 # Consecutive passes of one plate at different checkpoints needing more than :max_kmh
 # (straight-line distance over the time between them; the same second counts as impossible).
-CLONED_SPEED = f"""
-WITH p AS (
-  SELECT id, plate, camera_id, t, lon, lat,
-         LAG(id) OVER (PARTITION BY plate ORDER BY t, id) AS prev_id,
-         LAG(camera_id) OVER (PARTITION BY plate ORDER BY t, id) AS prev_camera,
-         LAG(t) OVER (PARTITION BY plate ORDER BY t, id) AS prev_t,
-         LAG(lon) OVER (PARTITION BY plate ORDER BY t, id) AS prev_lon,
-         LAG(lat) OVER (PARTITION BY plate ORDER BY t, id) AS prev_lat
-  FROM passes
-  WHERE plate IS NOT NULL AND t BETWEEN :t1 AND :t2
-), d AS (
-  SELECT plate, prev_id, id, prev_t, t,
+# From the layout's prev_* columns (columnar.with_previous): one scan, no sort; prev_kmh (the
+# necessary condition, with a margin for rounding) lets the scan skip row groups by their statistics. They hold a pass's
+# predecessor when it was on the same or the previous UTC day; an earlier one is > 24 h back, too
+# slow to count while no two checkpoints are a day's drive at :max_kmh apart (run.py checks the
+# extent, else runs CLONED_SPEED_SORTED).
+CLONED_SPEED = """
+WITH pairs AS (
+  SELECT plate_id, prev_id, id, prev_t, t, prev_metres AS metres FROM passes
+  WHERE prev_kmh >= :max_kmh * 0.999999 AND prev_t >= :t1 AND t <= :t2
+    AND prev_metres >= :min_metres AND prev_metres * 3.6 > :max_kmh * (t - prev_t)
+)
+SELECT plates.plate, pairs.prev_id, pairs.id, ROUND(pairs.metres, 1) AS metres, pairs.t - pairs.prev_t AS seconds
+FROM pairs JOIN plates ON pairs.plate_id = plates.plate_id
+ORDER BY plates.plate, pairs.t, pairs.id
+"""
+
+# The same by ordering every pass of each plate (checkpoints a day's drive apart).
+CLONED_SPEED_SORTED = f"""
+WITH x AS (
+  SELECT plate_id, id, t, lon, lat,
+         LAG(id) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_id,
+         LAG(t) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_t,
+         LAG(lon) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lon,
+         LAG(lat) OVER (PARTITION BY plate_id ORDER BY t, id) AS prev_lat
+  FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
+), pairs AS (
+  SELECT plate_id, prev_id, id, prev_t, t,
          2 * {EARTH_M} * ASIN(SQRT(
            POWER(SIN(RADIANS(lat - prev_lat) / 2), 2)
            + COS(RADIANS(prev_lat)) * COS(RADIANS(lat)) * POWER(SIN(RADIANS(lon - prev_lon) / 2), 2))) AS metres
-  FROM p
-  WHERE prev_id IS NOT NULL AND camera_id <> prev_camera
+  FROM x WHERE prev_id IS NOT NULL
 )
-SELECT plate, prev_id, id, ROUND(metres, 1) AS metres, t - prev_t AS seconds
-FROM d
-WHERE metres >= :min_metres AND metres * 3.6 > :max_kmh * (t - prev_t)
-ORDER BY plate, t, id
+SELECT plates.plate, pairs.prev_id, pairs.id, ROUND(pairs.metres, 1) AS metres, pairs.t - pairs.prev_t AS seconds
+FROM pairs JOIN plates ON pairs.plate_id = plates.plate_id
+WHERE pairs.metres >= :min_metres AND pairs.metres * 3.6 > :max_kmh * (pairs.t - pairs.prev_t)
+ORDER BY plates.plate, pairs.t, pairs.id
 """
+
+# The checkpoints' extent (of all passes: a bound for any window; which CLONED_SPEED applies).
+EXTENT = "SELECT MIN(lon), MAX(lon), MIN(lat), MAX(lat) FROM passes"
 
 # One plate with two or more values of colour, class or brand, each seen on >= :min_support passes.
+# One aggregate over the passes (per plate and combination of the three), then per attribute (that
+# small result crossed with the three attribute names, so the passes are read once).
 CLONED_ATTRIBUTES = """
-WITH p AS (
-  SELECT id, plate, colour, vehicle_type, brand FROM passes
-  WHERE plate IS NOT NULL AND t BETWEEN :t1 AND :t2
+WITH combos AS (
+  SELECT plate_id, colour, vehicle_type, brand, COUNT(*) AS n, MIN(id) AS example_id FROM passes
+  WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
+  GROUP BY plate_id, colour, vehicle_type, brand
 ), a AS (
-  SELECT plate, 'colour' AS attribute, colour AS value, COUNT(*) AS n, MIN(id) AS example_id FROM p
-  WHERE colour NOT IN ('unknown', 'other') GROUP BY plate, colour
-  UNION ALL
-  SELECT plate, 'vehicle_type' AS attribute, vehicle_type AS value, COUNT(*) AS n, MIN(id) AS example_id FROM p
-  WHERE vehicle_type NOT IN ('unknown', 'other') GROUP BY plate, vehicle_type
-  UNION ALL
-  SELECT plate, 'brand' AS attribute, brand AS value, COUNT(*) AS n, MIN(id) AS example_id FROM p
-  WHERE brand IS NOT NULL GROUP BY plate, brand
+  SELECT c.plate_id, k.attribute,
+         CASE k.attribute WHEN 'colour' THEN c.colour WHEN 'vehicle_type' THEN c.vehicle_type ELSE c.brand END AS value,
+         SUM(c.n) AS n, MIN(c.example_id) AS example_id
+  FROM combos c
+  CROSS JOIN (SELECT 'colour' AS attribute UNION ALL SELECT 'vehicle_type' UNION ALL SELECT 'brand') k
+  GROUP BY c.plate_id, k.attribute,
+           CASE k.attribute WHEN 'colour' THEN c.colour WHEN 'vehicle_type' THEN c.vehicle_type ELSE c.brand END
 ), s AS (
-  SELECT * FROM a WHERE n >= :min_support
-), c AS (
-  SELECT plate, attribute FROM s GROUP BY plate, attribute HAVING COUNT(*) > 1
+  SELECT a.*, COUNT(*) OVER (PARTITION BY plate_id, attribute) AS values_n FROM a
+  WHERE n >= :min_support AND value IS NOT NULL AND (attribute = 'brand' OR value NOT IN ('unknown', 'other'))
 )
-SELECT s.plate, s.attribute, s.value, s.n, s.example_id
-FROM s JOIN c ON s.plate = c.plate AND s.attribute = c.attribute
-ORDER BY s.plate, s.attribute, s.value
+SELECT plates.plate, s.attribute, s.value, s.n, s.example_id
+FROM s JOIN plates ON s.plate_id = plates.plate_id
+WHERE s.values_n > 1
+ORDER BY plates.plate, s.attribute, s.value
 """
 
-# Passes of other plates at the target's checkpoints within +-:dt s (time buckets of :dt s make it an
-# equi-join on camera and bucket). A day together: >= :k distinct checkpoints shared on one local day
-# (one trip followed); kept with >= :min_days such days.
+# The target's passes (run.py turns them into target_buckets: target_id, camera_id, target_t, b).
+COMPANION_TARGET = "SELECT id, camera_id, t FROM passes WHERE plate_id = :plate_id AND t BETWEEN :t1 AND :t2"
+
+# Passes of other plates at the target's checkpoints within +-:dt s: target_buckets holds each target
+# pass under its time bucket of :dt s and the two neighbouring ones, so only the (checkpoint, bucket)
+# slices the target touches are joined (an equi-join both engines hash, the small side known).
+# A day together: >= :k distinct checkpoints shared on one local day (one trip followed); kept with
+# >= :min_days such days.
 COMPANIONS = """
-WITH target AS (
-  SELECT id, camera_id, t FROM passes WHERE plate = :plate AND t BETWEEN :t1 AND :t2
-), tb AS (
-  SELECT target.id AS target_id, target.camera_id, target.t AS target_t,
-         CAST(FLOOR(target.t / :dt) AS BIGINT) + o.o AS b
-  FROM target CROSS JOIN (SELECT -1 AS o UNION ALL SELECT 0 AS o UNION ALL SELECT 1 AS o) o
-), pb AS (
-  SELECT id, plate, camera_id, t, CAST(FLOOR(t / :dt) AS BIGINT) AS b FROM passes
-  WHERE plate IS NOT NULL AND plate <> :plate AND t BETWEEN :t1 - :dt AND :t2 + :dt
-), m AS (
-  SELECT pb.plate, pb.id, pb.camera_id, pb.t, tb.target_id,
-         CAST(FLOOR((pb.t + :offset) / 86400) AS BIGINT) AS day
-  FROM pb JOIN tb ON pb.camera_id = tb.camera_id AND pb.b = tb.b
-  WHERE ABS(pb.t - tb.target_t) <= :dt
+WITH m AS (
+  SELECT p.plate_id, p.id, p.camera_id, p.t, tb.target_id,
+         CAST(FLOOR((p.t + :offset) / 86400) AS BIGINT) AS day
+  FROM passes p JOIN target_buckets tb ON p.camera_id = tb.camera_id AND CAST(FLOOR(p.t / :dt) AS BIGINT) = tb.b
+  WHERE p.plate_id IS NOT NULL AND p.plate_id <> :plate_id AND p.t BETWEEN :t1 - :dt AND :t2 + :dt
+    AND ABS(p.t - tb.target_t) <= :dt
 ), together AS (
-  SELECT plate, day FROM m GROUP BY plate, day HAVING COUNT(DISTINCT camera_id) >= :k
+  SELECT plate_id, day FROM m GROUP BY plate_id, day HAVING COUNT(DISTINCT camera_id) >= :k
 ), s AS (
-  SELECT plate, COUNT(*) AS days FROM together GROUP BY plate HAVING COUNT(*) >= :min_days
+  SELECT plate_id, COUNT(*) AS days FROM together GROUP BY plate_id HAVING COUNT(*) >= :min_days
 ), agg AS (
-  SELECT m.plate, COUNT(DISTINCT m.camera_id) AS cameras, COUNT(DISTINCT m.target_id) AS co_passes
-  FROM m JOIN s ON m.plate = s.plate GROUP BY m.plate
+  SELECT m.plate_id, COUNT(DISTINCT m.camera_id) AS cameras, COUNT(DISTINCT m.target_id) AS co_passes
+  FROM m JOIN s ON m.plate_id = s.plate_id GROUP BY m.plate_id
 )
-SELECT s.plate, agg.cameras, s.days, agg.co_passes, m.id, m.target_id
-FROM s JOIN agg ON s.plate = agg.plate JOIN m ON s.plate = m.plate
-ORDER BY s.days DESC, agg.co_passes DESC, s.plate, m.id, m.target_id
+SELECT plates.plate, agg.cameras, s.days, agg.co_passes, m.id, m.target_id
+FROM s JOIN agg ON s.plate_id = agg.plate_id JOIN m ON s.plate_id = m.plate_id
+  JOIN plates ON s.plate_id = plates.plate_id
+ORDER BY s.days DESC, agg.co_passes DESC, plates.plate, m.id, m.target_id
 """
 
 # A plate's first pass since :t1 - :lookback is at an entry checkpoint, within [:t1, :t2].
 FIRST_ENTRY = """
 WITH f AS (
-  SELECT plate, MIN(t) AS first_t FROM passes
-  WHERE plate IS NOT NULL AND t >= :t1 - :lookback AND t <= :t2 GROUP BY plate
+  SELECT plate_id, MIN(t) AS first_t FROM passes
+  WHERE plate_id IS NOT NULL AND t >= :t1 - :lookback AND t <= :t2 GROUP BY plate_id
 ), e AS (
-  SELECT p.id, p.plate, p.camera_id, p.t,
-         ROW_NUMBER() OVER (PARTITION BY p.plate ORDER BY p.t, p.id) AS rn
+  SELECT p.id, p.plate_id, p.camera_id, p.t,
+         ROW_NUMBER() OVER (PARTITION BY p.plate_id ORDER BY p.t, p.id) AS rn
   FROM passes p JOIN entry_cameras c ON p.camera_id = c.camera_id
-  WHERE p.plate IS NOT NULL AND p.t BETWEEN :t1 AND :t2
+  WHERE p.plate_id IS NOT NULL AND p.t BETWEEN :t1 AND :t2
 )
-SELECT e.plate, e.id, e.camera_id, e.t
-FROM e JOIN f ON e.plate = f.plate AND e.t = f.first_t
+SELECT plates.plate, e.id, e.camera_id, e.t
+FROM e JOIN f ON e.plate_id = f.plate_id AND e.t = f.first_t JOIN plates ON e.plate_id = plates.plate_id
 WHERE e.rn = 1
-ORDER BY e.t, e.plate
+ORDER BY e.t, plates.plate
 """
 
 # Trip ends of one plate: a pass followed by a gap >= :gap s (or the window's last pass).
 FOOTHOLDS = """
 WITH p AS (
   SELECT id, camera_id, t, lon, lat, LEAD(t) OVER (ORDER BY t, id) AS next_t
-  FROM passes WHERE plate = :plate AND t BETWEEN :t1 AND :t2
+  FROM passes WHERE plate_id = :plate_id AND t BETWEEN :t1 AND :t2
 )
 SELECT id, camera_id, t, lon, lat, next_t
 FROM p WHERE next_t IS NULL OR next_t - t >= :gap
@@ -120,66 +143,67 @@ ORDER BY t, id
 
 # Mostly-at-night plates: >= :min_passes passes, a share >= :min_share in the night hours (local
 # seconds of day in [:night_start, 86400) or [0, :night_end)), on >= :min_nights nights.
+# One aggregate with a night flag over all passes; the nights are counted for its few survivors only.
 NOCTURNAL = """
-WITH p AS (
-  SELECT plate, id, t, (t + :offset) % 86400 AS sod,
-         CAST(FLOOR((t + :offset - :night_end) / 86400) AS BIGINT) AS night_of
-  FROM passes WHERE plate IS NOT NULL AND t BETWEEN :t1 AND :t2
-), q AS (
-  SELECT plate, id, t, night_of,
-         CASE WHEN sod >= :night_start OR sod < :night_end THEN 1 ELSE 0 END AS is_night
-  FROM p
+WITH c AS (
+  SELECT plate_id, COUNT(*) AS passes,
+         SUM(CASE WHEN (t + :offset) % 86400 >= :night_start OR (t + :offset) % 86400 < :night_end
+                  THEN 1 ELSE 0 END) AS night_passes
+  FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2 GROUP BY plate_id
+  HAVING COUNT(*) >= :min_passes
+), k AS (
+  SELECT * FROM c WHERE night_passes >= :min_share * passes
+), n AS (
+  SELECT p.plate_id, p.id, p.t, CAST(FLOOR((p.t + :offset - :night_end) / 86400) AS BIGINT) AS night_of
+  FROM passes p JOIN k ON p.plate_id = k.plate_id
+  WHERE p.t BETWEEN :t1 AND :t2 AND ((p.t + :offset) % 86400 >= :night_start OR (p.t + :offset) % 86400 < :night_end)
 ), s AS (
-  SELECT plate, COUNT(*) AS passes, SUM(is_night) AS night_passes,
-         COUNT(DISTINCT CASE WHEN is_night = 1 THEN night_of END) AS nights
-  FROM q GROUP BY plate
-  HAVING COUNT(*) >= :min_passes AND SUM(is_night) >= :min_share * COUNT(*)
-     AND COUNT(DISTINCT CASE WHEN is_night = 1 THEN night_of END) >= :min_nights
+  SELECT plate_id, COUNT(DISTINCT night_of) AS nights FROM n GROUP BY plate_id
+  HAVING COUNT(DISTINCT night_of) >= :min_nights
 )
-SELECT s.plate, s.passes, s.night_passes, s.nights, q.id
-FROM s JOIN q ON s.plate = q.plate
-WHERE q.is_night = 1
-ORDER BY s.plate, q.t, q.id
+SELECT plates.plate, k.passes, k.night_passes, s.nights, n.id
+FROM s JOIN k ON s.plate_id = k.plate_id JOIN n ON s.plate_id = n.plate_id JOIN plates ON s.plate_id = plates.plate_id
+ORDER BY plates.plate, n.t, n.id
 """
 
 # >= :min_passes passes of a plate at one checkpoint (per checkpoint) in the window.
 FREQUENT = """
 WITH p AS (
-  SELECT plate, camera_id, id, t FROM passes WHERE plate IS NOT NULL AND t BETWEEN :t1 AND :t2
+  SELECT plate_id, camera_id, id, t FROM passes WHERE plate_id IS NOT NULL AND t BETWEEN :t1 AND :t2
 ), s AS (
-  SELECT plate, camera_id, COUNT(*) AS n FROM p GROUP BY plate, camera_id HAVING COUNT(*) >= :min_passes
+  SELECT plate_id, camera_id, COUNT(*) AS n FROM p GROUP BY plate_id, camera_id HAVING COUNT(*) >= :min_passes
 )
-SELECT s.plate, s.camera_id, s.n, p.id
-FROM s JOIN p ON s.plate = p.plate AND s.camera_id = p.camera_id
-ORDER BY s.n DESC, s.plate, s.camera_id, p.t, p.id
+SELECT plates.plate, s.camera_id, s.n, p.id
+FROM s JOIN p ON s.plate_id = p.plate_id AND s.camera_id = p.camera_id JOIN plates ON s.plate_id = plates.plate_id
+ORDER BY s.n DESC, plates.plate, s.camera_id, p.t, p.id
 """
 
 # >= :min_passes passes of a plate at any checkpoint of an area (area_cameras) in the window.
 FREQUENT_AREA = """
 WITH p AS (
-  SELECT passes.plate, passes.camera_id, passes.id, passes.t
+  SELECT passes.plate_id, passes.camera_id, passes.id, passes.t
   FROM passes JOIN area_cameras a ON passes.camera_id = a.camera_id
-  WHERE passes.plate IS NOT NULL AND passes.t BETWEEN :t1 AND :t2
+  WHERE passes.plate_id IS NOT NULL AND passes.t BETWEEN :t1 AND :t2
 ), s AS (
-  SELECT plate, 'area' AS camera_id, COUNT(*) AS n FROM p GROUP BY plate HAVING COUNT(*) >= :min_passes
+  SELECT plate_id, 'area' AS camera_id, COUNT(*) AS n FROM p GROUP BY plate_id HAVING COUNT(*) >= :min_passes
 )
-SELECT s.plate, s.camera_id, s.n, p.id
-FROM s JOIN p ON s.plate = p.plate
-ORDER BY s.n DESC, s.plate, p.t, p.id
+SELECT plates.plate, s.camera_id, s.n, p.id
+FROM s JOIN p ON s.plate_id = p.plate_id JOIN plates ON s.plate_id = plates.plate_id
+ORDER BY s.n DESC, plates.plate, p.t, p.id
 """
 
 # Plates passing the cameras of >= :k scenes within their windows (scene_cameras: scene, camera, t1, t2).
 AREA_COLLISION = """
 WITH m AS (
-  SELECT s.scene, p.plate, p.id, p.t
+  SELECT s.scene, p.plate_id, p.id, p.t
   FROM passes p JOIN scene_cameras s ON p.camera_id = s.camera_id AND p.t BETWEEN s.t1 AND s.t2
-  WHERE p.plate IS NOT NULL
+  WHERE p.plate_id IS NOT NULL
 ), c AS (
-  SELECT plate, COUNT(DISTINCT scene) AS scenes FROM m GROUP BY plate HAVING COUNT(DISTINCT scene) >= :k
+  SELECT plate_id, COUNT(DISTINCT scene) AS scenes FROM m GROUP BY plate_id HAVING COUNT(DISTINCT scene) >= :k
 )
-SELECT c.plate, c.scenes, m.scene, m.id
-FROM c JOIN m ON c.plate = m.plate
-ORDER BY c.scenes DESC, c.plate, m.scene, m.t, m.id
+SELECT plates.plate, c.scenes, m.scene, m.id
+FROM c JOIN m ON c.plate_id = m.plate_id JOIN plates ON c.plate_id = plates.plate_id
+ORDER BY c.scenes DESC, plates.plate, m.scene, m.t, m.id
 """
 
 # The justifying passes' details.
