@@ -28,6 +28,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
+from vision.decode import crop_of  # noqa: E402
 from vision.plate_covers import COVERS, apply_cover  # noqa: E402
 from vision.plates import STATE_CONFIDENCE, PlateReader, normalise_plate  # noqa: E402
 
@@ -36,11 +37,9 @@ DATA = ROOT.parent / "shared" / "data"
 STATES = ("visible", "covered", "absent", "unknown")
 
 
-def crop_of(img: npt.NDArray[np.uint8], row: dict[str, str]) -> npt.NDArray[np.uint8]:
-    x1, y1, x2, y2 = (int(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2"))
-    px, py = 0.05 * (x2 - x1), 0.05 * (y2 - y1)
-    h, w = img.shape[:2]
-    return img[max(0, int(y1 - py)) : min(h, int(y2 + py)), max(0, int(x1 - px)) : min(w, int(x2 + px))]
+def vehicle_crop(img: npt.NDArray[np.uint8], row: dict[str, str]) -> npt.NDArray[np.uint8]:
+    """The labelled vehicle with a 5 % margin, as the pipeline crops it."""
+    return crop_of(img, [float(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2")], 0.05)
 
 
 def consistent(pattern: str, truth: str) -> bool:
@@ -77,7 +76,7 @@ def main() -> None:
                     res = apply_cover(img, box, cover, seed=seed)  # type: ignore[arg-type]
                     cases.append((cover, res.state, res.image))
         for cover, truth, image in cases:
-            r = reader.read(crop_of(image, row))
+            r = reader.read(vehicle_crop(image, row))
             confusion[(truth, r.state)] += 1
             by_cover[(cover, r.state)] += 1
             branch = branch_of.get(r.state_confidence, "other")

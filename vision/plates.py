@@ -181,13 +181,16 @@ class PlateReader:
         return best, partial
 
     def _ocr_text(
-        self, crop: Frame, box: tuple[int, int, int, int]
+        self, crop: Frame, box: tuple[int, int, int, int], *, channel: int | None = None
     ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
         """OCR on the plate box loosened three ways (the SSD box often clips a character). Returns the
         gated whole reading (two crops agree, or one at ``sure_text_confidence``) and, failing that, a
-        partial pattern two crops agree on."""
+        partial pattern two crops agree on. ``channel`` (0-2, BGR): read that colour channel alone
+        as grey (a red character then looks like the black or white ones)."""
         if self._ocr is None:
             return None, None
+        if channel is not None:
+            crop = np.ascontiguousarray(np.repeat(crop[:, :, channel : channel + 1], 3, axis=2))
         h, w = crop.shape[:2]
         x1, y1, x2, y2 = box
         pw, ph = x2 - x1, y2 - y1
@@ -240,8 +243,16 @@ class PlateReader:
             if reading is not None:
                 reading = (format_plate(reading[0]), reading[1])
             if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
-                # all but a suffix the reader cannot print (警, 领 in red): the plate is in view
-                reading, partial = partial, None
+                # all but a suffix the reader cannot print (警, 领 in red): read again with red as
+                # dark as black ink (green channel: white plates) or as bright as white ink (red
+                # channel: black plates); else the plate is in view and the pattern is kept
+                for channel in (1, 2):
+                    again, _ = self._ocr_text(crop, box, channel=channel)
+                    if again is not None and again[0].startswith(partial[0].strip("*")):
+                        reading, partial = again, None
+                        break
+                else:
+                    reading, partial = partial, None
             text = reading or partial
             if text is not None:
                 return PlateReading(
