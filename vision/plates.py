@@ -1,10 +1,12 @@
 """Plate state, text and colour for a vehicle crop (Chinese plates).
 
-Localisation (:mod:`vision.plate_region`): hyperlpr2's SSD plate detector with every score it gives
-(it fires only where characters show), then, where it is silent, an even patch of plate shape that
-stands out from the bumper around it (paint, cloth, tape over the plate). Text: rapidocr_onnxruntime
-(PP-OCRv4 with Chinese characters) on three loosened crops of the plate, with hyperlpr2's own CTC
-reading as a fallback.
+Localisation: hyperlpr2's SSD plate detector with every score it gives (:mod:`vision.plate_region`;
+it fires only where characters show); where it reads nothing, a learned window classifier
+(:mod:`vision.plate_zone`) finds the plate-shaped window most likely to be a covered plate (paint,
+cloth, tape, stickers) without relying on characters. Text: rapidocr_onnxruntime (PP-OCRv4 with
+Chinese characters) on three loosened crops of the plate, with hyperlpr2's own CTC reading as a
+fallback; a plate read but for its last character (the red 警 or 领) is read again on one colour
+channel, where red looks like the other characters' ink.
 
 Text gates: a reading is kept only when it is a plausible Chinese plate (province character,
 issuing-office letter, 5 characters, or 6 on a green new-energy plate, or 4 and a suffix such as
@@ -12,15 +14,16 @@ issuing-office letter, 5 characters, or 6 on a green new-energy plate, or 4 and 
 when two of the three crops agree or one reads it at ``sure_text_confidence``. Text is never reported
 for a region judged covered, except the characters of a half-covered plate, kept as a partial
 pattern (``粤B6R*``: read characters, then ``*`` for the hidden part) that search matches. A partial
-reading of 6 or more characters is a visible plate whose suffix did not read (the red 警 of a
-police plate), kept as ``visible`` with that pattern.
+reading of 6 or more characters is a visible plate whose suffix did not read, kept as ``visible``
+with that pattern.
 
 State:
-  * ``unknown``  - the vehicle is too small in the frame for a plate to be readable;
+  * ``unknown``  - the vehicle is too small in the frame to judge its plate;
   * ``visible``  - a plate was found and read;
-  * ``covered``  - a plate region was found (by the SSD, or as an even patch over where a plate is)
-    and its characters are hidden, wholly or partly (the partial pattern is then the text);
-  * ``absent``   - the vehicle is large enough, and no plate region was found at all.
+  * ``covered``  - the zone classifier's best ``covered`` window reaches ``zone_covered``, or the SSD
+    found a plate whose characters did not read, or only part of them did (the partial pattern is
+    then the text);
+  * ``absent``   - the vehicle is large enough, nothing was read and no covered plate was seen.
 
 ``state_confidence`` is the share of correct states measured on the tuning part of the labelled
 plate set for the branch that decided (``bench/plate_state.py``), not a model score.
@@ -35,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from vision.decode import Frame
-from vision.plate_region import rim_candidates, ssd_candidates
+from vision.plate_region import ssd_candidates
+from vision.plate_zone import load_zone_head, zone_scores
 from vision.types import PlateReading
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -57,8 +61,8 @@ STATE_CONFIDENCE = {
     "ssd_text": 0.97,  # 7/7 on the tuning part
     "ssd_partial": 0.89,  # 17/19
     "ssd_unread": 0.8,  # no case on the tuning part: a prior, not a measurement
-    "patch": 0.88,  # 68/77
-    "nothing": 0.21,  # 26/121: most plates hidden without a trace the search sees are covers
+    "zone_covered": 0.9,  # placeholder until measured
+    "zone_absent": 0.7,  # placeholder until measured
 }
 
 
@@ -78,6 +82,12 @@ class PlateConfig:
     patch_score: float = 30.0
     #: a partial reading needs at least this many characters
     min_partial_chars: int = 3
+    #: a plate tilted at least this much (degrees) that did not read is read again turned level
+    min_skew_degrees: float = 4.0
+    #: probability of the zone classifier's best ``covered`` window from which the plate is covered
+    zone_covered: float = 0.5
+    #: the zone classifier's weights (``vision/models/plate_zone.npz`` when None)
+    zone_head: str | None = None
 
 
 def _clean(text: str) -> str:
@@ -136,6 +146,45 @@ def plate_colour(crop: Frame) -> tuple[str, float]:
     return best, round(votes[best] / total, 3) if total else 0.0
 
 
+def plate_skew(crop: Frame, box: tuple[int, int, int, int]) -> float:
+    """Tilt of the plate in ``box`` in degrees (positive: its right end higher), from the long
+    near-horizontal edges around it (rim, character tops and bottoms); 0 when none is found."""
+    import cv2
+
+    x1, y1, x2, y2 = box
+    pw, ph = x2 - x1, y2 - y1
+    h, w = crop.shape[:2]
+    patch = crop[max(0, y1 - ph // 2) : min(h, y2 + ph // 2), max(0, x1 - pw // 6) : min(w, x2 + pw // 6)]
+    if patch.size == 0 or pw < 16:
+        return 0.0
+    grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
+    edges = cv2.Canny(grey, 60, 160)
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=max(10, pw // 4), minLineLength=pw * 0.4, maxLineGap=4)
+    if lines is None:
+        return 0.0
+    seg = lines[:, 0, :].astype(np.float64)
+    dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    angle = -np.degrees(np.arctan2(dy, dx))
+    angle = np.where(angle > 90, angle - 180, np.where(angle < -90, angle + 180, angle))
+    keep = np.abs(angle) <= 35
+    if not keep.any():
+        return 0.0
+    length = np.hypot(dx, dy)[keep]
+    order = np.argsort(angle[keep])
+    cum = np.cumsum(length[order])
+    return float(angle[keep][order][np.searchsorted(cum, cum[-1] / 2)])  # length-weighted median
+
+
+def rotate_about(crop: Frame, centre: tuple[float, float], degrees: float) -> Frame:
+    """``crop`` turned clockwise by ``degrees`` about ``centre``: a plate tilted by ``degrees``
+    (:func:`plate_skew`) comes out level; edges replicated."""
+    import cv2
+
+    m = cv2.getRotationMatrix2D(centre, -degrees, 1.0)
+    h, w = crop.shape[:2]
+    return np.asarray(cv2.warpAffine(crop, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE), np.uint8)
+
+
 @dataclass
 class PlateReader:
     """Reads the plate of vehicle crops; models load on first use."""
@@ -144,6 +193,7 @@ class PlateReader:
     use_ocr: bool = True
     _lpr: Any = None
     _ocr: Any = None
+    _zone: Any = None
 
     def _models(self) -> tuple[Any, Any]:
         if self._lpr is None:
@@ -234,6 +284,14 @@ class PlateReader:
             pw, ph = x2 - x1, y2 - y1
             colour, _ = plate_colour(crop[y1 + ph // 4 : y2 - ph // 4, x1 + pw // 5 : x2 - pw // 5])
             reading, partial = self._ocr_text(crop, box)
+            if reading is None and (partial is None or len(partial[0].strip("*")) < FULL_PARTIAL):
+                # a plate seen at an angle: read it again turned level about its centre
+                angle = plate_skew(crop, box)
+                if abs(angle) >= cfg.min_skew_degrees:
+                    turned = rotate_about(crop, ((x1 + x2) / 2, (y1 + y2) / 2), angle)
+                    again, _ = self._ocr_text(turned, box)
+                    if again is not None:
+                        reading, partial = again, None
             if reading is None and partial is None and self._ocr is not None:
                 cropped = lpr.loose_crop(crop, [x1, y1, x2, y2], 120 / 48)
                 text, conf = lpr.segmentation_free_recognition(lpr.finetune(cropped))
@@ -263,12 +321,19 @@ class PlateReader:
                     colour=colour,
                     box=box,
                 )
-            if pw >= cfg.min_plate_width:
-                return PlateReading(
-                    state="covered", state_confidence=STATE_CONFIDENCE["ssd_unread"], colour=colour, box=box
-                )
-            return PlateReading(state="unknown", state_confidence=0.4, box=box)
-        patches = [c for c in rim_candidates(crop) if c.score >= cfg.patch_score]
-        if patches:
-            return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["patch"], box=patches[0].box)
-        return PlateReading(state="absent", state_confidence=STATE_CONFIDENCE["nothing"])
+        return self._hidden(crop, found[0].box if found else None)
+
+    def _hidden(self, crop: Frame, ssd_box: tuple[int, int, int, int] | None) -> PlateReading:
+        """No text read: covered where the zone classifier sees a plate-shaped cover (or the SSD found
+        a plate wide enough to judge), else absent."""
+        cfg = self.config
+        if self._zone is None:
+            self._zone = load_zone_head(cfg.zone_head)
+        cov = zone_scores(crop, self._zone).get("covered")
+        if cov is not None and cov.probability >= cfg.zone_covered:
+            return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["zone_covered"], box=cov.box)
+        if ssd_box is not None:
+            if ssd_box[2] - ssd_box[0] >= cfg.min_plate_width:
+                return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["ssd_unread"], box=ssd_box)
+            return PlateReading(state="unknown", state_confidence=0.4, box=ssd_box)
+        return PlateReading(state="absent", state_confidence=STATE_CONFIDENCE["zone_absent"])
