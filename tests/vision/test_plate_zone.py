@@ -50,7 +50,7 @@ def test_shipped_head_loads() -> None:
 def test_wrong_head_file_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "other.npz"
     LinearHead("x", ("a", "b"), np.zeros((2, 3)), np.zeros(2), np.zeros(3), np.ones(3)).save(bad)
-    with pytest.raises(InputError, match="other.npz.*expected labels"):
+    with pytest.raises(InputError, match=r"other\.npz.*expected labels"):
         load_zone_head(str(bad))
     with pytest.raises(InputError, match="no such file"):
         load_zone_head(str(tmp_path / "missing.npz"))
