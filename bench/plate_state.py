@@ -30,7 +30,7 @@ import numpy.typing as npt  # noqa: E402
 
 from vision.decode import crop_of  # noqa: E402
 from vision.plate_covers import COVERS, apply_cover  # noqa: E402
-from vision.plates import STATE_CONFIDENCE, PlateReader, normalise_plate  # noqa: E402
+from vision.plates import STATE_CONFIDENCE, PlateReader, consistent, normalise_plate  # noqa: E402
 
 LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
 DATA = ROOT.parent / "shared" / "data"
@@ -40,15 +40,6 @@ STATES = ("visible", "covered", "absent", "unknown")
 def vehicle_crop(img: npt.NDArray[np.uint8], row: dict[str, str]) -> npt.NDArray[np.uint8]:
     """The labelled vehicle with a 5 % margin, as the pipeline crops it."""
     return crop_of(img, [float(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2")], 0.05)
-
-
-def consistent(pattern: str, truth: str) -> bool:
-    """A partial pattern (``粤B6R*`` / ``*6R678``) agrees with the true plate."""
-    if pattern.endswith("*"):
-        return truth.startswith(pattern[:-1])
-    if pattern.startswith("*"):
-        return truth.endswith(pattern[1:])
-    return pattern == truth
 
 
 def main() -> None:

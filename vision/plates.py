@@ -116,6 +116,15 @@ def partial_pattern(text: str, min_chars: int = 3) -> str | None:
     return "*" + t[-7:]
 
 
+def consistent(pattern: str, plate: str) -> bool:
+    """A partial pattern (``粤B6R*`` / ``*6R678``) agrees with ``plate`` (normalised)."""
+    if pattern.endswith("*"):
+        return plate.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return plate.endswith(pattern[1:])
+    return pattern == plate
+
+
 def format_plate(norm: str) -> str:
     """``'藏DT5022'`` -> ``'藏D·T5022'`` (the way plates are printed); ``WJ1693015`` -> ``WJ16·93015``."""
     if norm.startswith("WJ"):
@@ -271,6 +280,70 @@ class PlateReader:
             return None, (pat, max(partial_votes[pat]))
         return None, None
 
+    def _top_row(self, crop: Frame, box: tuple[int, int, int, int]) -> tuple[str, float] | None:
+        """The province and letter of a double-row plate (its top third, small characters), read
+        alone from the upper part of ``box``, upscaled."""
+        import cv2
+
+        x1, y1, x2, y2 = box
+        ph = y2 - y1
+        h, w = crop.shape[:2]
+        top = crop[max(0, y1 - ph // 6) : min(h, y1 + ph // 2), max(0, x1) : min(w, x2)]
+        if top.size == 0:
+            return None
+        top = np.asarray(cv2.resize(top, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), np.uint8)
+        result, _ = self._ocr(top)
+        for line in result or []:
+            t = "".join(_PLATE_CHARS.findall(_clean(str(line[1]))))
+            m = re.search(rf"[{PROVINCES}][A-Z]", t)
+            if m and float(line[2]) >= self.config.min_text_confidence:
+                return m.group(0), float(line[2])
+        return None
+
+    def _read_text(
+        self, crop: Frame, box: tuple[int, int, int, int]
+    ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
+        """(whole reading, formatted; partial pattern) of the plate in ``box``: the three loosened
+        crops, then, failing a whole reading, the plate turned level (tilted plates), the top row
+        read alone (a double-row plate read as its bottom row ``*A5331``), one colour channel (red
+        characters: 警 领 and the ``WJ`` of armed police), hyperlpr2's own reader."""
+        cfg = self.config
+        x1, y1, x2, y2 = box
+        reading, partial = self._ocr_text(crop, box)
+        if reading is None and (partial is None or len(partial[0].strip("*")) < FULL_PARTIAL):
+            angle = plate_skew(crop, box)
+            if abs(angle) >= cfg.min_skew_degrees:
+                turned = rotate_about(crop, ((x1 + x2) / 2, (y1 + y2) / 2), angle)
+                again, _ = self._ocr_text(turned, box)
+                if again is not None:
+                    reading, partial = again, None
+        if reading is None and partial is not None and partial[0].startswith("*") and self._ocr is not None:
+            top = self._top_row(crop, box)
+            joined = normalise_plate(top[0] + partial[0][1:]) if top else None
+            if top and joined:
+                reading, partial = (joined, min(top[1], partial[1])), None
+        if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
+            # all but characters the reader cannot print in red (警, 领, the WJ of armed police): read
+            # again with red as dark as black ink (green channel: white plates) or as bright as white
+            # ink (red channel: black plates); else the plate is in view and the pattern is kept
+            for channel in (1, 2):
+                again, _ = self._ocr_text(crop, box, channel=channel)
+                if again is not None and consistent(partial[0], again[0]):
+                    reading, partial = again, None
+                    break
+            else:
+                reading, partial = partial, None
+        if reading is None and partial is None and self._ocr is not None:
+            lpr, _ = self._models()
+            cropped = lpr.loose_crop(crop, [x1, y1, x2, y2], 120 / 48)
+            text, conf = lpr.segmentation_free_recognition(lpr.finetune(cropped))
+            norm = normalise_plate(str(text))
+            if norm and float(conf) >= cfg.sure_text_confidence:
+                reading = (norm, float(conf))
+        if reading is not None and normalise_plate(reading[0]):
+            reading = (format_plate(reading[0]), reading[1])
+        return reading, partial
+
     def read(self, crop: Frame) -> PlateReading:
         """Plate of the vehicle filling ``crop`` (a BGR crop of the vehicle at full resolution)."""
         cfg = self.config
@@ -283,34 +356,7 @@ class PlateReader:
             x1, y1, x2, y2 = box = found[0].box
             pw, ph = x2 - x1, y2 - y1
             colour, _ = plate_colour(crop[y1 + ph // 4 : y2 - ph // 4, x1 + pw // 5 : x2 - pw // 5])
-            reading, partial = self._ocr_text(crop, box)
-            if reading is None and (partial is None or len(partial[0].strip("*")) < FULL_PARTIAL):
-                # a plate seen at an angle: read it again turned level about its centre
-                angle = plate_skew(crop, box)
-                if abs(angle) >= cfg.min_skew_degrees:
-                    turned = rotate_about(crop, ((x1 + x2) / 2, (y1 + y2) / 2), angle)
-                    again, _ = self._ocr_text(turned, box)
-                    if again is not None:
-                        reading, partial = again, None
-            if reading is None and partial is None and self._ocr is not None:
-                cropped = lpr.loose_crop(crop, [x1, y1, x2, y2], 120 / 48)
-                text, conf = lpr.segmentation_free_recognition(lpr.finetune(cropped))
-                norm = normalise_plate(str(text))
-                if norm and float(conf) >= cfg.sure_text_confidence:
-                    reading = (norm, float(conf))
-            if reading is not None:
-                reading = (format_plate(reading[0]), reading[1])
-            if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
-                # all but a suffix the reader cannot print (警, 领 in red): read again with red as
-                # dark as black ink (green channel: white plates) or as bright as white ink (red
-                # channel: black plates); else the plate is in view and the pattern is kept
-                for channel in (1, 2):
-                    again, _ = self._ocr_text(crop, box, channel=channel)
-                    if again is not None and again[0].startswith(partial[0].strip("*")):
-                        reading, partial = again, None
-                        break
-                else:
-                    reading, partial = partial, None
+            reading, partial = self._read_text(crop, box)
             text = reading or partial
             if text is not None:
                 return PlateReading(
