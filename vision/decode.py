@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +17,7 @@ from xueliang.storage.files import sha256_file
 Frame = npt.NDArray[np.uint8]
 
 
-def crop_of(frame: Frame, box: Sequence[float], pad: float = 0.0) -> Frame:
+def crop_of(frame: Frame, box: Sequence[float] | npt.NDArray[np.floating[Any]], pad: float = 0.0) -> Frame:
     """The box (x1, y1, x2, y2) of ``frame`` widened by ``pad`` of its size on each side, clipped to
     the frame (a view, not a copy)."""
     h, w = frame.shape[:2]
