@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from vision.decode import Frame
-from vision.plate_region import ssd_candidates
+from vision.plate_region import load_lpr, ssd_candidates
 from vision.plate_zone import load_zone_head, zone_scores
 from vision.types import PlateReading
 
@@ -78,8 +78,6 @@ class PlateConfig:
     sure_text_confidence: float = 0.93
     #: hyperlpr2 SSD score from which its box is taken as the plate region
     ssd_score: float = 0.3
-    #: CIELAB contrast from which an even plate-shaped patch is taken as a covered plate
-    patch_score: float = 30.0
     #: a partial reading needs at least this many characters
     min_partial_chars: int = 3
     #: a plate tilted at least this much (degrees) that did not read is read again turned level
@@ -206,12 +204,7 @@ class PlateReader:
 
     def _models(self) -> tuple[Any, Any]:
         if self._lpr is None:
-            import os
-
-            import hyperlpr2  # builds its cv2.dnn nets from the wheel's model folder
-            from hyperlpr2 import LPR
-
-            self._lpr = LPR(os.path.join(os.path.dirname(hyperlpr2.__file__), "models"))
+            self._lpr = load_lpr()
         if self._ocr is None and self.use_ocr:
             from rapidocr_onnxruntime import RapidOCR
 
