@@ -1,12 +1,14 @@
 """Plate state and text on real plate photos with synthesized covers (tests/vision/data/plates_labels.csv).
 
-    python bench/plate_state.py [--split tuning|heldout] [--seeds 3]
+    python bench/plate_state.py [--split tuning|heldout] [--seeds 3] [--scale 1.0]
 
 Each labelled photo is cropped to its vehicle box (5 % margin, as the pipeline does). A plated
 photo gives its original (``visible``) plus ``--seeds`` variants of each cover of
 :mod:`vision.plate_covers` (``covered``; ``removed`` = ``absent``); a photo of an unplated car gives
-itself (``absent``). The split is by photo, fixed in the labels file: tune on ``tuning``, score
-``heldout`` once at the end. Prints the targets of issue 12 and the confusion matrix, and the share
+itself (``absent``). ``--scale`` shrinks every vehicle crop first (small vehicles on the tuning
+part); the hidden-plate targets are also printed leaving out the crops under
+``PlateConfig.min_vehicle_width``, which read ``unknown``. The split is by photo, fixed in the
+labels file: tune on ``tuning``, score ``heldout`` once at the end. Prints the targets of issue 12 and the confusion matrix, and the share
 of correct states per deciding branch (what ``vision.plates.STATE_CONFIDENCE`` holds).
 """
 
