@@ -8,8 +8,9 @@ photo gives its original (``visible``) plus ``--seeds`` variants of each cover o
 itself (``absent``). ``--scale`` shrinks every vehicle crop first (small vehicles on the tuning
 part); the hidden-plate targets are also printed leaving out the crops under
 ``PlateConfig.min_vehicle_width``, which read ``unknown``. The split is by photo, fixed in the
-labels file: tune on ``tuning``, score ``heldout`` once at the end. Prints the targets of issue 12 and the confusion matrix, and the share
-of correct states per deciding branch (what ``vision.plates.STATE_CONFIDENCE`` holds).
+labels file: tune on ``tuning``, score ``heldout`` once at the end. Prints the targets of issue 12
+and the confusion matrix, and the share of correct states per deciding branch (what
+``vision.plates.STATE_CONFIDENCE`` holds).
 """
 
 from __future__ import annotations
