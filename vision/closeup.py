@@ -78,10 +78,20 @@ def on_canvas(detector: Detector, frame: Frame, scale: float) -> Detections:
 
 
 @dataclass
-class MultiScaleDetector:
-    """``inner`` on the frame, plus on grey canvases of ``scales`` times the frame (see module doc)."""
+class _Wrapper:
+    """A detector around ``inner``: it keeps the inner model's input size."""
 
     inner: Detector
+
+    @property
+    def input_size(self) -> tuple[int, int] | None:
+        return getattr(self.inner, "input_size", None)
+
+
+@dataclass
+class MultiScaleDetector(_Wrapper):
+    """``inner`` on the frame, plus on grey canvases of ``scales`` times the frame (see module doc)."""
+
     scales: tuple[float, ...] = (1.5, 2.0)
     when: str = "empty"
     large_fraction: float = 0.3
@@ -96,10 +106,6 @@ class MultiScaleDetector:
     @property
     def name(self) -> str:
         return f"{self.inner.name} (+ canvas x{'/'.join(f'{s:g}' for s in self.scales)})"
-
-    @property
-    def input_size(self) -> tuple[int, int] | None:
-        return getattr(self.inner, "input_size", None)
 
     def needs_more(self, frame: Frame, found: Detections) -> bool:
         """Whether the first pass's ``found`` calls for the extra scales (see the module doc)."""
@@ -123,10 +129,9 @@ class MultiScaleDetector:
 
 
 @dataclass
-class PlateFallbackDetector:
+class PlateFallbackDetector(_Wrapper):
     """``inner``, and where it finds nothing, vehicles placed around plates hyperlpr2's SSD finds."""
 
-    inner: Detector
     min_score: float = 0.6
     _lpr: Any = field(default=None, repr=False)
 
@@ -134,20 +139,11 @@ class PlateFallbackDetector:
     def name(self) -> str:
         return f"{self.inner.name} (+ plate fallback)"
 
-    @property
-    def input_size(self) -> tuple[int, int] | None:
-        return getattr(self.inner, "input_size", None)
-
     def plates(self, frame: Frame) -> Detections:
-        from vision.plate_region import ssd_candidates
+        from vision.plate_region import load_lpr, ssd_candidates
 
         if self._lpr is None:
-            import os
-
-            import hyperlpr2
-            from hyperlpr2 import LPR
-
-            self._lpr = LPR(os.path.join(os.path.dirname(hyperlpr2.__file__), "models"))
+            self._lpr = load_lpr()
         h, w = frame.shape[:2]
         rows = []
         for c in ssd_candidates(self._lpr, frame, min_score=self.min_score):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,16 @@ from xueliang.errors import InputError
 from xueliang.storage.files import sha256_file
 
 Frame = npt.NDArray[np.uint8]
+
+
+def crop_of(frame: Frame, box: Sequence[float] | npt.NDArray[np.floating[Any]], pad: float = 0.0) -> Frame:
+    """The box (x1, y1, x2, y2) of ``frame`` widened by ``pad`` of its size on each side, clipped to
+    the frame (a view, not a copy)."""
+    h, w = frame.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box)
+    px, py = pad * (x2 - x1), pad * (y2 - y1)
+    return frame[max(0, int(y1 - py)) : min(h, int(y2 + py)), max(0, int(x1 - px)) : min(w, int(x2 + px))]
+
 
 #: A file that decodes to fewer than this share of the frames its header announces is truncated.
 MIN_DECODED_SHARE = 0.95

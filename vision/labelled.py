@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from vision.attributes import PALETTE, VEHICLE_TYPES
-from vision.decode import Frame
+from vision.decode import Frame, crop_of
 from xueliang.errors import InputError
+
+__all__ = ["LabelProblem", "LabelledCrop", "crop_of", "load_frames", "parse_row", "read_labels"]
 
 COLUMNS: tuple[str, ...] = (
     "crop",
@@ -163,11 +165,3 @@ def load_frames(items: Iterable[LabelledCrop], data_dir: Path) -> dict[tuple[str
             for f in frames:
                 out[(source, f)] = np.asarray(photo, dtype=np.uint8)
     return out
-
-
-def crop_of(frame: Frame, box: Sequence[float], pad: float = 0.0) -> Frame:
-    """The box of ``frame`` widened by ``pad`` of its size on each side, clipped to the frame."""
-    h, w = frame.shape[:2]
-    x1, y1, x2, y2 = (float(v) for v in box)
-    px, py = pad * (x2 - x1), pad * (y2 - y1)
-    return frame[max(0, int(y1 - py)) : min(h, int(y2 + py)), max(0, int(x1 - px)) : min(w, int(x2 + px))]

@@ -20,7 +20,7 @@ from vision.appearance import with_appearance
 from vision.attributes import TypeClassifier
 from vision.closeup import MultiScaleDetector, PlateFallbackDetector
 from vision.colour import balanced_colour
-from vision.decode import Frame, FrameReader
+from vision.decode import Frame, FrameReader, crop_of
 from vision.detect import Detector
 from vision.embed import EMBEDDING_MODEL, Embedder, to_bytes
 from vision.motion import MotionConfig, MotionGate
@@ -139,13 +139,6 @@ def direction_of(points: list[TrackPoint], stationary_diagonals: float) -> tuple
     return labels[int(((bearing + 22.5) % 360) // 45)], round(bearing, 1)
 
 
-def _crop(frame: Frame, box: np.ndarray, pad: float = 0.05) -> Frame:
-    h, w = frame.shape[:2]
-    x1, y1, x2, y2 = (float(v) for v in box)
-    px, py = pad * (x2 - x1), pad * (y2 - y1)
-    return frame[max(0, int(y1 - py)) : min(h, int(y2 + py)), max(0, int(x1 - px)) : min(w, int(x2 + px))]
-
-
 @dataclass
 class _Best:
     score: float
@@ -190,7 +183,7 @@ def _finish_track(
         weights[cls] = weights.get(cls, 0.0) + c
     cls = max(weights, key=lambda k: weights[k])
     det_class = Attribute(VEHICLE_CLASSES.get(cls, str(cls)), round(weights[cls] / sum(weights.values()), 3))
-    crop = _crop(best.frame, best.box)
+    crop = crop_of(best.frame, best.box, 0.05)
     colour = balanced_colour(best.frame, [float(v) for v in best.box])
     vector = (
         analysers.embedder.embed([crop])[0]
@@ -200,7 +193,7 @@ def _finish_track(
     if isinstance(analysers.type_classifier, LearnedTypeClassifier) and vector is not None:
         vtype = analysers.type_classifier.classify_embedding(vector, det_class.value)
     else:
-        vtype = analysers.type_classifier.classify(_crop(best.frame, best.box, 0.0), det_class.value)
+        vtype = analysers.type_classifier.classify(crop_of(best.frame, best.box), det_class.value)
     plate = analysers.plates.read(crop) if config.plates else PlateReading(state="unknown", state_confidence=0.0)
     embedding = to_bytes(vector) if config.embeddings and vector is not None else None
     direction, bearing = direction_of(list(points), config.stationary_diagonals)

@@ -1,16 +1,9 @@
-"""Where a plate is, or should be, in a vehicle crop, without relying on its characters.
+"""Where hyperlpr2's SSD plate detector sees plates in a vehicle crop, with every score it gives.
 
-Two cues, both on plain arrays:
-
-* :func:`ssd_candidates` - hyperlpr2's SSD plate detector with every score it gives (its own API
-  drops boxes under 0.5). It fires strongly only when characters are visible.
-* :func:`rim_candidates` - a plate, covered or not, is a rectangle of plate proportions bolted to
-  the bumper: its four sides are edges, whatever is painted or stuck on it. Every rectangle of plate
-  aspect (single-row 440x140 mm, double-row 440x220 mm) and of a plausible width for the vehicle is
-  scored at once on integral images of the gradient: the weaker of its top/bottom sides and the weaker
-  of its left/right sides against the gradient just outside them (a rim is a step, not a busy
-  grille), and the gradient inside (characters) reported separately. A plate that was taken off and
-  left no outline gives no rectangle.
+:func:`ssd_candidates` - its own API drops boxes under 0.5; painted plates score 0.2-0.5. It fires
+strongly only when characters are visible: covered plates are found by :mod:`vision.plate_zone`.
+:func:`rim_candidates` - an even patch of plate shape that differs from the band just outside each
+of its four sides (paint, cloth, tape over a plate), searched at once on integral images.
 """
 
 from __future__ import annotations
@@ -25,6 +18,7 @@ from vision.decode import Frame
 
 F32 = npt.NDArray[np.float32]
 
+
 #: the rim search runs on the crop scaled to this width (pixels)
 RIM_WIDTH = 320
 
@@ -36,8 +30,18 @@ class PlateCandidate:
     box: tuple[int, int, int, int]
     source: str  # "ssd" or "rim"
     score: float
-    #: mean gradient inside the region relative to its rim (characters make it high, a cover low)
+    #: the inside's CIELAB spread (``rim``: paint, cloth, tape are even)
     interior: float = 0.0
+
+
+def load_lpr() -> Any:
+    """hyperlpr2's models (its cv2.dnn nets are built from the wheel's model folder)."""
+    import os
+
+    import hyperlpr2
+    from hyperlpr2 import LPR
+
+    return LPR(os.path.join(os.path.dirname(hyperlpr2.__file__), "models"))
 
 
 def ssd_candidates(lpr: Any, crop: Frame, *, min_score: float = 0.05, max_width: int = 800) -> list[PlateCandidate]:

@@ -2,9 +2,12 @@
 
 Localisation (:mod:`vision.plate_region`): hyperlpr2's SSD plate detector with every score it gives
 (it fires only where characters show), then, where it is silent, an even patch of plate shape that
-stands out from the bumper around it (paint, cloth, tape over the plate). Text: rapidocr_onnxruntime
-(PP-OCRv4 with Chinese characters) on three loosened crops of the plate, with hyperlpr2's own CTC
-reading as a fallback.
+stands out from the bumper around it (paint, cloth, tape over the plate). A learned window
+classifier (:mod:`vision.plate_zone`) is there as an option (``PlateConfig.zone_covered``), off by
+default: it does not yet tell a cover from a removed plate or an unplated car. Text: rapidocr_onnxruntime (PP-OCRv4 with
+Chinese characters) on three loosened crops of the plate, with hyperlpr2's own CTC reading as a
+fallback; a plate read but for its last character (the red 警 or 领) is read again on one colour
+channel, where red looks like the other characters' ink.
 
 Text gates: a reading is kept only when it is a plausible Chinese plate (province character,
 issuing-office letter, 5 characters, or 6 on a green new-energy plate, or 4 and a suffix such as
@@ -12,15 +15,16 @@ issuing-office letter, 5 characters, or 6 on a green new-energy plate, or 4 and 
 when two of the three crops agree or one reads it at ``sure_text_confidence``. Text is never reported
 for a region judged covered, except the characters of a half-covered plate, kept as a partial
 pattern (``粤B6R*``: read characters, then ``*`` for the hidden part) that search matches. A partial
-reading of 6 or more characters is a visible plate whose suffix did not read (the red 警 of a
-police plate), kept as ``visible`` with that pattern.
+reading of 6 or more characters is a visible plate whose suffix did not read, kept as ``visible``
+with that pattern.
 
 State:
-  * ``unknown``  - the vehicle is too small in the frame for a plate to be readable;
+  * ``unknown``  - the vehicle is too small in the frame to judge its plate;
   * ``visible``  - a plate was found and read;
-  * ``covered``  - a plate region was found (by the SSD, or as an even patch over where a plate is)
-    and its characters are hidden, wholly or partly (the partial pattern is then the text);
-  * ``absent``   - the vehicle is large enough, and no plate region was found at all.
+  * ``covered``  - the SSD found a plate whose characters did not read, or only part of them did (the
+    partial pattern is then the text), or an even plate-shaped patch stands out where a plate is
+    (or, when set, the zone classifier's best ``covered`` window reaches ``zone_covered``);
+  * ``absent``   - the vehicle is large enough, nothing was read and no covered plate was seen.
 
 ``state_confidence`` is the share of correct states measured on the tuning part of the labelled
 plate set for the branch that decided (``bench/plate_state.py``), not a model score.
@@ -35,7 +39,8 @@ from typing import Any
 import numpy as np
 
 from vision.decode import Frame
-from vision.plate_region import rim_candidates, ssd_candidates
+from vision.plate_region import load_lpr, rim_candidates, ssd_candidates
+from vision.plate_zone import load_zone_head, zone_scores
 from vision.types import PlateReading
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -59,6 +64,7 @@ STATE_CONFIDENCE = {
     "ssd_unread": 0.8,  # no case on the tuning part: a prior, not a measurement
     "patch": 0.88,  # 68/77
     "nothing": 0.21,  # 26/121: most plates hidden without a trace the search sees are covers
+    "zone_covered": 0.81,  # opt-in classifier: 109/134 on the tuning part
 }
 
 
@@ -74,10 +80,18 @@ class PlateConfig:
     sure_text_confidence: float = 0.93
     #: hyperlpr2 SSD score from which its box is taken as the plate region
     ssd_score: float = 0.3
-    #: CIELAB contrast from which an even plate-shaped patch is taken as a covered plate
-    patch_score: float = 30.0
     #: a partial reading needs at least this many characters
     min_partial_chars: int = 3
+    #: a plate tilted at least this much (degrees) that did not read is read again turned level
+    min_skew_degrees: float = 4.0
+    #: CIELAB contrast from which an even plate-shaped patch is taken as a covered plate
+    patch_score: float = 30.0
+    #: probability of the zone classifier's best ``covered`` window from which the plate is covered;
+    #: None (the default) leaves the classifier out: on the tuning photos its best window scores
+    #: 0.96-1.0 on covers, removed plates and unplated cars alike (bench/train_plate_zone.py)
+    zone_covered: float | None = None
+    #: the zone classifier's weights (``vision/models/plate_zone.npz`` when None)
+    zone_head: str | None = None
 
 
 def _clean(text: str) -> str:
@@ -104,6 +118,15 @@ def partial_pattern(text: str, min_chars: int = 3) -> str | None:
     if any(c in PROVINCES for c in t):
         return None  # a province character in the middle: not a plate
     return "*" + t[-7:]
+
+
+def consistent(pattern: str, plate: str) -> bool:
+    """A partial pattern (``粤B6R*`` / ``*6R678``) agrees with ``plate`` (normalised)."""
+    if pattern.endswith("*"):
+        return plate.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return plate.endswith(pattern[1:])
+    return pattern == plate
 
 
 def format_plate(norm: str) -> str:
@@ -136,6 +159,45 @@ def plate_colour(crop: Frame) -> tuple[str, float]:
     return best, round(votes[best] / total, 3) if total else 0.0
 
 
+def plate_skew(crop: Frame, box: tuple[int, int, int, int]) -> float:
+    """Tilt of the plate in ``box`` in degrees (positive: its right end higher), from the long
+    near-horizontal edges around it (rim, character tops and bottoms); 0 when none is found."""
+    import cv2
+
+    x1, y1, x2, y2 = box
+    pw, ph = x2 - x1, y2 - y1
+    h, w = crop.shape[:2]
+    patch = crop[max(0, y1 - ph // 2) : min(h, y2 + ph // 2), max(0, x1 - pw // 6) : min(w, x2 + pw // 6)]
+    if patch.size == 0 or pw < 16:
+        return 0.0
+    grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
+    edges = cv2.Canny(grey, 60, 160)
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=max(10, pw // 4), minLineLength=pw * 0.4, maxLineGap=4)
+    if lines is None:
+        return 0.0
+    seg = lines[:, 0, :].astype(np.float64)
+    dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    angle = -np.degrees(np.arctan2(dy, dx))
+    angle = np.where(angle > 90, angle - 180, np.where(angle < -90, angle + 180, angle))
+    keep = np.abs(angle) <= 35
+    if not keep.any():
+        return 0.0
+    length = np.hypot(dx, dy)[keep]
+    order = np.argsort(angle[keep])
+    cum = np.cumsum(length[order])
+    return float(angle[keep][order][np.searchsorted(cum, cum[-1] / 2)])  # length-weighted median
+
+
+def rotate_about(crop: Frame, centre: tuple[float, float], degrees: float) -> Frame:
+    """``crop`` turned clockwise by ``degrees`` about ``centre``: a plate tilted by ``degrees``
+    (:func:`plate_skew`) comes out level; edges replicated."""
+    import cv2
+
+    m = cv2.getRotationMatrix2D(centre, -degrees, 1.0)
+    h, w = crop.shape[:2]
+    return np.asarray(cv2.warpAffine(crop, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE), np.uint8)
+
+
 @dataclass
 class PlateReader:
     """Reads the plate of vehicle crops; models load on first use."""
@@ -144,15 +206,11 @@ class PlateReader:
     use_ocr: bool = True
     _lpr: Any = None
     _ocr: Any = None
+    _zone: Any = None
 
     def _models(self) -> tuple[Any, Any]:
         if self._lpr is None:
-            import os
-
-            import hyperlpr2  # builds its cv2.dnn nets from the wheel's model folder
-            from hyperlpr2 import LPR
-
-            self._lpr = LPR(os.path.join(os.path.dirname(hyperlpr2.__file__), "models"))
+            self._lpr = load_lpr()
         if self._ocr is None and self.use_ocr:
             from rapidocr_onnxruntime import RapidOCR
 
@@ -181,13 +239,16 @@ class PlateReader:
         return best, partial
 
     def _ocr_text(
-        self, crop: Frame, box: tuple[int, int, int, int]
+        self, crop: Frame, box: tuple[int, int, int, int], *, channel: int | None = None
     ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
         """OCR on the plate box loosened three ways (the SSD box often clips a character). Returns the
         gated whole reading (two crops agree, or one at ``sure_text_confidence``) and, failing that, a
-        partial pattern two crops agree on."""
+        partial pattern two crops agree on. ``channel`` (0-2, BGR): read that colour channel alone
+        as grey (a red character then looks like the black or white ones)."""
         if self._ocr is None:
             return None, None
+        if channel is not None:
+            crop = np.ascontiguousarray(np.repeat(crop[:, :, channel : channel + 1], 3, axis=2))
         h, w = crop.shape[:2]
         x1, y1, x2, y2 = box
         pw, ph = x2 - x1, y2 - y1
@@ -218,6 +279,70 @@ class PlateReader:
             return None, (pat, max(partial_votes[pat]))
         return None, None
 
+    def _top_row(self, crop: Frame, box: tuple[int, int, int, int]) -> tuple[str, float] | None:
+        """The province and letter of a double-row plate (its top third, small characters), read
+        alone from the upper part of ``box``, upscaled."""
+        import cv2
+
+        x1, y1, x2, y2 = box
+        ph = y2 - y1
+        h, w = crop.shape[:2]
+        top = crop[max(0, y1 - ph // 6) : min(h, y1 + ph // 2), max(0, x1) : min(w, x2)]
+        if top.size == 0:
+            return None
+        top = np.asarray(cv2.resize(top, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), np.uint8)
+        result, _ = self._ocr(top)
+        for line in result or []:
+            t = "".join(_PLATE_CHARS.findall(_clean(str(line[1]))))
+            m = re.search(rf"[{PROVINCES}][A-Z]", t)
+            if m and float(line[2]) >= self.config.min_text_confidence:
+                return m.group(0), float(line[2])
+        return None
+
+    def _read_text(
+        self, crop: Frame, box: tuple[int, int, int, int]
+    ) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
+        """(whole reading, formatted; partial pattern) of the plate in ``box``: the three loosened
+        crops, then, failing a whole reading, the plate turned level (tilted plates), the top row
+        read alone (a double-row plate read as its bottom row ``*A5331``), one colour channel (red
+        characters: 警 领 and the ``WJ`` of armed police), hyperlpr2's own reader."""
+        cfg = self.config
+        x1, y1, x2, y2 = box
+        reading, partial = self._ocr_text(crop, box)
+        if reading is None and (partial is None or len(partial[0].strip("*")) < FULL_PARTIAL):
+            angle = plate_skew(crop, box)
+            if abs(angle) >= cfg.min_skew_degrees:
+                turned = rotate_about(crop, ((x1 + x2) / 2, (y1 + y2) / 2), angle)
+                again, _ = self._ocr_text(turned, box)
+                if again is not None:
+                    reading, partial = again, None
+        if reading is None and partial is not None and partial[0].startswith("*") and self._ocr is not None:
+            top = self._top_row(crop, box)
+            joined = normalise_plate(top[0] + partial[0][1:]) if top else None
+            if top and joined:
+                reading, partial = (joined, min(top[1], partial[1])), None
+        if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
+            # all but characters the reader cannot print in red (警, 领, the WJ of armed police): read
+            # again with red as dark as black ink (green channel: white plates) or as bright as white
+            # ink (red channel: black plates); else the plate is in view and the pattern is kept
+            for channel in (1, 2):
+                again, _ = self._ocr_text(crop, box, channel=channel)
+                if again is not None and consistent(partial[0], again[0]):
+                    reading, partial = again, None
+                    break
+            else:
+                reading, partial = partial, None
+        if reading is None and partial is None and self._ocr is not None:
+            lpr, _ = self._models()
+            cropped = lpr.loose_crop(crop, [x1, y1, x2, y2], 120 / 48)
+            text, conf = lpr.segmentation_free_recognition(lpr.finetune(cropped))
+            norm = normalise_plate(str(text))
+            if norm and float(conf) >= cfg.sure_text_confidence:
+                reading = (norm, float(conf))
+        if reading is not None and normalise_plate(reading[0]):
+            reading = (format_plate(reading[0]), reading[1])
+        return reading, partial
+
     def read(self, crop: Frame) -> PlateReading:
         """Plate of the vehicle filling ``crop`` (a BGR crop of the vehicle at full resolution)."""
         cfg = self.config
@@ -230,18 +355,7 @@ class PlateReader:
             x1, y1, x2, y2 = box = found[0].box
             pw, ph = x2 - x1, y2 - y1
             colour, _ = plate_colour(crop[y1 + ph // 4 : y2 - ph // 4, x1 + pw // 5 : x2 - pw // 5])
-            reading, partial = self._ocr_text(crop, box)
-            if reading is None and partial is None and self._ocr is not None:
-                cropped = lpr.loose_crop(crop, [x1, y1, x2, y2], 120 / 48)
-                text, conf = lpr.segmentation_free_recognition(lpr.finetune(cropped))
-                norm = normalise_plate(str(text))
-                if norm and float(conf) >= cfg.sure_text_confidence:
-                    reading = (norm, float(conf))
-            if reading is not None:
-                reading = (format_plate(reading[0]), reading[1])
-            if partial is not None and len(partial[0].strip("*")) >= FULL_PARTIAL:
-                # all but a suffix the reader cannot print (警, 领 in red): the plate is in view
-                reading, partial = partial, None
+            reading, partial = self._read_text(crop, box)
             text = reading or partial
             if text is not None:
                 return PlateReading(
@@ -252,12 +366,24 @@ class PlateReader:
                     colour=colour,
                     box=box,
                 )
-            if pw >= cfg.min_plate_width:
-                return PlateReading(
-                    state="covered", state_confidence=STATE_CONFIDENCE["ssd_unread"], colour=colour, box=box
-                )
-            return PlateReading(state="unknown", state_confidence=0.4, box=box)
+        return self._hidden(crop, found[0].box if found else None)
+
+    def _hidden(self, crop: Frame, ssd_box: tuple[int, int, int, int] | None) -> PlateReading:
+        """No text read: covered where the SSD found a plate wide enough to judge, or an even
+        plate-shaped patch stands out from the bumper; with ``zone_covered`` set, where the zone
+        classifier's best ``covered`` window reaches it; else absent."""
+        cfg = self.config
+        if ssd_box is not None:
+            if ssd_box[2] - ssd_box[0] >= cfg.min_plate_width:
+                return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["ssd_unread"], box=ssd_box)
+            return PlateReading(state="unknown", state_confidence=0.4, box=ssd_box)
         patches = [c for c in rim_candidates(crop) if c.score >= cfg.patch_score]
         if patches:
             return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["patch"], box=patches[0].box)
+        if cfg.zone_covered is not None:
+            if self._zone is None:
+                self._zone = load_zone_head(cfg.zone_head)
+            cov = zone_scores(crop, self._zone).get("covered")
+            if cov is not None and cov.probability >= cfg.zone_covered:
+                return PlateReading(state="covered", state_confidence=STATE_CONFIDENCE["zone_covered"], box=cov.box)
         return PlateReading(state="absent", state_confidence=STATE_CONFIDENCE["nothing"])

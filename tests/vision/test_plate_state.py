@@ -100,3 +100,35 @@ def test_hidden_plate_gets_no_text(reader: PlateReader, cover: str) -> None:
     got = reader.read(crop(name, hidden))
     assert got.state in ("covered", "absent")
     assert got.text is None or "*" in got.text
+
+
+def test_red_suffix_is_read_on_one_channel(reader: PlateReader) -> None:
+    """The police plate's red 警 does not read in colour (``鄂F8888*``); on the green channel it does."""
+    name = "police.jpg"
+    img = np.asarray(cv2.imread(str(shared_file(f"plates/we0091234/{name}"))), np.uint8)
+    r = reader.read(crop(name, img))
+    assert (r.state, r.text) == ("visible", "鄂F·8888警")
+
+
+def test_skew_of_a_tilted_plate() -> None:
+    """A level synthetic plate turned by 12 degrees measures about 12 degrees, and turning it back
+    levels it."""
+    from vision.plates import plate_skew, rotate_about
+
+    img = np.full((300, 400, 3), 90, np.uint8)
+    cv2.rectangle(img, (120, 130), (280, 180), (230, 230, 230), -1)
+    for k in range(6):
+        cv2.rectangle(img, (135 + 24 * k, 140), (150 + 24 * k, 170), (20, 20, 20), -1)
+    box = (120, 130, 280, 180)
+    assert abs(plate_skew(img, box)) < 2
+    tilted = rotate_about(img, (200, 155), -12.0)  # turned counter-clockwise: right end higher
+    assert plate_skew(tilted, (110, 115, 290, 195)) == pytest.approx(12, abs=2.5)
+    level = rotate_about(tilted, (200, 155), plate_skew(tilted, (110, 115, 290, 195)))
+    assert abs(plate_skew(level, box)) < 2.5
+
+
+def test_consistent_patterns() -> None:
+    from vision.plates import consistent
+
+    assert consistent("粤B6R*", "粤B6R678") and consistent("*1693015", "WJ1693015")
+    assert not consistent("*1693016", "WJ1693015") and not consistent("京A*", "琼A6716学")
