@@ -139,12 +139,22 @@ def pick(rows: list[LabelledCrop]) -> list[int]:
 
 
 def pair_scores(
-    rows: list[LabelledCrop], first: list[View], second: list[View], wt: float, wc: float
+    rows: list[LabelledCrop],
+    first: list[View],
+    second: list[View],
+    wt: float,
+    wc: float,
+    *,
+    extra: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and same-vehicle flags of the pairs (first view of one crop, second view of another);
+    ``extra`` (len(rows), len(rows)) is added to the scores."""
     idx = pick(rows)
     a = np.stack([first[i].embedding for i in idx])
     b = np.stack([second[i].embedding for i in idx])
     score = a @ b.T
+    if extra is not None:
+        score = score + extra[np.ix_(idx, idx)]
     score = score + wt * agreement([first[i].vehicle_type for i in idx], [second[i].vehicle_type for i in idx])
     score = score + wc * agreement([first[i].colour for i in idx], [second[i].colour for i in idx])
     units = np.array([rows[i].unit for i in idx])

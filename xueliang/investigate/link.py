@@ -1,30 +1,58 @@
 """ "Same vehicle?" between two sightings without a shared plate: appearance combined with attributes.
 
-    score = cosine(embedding_a, embedding_b) + TYPE_WEIGHT * agree(type) + COLOUR_WEIGHT * agree(colour)
+    score = similarity(a, b) + TYPE_WEIGHT * agree(type) + COLOUR_WEIGHT * agree(colour)
+
+``similarity`` (:func:`appearance_similarity`) is the cosine of the two embeddings after the learned
+re-identification projection (:mod:`vision.reid`, ``vision/models/link_projection.npz``) when they
+are of the model it was fitted on, the plain cosine otherwise.
 
 ``agree`` is +1 when both attributes are known and equal, -1 when both are known and differ, 0 when
 either is unknown (``other``, empty). Two sightings are linked when the score reaches the threshold.
 
-The weights and :data:`DEFAULT_LINK_THRESHOLD` come from ``bench/vision_accuracy.py`` on pairs of
+The weights and :data:`DEFAULT_LINK_THRESHOLD` come from ``bench/train_link_projection.py`` on pairs of
 the labelled set (``tests/vision/data/vehicle_labels.csv``): same vehicle = another crop of the same
 vehicle (another frame, view or photo) redrawn as a second camera would see it (colour cast,
 lower resolution, plate covered by dark paint, body-colour paint or cloth); different vehicle =
-any crop of another one. The weights and the threshold were chosen on the tuning part (the highest
-threshold-free recall at precision >= 95 %); ``docs/vision.md`` gives precision and recall on the
-held-back part.
+any crop of another one. The weights and the threshold were chosen on the tuning part, on scores
+cross-validated by vehicle (the projection refitted without the scored vehicles): the highest recall
+at precision >= 95 %. They are also stored in the projection file (a test checks both agree);
+``docs/vision.md`` gives precision and recall on the held-back part (``bench/vision_accuracy.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+
+from vision.embed import EMBEDDING_MODEL
+from vision.reid import ReidProjection, default_projection_path, normalise
 
 TYPE_WEIGHT = 0.05
 COLOUR_WEIGHT = 0.0
 DEFAULT_LINK_THRESHOLD = 0.86
 UNKNOWN: frozenset[str] = frozenset({"", "other", "unknown", "unsure"})
+
+
+@lru_cache(maxsize=1)
+def shipped_projection() -> ReidProjection:
+    """The shipped re-identification projection (read once)."""
+    return ReidProjection.load(default_projection_path())
+
+
+def appearance_similarity(
+    a: npt.ArrayLike, b: npt.ArrayLike, model: str | None = EMBEDDING_MODEL
+) -> npt.NDArray[np.float64]:
+    """(len(a), len(b)) appearance similarities of two stacks of embeddings of ``model``: the cosine
+    after the re-id projection for the shipped embedding model, the plain cosine for any other."""
+    x, y = normalise(a), normalise(b)
+    if model == EMBEDDING_MODEL:
+        proj = shipped_projection()
+        if x.shape[1] == proj.dim and y.shape[1] == proj.dim:
+            x, y = proj.project(x), proj.project(y)
+    return np.asarray(x @ y.T, dtype=np.float64)
 
 
 def agreement(a: Sequence[str | None], b: Sequence[str | None]) -> npt.NDArray[np.float64]:
