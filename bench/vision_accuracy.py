@@ -13,8 +13,10 @@ Per attribute, a confusion matrix (rows = label by eye, columns = prediction) on
   down-sampled to 50 %, its plate region covered (cycling dark paint / body-colour paint / cloth).
   Different = every pair of crops of different vehicles, the second redrawn the same way. At most 4
   crops per vehicle, so a 42-crop track does not weigh 42 times a photo. Scores: cosine alone, and
-  cosine + attribute agreement (xueliang.investigate.link). The weights and the threshold are
-  chosen on the tuning part (highest recall at precision >= 95 %) and then applied to the held-back part.
+  the shipped scorer (xueliang.investigate.link: cosine after the re-id projection of vision.reid +
+  type and colour agreement). Its projection, weights and threshold were refitted on the tuning part
+  by bench/train_link_projection.py (threshold from cross-validation by vehicle) and are applied as
+  shipped to both parts.
 Accuracy is given per crop and per vehicle (majority over its crops). The tuning figures are
 optimistic: the heads and the white balance were chosen on them.
 """
@@ -39,11 +41,19 @@ from vision.decode import Frame  # noqa: E402
 from vision.embed import Embedder  # noqa: E402
 from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
 from vision.type_model import decide_type, load_type_head  # noqa: E402
-from xueliang.investigate.link import agreement  # noqa: E402
+from xueliang.investigate.link import (  # noqa: E402
+    COLOUR_WEIGHT,
+    DEFAULT_LINK_THRESHOLD,
+    TYPE_WEIGHT,
+    agreement,
+    shipped_projection,
+)
 
 LABELS = ROOT / "tests" / "vision" / "data" / "vehicle_labels.csv"
 MAX_PER_UNIT = 4
 PRECISION_TARGET = 0.95
+#: the link threshold before the re-id projection (plain cosine + 0.05 x type agreement)
+OLD_THRESHOLD = 0.86
 
 
 @dataclass(frozen=True)
@@ -204,19 +214,13 @@ def main() -> None:
         print(f"skipped: {p.where}: {p.message}")
     first, second, extra = views(rows, args.data, args.cache)
     parts = ("tuning", "heldback") if args.part == "both" else (args.part,)
-    # linking: weights and threshold from the tuning part
-    tuning = [i for i, r in enumerate(rows) if r.split == "tuning"]
-    sub = [rows[i] for i in tuning]
-    best = (-1.0, 0.0, 0.0, float("inf"))
-    for wt in (0.0, 0.05, 0.1):
-        for wc in (0.0, 0.05, 0.1):
-            s, pos = pair_scores(sub, [first[i] for i in tuning], [second[i] for i in tuning], wt, wc)
-            thr, rec = recall_at_precision(s, pos, PRECISION_TARGET)
-            print(f"tuning pairs, type weight {wt}, colour weight {wc}: recall {rec:.1%} at threshold {thr:.3f}")
-            if rec > best[0]:
-                best = (rec, wt, wc, thr)
-    _, wt, wc, thr = best
-    print(f"chosen on tuning: type weight {wt}, colour weight {wc}, threshold {thr:.3f}\n")
+    # linking: the shipped scorer (projection, weights and threshold refitted on the tuning part by
+    # bench/train_link_projection.py with cross-validation by vehicle) against the plain cosine
+    proj = shipped_projection()
+    thr = DEFAULT_LINK_THRESHOLD
+    projected = [proj.project(np.stack([v.embedding for v in vs])) for vs in (first, second)]
+    p1 = [View(projected[0][i], v.vehicle_type, v.colour) for i, v in enumerate(first)]
+    p2 = [View(projected[1][i], v.vehicle_type, v.colour) for i, v in enumerate(second)]
     for part in parts:
         idx = [i for i, r in enumerate(rows) if r.split == part]
         label = "TUNING part (optimistic: chosen on it)" if part == "tuning" else "HELD-BACK part"
@@ -233,12 +237,22 @@ def main() -> None:
             print(text.splitlines()[0])
         sub = [rows[i] for i in idx]
         f1, f2 = [first[i] for i in idx], [second[i] for i in idx]
-        for name, (a, b) in {"cosine alone": (0.0, 0.0), "cosine + type + colour": (wt, wc)}.items():
-            s, pos = pair_scores(sub, f1, f2, a, b)
+        scorers = {
+            "cosine alone (before)": (f1, f2, 0.0, 0.0, OLD_THRESHOLD),
+            "re-id projection + type + colour (shipped)": (
+                [p1[i] for i in idx],
+                [p2[i] for i in idx],
+                TYPE_WEIGHT,
+                COLOUR_WEIGHT,
+                thr,
+            ),
+        }
+        for name, (a, b, wt, wc, t) in scorers.items():
+            s, pos = pair_scores(sub, a, b, wt, wc)
             t0, r0 = recall_at_precision(s, pos, PRECISION_TARGET)
             print(
-                f"link, {name}: {int(pos.sum())} same / {int((~pos).sum())} different pairs; at the chosen threshold "
-                f"{thr:.3f}: {at_threshold(s, pos, thr)}; best possible recall at precision >= 95 %: {r0:.1%} "
+                f"link, {name}: {int(pos.sum())} same / {int((~pos).sum())} different pairs; at its threshold "
+                f"{t:.3f}: {at_threshold(s, pos, t)}; best possible recall at precision >= 95 %: {r0:.1%} "
                 f"(threshold {t0:.3f})"
             )
         print()

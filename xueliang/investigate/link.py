@@ -30,9 +30,9 @@ import numpy.typing as npt
 from vision.embed import EMBEDDING_MODEL
 from vision.reid import ReidProjection, default_projection_path, normalise
 
-TYPE_WEIGHT = 0.05
+TYPE_WEIGHT = 0.1
 COLOUR_WEIGHT = 0.0
-DEFAULT_LINK_THRESHOLD = 0.86
+DEFAULT_LINK_THRESHOLD = 0.867
 UNKNOWN: frozenset[str] = frozenset({"", "other", "unknown", "unsure"})
 
 

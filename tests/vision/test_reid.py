@@ -1,0 +1,75 @@
+"""The re-id projection: fitting, the shipped file and its link settings, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vision.embed import EMBEDDING_DIM
+from vision.reid import ReidProjection, default_projection_path, fit_projection
+from xueliang.errors import InputError
+from xueliang.investigate import link
+
+
+def _nuisance_data(seed: int) -> tuple[np.ndarray, list[str]]:
+    """20 identities in 12-d; every view adds a large random shift along 3 nuisance directions."""
+    rng = np.random.default_rng(seed)
+    ids = rng.normal(0, 1.0, (20, 12))
+    ids[:, :3] = 0.0
+    rows, groups = [], []
+    for g in range(20):
+        for _ in range(8):
+            v = ids[g].copy()
+            v[:3] = rng.normal(0, 4.0, 3)  # cast / scale / cover: bigger than the identity signal
+            rows.append(v + rng.normal(0, 0.1, 12))
+            groups.append(f"v{g}")
+    return np.array(rows), groups
+
+
+def test_projection_shrinks_the_within_vehicle_directions_and_round_trips(tmp_path: Path) -> None:
+    x, groups = _nuisance_data(1)
+    proj = fit_projection(x, groups, dim=8, ridge=0.05)
+    g = np.array(groups)
+    same = g[:, None] == g[None, :]
+    raw = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (x / np.linalg.norm(x, axis=1, keepdims=True)).T
+    p = proj.project(x)
+    fitted = p @ p.T
+    # separation (same-vehicle mean minus different-vehicle mean) grows clearly with the projection
+    assert fitted[same].mean() - fitted[~same].mean() > 2 * (raw[same].mean() - raw[~same].mean())
+    again = fit_projection(x, groups, dim=8, ridge=0.05)
+    assert np.array_equal(again.matrix, proj.matrix)  # deterministic refit
+    proj.with_link(0.5, 0.1, 0.2).save(tmp_path / "p.npz")
+    back = ReidProjection.load(tmp_path / "p.npz")
+    assert (back.link_threshold, back.type_weight, back.colour_weight) == (0.5, 0.1, 0.2)
+    assert np.allclose(back.project(x), p, atol=1e-4)
+
+
+def test_shipped_projection_matches_the_link_constants() -> None:
+    proj = ReidProjection.load(default_projection_path())
+    assert proj.dim == EMBEDDING_DIM and proj.name.startswith("reid")
+    assert proj.link_threshold == pytest.approx(link.DEFAULT_LINK_THRESHOLD)
+    assert proj.type_weight == pytest.approx(link.TYPE_WEIGHT)
+    assert proj.colour_weight == pytest.approx(link.COLOUR_WEIGHT)
+
+
+def test_appearance_similarity_projects_only_the_shipped_model() -> None:
+    rng = np.random.default_rng(2)
+    a, b = rng.random((3, EMBEDDING_DIM)), rng.random((2, EMBEDDING_DIM))
+    plain = link.appearance_similarity(a, b, "some-other-model")
+    na, nb = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
+    assert np.allclose(plain, na @ nb.T)
+    projected = link.appearance_similarity(a, b)
+    proj = link.shipped_projection()
+    assert np.allclose(projected, proj.project(a) @ proj.project(b).T)
+    assert not np.allclose(projected, plain)
+
+
+def test_a_bad_projection_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "p.npz"
+    np.savez(bad, name=np.array("x"), mean=np.zeros(3))
+    with pytest.raises(InputError, match=r"p\.npz"):
+        ReidProjection.load(bad)
+    with pytest.raises(InputError, match="missing"):
+        ReidProjection.load(tmp_path / "missing.npz")
