@@ -1,6 +1,6 @@
-"""Refit the re-id projection and the link settings (``vision/models/link_projection.npz``) from the TUNING part only.
+"""Refit the re-id projection and link settings (``vision/models/link_projection.npz``) from the TUNING part only.
 
-    python bench/train_link_projection.py [--data ../shared/data] [--out vision/models/link_projection.npz] [--cache DIR]
+    python bench/train_link_projection.py [--data ../shared/data] [--out FILE.npz] [--cache DIR]
 
 1. Views: every tuning crop (padded 5 % as the pipeline pads it) as labelled, flipped, cast warm /
    cool / green, down-scaled to 35 %, blurred (sigma 2), cropped 8 % tighter, with its plate covered
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from vision_accuracy import pair_scores, recall_at_precision, second_camera  # noqa: E402
+
 from vision.augment import CASTS, COVERS, colour_cast, cover_plate, flip, rescale  # noqa: E402
 from vision.colour import balanced_colour  # noqa: E402
 from vision.decode import Frame  # noqa: E402
@@ -35,7 +37,6 @@ from vision.embed import Embedder  # noqa: E402
 from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
 from vision.reid import ReidProjection, fit_projection  # noqa: E402
 from vision.type_model import decide_type, load_type_head  # noqa: E402
-from vision_accuracy import pair_scores, recall_at_precision, second_camera  # noqa: E402
 from xueliang.investigate.link import agreement  # noqa: E402
 
 LABELS = ROOT / "tests" / "vision" / "data" / "vehicle_labels.csv"
@@ -87,7 +88,7 @@ def embeddings(
         out[kind] = np.concatenate([emb.embed(imgs[i : i + 32]) for i in range(0, len(imgs), 32)])
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(file, crops=key, **out)
+        np.savez(file, crops=key, **out)  # type: ignore[arg-type]
     return out
 
 
@@ -152,9 +153,7 @@ def main() -> None:
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes), {len(rows)} tuning crops x {len(VIEWS)} views")
 
 
-def _pairs(
-    sub: list[LabelledCrop], a: np.ndarray, b: np.ndarray, extra: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(sub: list[LabelledCrop], a: np.ndarray, b: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """pair_scores over precomputed projected vectors: cosine plus ``extra`` (an agreement matrix)."""
     from vision_accuracy import View
 

@@ -88,7 +88,9 @@ class ReidProjection:
                     colour_weight=float(link[2]),
                 )
         except (OSError, ValueError, KeyError, IndexError) as exc:
-            raise InputError(str(p), f"re-id projection: expected an .npz with name, mean, matrix, link ({exc})") from exc
+            raise InputError(
+                str(p), f"re-id projection: expected an .npz with name, mean, matrix, link ({exc})"
+            ) from exc
 
 
 def default_projection_path() -> Path:
