@@ -47,19 +47,14 @@ VEHICLE_TYPES: tuple[str, ...] = ("sedan", "suv", "van", "pickup", "truck", "bus
 
 @dataclass(frozen=True)
 class ColourConfig:
-    """The palette rule's thresholds. ``achromatic_chroma``, ``chromatic_share``, ``white_l75`` and
-    ``black_l75`` were chosen on the tuning part of ``tests/vision/data/vehicle_labels.csv`` (grid
-    search, white-balanced frames, uncast and 15 % warm / cool / green casts, mean of the per-vehicle
-    accuracies): 14 / 0.25 / 74 / 42 gave 68.8 %, 18 / 0.35 / 74 / 48 gives 71.9 % (crops: 73.6 -> 77.4 %)."""
-
-    achromatic_chroma: float = 18.0
+    achromatic_chroma: float = 14.0
     white_lightness: float = 72.0
     black_lightness: float = 32.0
     background_delta: float = 10.0
     min_body_pixels: int = 30
-    chromatic_share: float = 0.35
+    chromatic_share: float = 0.25
     white_l75: float = 74.0
-    black_l75: float = 48.0
+    black_l75: float = 42.0
 
 
 def _lab(img: Frame) -> npt.NDArray[np.float32]:
