@@ -28,7 +28,6 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from vision.embed import EMBEDDING_MODEL
 from vision.reid import ReidProjection, default_projection_path, normalise
 
 TYPE_WEIGHT = 0.05
@@ -46,14 +45,18 @@ def shipped_projection() -> ReidProjection:
 def appearance_similarity(
     a: npt.ArrayLike,
     b: npt.ArrayLike,
-    model: str | None = EMBEDDING_MODEL,
+    model: str | None = None,
     *,
     projection: ReidProjection | None = None,
 ) -> npt.NDArray[np.float64]:
-    """(len(a), len(b)) cosine similarities of two stacks of embeddings of ``model``; with ``projection``
-    (e.g. :func:`shipped_projection`), the cosine after it when ``model`` is the one it was fitted on."""
+    """(len(a), len(b)) cosine similarities of two stacks of embeddings of ``model`` (default: the
+    indexing embedder's); with ``projection`` (e.g. :func:`shipped_projection`), the cosine after it
+    when ``model`` is the one it was fitted on."""
+    from vision.embed import EMBEDDING_MODEL  # vision.embed pulls in the decoder: not at import time
+
     x, y = normalise(a), normalise(b)
-    if projection is not None and model == EMBEDDING_MODEL and x.shape[1] == y.shape[1] == projection.dim:
+    fitted_on = model is None or model == EMBEDDING_MODEL
+    if projection is not None and fitted_on and x.shape[1] == y.shape[1] == projection.dim:
         x, y = projection.project(x), projection.project(y)
     return np.asarray(x @ y.T, dtype=np.float64)
 
