@@ -18,7 +18,6 @@ The held-back part is never read here.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -28,13 +27,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from train_type_head import refit_arguments  # noqa: E402
 from vision_accuracy import pair_scores, recall_at_precision, second_camera  # noqa: E402
 
 from vision.augment import CASTS, COVERS, colour_cast, cover_plate, flip, rescale  # noqa: E402
 from vision.colour import balanced_colour  # noqa: E402
 from vision.decode import Frame  # noqa: E402
 from vision.embed import Embedder  # noqa: E402
-from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
+from vision.labelled import LabelledCrop, crop_of, load_frames  # noqa: E402
 from vision.reid import ReidProjection, fit_projection  # noqa: E402
 from vision.type_model import decide_type, load_type_head  # noqa: E402
 from xueliang.investigate.link import agreement  # noqa: E402
@@ -99,15 +99,7 @@ def fit(rows: list[LabelledCrop], emb: dict[str, np.ndarray], keep: np.ndarray) 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--out", type=Path, default=ROOT / "vision" / "models" / "link_projection.npz")
-    ap.add_argument("--cache", type=Path, default=None, help="keep the embeddings here between runs")
-    args = ap.parse_args()
-    rows, problems = read_labels(LABELS)
-    for p in problems:
-        print(f"skipped: {p.where}: {p.message}")
-    rows = [r for r in rows if r.split == "tuning"]
+    args, rows = refit_arguments(__doc__ or "", "link_projection.npz")
     frames = load_frames(rows, args.data)
     emb = embeddings(rows, frames, args.cache)
     head = load_type_head()
