@@ -60,20 +60,26 @@ def embeddings(rows: list[LabelledCrop], data: Path, cache: Path | None) -> dict
     }
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(file, crops=np.array([r.crop for r in rows]), **out)
+        np.savez(file, crops=np.array([r.crop for r in rows]), **out)  # type: ignore[arg-type]
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def refit_arguments(doc: str, model_file: str) -> tuple[argparse.Namespace, list[LabelledCrop]]:
+    """The refit scripts' command line (--data, --out, --cache) and the TUNING rows of the labels."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--out", type=Path, default=ROOT / "vision" / "models" / "type_head.npz")
+    ap.add_argument("--out", type=Path, default=ROOT / "vision" / "models" / model_file)
     ap.add_argument("--cache", type=Path, default=None, help="keep the embeddings here between runs")
     args = ap.parse_args()
     rows, problems = read_labels(LABELS)
     for p in problems:
         print(f"skipped: {p.where}: {p.message}")
-    rows = [r for r in rows if r.split == "tuning" and r.vehicle_type in VEHICLE_TYPES]
+    return args, [r for r in rows if r.split == "tuning"]
+
+
+def main() -> None:
+    args, rows = refit_arguments(__doc__ or "", "type_head.npz")
+    rows = [r for r in rows if r.vehicle_type in VEHICLE_TYPES]
     emb = embeddings(rows, args.data, args.cache)
     per_unit = Counter(r.unit for r in rows)
     unit_w = np.array([1.0 / per_unit[r.unit] for r in rows])

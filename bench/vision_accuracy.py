@@ -13,8 +13,10 @@ Per attribute, a confusion matrix (rows = label by eye, columns = prediction) on
   down-sampled to 50 %, its plate region covered (cycling dark paint / body-colour paint / cloth).
   Different = every pair of crops of different vehicles, the second redrawn the same way. At most 4
   crops per vehicle, so a 42-crop track does not weigh 42 times a photo. Scores: cosine alone, and
-  cosine + attribute agreement (xueliang.investigate.link). The weights and the threshold are
-  chosen on the tuning part (highest recall at precision >= 95 %) and then applied to the held-back part.
+  the shipped scorer (xueliang.investigate.link: cosine + type and colour agreement, weights and
+  threshold chosen on the tuning part), and the re-id projection of vision.reid with the weights and
+  threshold bench/train_link_projection.py chose for it by cross-validation by vehicle on the tuning
+  part (not adopted: see xueliang/investigate/link.py).
 Accuracy is given per crop and per vehicle (majority over its crops). The tuning figures are
 optimistic: the heads and the white balance were chosen on them.
 """
@@ -39,7 +41,13 @@ from vision.decode import Frame  # noqa: E402
 from vision.embed import Embedder  # noqa: E402
 from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
 from vision.type_model import decide_type, load_type_head  # noqa: E402
-from xueliang.investigate.link import agreement  # noqa: E402
+from xueliang.investigate.link import (  # noqa: E402
+    COLOUR_WEIGHT,
+    DEFAULT_LINK_THRESHOLD,
+    TYPE_WEIGHT,
+    agreement,
+    shipped_projection,
+)
 
 LABELS = ROOT / "tests" / "vision" / "data" / "vehicle_labels.csv"
 MAX_PER_UNIT = 4
@@ -139,12 +147,22 @@ def pick(rows: list[LabelledCrop]) -> list[int]:
 
 
 def pair_scores(
-    rows: list[LabelledCrop], first: list[View], second: list[View], wt: float, wc: float
+    rows: list[LabelledCrop],
+    first: list[View],
+    second: list[View],
+    wt: float,
+    wc: float,
+    *,
+    extra: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and same-vehicle flags of the pairs (first view of one crop, second view of another);
+    ``extra`` (len(rows), len(rows)) is added to the scores."""
     idx = pick(rows)
     a = np.stack([first[i].embedding for i in idx])
     b = np.stack([second[i].embedding for i in idx])
     score = a @ b.T
+    if extra is not None:
+        score = score + extra[np.ix_(idx, idx)]
     score = score + wt * agreement([first[i].vehicle_type for i in idx], [second[i].vehicle_type for i in idx])
     score = score + wc * agreement([first[i].colour for i in idx], [second[i].colour for i in idx])
     units = np.array([rows[i].unit for i in idx])
@@ -194,19 +212,12 @@ def main() -> None:
         print(f"skipped: {p.where}: {p.message}")
     first, second, extra = views(rows, args.data, args.cache)
     parts = ("tuning", "heldback") if args.part == "both" else (args.part,)
-    # linking: weights and threshold from the tuning part
-    tuning = [i for i, r in enumerate(rows) if r.split == "tuning"]
-    sub = [rows[i] for i in tuning]
-    best = (-1.0, 0.0, 0.0, float("inf"))
-    for wt in (0.0, 0.05, 0.1):
-        for wc in (0.0, 0.05, 0.1):
-            s, pos = pair_scores(sub, [first[i] for i in tuning], [second[i] for i in tuning], wt, wc)
-            thr, rec = recall_at_precision(s, pos, PRECISION_TARGET)
-            print(f"tuning pairs, type weight {wt}, colour weight {wc}: recall {rec:.1%} at threshold {thr:.3f}")
-            if rec > best[0]:
-                best = (rec, wt, wc, thr)
-    _, wt, wc, thr = best
-    print(f"chosen on tuning: type weight {wt}, colour weight {wc}, threshold {thr:.3f}\n")
+    # linking: the shipped scorer against the re-id projection (vision.reid; projection, weights and
+    # threshold refitted on the tuning part by bench/train_link_projection.py, CV by vehicle)
+    proj = shipped_projection()
+    projected = [proj.project(np.stack([v.embedding for v in vs])) for vs in (first, second)]
+    p1 = [View(projected[0][i], v.vehicle_type, v.colour) for i, v in enumerate(first)]
+    p2 = [View(projected[1][i], v.vehicle_type, v.colour) for i, v in enumerate(second)]
     for part in parts:
         idx = [i for i, r in enumerate(rows) if r.split == part]
         label = "TUNING part (optimistic: chosen on it)" if part == "tuning" else "HELD-BACK part"
@@ -223,12 +234,22 @@ def main() -> None:
             print(text.splitlines()[0])
         sub = [rows[i] for i in idx]
         f1, f2 = [first[i] for i in idx], [second[i] for i in idx]
-        for name, (a, b) in {"cosine alone": (0.0, 0.0), "cosine + type + colour": (wt, wc)}.items():
-            s, pos = pair_scores(sub, f1, f2, a, b)
+        scorers = {
+            "cosine + type + colour (shipped)": (f1, f2, TYPE_WEIGHT, COLOUR_WEIGHT, DEFAULT_LINK_THRESHOLD),
+            "re-id projection + its CV-chosen weights (not adopted)": (
+                [p1[i] for i in idx],
+                [p2[i] for i in idx],
+                proj.type_weight,
+                proj.colour_weight,
+                proj.link_threshold,
+            ),
+        }
+        for name, (a, b, wt, wc, t) in scorers.items():
+            s, pos = pair_scores(sub, a, b, wt, wc)
             t0, r0 = recall_at_precision(s, pos, PRECISION_TARGET)
             print(
-                f"link, {name}: {int(pos.sum())} same / {int((~pos).sum())} different pairs; at the chosen threshold "
-                f"{thr:.3f}: {at_threshold(s, pos, thr)}; best possible recall at precision >= 95 %: {r0:.1%} "
+                f"link, {name}: {int(pos.sum())} same / {int((~pos).sum())} different pairs; at its threshold "
+                f"{t:.3f}: {at_threshold(s, pos, t)}; best possible recall at precision >= 95 %: {r0:.1%} "
                 f"(threshold {t0:.3f})"
             )
         print()

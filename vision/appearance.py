@@ -9,6 +9,8 @@ hue bin 0 so that white, grey and black cars are told apart by value, not by noi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 
@@ -44,12 +46,4 @@ def appearance(frame: Frame, xyxy: npt.NDArray[np.float32]) -> npt.NDArray[np.fl
 
 def with_appearance(frame: Frame, detections: Detections) -> Detections:
     """``detections`` with ``data["appearance"]`` filled in from ``frame``."""
-    data = dict(detections.data)
-    data["appearance"] = appearance(frame, detections.xyxy)
-    return Detections(
-        xyxy=detections.xyxy,
-        confidence=detections.confidence,
-        class_id=detections.class_id,
-        tracker_id=detections.tracker_id,
-        data=data,
-    )
+    return replace(detections, data={**detections.data, "appearance": appearance(frame, detections.xyxy)})

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from tests.conftest import SHARED_DATA, shared_file
 from vision.attributes import body_colour
 from vision.augment import CASTS, colour_cast
 from vision.colour import WB_METHODS, balanced_colour, illuminant, white_balance
+from vision.labelled import load_frames, read_labels
 
 
 def _scene(body_bgr: tuple[int, int, int]) -> tuple[np.ndarray, list[float]]:
@@ -43,3 +47,17 @@ def test_illuminant_of_a_neutral_scene_is_neutral() -> None:
     assert white_balance(img, "none") is img
     with pytest.raises(ValueError, match="expected one of none"):
         illuminant(img, "retinex")
+
+
+@pytest.mark.parametrize("cast", list(CASTS))
+def test_a_real_white_car_keeps_its_colour_under_a_15_percent_cast(cast: str) -> None:
+    """Crop 293 of the labelled set (tuning part): a white car in a we0091234 photo."""
+    shared_file("plates/we0091234/Quicker_20220930_180856.png")
+    rows, _ = read_labels(Path(__file__).parent / "data" / "vehicle_labels.csv")
+    row = next(r for r in rows if r.crop == 293)
+    assert row.colour == "white"
+    frame = load_frames([row], SHARED_DATA)[(row.source, row.frame)]
+    cast_frame = colour_cast(frame, [1 + (g - 1) / 2 for g in CASTS[cast]])
+    assert balanced_colour(cast_frame, row.box).value == "white"
+    if cast == "green":  # without white balance the green cast wins
+        assert body_colour(cast_frame, row.box).value == "green"

@@ -190,8 +190,9 @@ def test_labelled_vehicles_found_and_not_split(intel_run: FileResult, labels: li
 
 
 @pytest.mark.xfail(
-    reason="the one car found (light-silver Prius) reads white/suv at its new best frame (geometry type and "
-    "lightness colour, as on its labelled box); the learned type and colour models of issue 12 item 4 replace them",
+    reason="the one car found (light-silver Prius) reads wrong at its best frame: it read white/suv with the "
+    "geometry type and lightness colour; it still fails with the learned type head, and also did with palette "
+    "thresholds retuned on the tuning crops (tried in issue 12's second pass, not kept; checked 2026-11-30)",
     strict=False,
 )
 def test_colour_and_type_of_found_vehicles(intel_run: FileResult, labels: list[LabelRow]) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from vision.tables import SightingRow
 from xueliang.errors import InputError
-from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD, link_scores
+from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD, appearance_similarity, link_scores
 from xueliang.investigate.search import (
     HIT_COLUMNS,
     Hit,
@@ -252,7 +252,7 @@ def run_multi_scene(
             if A.shape[1] != B.shape[1]:
                 continue
             sim = link_scores(
-                A @ B.T,
+                appearance_similarity(A, B, ma),
                 [hits[i].vehicle_type for i in ia],
                 [hits[i].vehicle_type for i in ib],
                 [hits[i].colour for i in ia],
