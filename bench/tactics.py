@@ -323,6 +323,7 @@ def bench_plates(n: int, repeats: int, tmp: Path) -> None:
 
     from sqlalchemy import insert, text
 
+    from tests.investigate.checkpoint_rows import checkpoint_camera, checkpoint_sighting
     from vision.tables import SightingRow
     from xueliang.investigate.plate_index import candidate_plates, refresh
     from xueliang.investigate.plates_match import parse_plate_pattern
@@ -336,10 +337,7 @@ def bench_plates(n: int, repeats: int, tmp: Path) -> None:
     pool = ["晋" + "".join(r) for r in chars[rng.integers(0, len(chars), (pool_n, 6))].tolist()]
     t0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
     with db.engine.begin() as conn:
-        conn.execute(
-            insert(CameraRow),
-            [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": t0}],
-        )
+        conn.execute(insert(CameraRow), [checkpoint_camera(t0)])
         keep = {"ix_sightings_plate_text"}
         dropped = [
             (name, sql)
@@ -358,27 +356,7 @@ def bench_plates(n: int, repeats: int, tmp: Path) -> None:
     for lo in range(0, n, 100_000):
         k = min(100_000, n - lo)
         picks = rng.integers(0, pool_n, k)
-        rows = [
-            {
-                "camera_id": "kk-1",
-                "track_id": 0,
-                "first_seen": t0 + dt.timedelta(seconds=int(lo + i)),
-                "last_seen": t0 + dt.timedelta(seconds=int(lo + i)),
-                "detector_class": "car",
-                "detector_confidence": 1.0,
-                "colour": "white",
-                "colour_confidence": 1.0,
-                "vehicle_type": "sedan",
-                "vehicle_type_confidence": 1.0,
-                "plate_state": "visible",
-                "plate_state_confidence": 1.0,
-                "plate_text": pool[int(p)],
-                "direction": "unknown",
-                "best_frame": 0,
-                "source": "checkpoint",
-            }
-            for i, p in enumerate(picks)
-        ]
+        rows = [checkpoint_sighting(t0 + dt.timedelta(seconds=int(lo + i)), pool[int(p)]) for i, p in enumerate(picks)]
         with db.engine.begin() as conn:
             conn.execute(insert(table), rows)
     t_load = time.perf_counter() - t_load

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert
 
+from tests.investigate.checkpoint_rows import checkpoint_camera, checkpoint_sighting
 from vision.tables import SightingRow
 from xueliang.cli import cli
 from xueliang.investigate.plate_index import candidate_plates, indexed_plates, refresh
@@ -23,34 +24,12 @@ CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 def _sightings(db: Database, plates: list[str | None], start_id: int = 1) -> None:
     t = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
     rows = [
-        {
-            "id": start_id + i,
-            "video_id": None,
-            "camera_id": "kk-1",
-            "track_id": 0,
-            "first_seen": t + dt.timedelta(minutes=i),
-            "last_seen": t + dt.timedelta(minutes=i),
-            "detector_class": "car",
-            "detector_confidence": 1.0,
-            "colour": "white",
-            "colour_confidence": 1.0,
-            "vehicle_type": "sedan",
-            "vehicle_type_confidence": 1.0,
-            "plate_state": "visible" if p else "unknown",
-            "plate_state_confidence": 1.0,
-            "plate_text": p,
-            "direction": "unknown",
-            "best_frame": 0,
-            "source": "checkpoint",
-        }
+        {"id": start_id + i, "video_id": None, **checkpoint_sighting(t + dt.timedelta(minutes=i), p)}
         for i, p in enumerate(plates)
     ]
     with db.engine.begin() as conn:
         if start_id == 1:
-            conn.execute(
-                insert(CameraRow),
-                [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": t}],
-            )
+            conn.execute(insert(CameraRow), [checkpoint_camera(t)])
         conn.execute(insert(SightingRow.metadata.tables["sightings"]), rows)
 
 

@@ -109,18 +109,26 @@ def test_prediction_over_misses_is_capped() -> None:
     assert out.tracker_id is not None and int(out.tracker_id[0]) == 1
 
 
+STOP_LINE = (100, 100, 160, 140)
+
+
+def _car_then_a_gap() -> ByteTracker:
+    """A tracker that saw a car (look ``hot=5``) stand at ``STOP_LINE`` on frames 0-24, nothing on frame 30."""
+    tr = ByteTracker()
+    for f in range(0, 30, 6):
+        tr.update(dets_look([STOP_LINE], hot=5), f)
+    tr.update(dets([]), 30)
+    return tr
+
+
 def test_appearance_gate_keeps_two_cars_at_one_spot_apart() -> None:
     # a white car stands at a stop line and leaves; half a second later (two detector calls missed)
     # a red car stands on the same spot: two tracks, not one
-    tr = ByteTracker()
-    box = (100, 100, 160, 140)
-    for f in range(0, 30, 6):
-        tr.update(dets_look([box], hot=5), f)
-    tr.update(dets([]), 30)
+    tr = _car_then_a_gap()
     tr.update(dets([]), 36)
     ids = set()
     for f in range(42, 72, 6):
-        out = tr.update(dets_look([box], hot=90), f)
+        out = tr.update(dets_look([STOP_LINE], hot=90), f)
         assert out.tracker_id is not None
         ids.add(int(out.tracker_id[0]))
     assert 1 not in ids and len(ids) == 1
@@ -128,12 +136,8 @@ def test_appearance_gate_keeps_two_cars_at_one_spot_apart() -> None:
 
 
 def test_appearance_gate_lets_the_same_car_continue_after_a_gap() -> None:
-    tr = ByteTracker()
-    box = (100, 100, 160, 140)
-    for f in range(0, 30, 6):
-        tr.update(dets_look([box], hot=5), f)
-    tr.update(dets([]), 30)
-    out = tr.update(dets_look([box], hot=5), 36)
+    tr = _car_then_a_gap()
+    out = tr.update(dets_look([STOP_LINE], hot=5), 36)
     assert out.tracker_id is not None and int(out.tracker_id[0]) == 1
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.web.factories import PASSWORD, TRAJ_NO_POSITION, TrajData, WebData
+from tests.web.live import log_in
 from tests.web.live import serve as _serve
 from xueliang.report.build import CHROMIUM_FLAGS
 from xueliang.web.settings import WebSettings
@@ -49,11 +50,7 @@ def logged_in(browser: Any, base: str, role: str, contexts: list[Any], **options
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, **options)
     contexts.append(ctx)
     page = ctx.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", role)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_load_state("networkidle")
+    log_in(page, base, role, PASSWORD)
     return page
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.web.factories import PASSWORD, WebData
 from tests.web.hostile import HOSTILE_USER, IMG, HostileData, build_hostile, mark
-from tests.web.live import serve
+from tests.web.live import log_in, serve
 from tests.web.test_browser import CHROMIUM, FLAGS, sync_api
 from xueliang.web.settings import WebSettings
 
@@ -74,11 +74,7 @@ def page(hostile_server: str) -> Iterator[Any]:
         pg = ctx.new_page()
         pg.dialogs = []  # type: ignore[attr-defined]
         pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
-        pg.goto(f"{hostile_server}/login")
-        pg.fill("#username", HOSTILE_USER)
-        pg.fill("#password", PASSWORD)
-        pg.click("#login-submit")
-        pg.wait_for_load_state("networkidle")
+        log_in(pg, hostile_server, HOSTILE_USER, PASSWORD)
         yield pg
         browser.close()
 
