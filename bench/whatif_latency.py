@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,30 +31,13 @@ from geo.cameras import Camera, read_cameras  # noqa: E402
 from geo.config import load_coverage_config  # noqa: E402
 from geo.town import Town, load_town  # noqa: E402
 from geo.workbench import build_workbench, whatif  # noqa: E402
+from tests.geo.road_cameras import cameras_on_roads  # noqa: E402
 
 MONACO = ROOT.parent / "shared/data/osm/monaco_osrm_2016.osm.pbf"
 
 
 def synthetic_cameras(town: Town, n: int, seed: int = 1) -> list[Camera]:
-    rng = np.random.default_rng(seed)
-    xy = shapely.get_coordinates(town.roads.geometry.to_numpy())
-    pick = xy[rng.choice(len(xy), size=min(n, len(xy)), replace=False)]
-    import geopandas as gpd
-
-    ll = shapely.get_coordinates(gpd.GeoSeries(shapely.points(pick), crs=town.crs).to_crs(4326).to_numpy())
-    return [
-        Camera(
-            id=f"S{i:04d}",
-            lon=float(lon),
-            lat=float(lat),
-            heading_deg=float(rng.uniform(0, 360)),
-            fov_deg=60.0,
-            resolution_px=2560,
-            height_m=6.0,
-            kind="bullet",
-        )
-        for i, (lon, lat) in enumerate(ll)
-    ]
+    return cameras_on_roads(town, n, np.random.default_rng(seed))
 
 
 def timed(fn, reps: int) -> float:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from geo.targets import build_targets, junctions
 from geo.town import Town, load_town
 
 from ..conftest import shared_file
+from .road_cameras import cameras_on_roads
 
 
 @pytest.fixture(scope="module")
@@ -92,30 +93,12 @@ def test_workbench_whatif_equals_a_full_run_on_monaco(monaco: Town) -> None:
     """The incremental what-if on a real town (23k buildings): 150 road cameras, 3 moved, 5 removed, 4 added."""
     import dataclasses
 
-    import geopandas as gpd
-    import shapely
-
     from geo.basemap import build_basemap
     from geo.workbench import build_workbench, whatif
 
     cfg = CoverageConfig()
     rng = np.random.default_rng(5)
-    xy = shapely.get_coordinates(monaco.roads.geometry.to_numpy())
-    pts = xy[rng.choice(len(xy), 154, replace=False)]
-    ll = shapely.get_coordinates(gpd.GeoSeries(shapely.points(pts), crs=monaco.crs).to_crs(4326).to_numpy())
-    cams = [
-        Camera(
-            id=f"M{i}",
-            lon=float(a),
-            lat=float(b),
-            heading_deg=float(rng.uniform(0, 360)),
-            fov_deg=60.0,
-            resolution_px=2560,
-            height_m=6.0,
-            kind="bullet" if i % 5 else "dome",
-        )
-        for i, (a, b) in enumerate(ll)
-    ]
+    cams = cameras_on_roads(monaco, 154, rng, ids="M{}", dome_every=5)
     old, extra = cams[:150], cams[150:]
     wb = build_workbench(monaco, old, cfg)
     moved = [dataclasses.replace(c, lon=c.lon + 0.0003, heading_deg=((c.heading_deg or 0) + 90) % 360) for c in old[:3]]
