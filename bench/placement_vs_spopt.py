@@ -99,6 +99,12 @@ def describe(r: PlacementResult) -> str:
     )
 
 
+def print_stages(r: PlacementResult) -> None:
+    """One line per solver stage (greedy, polish, MILP...): its seconds, objective, bound and detail."""
+    for s in r.stages:
+        print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
+
+
 @dataclass(frozen=True)
 class Baseline:
     """One baseline's answer, re-evaluated on the coverage matrix."""
@@ -327,8 +333,7 @@ def county(args: argparse.Namespace) -> None:
         f"   MCLP budget {budget:,.0f}: {t_m:.1f} s (cpu {cpu_seconds() - c0:.1f} s)  {describe(res)}  "
         f"covered {100 * res.covered_fraction:.2f}%  [{load()}]"
     )
-    for s in res.stages:
-        print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
+    print_stages(res)
     coverable = np.diff(A.tocsr().indptr) > 0
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed, required=coverable)
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -338,8 +343,7 @@ def county(args: argparse.Namespace) -> None:
         f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s (cpu {cpu_seconds() - c0:.1f} s)  "
         f"{describe(res)}  cost {res.cost:,.1f}  [{load()}]"
     )
-    for s in res.stages:
-        print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
+    print_stages(res)
     print(f"   total {t_build + t_m + t_s:.1f} s, peak RSS {rss_mb():,.0f} MB")
 
 
