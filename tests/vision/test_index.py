@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.vision.conftest import PLUGIN, START, add_camera
+from tests.web.factories import video_row
 from vision.detect import DetectorSpec, ModelError
 from vision.embed import from_bytes
 from vision.index import IndexItem, index_files
@@ -237,25 +238,6 @@ def test_files_over_2_gib_are_stored(db: Database, camera: str) -> None:
     INTEGER stops at 2,147,483,647; SQLite's is 64-bit)."""
     size = 5 * 1024**3
     with db.transaction() as s:
-        s.add(
-            VideoRow(
-                sha256="ab" * 32,
-                path="/export/cam-1/day.mp4",
-                size_bytes=size,
-                camera_id=camera,
-                start_time=START,
-                end_time=START + dt.timedelta(hours=24),
-                fps=25.0,
-                frame_count=2_160_000,
-                duration_s=86_400.0,
-                width=1920,
-                height=1080,
-                detector="test",
-                frames_decoded=2_160_000,
-                frames_detected=172_800,
-                processing_s=3600.0,
-                indexed_at=START,
-            )
-        )
+        s.add(video_row("ab" * 32, "/export/cam-1/day.mp4", camera, START, 24, size_bytes=size))
     with db.sessions() as s:
         assert s.scalar(select(VideoRow.size_bytes)) == size

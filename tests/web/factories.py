@@ -40,14 +40,14 @@ class WebData:
     sighting_ids: tuple[int, ...]
 
 
-def video_row(sha256: str, path: str, camera_id: str, start: dt.datetime, hours: int) -> Any:
+def video_row(sha256: str, path: str, camera_id: str, start: dt.datetime, hours: int, *, size_bytes: int = 1000) -> Any:
     """A 640x360, 25 fps video row of ``hours`` from ``start``, as the web tests' fixtures store them."""
     from vision.tables import VideoRow
 
     return VideoRow(
         sha256=sha256,
         path=path,
-        size_bytes=1000,
+        size_bytes=size_bytes,
         camera_id=camera_id,
         start_time=start,
         end_time=start + dt.timedelta(hours=hours),
