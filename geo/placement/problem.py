@@ -59,6 +59,15 @@ def _first_bad(mask: NDArray[np.bool_]) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _ids(value: ArrayLike, n: int, name: str, what: str, ids: str, item: str) -> IntArray:
+    """Integer ``ids`` ids per ``item``: >= 0, or -1 for none."""
+    arr = _ints(value, n, name, what)
+    if (arr < -1).any():
+        i = _first_bad(arr < -1)
+        raise PlacementInputError(f"expected {ids} ids >= 0 (or -1 for none), got {arr[i]} at {item} {i}", field=name)
+    return arr
+
+
 @dataclass(frozen=True, eq=False)
 class CoverageProblem:
     """A placement instance on plain arrays; validated on construction.
@@ -169,13 +178,7 @@ class CoverageProblem:
         required = _bools(self.required, n_targets, "required", "target row", True)
 
         if self.all_of is not None:
-            all_of = _ints(self.all_of, n_targets, "all_of", "target row")
-            if (all_of < -1).any():
-                i = _first_bad(all_of < -1)
-                raise PlacementInputError(
-                    f"expected composite ids >= 0 (or -1 for none), got {all_of[i]} at target {i}",
-                    field="all_of",
-                )
+            all_of = _ids(self.all_of, n_targets, "all_of", "target row", "composite", "target")
             members = all_of >= 0
             if members.any():
                 # a composite with any required member is required whole
@@ -186,13 +189,7 @@ class CoverageProblem:
         object.__setattr__(self, "required", required)
 
         if self.group is not None:
-            group = _ints(self.group, n_cand, "group", "candidate column")
-            if (group < -1).any():
-                j = _first_bad(group < -1)
-                raise PlacementInputError(
-                    f"expected group ids >= 0 (or -1 for none), got {group[j]} at candidate {j}",
-                    field="group",
-                )
+            group = _ids(self.group, n_cand, "group", "candidate column", "group", "candidate")
             object.__setattr__(self, "group", group)
         if isinstance(self.group_limit, bool) or not isinstance(self.group_limit, int | np.integer):
             raise PlacementInputError(f"expected an integer >= 1, got {self.group_limit!r}", field="group_limit")
