@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,24 +175,28 @@ def greedy_max_coverage(
     return st, trace
 
 
+def _still_added(st: SelectionState, order: IntArray) -> Iterator[tuple[int, IntArray]]:
+    """The added, not fixed cameras of ``order`` that are still selected when their turn comes, with their rows."""
+    fixed = st.model.problem.fixed
+    for j in order:
+        j = int(j)
+        if st.selected[j] and not fixed[j]:
+            yield j, column_rows(st.model, j)
+
+
 def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, max_passes: int = 5) -> None:
     """1-swap local search (drop one added camera, add the best affordable one), then refill."""
     m = st.model
     credit = m.row_credit
-    fixed = m.problem.fixed
     for _ in range(max_passes):
         improved = False
         unc = credit * (st.cnt == 0)
         gains = np.asarray(m.csc.T @ unc)
         added = st.added()
         loss = np.asarray(m.csc.T @ (credit * (st.cnt == 1)))[added]
-        for j in added[np.argsort(loss / m.cost[added], kind="stable")]:
-            j = int(j)
+        for j, rows in _still_added(st, added[np.argsort(loss / m.cost[added], kind="stable")]):
             if time.monotonic() > deadline:
                 return
-            if not st.selected[j] or fixed[j]:
-                continue
-            rows = column_rows(m, j)
             lost = rows[st.cnt[rows] == 1]
             loss_j = float(credit[lost].sum())
             g2 = gains + np.asarray(m.csr[lost].T @ credit[lost]) if lost.size else gains.copy()
@@ -263,18 +268,13 @@ def polish_set_cover(
 ) -> None:
     """Drop redundant cameras and swap a camera for a cheaper one that covers what only it covers."""
     m = st.model
-    fixed = m.problem.fixed
     n_cand = m.cost.size
     for _ in range(max_passes):
         improved = False
         added = st.added()
-        for j in added[np.argsort(-m.cost[added], kind="stable")]:
-            j = int(j)
+        for j, rows in _still_added(st, added[np.argsort(-m.cost[added], kind="stable")]):
             if time.monotonic() > deadline:
                 return
-            if not st.selected[j] or fixed[j]:
-                continue
-            rows = column_rows(m, j)
             crit = rows[(st.cnt[rows] == 1) & must[rows]]
             if crit.size == 0:
                 st.remove(j)
