@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from xueliang.errors import ConfigError
 
@@ -90,7 +90,12 @@ def parse_model(data: object, model: type[M], *, source: str) -> M:
 
 
 class ColumnMap(BaseModel):
-    """Base of a file's field -> column map: an unset field is read from the column of its own name."""
+    """Base of a file's field -> column map: an unset field is read from the column of its own name.
+
+    Frozen, and unknown keys are rejected (a misspelt field must not be silently ignored).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     def column_for(self, field: str) -> str:
         value = getattr(self, field)

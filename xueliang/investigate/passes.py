@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict
-
 from xueliang.config import ColumnMap, load_column_map
 from xueliang.errors import InputError, SchemaError
 from xueliang.investigate.codes import COLOUR_OF_CODE, detector_class_of, vehicle_type_of
@@ -105,8 +103,6 @@ class ParsedPasses:
 
 class PassColumns(ColumnMap):
     """CSV column of each field (unset = the field's own name), from ``--map``/``--mapping``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     MotorVehicleID: str | None = None
     DeviceID: str | None = None
