@@ -18,7 +18,8 @@ from typing import Any
 import click
 
 from xueliang import __version__
-from xueliang.cli._lang import LANG_CHOICES, _, current, use_language
+from xueliang.cli._clicktext import UsageLine, XueliangContext, install
+from xueliang.cli._lang import LANG_CHOICES, _, current, start_language, use_language
 from xueliang.errors import XueliangError
 
 LOG_DIR_ENV = "XUELIANG_LOG_DIR"
@@ -75,7 +76,23 @@ def error_line(exc: XueliangError) -> str:
 
 class XueliangGroup(click.Group):
     """A click group that turns project errors into one line on stderr and exit code 2, and any other
-    exception into one line and exit code 1, with the traceback in a log file."""
+    exception into one line and exit code 1, with the traceback in a log file. Its help, Click's texts and
+    usage errors (one line, exit code 2) follow the command line's language."""
+
+    context_class = XueliangContext
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        if parent is None:
+            install()
+            start_language(args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageLine:
+            raise
+        except click.UsageError as exc:
+            raise UsageLine(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from xueliang.storage.database import audit_origin
@@ -86,6 +103,10 @@ class XueliangGroup(click.Group):
         except XueliangError as exc:
             click.echo(error_line(exc), err=True)
             ctx.exit(2)
+        except UsageLine:
+            raise
+        except click.UsageError as exc:
+            raise UsageLine(exc) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -149,6 +170,15 @@ def _register() -> None:
     )
     for cmd in commands:
         cli.add_command(cmd)
+    _translated_help(cli)
+
+
+def _translated_help(cmd: click.Command) -> None:
+    """Every command's help in the command line's language (see ``_clicktext``)."""
+    cmd.context_class = XueliangContext
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _translated_help(sub)
 
 
 _register()
