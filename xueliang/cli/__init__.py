@@ -174,8 +174,10 @@ def _register() -> None:
 
 
 def _translated_help(cmd: click.Command) -> None:
-    """Every command's help in the command line's language (see ``_clicktext``)."""
+    """Every command's help in the command line's language (see ``_clicktext``). Click keeps the ``--help``
+    option it makes first: made here, before any language is chosen, its text is the English msgid."""
     cmd.context_class = XueliangContext
+    cmd.get_help_option(click.Context(cmd, help_option_names=cli.context_settings["help_option_names"]))
     if isinstance(cmd, click.Group):
         for sub in cmd.commands.values():
             _translated_help(sub)

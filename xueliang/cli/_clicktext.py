@@ -86,12 +86,17 @@ def _has_cjk(text: str) -> bool:
 
 
 def _first_sentence(text: str, limit: int) -> str:
-    """The first sentence of a translated help text, for the list of commands."""
-    first = text.split("\n\n")[0].replace("\n", "")
-    first = first.split("。")[0]
-    while _columns(first) > limit and len(first) > 1:
-        first = first[:-2] + "…"
-    return first
+    """The first sentence of a translated help text, for the list of commands (cut to ``limit`` columns between
+    characters or words, never inside a Latin word)."""
+    first = text.split("\n\n")[0].replace("\n", "").split("。")[0]
+    if _columns(first) <= limit:
+        return first
+    out = ""
+    for token in re.findall(r"[\x21-\x7e]+|\s|.", first):
+        if _columns(out + token) > limit - 1:
+            break
+        out += token
+    return out.rstrip() + "…"
 
 
 class TranslatingFormatter(click.HelpFormatter):
@@ -119,13 +124,12 @@ class TranslatingFormatter(click.HelpFormatter):
         body, extra = (m.group(1), m.group(2) or "") if m else (text, "")
         translated = t.gettext(body)
         command = self.ctx.command
-        if translated == body and isinstance(command, click.Group):
-            sub = command.get_command(self.ctx, term)
-            if sub is not None:
-                full = help_text(sub.short_help or sub.help)
-                whole = t.gettext(full)
-                if whole != full:
-                    translated = _first_sentence(whole, limit)
+        sub = command.get_command(self.ctx, term) if isinstance(command, click.Group) else None
+        if sub is not None:  # the list of commands: the first sentence of the command's translated help
+            full = help_text(sub.short_help or sub.help)
+            whole = t.gettext(full)
+            if whole != full:
+                translated = _first_sentence(whole, limit)
         return f"{translated}{extra}"
 
     def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
@@ -165,6 +169,8 @@ def usage_line(exc: click.UsageError) -> str:
     """The one line of a usage error: what was wrong, and where help is."""
     t = _lang.current()
     message = exc.format_message()
+    if t.lang != "en" and message.endswith("."):  # Click ends some messages with its own full stop
+        message = message[:-1] + "。"
     ctx = exc.ctx
     if ctx is not None and ctx.command.get_help_option(ctx) is not None:
         names = ctx.command.get_help_option_names(ctx)
