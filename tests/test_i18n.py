@@ -274,12 +274,40 @@ def test_cli_times_in_the_languages_zone() -> None:
 #: what may stay in Latin letters in a zh-CN help page: values a user types (levels, roles, kinds, columns),
 #: names of formats, tools and GA/T 1400 fields
 HELP_LITERALS = {
-    *"GeoJSON OpenAPI sqlite Excel Ultralytics Ray actor local Spark master Parquet Cookie Secure".split(),
-    *"detection observation recognition identification planner investigator reviewer admin".split(),
-    *"lon lat weight heading in_view camera_id start PlanTargets PATHs argon id utf".split(),
-    *"MotorVehicleListObject MotorVehicleID DeviceID PassTime duckdb spark polars sql".split(),
-    *"visible covered absent unknown hidden car bus truck motorcycle sedan suv van pickup".split(),
-    *"investigate link xlsx json csv npz osm ann en zh xueliang".split(),
+    *[
+        "GeoJSON",
+        "OpenAPI",
+        "sqlite",
+        "Excel",
+        "Ultralytics",
+        "Ray",
+        "actor",
+        "local",
+        "Spark",
+        "master",
+        "Parquet",
+        "Cookie",
+        "Secure",
+    ],
+    *["detection", "observation", "recognition", "identification", "planner", "investigator", "reviewer", "admin"],
+    *["lon", "lat", "weight", "heading", "in_view", "camera_id", "start", "PlanTargets", "PATHs", "argon", "id", "utf"],
+    *["MotorVehicleListObject", "MotorVehicleID", "DeviceID", "PassTime", "duckdb", "spark", "polars", "sql"],
+    *[
+        "visible",
+        "covered",
+        "absent",
+        "unknown",
+        "hidden",
+        "car",
+        "bus",
+        "truck",
+        "motorcycle",
+        "sedan",
+        "suv",
+        "van",
+        "pickup",
+    ],
+    *["investigate", "link", "xlsx", "json", "csv", "npz", "osm", "ann", "en", "zh", "xueliang"],
 }
 
 
@@ -345,7 +373,7 @@ def test_help_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     ("args", "expected"),
     [
         (["cameras", "--foo"], "错误：没有选项 '--foo'。运行 'xueliang cameras --help' 查看帮助。"),
-        (["similar", "--sighting", "abc"], "错误：'--sighting' 的值无效：'abc' 不是有效的数值。运行 'xueliang similar --help'"),
+        (["similar", "--sighting", "abc"], "错误：'--sighting' 的值无效：'abc' 不是有效的数值。运行 'xueliang similar"),
         (["coverage"], "错误：缺少选项 '--osm'。运行 'xueliang coverage --help' 查看帮助。"),
         (["nosuch"], "错误：没有命令 'nosuch'。运行 'xueliang --help' 查看帮助。"),
     ],
@@ -360,7 +388,11 @@ def test_usage_error_in_chinese_is_one_line(args: list[str], expected: str) -> N
     env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "XUELIANG_LANG")}
     env["PYTHONPATH"] = str(ROOT)
     r = subprocess.run(
-        [sys.executable, "-m", "xueliang", "--lang", "zh-CN", *args], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "xueliang", "--lang", "zh-CN", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert r.returncode == 2, r.stderr
     assert r.stdout == "" and "Traceback" not in r.stderr

@@ -150,7 +150,6 @@ class TranslatingFormatter(click.HelpFormatter):
             self.write(f"{head}{' ' * (pad - len(term))}{lines[0] if lines else ''}\n")
             self.write("".join(f"{'':>{self.current_indent + pad}}{line}\n" for line in lines[1:]))
 
-
     def write_heading(self, heading: str) -> None:
         if _has_cjk(heading):  # a full-width colon after a Chinese heading
             self.write(f"{'':>{self.current_indent}}{heading}：\n")
