@@ -120,6 +120,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """FastAPI's and our HTTP errors, their ``detail`` in the request's language."""
+        if exc.status_code < 200 or exc.status_code in (204, 304):  # no body allowed
+            return Response(status_code=exc.status_code, headers=exc.headers)
         detail = exc.detail
         if isinstance(detail, str):
             detail = api_message(request, detail)
