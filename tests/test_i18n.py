@@ -418,3 +418,25 @@ def test_validation_messages_name_the_field_and_what_was_expected() -> None:
     ), zh
     en = validation_line(info.value.errors(), translator("en"), SEARCH_LABELS)
     assert en.startswith("From (UTC): expected an ISO 8601 time such as 2026-11-20T08:00:00Z, got 'yesterday'; ")
+
+
+@given(st.lists(st.sampled_from(["--lang", "--lang=zh-CN", "zh-CN", "en", "xx", "-h", "--version", "cameras", ""])))
+def test_lang_read_before_parsing_any_command_line(args: list[str]) -> None:
+    """``--lang`` is read from a raw command line before Click parses it: a known language or None, never an
+    error (Click then reports a bad command line itself), and never an option of the command."""
+    from xueliang.cli._lang import language_in_args
+
+    got = language_in_args(args)
+    assert got in (None, *LANGUAGES)
+    head = args[: args.index("cameras")] if "cameras" in args else args
+    if got is not None:
+        assert "--lang" in head or "--lang=zh-CN" in head
+
+
+def test_version_in_chinese() -> None:
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    r = CliRunner().invoke(cli, ["--lang", "zh-CN", "--version"], prog_name="xueliang")
+    assert r.exit_code == 0 and r.output.startswith("xueliang，版本 "), r.output

@@ -114,8 +114,22 @@ class XueliangGroup(click.Group):
             ctx.exit(1)
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``--version`` in the command line's language (Click's own option formats its text at import)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s, version %(version)s", prog="xueliang", version=__version__))
+        ctx.exit()
+
+
 @click.group(cls=XueliangGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="xueliang")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.option(
     "--lang",
     type=click.Choice(LANG_CHOICES),
