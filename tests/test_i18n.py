@@ -116,6 +116,9 @@ def test_every_marked_text_has_a_chinese_translation() -> None:
     marked = marked_texts()
     assert len(marked) > 350
     assert {"Add camera", "error: %(message)s", "workbench ready: %(n)s cameras", "covered (%)"} <= set(marked)
+    # the command line's help texts and Click's own texts are extracted too
+    assert {"Output folder.", "Usage:", "Show this message and exit.", "No such option {name!r}."} <= set(marked)
+    assert "Invalid value for {param_hint}: {message}" in marked and "expected a whole number, got %(value)s" in marked
     same = {"SHA-256"}
     missing = sorted(
         f"{where}: {text!r}" for text, where in marked.items() if text not in same and zh.gettext(text) == text
@@ -264,3 +267,190 @@ def test_cli_times_in_the_languages_zone() -> None:
         assert iso_time(at) == "2024-05-01T17:12:00+00:00"
     finally:
         use_language("en")
+
+
+# --- Click's own texts and our help texts; usage errors; API errors ----------------------------------------------
+
+#: what may stay in Latin letters in a zh-CN help page: values a user types (levels, roles, kinds, columns),
+#: names of formats, tools and GA/T 1400 fields
+HELP_LITERALS = {
+    *[
+        "GeoJSON",
+        "OpenAPI",
+        "sqlite",
+        "Excel",
+        "Ultralytics",
+        "Ray",
+        "actor",
+        "local",
+        "Spark",
+        "master",
+        "Parquet",
+        "Cookie",
+        "Secure",
+    ],
+    *["detection", "observation", "recognition", "identification", "planner", "investigator", "reviewer", "admin"],
+    *["lon", "lat", "weight", "heading", "in_view", "camera_id", "start", "PlanTargets", "PATHs", "argon", "id", "utf"],
+    *["MotorVehicleListObject", "MotorVehicleID", "DeviceID", "PassTime", "duckdb", "spark", "polars", "sql"],
+    *[
+        "visible",
+        "covered",
+        "absent",
+        "unknown",
+        "hidden",
+        "car",
+        "bus",
+        "truck",
+        "motorcycle",
+        "sedan",
+        "suv",
+        "van",
+        "pickup",
+    ],
+    *["investigate", "link", "xlsx", "json", "csv", "npz", "osm", "ann", "en", "zh", "xueliang"],
+}
+
+
+def english_in_help(text: str) -> list[str]:
+    """Latin words of a help page that are neither option names, metavars, commands, choices, defaults,
+    `code`, paths, environment variables nor :data:`HELP_LITERALS`."""
+    text = re.sub(r"^(用法：|Usage:) .*\n", "", text)  # the usage line: program, command names, metavars
+    text = re.sub(r"(?m)^  ([a-z][a-z-]*)(?=\s{2,}|$)", " ", text)  # the names in the list of commands
+    text = re.sub(r"X-Forwarded-For|'[^']*'|\b[a-z]+(?:-[a-z]+)+\b", " ", text)  # a header, quoted and typed values
+    text = re.sub(r"`[^`]*`|\[[^\]\u4e00-\u9fff]*\]|默认：[^\]]*\]|--?[a-z][a-z0-9-]*|\$\w+|\S*[/.]\S*", " ", text)
+    words = re.findall(r"[A-Za-z][A-Za-z'_]*", text)
+    return [w for w in words if len(w) > 1 and not re.fullmatch(r"[A-Z][A-Z0-9_]*", w) and w not in HELP_LITERALS]
+
+
+def _commands() -> list[list[str]]:
+    import click
+
+    from xueliang.cli import cli
+
+    out: list[list[str]] = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        out.append(path)
+        if isinstance(cmd, click.Group):
+            for name, sub in sorted(cmd.commands.items()):
+                walk(sub, [*path, name])
+
+    walk(cli, [])
+    return out
+
+
+def test_help_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``xueliang --lang zh-CN --help`` and every command's ``--help``: Click's words and ours in Chinese, only
+    option names, metavars and typed values left in Latin letters; English stays the default."""
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    for var in ("XUELIANG_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    top = CliRunner().invoke(cli, ["--lang", "zh-CN", "--help"], prog_name="xueliang")
+    assert top.exit_code == 0, top.output
+    assert top.output.startswith("用法： xueliang [OPTIONS] COMMAND [ARGS]...")
+    assert "选项：" in top.output and "命令：" in top.output and "显示此帮助并退出。" in top.output
+    assert "  cameras        导入并列出摄像机台账" in top.output
+    leftover = {}
+    for path in _commands():
+        r = CliRunner().invoke(cli, ["--lang", "zh-CN", *path, "--help"], prog_name="xueliang")
+        assert r.output.startswith("用法： xueliang"), r.output
+        assert r.exit_code == 0, r.output
+        if english_in_help(r.output):
+            leftover[" ".join(path)] = english_in_help(r.output)
+    assert not leftover, leftover
+    # the check can fail: the English help is full of English words
+    en = CliRunner().invoke(cli, ["cameras", "import", "--help"], prog_name="xueliang")
+    assert en.output.startswith("Usage: xueliang cameras import") and "Show this message and exit." in en.output
+    assert len(english_in_help(en.output)) > 20
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the locale chooses too
+    assert "导入摄像机文件" in CliRunner().invoke(cli, ["cameras", "import", "--help"]).output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["cameras", "--foo"], "错误：没有选项 '--foo'。运行 'xueliang cameras --help' 查看帮助。"),
+        (["similar", "--sighting", "abc"], "错误：'--sighting' 的值无效：'abc' 不是有效的数值。运行 'xueliang similar"),
+        (["coverage"], "错误：缺少选项 '--osm'。运行 'xueliang coverage --help' 查看帮助。"),
+        (["nosuch"], "错误：没有命令 'nosuch'。运行 'xueliang --help' 查看帮助。"),
+    ],
+)
+def test_usage_error_in_chinese_is_one_line(args: list[str], expected: str) -> None:
+    """A usage error under --lang zh-CN: one Chinese line on stderr, exit code 2, no traceback (a subprocess, as
+    a user runs it)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "XUELIANG_LANG")}
+    env["PYTHONPATH"] = str(ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "xueliang", "--lang", "zh-CN", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+    r = subprocess.run([sys.executable, "-m", "xueliang", *args], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error: ")
+
+
+def test_validation_messages_name_the_field_and_what_was_expected() -> None:
+    from pydantic import ValidationError
+
+    from xueliang.i18n.validation import validation_line
+    from xueliang.web.routes_investigator import SEARCH_LABELS
+    from xueliang.web.sightings import SearchForm
+
+    with pytest.raises(ValidationError) as info:
+        SearchForm.model_validate({"start": "yesterday", "limit": "0"})
+    zh = validation_line(info.value.errors(), translator("zh-CN"), SEARCH_LABELS)
+    assert zh == (
+        "起（UTC）：应为 ISO 8601 时间，如 2026-11-20T08:00:00Z，实际为 'yesterday'；"
+        "数量上限：应为不小于 1 的值，实际为 '0'"
+    ), zh
+    en = validation_line(info.value.errors(), translator("en"), SEARCH_LABELS)
+    assert en.startswith("From (UTC): expected an ISO 8601 time such as 2026-11-20T08:00:00Z, got 'yesterday'; ")
+
+
+@given(st.lists(st.sampled_from(["--lang", "--lang=zh-CN", "zh-CN", "en", "xx", "-h", "--version", "cameras", ""])))
+def test_lang_read_before_parsing_any_command_line(args: list[str]) -> None:
+    """``--lang`` is read from a raw command line before Click parses it: a known language or None, never an
+    error (Click then reports a bad command line itself), and never an option of the command."""
+    from xueliang.cli._lang import language_in_args
+
+    got = language_in_args(args)
+    assert got in (None, *LANGUAGES)
+    head = args[: args.index("cameras")] if "cameras" in args else args
+    if got is not None:
+        assert "--lang" in head or "--lang=zh-CN" in head
+
+
+def test_version_in_chinese() -> None:
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    r = CliRunner().invoke(cli, ["--lang", "zh-CN", "--version"], prog_name="xueliang")
+    assert r.exit_code == 0 and r.output.startswith("xueliang，版本 "), r.output
+
+
+def test_clicks_texts_keep_their_fields() -> None:
+    """Click formats its texts with ``str.format``: a translation may leave a field out (``{number_type}``, an
+    English type name) but never name one Click does not pass, and every user-facing Click text is translated."""
+    from tests.catalogue import click_texts
+
+    zh = translator("zh-CN")
+    texts = click_texts()
+    assert {"Usage:", "Missing option", "Invalid value for {param_hint}: {message}"} <= set(texts)
+    for text in texts:
+        fields = set(re.findall(r"\{(\w+)[^}]*\}", text))
+        assert zh.gettext(text) != text, text
+        assert set(re.findall(r"\{(\w+)[^}]*\}", zh.gettext(text))) <= fields, text

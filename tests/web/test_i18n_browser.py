@@ -151,12 +151,17 @@ def test_pages_in_chinese_have_no_english_text(
         "/investigator/scenes?scenes=112.9,28.2,150,2024-05-01T00:00,2024-05-02T00:00&k=1",
         "/investigator/tactics",
         "/investigator/tactics?tactic=nocturnal",
+        "/investigator?start=2024-13-45&limit=0",  # form validation: which field, what was expected
     )
     for url in urls:
         page.goto(server + url)
         page.wait_for_load_state("networkidle")
         found[url] = untranslated(page, names)
         page.screenshot(path=str(tmp_path / f"zh_{re.sub(r'[^a-z0-9]+', '_', url)}.png"), full_page=True)
+    page.goto(f"{server}/investigator?start=2024-13-45&limit=0")
+    error = page.locator("#search-error").inner_text()
+    assert error.startswith("起（UTC）：应为日期时间，如 2024-05-01T08:00，实际为 '2024-13-45'"), error
+    assert "数量上限：应为不小于 1 的值，实际为 '0'" in error, error
     page.goto(f"{server}/planner")
     expect(page.locator("#wb-status")).to_have_attribute("data-ready", "1", timeout=60000)
     assert "工作台就绪" in page.locator("#wb-status").inner_text()
@@ -185,3 +190,32 @@ def test_english_pages_stay_english(browser: Any, server: str) -> None:  # noqa:
     assert ("login-submit", "Log in") in [tuple(t) for t in page.evaluate(TEXTS)]
     assert untranslated(page, data_names())
     ctx.close()
+
+
+def test_api_errors_follow_the_requests_language(client: Any) -> None:
+    """An API error's ``detail`` in the request's language (Accept-Language, else the switch's cookie); the
+    machine-readable fields (status, ``loc``, ``type``) as they are."""
+    from tests.web.conftest import login
+
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    r = client.get("/api/sightings", headers=zh)
+    assert r.status_code == 401 and r.json() == {"detail": "未登录"}
+    assert client.get("/api/sightings", headers={"Accept-Language": "en"}).json() == {"detail": "not logged in"}
+    login(client, "planner")
+    r = client.get("/api/sightings", headers=zh)
+    assert r.status_code == 403 and r.json()["detail"].startswith("角色 'planner' 无权打开此项；需要 "), r.json()
+    login(client, "investigator")
+    r = client.get("/api/sightings", params={"limit": "0", "start": "yesterday"}, headers=zh)
+    assert r.status_code == 422
+    by_field = {d["loc"][-1]: d for d in r.json()["detail"]}
+    assert by_field["limit"]["type"] == "greater_than_equal" and by_field["limit"]["loc"] == ["query", "limit"]
+    assert by_field["limit"]["msg"] == "应为不小于 1 的值，实际为 '0'"
+    assert by_field["start"]["msg"] == "应为 ISO 8601 时间，如 2026-11-20T08:00:00Z，实际为 'yesterday'"
+    r = client.get("/api/sightings", params={"limit": "0"}, headers={"Accept-Language": "en"})
+    assert r.json()["detail"][0]["msg"] == "Input should be greater than or equal to 1"
+    r = client.get("/api/sightings", params={"plate_state": "coverd"}, headers=zh)
+    assert r.status_code == 400 and "实际为 'coverd'" in r.json()["detail"], r.json()
+    assert "expected" not in r.json()["detail"]
+    r = client.get("/api/sightings/999999", headers=zh)
+    assert r.status_code == 404 and r.json()["detail"] == "未找到过车记录 999999", r.json()
+    assert client.get("/api/no-such-thing", headers=zh).json() == {"detail": "未找到"}

@@ -18,7 +18,8 @@ from typing import Any
 import click
 
 from xueliang import __version__
-from xueliang.cli._lang import LANG_CHOICES, _, current, use_language
+from xueliang.cli._clicktext import UsageLine, XueliangContext, install
+from xueliang.cli._lang import LANG_CHOICES, _, current, start_language, use_language
 from xueliang.errors import XueliangError
 
 LOG_DIR_ENV = "XUELIANG_LOG_DIR"
@@ -75,7 +76,23 @@ def error_line(exc: XueliangError) -> str:
 
 class XueliangGroup(click.Group):
     """A click group that turns project errors into one line on stderr and exit code 2, and any other
-    exception into one line and exit code 1, with the traceback in a log file."""
+    exception into one line and exit code 1, with the traceback in a log file. Its help, Click's texts and
+    usage errors (one line, exit code 2) follow the command line's language."""
+
+    context_class = XueliangContext
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        if parent is None:
+            install()
+            start_language(args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageLine:
+            raise
+        except click.UsageError as exc:
+            raise UsageLine(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from xueliang.storage.database import audit_origin
@@ -86,6 +103,10 @@ class XueliangGroup(click.Group):
         except XueliangError as exc:
             click.echo(error_line(exc), err=True)
             ctx.exit(2)
+        except UsageLine:
+            raise
+        except click.UsageError as exc:
+            raise UsageLine(exc) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -93,8 +114,22 @@ class XueliangGroup(click.Group):
             ctx.exit(1)
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``--version`` in the command line's language (Click's own option formats its text at import)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s, version %(version)s", prog="xueliang", version=__version__))
+        ctx.exit()
+
+
 @click.group(cls=XueliangGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="xueliang")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.option(
     "--lang",
     type=click.Choice(LANG_CHOICES),
@@ -149,6 +184,17 @@ def _register() -> None:
     )
     for cmd in commands:
         cli.add_command(cmd)
+    _translated_help(cli)
+
+
+def _translated_help(cmd: click.Command) -> None:
+    """Every command's help in the command line's language (see ``_clicktext``). Click keeps the ``--help``
+    option it makes first: made here, before any language is chosen, its text is the English msgid."""
+    cmd.context_class = XueliangContext
+    cmd.get_help_option(click.Context(cmd, help_option_names=cli.context_settings["help_option_names"]))
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _translated_help(sub)
 
 
 _register()

@@ -48,6 +48,11 @@ SHAPES = (
     N_("no coverage.gpkg in %(dir)s (run `xueliang coverage` first)"),
     N_("--sighting: expected an indexed sighting id, got unknown %(id)s"),
     N_("%(n)s of %(total)s units have %(min)s+ channels"),
+    N_("expected an ISO 8601 time such as %(example)s, got %(value)s"),
+    N_("expected a time between 1900 and 2999 UTC, got %(value)s"),
+    N_("role %(role)s may not open this; needs %(roles)s"),
+    N_("request body too large: at most %(n)s bytes"),
+    N_("body over %(n)s bytes"),
     N_("expected %(what)s, got %(value)s"),
     N_("expected %(what)s"),
 )

@@ -13,12 +13,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xueliang.errors import InputError, NotFoundError
+from xueliang.i18n import N_, Translator, translator
+from xueliang.i18n.errors import translate_error, translate_message
+from xueliang.i18n.validation import problems
 from xueliang.storage import open_database
 from xueliang.web.auth import COOKIE, NotLoggedIn, audit_refusal, current_user
 from xueliang.web.guard import SAFE_METHODS, Guard
 from xueliang.web.media import MediaPathError
+from xueliang.web.routes_common import page_language
 from xueliang.web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +41,17 @@ def same_origin(request: Request) -> bool:
     there = urlsplit(source)
     host = request.headers.get("host", "")
     return there.scheme in ("http", "https") and there.netloc.lower() == host.lower()
+
+
+def request_translator(request: Request) -> Translator:
+    """The translator of the request's language: the ``/lang`` switch's cookie, else ``Accept-Language``."""
+    return translator(page_language(request))
+
+
+def api_message(request: Request, text: str) -> str:
+    """An error ``detail`` of the API in the request's language (a catalogue text or a known shape)."""
+    t = request_translator(request)
+    return translate_message(t.gettext(text), t)
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -74,7 +90,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def _same_origin_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Refuse a state-changing request that a page of another site sent (cross-site request forgery)."""
         if request.method not in SAFE_METHODS and not same_origin(request):
-            return JSONResponse({"detail": "cross-site request refused: Origin/Referer is not this site"}, 403)
+            detail = api_message(request, N_("cross-site request refused: Origin/Referer is not this site"))
+            return JSONResponse({"detail": detail}, 403)
         return await call_next(request)
 
     def refused(request: Request, why: str) -> None:
@@ -89,29 +106,46 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        """422 naming each field and what was wrong, without echoing the input (NaN is not JSON)."""
-        detail = [{"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])} for e in exc.errors()]
+        """422 naming each field and what was wrong, without echoing the input (NaN is not JSON); ``msg`` in the
+        request's language, ``loc`` and ``type`` as pydantic gives them (the audit log keeps English)."""
+        errors = exc.errors()
+        detail = [{"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])} for e in errors]
         await run_in_threadpool(refused, request, "; ".join(f"{d['loc'][-1]}: {d['msg']}" for d in detail))
+        t = request_translator(request)
+        if t.lang != "en":
+            for d, p in zip(detail, problems(errors, t), strict=True):
+                d["msg"] = p.message
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """FastAPI's and our HTTP errors, their ``detail`` in the request's language."""
+        if exc.status_code < 200 or exc.status_code in (204, 304):  # no body allowed
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        detail = exc.detail
+        if isinstance(detail, str):
+            detail = api_message(request, detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(NotLoggedIn)
     async def _not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
         if request.url.path.startswith(("/api/", "/media/", "/openapi.json")):
-            return JSONResponse({"detail": "not logged in"}, status_code=401)
+            return JSONResponse({"detail": api_message(request, N_("not logged in"))}, status_code=401)
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
         await run_in_threadpool(refused, request, str(exc))
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return JSONResponse({"detail": translate_error(exc, request_translator(request))}, status_code=404)
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
         if isinstance(exc, MediaPathError):  # do not tell the client where the media folder is
             await run_in_threadpool(refused, request, "media path outside the media folder")
-            return JSONResponse({"detail": "media path refused: outside the media folder"}, status_code=400)
+            detail = api_message(request, N_("media path refused: outside the media folder"))
+            return JSONResponse({"detail": detail}, status_code=400)
         await run_in_threadpool(refused, request, str(exc))
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse({"detail": translate_error(exc, request_translator(request))}, status_code=400)
 
     app.include_router(routes_common.router())
     app.include_router(routes_planner.router())

@@ -61,8 +61,21 @@ def session_token(scope: Scope, cookie: str) -> str | None:
     return morsel.value if morsel else None
 
 
-async def _answer(send: Send, status: int, detail: str, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    body = json.dumps({"detail": detail}).encode()
+def _in_language(scope: Scope, detail: str) -> str:
+    """``detail`` in the request's language (the ``/lang`` cookie, else ``Accept-Language``), as the app's pages."""
+    from xueliang.i18n import LANGUAGES, negotiate, translator
+    from xueliang.i18n.errors import translate_message
+    from xueliang.web.routes_common import LANG_COOKIE
+
+    chosen = session_token(scope, LANG_COOKIE)
+    t = translator(chosen if chosen in LANGUAGES else negotiate(_header(scope, b"accept-language")))
+    return translate_message(t.gettext(detail), t)
+
+
+async def _answer(
+    scope: Scope, send: Send, status: int, detail: str, extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    body = json.dumps({"detail": _in_language(scope, detail)}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *HEADERS]
     await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
     await send({"type": "http.response.body", "body": body})
@@ -104,7 +117,7 @@ class Guard:
 
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _answer(send, 413, f"request body too large: at most {self.max_body} bytes")
+            await _answer(scope, send, 413, f"request body too large: at most {self.max_body} bytes")
             return
         if (
             scope["method"] not in SAFE_METHODS
@@ -112,7 +125,7 @@ class Guard:
             and not path.startswith(DIGEST_PREFIX)
             and not await self._logged_in(scope)
         ):
-            await _answer(send, 401, "not logged in")
+            await _answer(scope, send, 401, "not logged in")
             return
         with audit_origin("web"):  # audit rows of this request record origin "web"
             await self.app(scope, receive, send_with_headers)

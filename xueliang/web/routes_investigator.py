@@ -19,11 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xueliang.config import format_validation_error
 from xueliang.errors import InputError, NotFoundError, XueliangError
+from xueliang.i18n import N_, translator
+from xueliang.i18n.validation import validation_line
 from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 from xueliang.storage import Database
 from xueliang.web.auth import audit_refusal, require
 from xueliang.web.media import safe_media_file, url_media_file
-from xueliang.web.routes_common import ERRORS, page
+from xueliang.web.routes_common import ERRORS, page, page_language
 from xueliang.web.sightings import (
     WEB_CASE,
     MarkedHit,
@@ -55,6 +57,20 @@ class MarkIn(BaseModel):
     mark: Literal["keep", "eliminate"]
     reason: str = Field(min_length=3, max_length=2000)
     case: str = Field(default=WEB_CASE, min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
+
+
+#: the search form's fields by their labels on the page (a bad value is named as the user sees it)
+SEARCH_LABELS = {
+    "colour": N_("Colour"),
+    "vehicle_type": N_("Type"),
+    "plate_state": N_("Plate"),
+    "plate_prefix": N_("Plate starts with"),
+    "camera_id": N_("Camera"),
+    "start": N_("From (UTC)"),
+    "end": N_("To (UTC)"),
+    "limit": N_("Limit"),
+}
+SCENES_LABELS = {"scenes": N_("Scenes"), "min_scenes": N_("Minimum scenes")}
 
 
 class ScenesIn(BaseModel):
@@ -153,26 +169,27 @@ def router() -> APIRouter:
             q = SearchForm.model_validate(raw)
             results = _search(db, user, q)
         except ValidationError as exc:
-            error = format_validation_error(exc)
+            audit_refusal(request, user, format_validation_error(exc))
+            error = validation_line(exc.errors(), translator(page_language(request)), SEARCH_LABELS)
             q = SearchForm()
-            audit_refusal(request, user, error)
         return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
 
     @r.get("/investigator/scenes", response_class=HTMLResponse, include_in_schema=False)
     def scenes_page(request: Request, user: Investigator, scenes: str = "", k: int = 2) -> HTMLResponse:
         lines = [ln.strip() for ln in scenes.splitlines() if ln.strip()]
         results: list[dict[str, Any]] | None = None
-        error = None
+        error = shown = None
         if lines:
             try:
                 results = _multi_scene(request.app.state.db, user, ScenesIn(scenes=lines, min_scenes=k))
             except ValidationError as exc:
                 error = format_validation_error(exc)
+                shown = validation_line(exc.errors(), translator(page_language(request)), SCENES_LABELS)
             except XueliangError as exc:
                 error = str(exc)
             if error:
                 audit_refusal(request, user, error)
-        return page(request, "scenes.html", user, scenes=scenes, k=k, results=results, error=error)
+        return page(request, "scenes.html", user, scenes=scenes, k=k, results=results, error=shown or error)
 
     @r.post("/api/scenes", tags=["investigator"])
     def api_scenes(request: Request, user: Investigator, body: ScenesIn) -> dict[str, Any]:
