@@ -29,6 +29,7 @@ from vision.tables import SOURCE_CHECKPOINT, SightingRow
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
 from xueliang.investigate.passes import PassRejection
 from xueliang.storage import CameraRow, Database
+from xueliang.errors import StorageError
 from xueliang.storage.database import check_actor, current_user
 
 DEFER_MIN = 100_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
@@ -189,10 +190,17 @@ def ingest(
     with db.exclusive_transaction("passes import") as s:
         before = s.scalar(select(func.max(SightingRow.id))) or 0
         if len(batch):
-            if db.engine.dialect.name == "postgresql":
-                added = _insert_postgresql(s, batch, cams)
-            else:
-                added = _insert_sqlite(s, batch, cams, stored=before)
+            try:
+                if db.engine.dialect.name == "postgresql":
+                    added = _insert_postgresql(s, batch, cams)
+                else:
+                    added = _insert_sqlite(s, batch, cams, stored=before)
+            except Exception as exc:  # the driver's own error class (sqlite3, psycopg): rolled back
+                if not type(exc).__module__.startswith(("sqlite3", "psycopg")):
+                    raise
+                raise StorageError(
+                    f"{parsed.source}: storing its passes failed ({exc}); nothing of this file was written"
+                ) from exc
         if added:
             first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
             last_id = s.scalar(select(func.max(SightingRow.id)))
