@@ -79,7 +79,8 @@ def test_pages_equal_the_scan(
     few: int,
     loose: bool,
 ) -> None:
-    monkeypatch.setattr(ps, "FEW_PLATES", few)  # 0: every pattern without a window walks the time index
+    monkeypatch.setattr(ps, "FEW_PLATES", few)  # 0: every pattern walks the time index
+    monkeypatch.setattr(ps, "WINDOW_PLATES", few)
     if loose:  # as when the gram index finds the pattern too loose (晋*): the walk tests each plate
         monkeypatch.setattr(ps, "candidate_plates", lambda db, pattern: Lookup(None, 99_999))
     window = TimeWindow(T0 + dt.timedelta(hours=20), T0 + dt.timedelta(hours=44)) if windowed else None

@@ -159,7 +159,10 @@ def candidate_plates(db: Database, pattern: PlatePattern, *, max_candidates: int
             rarest = min(wanted, key=lambda g: (counts[g], g))
             if counts[rarest] > max_candidates:
                 return Lookup(None, counts[rarest])
-            pool |= set(s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest)))
+            like = "".join("%" if t == "*" else "_" if t == "?" else t for t in toks)  # in SQL, before Python
+            pool |= set(
+                s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest, PlateGramRow.plate.like(like)))
+            )
     matched = tuple(sorted(p for p in pool if pattern.score(p) > 0))
     return Lookup(matched, len(pool))
 

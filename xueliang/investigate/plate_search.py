@@ -6,9 +6,9 @@ Three ways in, chosen per query (:attr:`PlatePage.method` says which):
   gives the plate's sightings already in time order, a window is a range of the same index, the
   total an index-only count.
 * ``plates`` — the gram index (:mod:`xueliang.investigate.plate_index`) gives the distinct plates
-  the pattern matches; with a window, or when they are few (:data:`FEW_PLATES`), their sightings are
-  read through the same B-tree (one range per plate) and the total is exact.
-* ``scan`` — a pattern matching many plates without a window, or too loose for the gram index
+  the pattern matches; when they are few (:data:`FEW_PLATES`, :data:`WINDOW_PLATES` with a window),
+  their sightings are read through the same B-tree (one range per plate) and the total is exact.
+* ``scan`` — a pattern matching more plates than that, or too loose for the gram index
   (``晋*``): the sightings are walked in time order through the index that starts with
   ``first_seen`` (``ix_sightings_window_plate``, which holds ``plate_text``: no table reads) and the
   walk stops once the page is full, so a 58,000-hit pattern reads about ``limit / share`` index
@@ -38,6 +38,7 @@ from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 
 FEW_PLATES = 2_000  # without a window, up to this many matched plates are read plate by plate
+WINDOW_PLATES = 5_000  # with a window (one short index range per plate), up to this many
 _STREAM = 2_000
 
 
@@ -95,17 +96,22 @@ def _time_bounds(window: TimeWindow | None, after: Key | None) -> list[Any]:
 def _by_plates(
     conn: Connection, plates: Sequence[str], window: TimeWindow | None, after: Key | None, limit: int
 ) -> tuple[list[Any], int]:
-    """The first ``limit`` (id, first_seen) of these plates' sightings after ``after``, and how many in all."""
+    """The first ``limit + 1`` (id, first_seen) of these plates' sightings after ``after``, and how many
+    in all: one index range per plate (the index holds first_seen and the id), sorted here."""
     if not plates:
         return [], 0
     where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None)]
-    total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
-    page = select(SightingRow.id, SightingRow.first_seen).where(*where, *_time_bounds(None, after))
+    rows = conn.execute(select(SightingRow.id, SightingRow.first_seen).where(*where)).all()
+    keyed = sorted(((as_utc(r.first_seen), r.id) for r in rows))
     if after is not None:
-        t, i = after
-        page = page.where(or_(SightingRow.first_seen > t, and_(SightingRow.first_seen == t, SightingRow.id > i)))
-    rows = conn.execute(page.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
-    return list(rows), total
+        keyed = [k for k in keyed if k > after]
+    return [_Key(t, i) for t, i in keyed[: limit + 1]], len(rows)
+
+
+@dataclass(frozen=True)
+class _Key:
+    first_seen: dt.datetime
+    id: int
 
 
 def _scan(
@@ -177,7 +183,7 @@ def plate_search(
         else:
             found = candidate_plates(db, pattern)
             plates = None if found.plates is None else [*found.plates, *_partials(conn, pattern)]
-            if plates is not None and (window is not None or len(plates) <= FEW_PLATES):
+            if plates is not None and len(plates) <= (FEW_PLATES if window is None else WINDOW_PLATES):
                 method = "plates"
                 rows, total = _by_plates(conn, plates, window, after, limit)
             else:
