@@ -373,7 +373,9 @@ def bench_plates(n: int, repeats: int, tmp: Path, page: int = 50) -> None:
                 w = window() if windowed else None
                 pattern = parse_plate_pattern(text_, max_edits=edits)
                 c0 = time.process_time()
-                t, res = timed(lambda pattern=pattern, w=w: plate_search(db, pattern, window=w, limit=page, positions=positions))
+                t, res = timed(
+                    lambda pattern=pattern, w=w: plate_search(db, pattern, window=w, limit=page, positions=positions)
+                )
                 cpu += time.process_time() - c0
                 times.append(t * 1000)
             every += times
@@ -385,9 +387,17 @@ def bench_plates(n: int, repeats: int, tmp: Path, page: int = 50) -> None:
     print(f"scan (run_query, every matching row; {max(2, repeats // 10)} runs each), same run:")
     for text_, edits in (("晋M*12*", 1), (pool[123], 0)):
         pattern = parse_plate_pattern(text_, max_edits=edits)
-        ts = [timed(lambda pattern=pattern: run_query(db, SightingQuery(plate=pattern, limit=100_000), positions))[0] * 1000 for _ in range(max(2, repeats // 10))]
-        ours = [timed(lambda pattern=pattern: plate_search(db, pattern, limit=page, positions=positions))[0] * 1000 for _ in range(max(2, repeats // 10))]
-        print(f"  {text_:12} scan p95 {np.percentile(ts, 95):9.1f} ms  paged p95 {np.percentile(ours, 95):7.1f} ms  scan/paged x{np.percentile(ts, 95) / np.percentile(ours, 95):.0f}")
+        ts = [
+            timed(lambda pattern=pattern: run_query(db, SightingQuery(plate=pattern, limit=100_000), positions))[0]
+            * 1000
+            for _ in range(max(2, repeats // 10))
+        ]
+        ours = [
+            timed(lambda pattern=pattern: plate_search(db, pattern, limit=page, positions=positions))[0] * 1000
+            for _ in range(max(2, repeats // 10))
+        ]
+        scan95, ours95 = np.percentile(ts, 95), np.percentile(ours, 95)
+        print(f"  {text_:12} scan p95 {scan95:9.1f} ms  paged p95 {ours95:7.1f} ms  scan/paged x{scan95 / ours95:.0f}")
     print(f"load average {os.getloadavg()[0]:.1f}")
     db.dispose()
 

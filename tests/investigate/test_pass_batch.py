@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xueliang.errors import StorageError
 from xueliang.investigate import passes_store
 from xueliang.investigate.pass_batch import digit_times
 from xueliang.investigate.pass_cells import CHINA_TZ, Pass, PassRejection, _Bad, check_record
 from xueliang.investigate.passes import parse_csv, parse_json
-from xueliang.errors import StorageError
 from xueliang.storage import CameraRow, Database
 
 CELL = st.one_of(
@@ -104,7 +104,7 @@ def test_column_wise_check_equals_record_by_record(records: list[Any]) -> None:
 @given(st.lists(st.fixed_dictionaries({"MotorVehicleID": st.text(max_size=4), "PassTime": CELL}), max_size=8))
 def test_csv_column_wise_equals_record_by_record(rows: list[dict[str, Any]]) -> None:
     text = "MotorVehicleID\tDeviceID\tPassTime\n" + "".join(
-        f"{r['MotorVehicleID']!s}\td\t{r['PassTime']!s}\n".replace("\r", "").replace("\"", "") for r in rows
+        f"{r['MotorVehicleID']!s}\td\t{r['PassTime']!s}\n".replace("\r", "").replace('"', "") for r in rows
     )
     parsed = parse_csv(text.encode(), source="f.csv")
     import csv
@@ -112,7 +112,9 @@ def test_csv_column_wise_equals_record_by_record(rows: list[dict[str, Any]]) -> 
 
     lines = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
     kept_rows = [(n, line) for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
-    recs = [dict(zip(("MotorVehicleID", "DeviceID", "PassTime"), line + [""] * 3, strict=False)) for _, line in kept_rows]
+    recs = [
+        dict(zip(("MotorVehicleID", "DeviceID", "PassTime"), line + [""] * 3, strict=False)) for _, line in kept_rows
+    ]
     kept, rejected = one_by_one(recs, [n for n, _ in kept_rows])
     assert parsed.numbered() == kept
     assert list(parsed.rejections) == rejected
@@ -134,7 +136,13 @@ def _camera(db: Database, camera_id: str = "kk-1", gb_id: str = "340200000013200
     with db.transaction() as s:
         s.add(
             CameraRow(
-                id=camera_id, gb_id=gb_id, lon=112.5, lat=37.8, channels=1, kind="bullet", imported_at=dt.datetime.now(dt.UTC)
+                id=camera_id,
+                gb_id=gb_id,
+                lon=112.5,
+                lat=37.8,
+                channels=1,
+                kind="bullet",
+                imported_at=dt.datetime.now(dt.UTC),
             )
         )
 
@@ -183,16 +191,14 @@ def test_bulk_load_rebuilds_the_same_indexes_and_stores_the_same_rows(
     assert rows[0] == ("p0", "2024-05-01 00:00:00.000000", "2024-05-01 00:00:00.000000", "晋A00000", 0)
 
 
-def test_a_failed_bulk_load_leaves_rows_and_indexes_as_they_were(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_bulk_load_leaves_rows_and_indexes_as_they_were(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     _camera(db)
     passes_store.ingest(db, parse_json(_passes(10, "old"), source="old.json"))
     before = _indexes(db)
     monkeypatch.setattr(passes_store, "DEFER_MIN", 5)
     # a device that maps to a camera the registry does not hold: the foreign key fails mid-load
     devices = {"34020000001320000001": "kk-gone"}
-    with pytest.raises(StorageError, match="new.json: storing its passes failed .*FOREIGN KEY.*nothing of this"):
+    with pytest.raises(StorageError, match=r"new.json: storing its passes failed .*FOREIGN KEY.*nothing of this"):
         passes_store.ingest(db, parse_json(_passes(100), source="new.json"), devices=devices)
     assert _count(db) == 10
     assert _indexes(db) == before

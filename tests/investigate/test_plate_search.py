@@ -28,7 +28,8 @@ def plates_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     pool = ["晋" + "".join(rng.choice(list(CHARS), 4)) for _ in range(300)] + ["晋AB*", "*C12"]
     with db.engine.begin() as conn:
         conn.execute(
-            insert(CameraRow), [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": T0}]
+            insert(CameraRow),
+            [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": T0}],
         )
         rows = []
         for i in range(3000):
@@ -36,10 +37,21 @@ def plates_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
             plate = pool[int(rng.integers(len(pool)))] if i % 50 else None
             rows.append(
                 {
-                    "camera_id": "kk-1", "track_id": 0, "first_seen": at, "last_seen": at, "detector_class": "car",
-                    "detector_confidence": 1.0, "colour": "white", "colour_confidence": 1.0, "vehicle_type": "sedan",
-                    "vehicle_type_confidence": 1.0, "plate_state": "visible" if plate else "unknown",
-                    "plate_state_confidence": 1.0, "plate_text": plate, "direction": "unknown", "best_frame": 0,
+                    "camera_id": "kk-1",
+                    "track_id": 0,
+                    "first_seen": at,
+                    "last_seen": at,
+                    "detector_class": "car",
+                    "detector_confidence": 1.0,
+                    "colour": "white",
+                    "colour_confidence": 1.0,
+                    "vehicle_type": "sedan",
+                    "vehicle_type_confidence": 1.0,
+                    "plate_state": "visible" if plate else "unknown",
+                    "plate_state_confidence": 1.0,
+                    "plate_text": plate,
+                    "direction": "unknown",
+                    "best_frame": 0,
                     "source": "checkpoint",
                 }
             )

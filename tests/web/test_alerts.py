@@ -28,8 +28,14 @@ HOSTILE = '<img src=x onerror="window.__xss=1">'
 
 def _passes() -> bytes:
     recs = [
-        {"MotorVehicleID": f"m{i}", "DeviceID": DEVICE, "PassTime": f"202405010{i}0000", "PlateNo": plate,
-         "VehicleClass": "K32", "VehicleColor": "2"}
+        {
+            "MotorVehicleID": f"m{i}",
+            "DeviceID": DEVICE,
+            "PassTime": f"202405010{i}0000",
+            "PlateNo": plate,
+            "VehicleClass": "K32",
+            "VehicleColor": "2",
+        }
         for i, plate in enumerate(["晋A12345", "晋B77777", "晋A12346", "京N00001"])
     ]
     return json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False).encode()
@@ -45,8 +51,18 @@ def alert_settings(tmp_path_factory: pytest.TempPathFactory) -> WebSettings:
     url = f"sqlite:///{root / 'a.db'}"
     db = open_database(url)
     with db.transaction() as s:
-        s.add(CameraRow(id="kk-1", gb_id=DEVICE, name="east gate", lon=112.55, lat=37.87, channels=1, kind="bullet",
-                        imported_at=dt.datetime.now(dt.UTC)))
+        s.add(
+            CameraRow(
+                id="kk-1",
+                gb_id=DEVICE,
+                name="east gate",
+                lon=112.55,
+                lat=37.87,
+                channels=1,
+                kind="bullet",
+                imported_at=dt.datetime.now(dt.UTC),
+            )
+        )
     for role in ("investigator", "planner"):
         add_user(db, role, role, PASSWORD)
     add_rule(db, plate="晋A1234?", exact=True, actor="lead")  # 2 alerts
@@ -136,9 +152,14 @@ def browser_page(alert_settings: WebSettings) -> Iterator[tuple[Any, str]]:
 
 
 def test_alerts_page_in_chromium(browser_page: tuple[Any, str], artifacts: Path) -> None:
-    page, base = browser_page
+    page, _base = browser_page
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
     page.click("#nav-alerts")
     page.wait_for_load_state("networkidle")
     rows = page.locator("#alert-table tbody tr")

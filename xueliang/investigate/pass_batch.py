@@ -115,7 +115,10 @@ class PassBatch:
                 "direction",
             )
         ]
-        return tuple(Pass(*row[:2], at, *row[2:]) for *row, at in zip(*cols, *rest, self.times(), strict=True))
+        return tuple(
+            Pass(r[0], r[1], at, *r[2:])
+            for *r, at in zip(*cols, *rest, self.times(), strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -183,11 +186,11 @@ def _ids(col: Sequence[Any]) -> tuple[Objects, npt.NDArray[np.bool_]]:
     if n and set(map(type, col)) == {str}:
         arr = pa.array(col, pa.string())
         length = pc.utf8_length(arr)
-        if pc.all(pc.equal(pc.utf8_trim_whitespace(arr), arr)).as_py() and 1 <= pc.min(length).as_py():
-            if pc.max(length).as_py() <= MAX_ID:
-                values = np.empty(n, dtype=object)
-                values[:] = col
-                return values, np.zeros(n, dtype=bool)
+        stripped = pc.all(pc.equal(pc.utf8_trim_whitespace(arr), arr)).as_py()
+        if stripped and pc.min(length).as_py() >= 1 and pc.max(length).as_py() <= MAX_ID:
+            values = np.empty(n, dtype=object)
+            values[:] = col
+            return values, np.zeros(n, dtype=bool)
     return _mapped(col, ext_id_of)
 
 
@@ -224,7 +227,8 @@ def _states(absent: npt.NDArray[np.bool_], covered: Objects, plate: Objects) -> 
     names = np.array(["absent", "covered", "unknown", "visible"], dtype=object)
     unread = pd.isna(plate)
     pick = np.where(absent, 0, np.where(covered == 1, 1, np.where(unread, 2, 3)))
-    return names[pick]  # type: ignore[no-any-return]
+    out: Objects = names[pick]
+    return out
 
 
 def check_columns(
@@ -261,10 +265,10 @@ def check_columns(
     plate, plate_bad = _mapped(col("PlateNo"), plate_of)
     absent = (plate == NO_PLATE_MARK) | (has_plate == 0)
     bad |= plate_bad & ~absent
-    plate = np.where(absent, None, plate)
+    plate[absent] = None
     plate_colour, b = _mapped(col("PlateColor"), lambda v: colour_of(v, "PlateColor"))
     bad |= b & ~absent
-    plate_colour = np.where(absent, None, plate_colour)
+    plate_colour[absent] = None
     vtype, b = _mapped(col("VehicleClass"), vehicle_type_cell)
     bad |= b
     colour, b = _mapped(col("VehicleColor"), lambda v: colour_of(v, "VehicleColor") or "unknown")
@@ -288,7 +292,7 @@ def check_columns(
         plate_state=_states(absent, covered, plate)[good],
         plate_colour=plate_colour[good],
         vehicle_type=vtype[good],
-        detector_class=_mapped(vtype[good], detector_class_of)[0],
+        detector_class=_mapped(vtype[good].tolist(), detector_class_of)[0],
         colour=colour[good],
         brand=brand[good],
         lane=lane[good],

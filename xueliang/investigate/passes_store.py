@@ -26,10 +26,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from vision.tables import SOURCE_CHECKPOINT, SightingRow
+from xueliang.errors import StorageError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
 from xueliang.investigate.passes import PassRejection
 from xueliang.storage import CameraRow, Database
-from xueliang.errors import StorageError
 from xueliang.storage.database import check_actor, current_user
 
 DEFER_MIN = 100_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
@@ -139,7 +139,7 @@ def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stor
         s.execute(text(f'DROP INDEX "{name}"'))
     cur = raw.cursor()
     cur.executemany(_SQLITE_INSERT, _rows(batch, cams, sql_times(batch.at_us)))
-    added = max(cur.rowcount, 0)
+    added = max(int(cur.rowcount), 0)
     for _, ddl in deferred:
         s.execute(text(ddl))
     return added
@@ -158,7 +158,7 @@ def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> 
             for n, row in enumerate(_rows(batch, cams, sql_times(batch.at_us, offset="+00:00"))):
                 copy.write_row((n, *row))
         cur.execute(_PG_SELECT)
-        added = max(cur.rowcount, 0)
+        added = max(int(cur.rowcount), 0)
         cur.execute("DROP TABLE passes_in")
     return added
 
@@ -179,7 +179,9 @@ def ingest(
     if not known.all():
         unknown = np.flatnonzero(~known)
         rejections += [
-            PassRejection(int(batch.record[i]), str(batch.external_id[i]), "DeviceID", _UNKNOWN_DEVICE, batch.device_id[i])
+            PassRejection(
+                int(batch.record[i]), str(batch.external_id[i]), "DeviceID", _UNKNOWN_DEVICE, batch.device_id[i]
+            )
             for i in unknown.tolist()
         ]
         rejections.sort(key=lambda r: r.record)
@@ -213,4 +215,3 @@ def ingest(
             session=s,
         )
     return IngestResult(parsed.source, parsed.records_read, added, already, tuple(rejections), first_id, last_id)
-

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from vision.tables import SightingRow
@@ -102,7 +102,7 @@ def _by_plates(
         return [], 0
     where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None)]
     rows = conn.execute(select(SightingRow.id, SightingRow.first_seen).where(*where)).all()
-    keyed = sorted(((as_utc(r.first_seen), r.id) for r in rows))
+    keyed = sorted((as_utc(r.first_seen), r.id) for r in rows)
     if after is not None:
         keyed = [k for k in keyed if k > after]
     return [_Key(t, i) for t, i in keyed[: limit + 1]], len(rows)

@@ -323,7 +323,9 @@ def acknowledge(db: Database, alert_id: int, *, actor: str | None = None, note: 
                 f"alert {alert_id} was already acknowledged by {done.acknowledged_by} "
                 f"at {as_utc(done.acknowledged_at).isoformat()}",
             )
-        s.add(WatchAlertAckRow(alert_id=alert_id, acknowledged_by=who, acknowledged_at=dt.datetime.now(dt.UTC), note=note))
+        s.add(
+            WatchAlertAckRow(alert_id=alert_id, acknowledged_by=who, acknowledged_at=dt.datetime.now(dt.UTC), note=note)
+        )
         db.audit(
             actor=who,
             action="watch-ack",
