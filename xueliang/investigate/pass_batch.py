@@ -115,10 +115,7 @@ class PassBatch:
                 "direction",
             )
         ]
-        return tuple(
-            Pass(r[0], r[1], at, *r[2:])
-            for *r, at in zip(*cols, *rest, self.times(), strict=True)
-        )
+        return tuple(Pass(r[0], r[1], at, *r[2:]) for *r, at in zip(*cols, *rest, self.times(), strict=True))
 
 
 @dataclass(frozen=True)
