@@ -4,11 +4,18 @@
                             [--spark-passes 1000000] [--threads 2] [--out DIR]
 
 1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
-   * ours, parse: ``read_passes`` (JSON decode, every field checked and mapped, rejections kept);
-   * ours, import: parse + ``ingest`` into a fresh SQLite file (the id check per 5,000, Core
-     executemany into ``sightings`` with its 17 indexes, one transaction);
-   * pandas: ``json.load`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
-     no code mapping) and, for the import, ``DataFrame.to_sql`` into a table with no indexes.
+   * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
+     once per distinct value, times with numpy; rejections kept, as record by record);
+   * ours, import: parse + ``ingest`` into a fresh SQLite file: the devices checked, one prepared
+     ``INSERT OR IGNORE`` run by the driver's executemany (the unique MotorVehicleID index is the
+     idempotence check), one transaction, audit row; a load larger than the table drops the
+     secondary indexes and rebuilds them after (so an empty table takes that path);
+   * ours, a second file of as many new passes into that table (the same path: as large as the
+     table), then a re-import of the first file (every pass already stored: nothing added);
+   * pandas: ``json.loads`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
+     no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
+     into a table with no indexes and no idempotence.
+   Printed: wall and CPU seconds of this process, passes/s on each, the load average.
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
    ``--days`` days, default 30; as many commuting vehicles as make the size)
    generated in memory and written as Parquet partitioned by day; each tactic run by DuckDB over the
@@ -16,8 +23,11 @@
    the same rows in memory (vectorised: ``groupby``/``shift``, ``merge_asof`` for companions), up to
    ``--pandas-max`` rows (above it pandas runs on the first ``--pandas-max`` rows' time span is not
    comparable, so it is skipped and said so). Both answers are compared (same plates).
-3. Plate search without a window (``--plate-sightings`` sightings of a tenth as many plates, SQLite):
-   the gram index (lookup + ``run_query`` of those plates) vs the scan (``run_query`` as before).
+3. Plate search (``--plate-sightings`` sightings of a tenth as many plates over 30 days, SQLite, built
+   straight into the file): ``plate_search`` — the first page of 50 hits by time and a total (or an
+   estimate) — p50/p95 over ``--repeats`` draws of each kind (exact with --exact, one wildcard,
+   prefix+suffix, a pattern of ~58,000 hits, a loose prefix), with and without a 24 h window; then
+   the scan (``run_query`` returning every matching row, as search did) on two of them, same run.
 4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL.
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
@@ -67,21 +77,50 @@ def city_for(passes: int, *, days: int, seed: int = 1) -> City:
 
 
 # --- ingest ----------------------------------------------------------------------------------------
+def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process, result)."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - w, time.process_time() - c, out
+
+
 def bench_ingest(n: int, tmp: Path) -> None:
+    """Section 1 (see the module text): ours keeps every check, the rejection report and idempotence."""
+    from xueliang.investigate.passes_store import DEFER_MIN
     from xueliang.storage import open_database
 
     city = city_for(n, days=2)
     recs = to_gat1400(city)
     path = tmp / "passes.json"
     path.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
-    size = path.stat().st_size / 1e6
-    print(f"\n== ingest: {len(recs):,} passes, one GA/T 1400 JSON file of {size:.0f} MB")
-    t_parse, parsed = timed(lambda: read_passes(path))
+    second = tmp / "passes2.json"
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "b"
+    second.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    n_rec = len(recs)
+    print(f"\n== ingest: {n_rec:,} passes per GA/T 1400 JSON file of {path.stat().st_size / 1e6:.0f} MB")
     db = open_database(f"sqlite:///{tmp / 'ingest.db'}")
-
     register_checkpoints(db, city)
-    t_ingest, res = timed(lambda: ingest(db, parsed))
-    assert res.added == len(recs), res
+    rows: list[tuple[str, float, float]] = []
+    w, c, parsed = cpu_timed(lambda: read_passes(path))
+    rows.append(("ours: parse + check", w, c))
+    w2, c2, res = cpu_timed(lambda: ingest(db, parsed))
+    assert res.added == n_rec, res
+    rows.append(("ours: parse + check + import (empty table)", w + w2, c + c2))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(second)))
+    assert res.added == n_rec, res
+    rows.append((f"ours: same into a table of {n_rec:,}", w, c))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(path)))
+    assert (res.added, res.already) == (0, n_rec), res
+    rows.append(("ours: re-import (all already stored)", w, c))
+    quarter = tmp / "passes3.json"
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "c"
+    quarter.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs[: n_rec // 4]}}))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(quarter)))
+    assert res.added == n_rec // 4, res
+    rows.append((f"ours: {n_rec // 4:,} into {2 * n_rec:,} (indexes kept)", w, c))
+    db.dispose()
 
     def pandas_parse() -> pd.DataFrame:
         doc = json.loads(path.read_bytes())
@@ -91,22 +130,23 @@ def bench_ingest(n: int, tmp: Path) -> None:
         )
         return df
 
-    t_pd, df = timed(pandas_parse)
+    w_pd, c_pd, df = cpu_timed(pandas_parse)
+    rows.append(("pandas: parse (no checks)", w_pd, c_pd))
     con = sqlite3.connect(tmp / "pandas.db")
-    t_pd_sql, _ = timed(lambda: df.to_sql("passes", con, index=False, chunksize=50_000))
+    w, c, _ = cpu_timed(lambda: df.to_sql("passes", con, index=False, chunksize=50_000))
     con.close()
-    n_rec = len(recs)
-    print(f"{'':34}{'seconds':>10}{'passes/s':>12}")
-    for label, secs in (
-        ("ours: parse + check", t_parse),
-        ("ours: parse + check + import", t_parse + t_ingest),
-        ("pandas: parse (no checks)", t_pd),
-        ("pandas: parse + to_sql (no index)", t_pd + t_pd_sql),
-    ):
-        print(f"{label:34}{secs:10.2f}{n_rec / secs:12,.0f}")
-    ratio_import = (t_parse + t_ingest) / (t_pd + t_pd_sql)
-    print(f"ratio ours / pandas time: parse {t_parse / t_pd:.2f}, import {ratio_import:.2f}")
-    db.dispose()
+    rows.append(("pandas: parse + to_sql (no checks, no index)", w_pd + w, c_pd + c))
+    print(f"{'':46}{'wall s':>8}{'cpu s':>8}{'passes/s (cpu)':>16}{'passes/s (wall)':>17}")
+    for label, wall, cpu in rows:
+        k = n_rec // 4 if "indexes kept" in label else n_rec
+        print(f"{label:46}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}")
+    by = {label: (wall, cpu) for label, wall, cpu in rows}
+    ours, theirs = by["ours: parse + check + import (empty table)"], by["pandas: parse + to_sql (no checks, no index)"]
+    print(
+        f"ratio ours / pandas CPU time: parse {by['ours: parse + check'][1] / c_pd:.2f}, "
+        f"import {ours[1] / theirs[1]:.2f} (wall {ours[0] / theirs[0]:.2f}); "
+        f"indexes rebuilt after a load of >= {DEFER_MIN:,} into a smaller table; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 # --- pandas baselines (straightforward implementations of the same definitions) --------------------

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -86,3 +87,28 @@ def parse_model(data: object, model: type[M], *, source: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, format_validation_error(exc)) from exc
+
+
+class ColumnMap(BaseModel):
+    """A file's column for each field of a reader (unset = the field's own name): the ledger's and the
+    checkpoint passes' ``--map``/``--mapping`` models subclass it."""
+
+    def column_for(self, field: str) -> str:
+        value = getattr(self, field)
+        return field if value is None else str(value)
+
+
+C = TypeVar("C", bound=ColumnMap)
+
+
+def load_column_map(model: type[C], path: str | Path | None, pairs: Sequence[str], *, fields_hint: str = "") -> C:
+    """``model`` from a TOML/JSON file and/or ``FIELD=COLUMN`` pairs (pairs win)."""
+    base: dict[str, Any] = {}
+    if path is not None:
+        base = load_model(path, model).model_dump(exclude_none=True)
+    for pair in pairs:
+        key, sep, column = pair.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise ConfigError("--map", f"expected FIELD=COLUMN{fields_hint}, got {pair!r}")
+        base[key.strip()] = column.strip()
+    return parse_model(base, model, source="--map")

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
-from xueliang.config import load_model, parse_model
-from xueliang.errors import ConfigError, InputError, SchemaError
+from xueliang.config import ColumnMap, load_column_map
+from xueliang.errors import InputError, SchemaError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch, check_columns
 from xueliang.investigate.pass_cells import (
     CHINA_TZ,
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 
-class PassColumns(BaseModel):
+class PassColumns(ColumnMap):
     """CSV column of each field (unset = the field's own name), from ``--map``/``--mapping``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,22 +83,10 @@ class PassColumns(BaseModel):
     LaneNo: str | None = None
     Direction: str | None = None
 
-    def column_for(self, field: str) -> str:
-        value = getattr(self, field)
-        return field if value is None else str(value)
-
 
 def load_columns(path: str | Path | None = None, pairs: Sequence[str] = ()) -> PassColumns:
     """A column map from a TOML/JSON file and/or ``FIELD=COLUMN`` pairs (pairs win)."""
-    base: dict[str, Any] = {}
-    if path is not None:
-        base = load_model(path, PassColumns).model_dump(exclude_none=True)
-    for pair in pairs:
-        key, sep, column = pair.partition("=")
-        if not sep or not key.strip() or not column.strip():
-            raise ConfigError("--map", f"expected FIELD=COLUMN (FIELD one of {', '.join(FIELDS)}), got {pair!r}")
-        base[key.strip()] = column.strip()
-    return parse_model(base, PassColumns, source="--map")
+    return load_column_map(PassColumns, path, pairs, fields_hint=f" (FIELD one of {', '.join(FIELDS)})")
 
 
 def parse_offset(value: str, *, source: str = "--tz") -> dt.timezone:

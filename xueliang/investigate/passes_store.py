@@ -32,7 +32,7 @@ from xueliang.investigate.passes import PassRejection
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
-DEFER_MIN = 100_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
+DEFER_MIN = 10_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
 _UNKNOWN_DEVICE = "expected a registered camera (GB/T 28181 id or camera id; `xueliang cameras import`)"
 _COLUMNS = (
     "camera_id",

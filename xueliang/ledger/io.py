@@ -17,11 +17,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from xueliang.config import load_model, parse_model
+from xueliang.config import ColumnMap, load_column_map
 from xueliang.csv_cells import safe_row
 from xueliang.errors import ConfigError, InputError, SchemaError
 from xueliang.ledger.schema import ALL_FIELDS, REQUIRED_FIELDS, Rejection, SourceRow, check_row
@@ -30,7 +29,7 @@ from xueliang.storage.files import decode_text
 VALUE_FIELDS = ("case_type", "area", "status", "video_obtained", "video_contribution")
 
 
-class ColumnMapping(BaseModel):
+class ColumnMapping(ColumnMap):
     """Which column of the file holds each ledger field (unset = the field's own name).
 
     A mapping file is TOML or JSON with these keys, e.g. ``case_id = "编号"``, and optionally a
@@ -72,22 +71,10 @@ class ColumnMapping(BaseModel):
     def translate(self, field: str, value: str) -> str:
         return self.values.get(field, {}).get(value, value)
 
-    def column_for(self, field: str) -> str:
-        value = getattr(self, field)
-        return field if value is None else str(value)
-
 
 def load_mapping(path: str | Path | None = None, pairs: Sequence[str] = ()) -> ColumnMapping:
     """A mapping from a TOML/JSON file and/or ``field=column`` pairs (pairs win)."""
-    base: dict[str, Any] = {}
-    if path is not None:
-        base = load_model(path, ColumnMapping).model_dump(exclude_none=True)
-    for pair in pairs:
-        key, sep, column = pair.partition("=")
-        if not sep or not key.strip() or not column.strip():
-            raise ConfigError("--map", f"expected FIELD=COLUMN, got {pair!r}")
-        base[key.strip()] = column.strip()
-    return parse_model(base, ColumnMapping, source="--map")
+    return load_column_map(ColumnMapping, path, pairs)
 
 
 @dataclass(frozen=True)
