@@ -33,6 +33,7 @@ from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
 DEFER_MIN = 10_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
+CACHE_KIB = 256 * 1024  # SQLite page cache of the connection while it inserts (default 2 MiB)
 _UNKNOWN_DEVICE = "expected a registered camera (GB/T 28181 id or camera id; `xueliang cameras import`)"
 _COLUMNS = (
     "camera_id",
@@ -138,8 +139,13 @@ def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stor
     for name, _ in deferred:
         s.execute(text(f'DROP INDEX "{name}"'))
     cur = raw.cursor()
-    cur.executemany(_SQLITE_INSERT, _rows(batch, cams, sql_times(batch.at_us)))
-    added = max(int(cur.rowcount), 0)
+    (cache,) = cur.execute("PRAGMA cache_size").fetchone()
+    cur.execute(f"PRAGMA cache_size = {-CACHE_KIB}")  # the indexes' pages stay in memory while they grow
+    try:
+        cur.executemany(_SQLITE_INSERT, _rows(batch, cams, sql_times(batch.at_us)))
+        added = max(int(cur.rowcount), 0)
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(cache)}")
     for _, ddl in deferred:
         s.execute(text(ddl))
     return added
