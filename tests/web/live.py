@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from xueliang.web.settings import WebSettings
 
@@ -34,3 +35,12 @@ def serve(settings: WebSettings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+def log_in(page: Any, base: str, role: str, password: str) -> None:
+    """Log ``page`` (a playwright page) in as ``role`` through the login form and wait for the next page."""
+    page.goto(f"{base}/login")
+    page.fill("#username", role)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")

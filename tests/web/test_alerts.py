@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import login
 from tests.web.factories import PASSWORD
-from tests.web.live import serve
+from tests.web.live import log_in, serve
 from xueliang.investigate.passes import parse_json
 from xueliang.investigate.passes_store import ingest
 from xueliang.investigate.watch import add_rule, check_new
@@ -142,11 +142,7 @@ def browser_page(alert_settings: WebSettings) -> Iterator[tuple[Any, str]]:
             b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
             ctx = b.new_context(viewport={"width": 1280, "height": 900})
             page = ctx.new_page()
-            page.goto(f"{base}/login")
-            page.fill("#username", "investigator")
-            page.fill("#password", PASSWORD)
-            page.click("#login-submit")
-            page.wait_for_load_state("networkidle")
+            log_in(page, base, "investigator", PASSWORD)
             yield page, base
             b.close()
 
