@@ -386,14 +386,23 @@ def plate_mix(pool: list[str], rng: np.random.Generator) -> dict[str, Callable[[
     }
 
 
-def bench_plates(n: int, repeats: int, tmp: Path, page: int = 50) -> None:
+def bench_plates(n: int, repeats: int, tmp: Path, page: int = 50, plate_db: Path | None = None) -> None:
     """Plate search at ``n`` sightings: ``plate_search`` (a first page of ``page`` hits by time plus a
     total or an estimate) vs ``run_query`` (the scan: every matching row, as search did), same run."""
     from xueliang.investigate.plate_search import plate_search
     from xueliang.investigate.plates_match import parse_plate_pattern
     from xueliang.investigate.search import SightingQuery, TimeWindow, camera_positions, run_query
 
-    t_build, (db, pool) = timed(lambda: plate_fixture(n, tmp))
+    if plate_db is not None:  # a fixture an earlier run left (same seed and size)
+        from sqlalchemy import text
+
+        from xueliang.storage import open_database
+
+        t_build, db = 0.0, open_database(f"sqlite:///{plate_db}")
+        with db.engine.connect() as c:
+            pool = list(c.execute(text("SELECT plate FROM plate_grams WHERE gram = '' ORDER BY plate")).scalars())
+    else:
+        t_build, (db, pool) = timed(lambda: plate_fixture(n, tmp))
     print(f"\n== plate search: {n:,} sightings of {len(pool):,} plates over 30 days (SQLite; fixture {t_build:.0f} s)")
     positions = camera_positions(db)
     rng = np.random.default_rng(7)
@@ -452,6 +461,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
     ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")
     ap.add_argument("--repeats", type=int, default=40)
+    ap.add_argument("--plate-db", type=Path, default=None, help="Reuse the plate fixture an earlier run built.")
     ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.out) as tmp_name:
@@ -461,7 +471,7 @@ def main() -> None:
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp)
         if a.plate_sightings:
-            bench_plates(a.plate_sightings, a.repeats, tmp)
+            bench_plates(a.plate_sightings, a.repeats, tmp, plate_db=a.plate_db)
         if a.spark_passes:
             bench_spark(a.spark_passes, a.days, a.threads, tmp)
 

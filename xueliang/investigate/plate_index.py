@@ -27,6 +27,7 @@ from xueliang.investigate.plates_match import PlatePattern
 from xueliang.storage import Base, Database
 
 MAX_CANDIDATES = 20_000  # above this the pattern is too loose for the index; the caller scans instead
+MAX_READ = 200_000  # index entries of one gram read (with LIKE, in SQL) before the pattern counts as loose
 
 
 class PlateGramRow(Base):
@@ -139,8 +140,12 @@ def _variant_tokens(pattern: PlatePattern) -> list[tuple[str, ...]]:
     return out
 
 
-def candidate_plates(db: Database, pattern: PlatePattern, *, max_candidates: int = MAX_CANDIDATES) -> Lookup:
-    """The distinct plates matching ``pattern`` through the gram index (refreshed first)."""
+def candidate_plates(
+    db: Database, pattern: PlatePattern, *, max_candidates: int = MAX_CANDIDATES, max_read: int = MAX_READ
+) -> Lookup:
+    """The distinct plates matching ``pattern`` through the gram index (refreshed first): each variant
+    reads its rarest gram's plates (at most ``max_read`` index entries, the pattern's ``LIKE`` applied in
+    SQL); more than ``max_candidates`` plates passing is too loose (None: the caller walks or scans)."""
     refresh(db)
     with db.sessions() as s:
         pool: set[str] = set()
@@ -157,13 +162,17 @@ def candidate_plates(db: Database, pattern: PlatePattern, *, max_candidates: int
             if len(counts) < len(wanted):  # a gram no plate has: nothing matches this variant
                 continue
             rarest = min(wanted, key=lambda g: (counts[g], g))
-            if counts[rarest] > max_candidates:
+            if counts[rarest] > max_read:
                 return Lookup(None, counts[rarest])
             like = "".join("%" if t == "*" else "_" if t == "?" else t for t in toks)  # in SQL, before Python
             pool |= set(
                 s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest, PlateGramRow.plate.like(like)))
             )
-    matched = tuple(sorted(p for p in pool if pattern.score(p) > 0))
+            if len(pool) > max_candidates:
+                return Lookup(None, len(pool))
+    # the LIKE of each variant is its match (plates are upper-case; '_' is '?', '%' is '*'): only a stored
+    # partial plate (with '*') needs the matcher's own rule
+    matched = tuple(sorted(p for p in pool if "*" not in p or pattern.score(p) > 0))
     return Lookup(matched, len(pool))
 
 

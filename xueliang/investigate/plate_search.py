@@ -12,8 +12,8 @@ Three ways in, chosen per query (:attr:`PlatePage.method` says which):
   (``晋*``): the sightings are walked in time order through the index that starts with
   ``first_seen`` (``ix_sightings_window_plate``, which holds ``plate_text``: no table reads) and the
   walk stops once the page is full, so a 58,000-hit pattern reads about ``limit / share`` index
-  entries, not 58,000 rows. The total is then an estimate (the share matched in the entries read ×
-  the sightings in range, from the id and time span: no count) unless the walk reached the end.
+  entries, not 58,000 rows. The total is then an estimate (hits found × the time span in range ÷ the
+  span walked: sightings are spread over time) unless the walk reached the end.
 
 Partial plates (``粤B6R*``, a half-covered plate) are matched as :class:`PlatePattern` scores them,
 on every path. The next page starts after the last hit (``after=(first_seen, sighting_id)``).
@@ -27,18 +27,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from vision.tables import SightingRow
 from xueliang.investigate.plate_index import GRAMS, candidate_plates
 from xueliang.investigate.plates_match import PARTIAL_LIKE, PlatePattern
-from xueliang.investigate.search import Hit, TimeWindow, camera_positions, fetch_hits, window_clause
+from xueliang.investigate.search import MAX_TRACK, Hit, TimeWindow, camera_positions, fetch_hits, window_clause
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 
-FEW_PLATES = 2_000  # without a window, up to this many matched plates are read plate by plate
-WINDOW_PLATES = 5_000  # with a window (one short index range per plate), up to this many
+FEW_PLATES = 20_000  # without a window, up to this many matched plates are read plate by plate
+WINDOW_PLATES = 20_000  # with a window (one short index range per plate), up to this many
 _STREAM = 2_000
 
 
@@ -97,15 +97,17 @@ def _by_plates(
     conn: Connection, plates: Sequence[str], window: TimeWindow | None, after: Key | None, limit: int
 ) -> tuple[list[Any], int]:
     """The first ``limit + 1`` (id, first_seen) of these plates' sightings after ``after``, and how many
-    in all: one index range per plate (the index holds first_seen and the id), sorted here."""
+    in all: one range of ``(plate_text, first_seen)`` per plate, ordered, limited and counted in SQL."""
     if not plates:
         return [], 0
     where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None)]
-    rows = conn.execute(select(SightingRow.id, SightingRow.first_seen).where(*where)).all()
-    keyed = sorted((as_utc(r.first_seen), r.id) for r in rows)
+    total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
+    page = select(SightingRow.id, SightingRow.first_seen).where(*where)
     if after is not None:
-        keyed = [k for k in keyed if k > after]
-    return [_Key(t, i) for t, i in keyed[: limit + 1]], len(rows)
+        t, i = after
+        page = page.where(or_(SightingRow.first_seen > t, and_(SightingRow.first_seen == t, SightingRow.id > i)))
+    rows = conn.execute(page.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
+    return list(rows), total
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,9 @@ def _scan(
     window: TimeWindow | None,
     after: Key | None,
     limit: int,
-) -> tuple[list[Any], int, bool]:
+) -> tuple[list[Any], bool]:
     """Walk the sightings in time order until ``limit + 1`` hits (ties on first_seen kept together);
-    returns them, the index entries read, and whether the walk reached the end."""
+    returns them (in walk order) and whether the walk reached the end."""
     likes = or_(*(SightingRow.plate_text.like(p) for p in pattern.like_patterns()))
     stmt = (
         select(SightingRow.id, SightingRow.first_seen, SightingRow.plate_text)
@@ -133,33 +135,43 @@ def _scan(
     )
     partial = set(_partials(conn, pattern)) if plates is not None else set()
     hits: list[Any] = []
-    read = 0
     result = conn.execute(stmt)
     try:
         for r in _after(result, after):
-            read += 1
             if len(hits) > limit and r.first_seen != hits[-1].first_seen:
-                return hits, read, False
+                return hits, False
             p = r.plate_text
             if (p in plates or p in partial) if plates is not None else pattern.score(p) > 0:
                 hits.append(r)
     finally:
         result.close()
-    return hits, read, True
+    return hits, True
 
 
-def _estimate_in_range(conn: Connection, window: TimeWindow | None) -> float:
-    """Sightings in the window (or all), estimated from the id range and the time span: no count(*)."""
-    lo, hi, n = conn.execute(
-        select(func.min(SightingRow.first_seen), func.max(SightingRow.first_seen), func.max(SightingRow.id))
-    ).one()
-    if n is None:
-        return 0.0
-    if window is None or lo is None or hi is None or hi <= lo:
-        return float(n)
+def _span(conn: Connection, window: TimeWindow | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """The times the sightings in range span (each bound one index lookup: SQLite answers a lone
+    ``min()``/``max()`` from the index, not several in one SELECT)."""
+    lo = conn.execute(select(func.min(SightingRow.first_seen))).scalar()
+    hi = conn.execute(select(func.max(SightingRow.first_seen))).scalar()
+    if lo is None or hi is None:
+        return None
     lo, hi = as_utc(lo), as_utc(hi)
-    overlap = (min(hi, window.end) - max(lo, window.start)).total_seconds()
-    return float(n) * max(overlap, 0.0) / (hi - lo).total_seconds()
+    if window is not None:
+        lo, hi = max(lo, window.start - MAX_TRACK), min(hi, window.end)
+    return (lo, hi) if hi > lo else None
+
+
+def _estimate(conn: Connection, hits: list[Any], window: TimeWindow | None, after: Key | None) -> int:
+    """Hits in the whole range, from those found in the part walked: sightings are spread over time
+    roughly evenly, so the count scales with the time span (found ÷ span walked × span in range)."""
+    span = _span(conn, window)
+    if span is None or not hits:
+        return len(hits)
+    start = span[0] if after is None else max(span[0], after[0])
+    walked = (as_utc(hits[-1].first_seen) - start).total_seconds()
+    if walked <= 0:
+        return len(hits)
+    return max(len(hits), round(len(hits) * (span[1] - start).total_seconds() / walked))
 
 
 def plate_search(
@@ -188,13 +200,10 @@ def plate_search(
                 rows, total = _by_plates(conn, plates, window, after, limit)
             else:
                 method = "scan"
-                hits, read, done = _scan(conn, pattern, None if plates is None else set(plates), window, after, limit)
+                hits, done = _scan(conn, pattern, None if plates is None else set(plates), window, after, limit)
                 rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
-                if done:
-                    total = len(rows)
-                else:
-                    estimate = True
-                    total = round(len(hits) / max(read, 1) * _estimate_in_range(conn, window))
+                total = len(rows) if done else _estimate(conn, hits, window, after)
+                estimate = not done
     more = len(rows) > limit
     ids = [r.id for r in rows[:limit]]
     positions = camera_positions(db) if positions is None else positions
