@@ -5,10 +5,10 @@ leading wildcard cannot use a B-tree): 4.6 s at 10M sightings. Plates repeat (a 
 many times), so the index is over the distinct plates: ``plate_grams(gram, plate)`` holds every
 1- and 2-character substring of each plate, ``plate_gram_counts(gram, n)`` how many plates have it.
 A pattern's fixed runs (``晋M*12*`` → ``晋M``, ``12``) give grams every matching plate contains; the
-rarest gram's plates are the candidates, the pattern's matcher (:class:`PlatePattern`, one
-character off included) decides, and the search then reads the sightings of those plates through
-``ix_sightings_plate_text``. A one-character-off match may miss any one fixed character, so each
-variant (one fixed character made ``?``) is looked up the same way and the candidates are united.
+rarest gram's plates passing the pattern's ``LIKE`` (in SQL) are the matches, and the search then
+reads the sightings of those plates through ``ix_sightings_plate_text_first_seen``. A one-character-off
+match may miss any one fixed character, so each variant (one fixed character made ``?``) is looked
+up the same way and the matches are united.
 
 Kept current incrementally: :func:`refresh` adds the plates of sightings above the id it recorded
 (``plate_index_state``); ``passes import`` and ``index`` call it, and :func:`candidate_plates`
