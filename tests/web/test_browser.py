@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from tests.web.factories import PASSWORD, TRAJ_NO_POSITION, TrajData, WebData
-from tests.web.live import log_in
 from tests.web.live import serve as _serve
 from xueliang.report.build import CHROMIUM_FLAGS
 from xueliang.web.settings import WebSettings
@@ -53,7 +52,11 @@ def login(browser: Any, server: str) -> Iterator[Any]:
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         contexts.append(ctx)
         page = ctx.new_page()
-        log_in(page, server, role, PASSWORD)
+        page.goto(f"{server}/login")
+        page.fill("#username", role)
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_load_state("networkidle")
         assert page.locator("#who").inner_text() == f"{role} ({role})"
         return page
 
@@ -164,7 +167,11 @@ def test_trajectory_map_on_the_sighting_page(
 ) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 1100})
     page = ctx.new_page()
-    log_in(page, traj_server, "investigator", PASSWORD)
+    page.goto(f"{traj_server}/login")
+    page.fill("#username", "investigator")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")
     sid = traj_data.ids["a"]
     page.goto(f"{traj_server}/investigator/sightings/{sid}")
     page.wait_for_selector("#traj-status[data-ready='1']", timeout=20000)
