@@ -14,6 +14,9 @@ Every side solves the same random-geometry instances end to end, with the same t
 
 Each baseline's objective is recomputed from its chosen cameras; its status says whether its
 solver proved optimality. Times are wall-clock in this run; every ratio is baseline / xueliang.
+Each side's CPU time (this process and its solver subprocesses, e.g. CBC) is printed beside its
+wall time, with the load average, since the machine may be shared: the wall-clock ratio is the
+headline, the CPU ratio says how much of it the other jobs on the machine could have distorted.
 Then county-scale instances (250 m and 500 m radius) that spopt cannot build, each in a child
 process so its peak RSS is its own.
 
@@ -26,6 +29,7 @@ process so its peak RSS is its own.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -71,6 +75,17 @@ def coverage_matrix(demand: np.ndarray, candidates: np.ndarray, radius: float) -
     indices = np.concatenate([np.asarray(h, dtype=np.int32) for h in hits]) if indptr[-1] else np.zeros(0, np.int32)
     data = np.ones(indices.size, dtype=bool)
     return sp.csc_array((data, indices, indptr), shape=(len(demand), len(candidates)))
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished children (CBC runs as one)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def rss_mb() -> float:
@@ -255,21 +270,29 @@ def compare(args: argparse.Namespace) -> None:
                     else Instance(inst.name, inst.demand[coverable], inst.candidates, inst.weight[coverable], radius)
                 )
                 tag = f"   {kind.upper():5s}"
+                c0 = cpu_seconds()
                 ours, t_ours, t_build = run_ours(case, kind, p, args.time_limit, args.threads)
-                print(f"{tag} xueliang: {t_ours:8.2f} s (matrix {t_build:.2f} s)  {describe(ours)}")
+                c_ours = cpu_seconds() - c0
+                print(
+                    f"{tag} xueliang: {t_ours:8.2f} s (cpu {c_ours:.2f} s, matrix {t_build:.2f} s)  {describe(ours)}"
+                    f"  [{load()}]"
+                )
                 better = "higher is better" if kind == "mclp" else "lower is better"
                 for b in baselines:
+                    c0 = cpu_seconds()
                     res = BASELINES[b](case, kind, p, args.time_limit, args.threads)
+                    cpu = cpu_seconds() - c0
                     obj = evaluate(case, kind, res.chosen)
                     bound = f"  bound {res.bound:,.1f}" if res.bound == res.bound else ""
                     print(
-                        f"{tag} {b + ':':9s} {res.seconds:8.2f} s (model build {res.build_seconds:.2f} s)  "
-                        f"objective {obj:,.1f}{bound}  status {res.status}  cameras {res.chosen.size}"
+                        f"{tag} {b + ':':9s} {res.seconds:8.2f} s (cpu {cpu:.2f} s, "
+                        f"model build {res.build_seconds:.2f} s)  "
+                        f"objective {obj:,.1f}{bound}  status {res.status}  cameras {res.chosen.size}  [{load()}]"
                     )
-                    name = "spopt" if b == "spopt" else b
                     print(
-                        f"{tag} ratio {name}/xueliang time: {res.seconds / t_ours:.1f}x   objectives "
-                        f"xueliang {ours.objective:,.1f} vs {name} {obj:,.1f} ({better})"
+                        f"{tag} ratio {b}/xueliang time: {res.seconds / t_ours:.1f}x "
+                        f"(cpu {cpu / max(c_ours, 1e-9):.1f}x)"
+                        f"   objectives xueliang {ours.objective:,.1f} vs {b} {obj:,.1f} ({better})"
                     )
                     sys.stdout.flush()
 
@@ -297,18 +320,24 @@ def county(args: argparse.Namespace) -> None:
     # (at 500 m a tenth would cover everything)
     budget = 0.1 * (250.0 / radius) ** 2 * float(cost.sum())
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     res = solve_max_coverage(prob, budget, time_limit=args.time_limit, threads=args.threads)
     t_m = time.perf_counter() - t0
-    print(f"   MCLP budget {budget:,.0f}: {t_m:.1f} s  {describe(res)}  covered {100 * res.covered_fraction:.2f}%")
+    print(
+        f"   MCLP budget {budget:,.0f}: {t_m:.1f} s (cpu {cpu_seconds() - c0:.1f} s)  {describe(res)}  "
+        f"covered {100 * res.covered_fraction:.2f}%  [{load()}]"
+    )
     for s in res.stages:
         print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     coverable = np.diff(A.tocsr().indptr) > 0
     prob = CoverageProblem.from_arrays(A, cost, weight=inst.weight, fixed=fixed, required=coverable)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     res = solve_set_cover(prob, time_limit=args.time_limit, threads=args.threads)
     t_s = time.perf_counter() - t0
-    print(f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s  {describe(res)}  cost {res.cost:,.1f}")
+    print(
+        f"   LSCP ({int(coverable.sum()):,} coverable points): {t_s:.1f} s (cpu {cpu_seconds() - c0:.1f} s)  "
+        f"{describe(res)}  cost {res.cost:,.1f}  [{load()}]"
+    )
     for s in res.stages:
         print(f"      {s.stage:12s} {s.seconds:7.1f} s  objective {s.objective:,.1f}  bound {s.bound:,.1f}  {s.detail}")
     print(f"   total {t_build + t_m + t_s:.1f} s, peak RSS {rss_mb():,.0f} MB")

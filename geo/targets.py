@@ -164,22 +164,24 @@ def main_road_nodes(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     return out
 
 
-def _user_targets(path: Path, what: str, town: Town, cls: str, prefix: str) -> gpd.GeoDataFrame:
+def _user_targets(
+    path: Path, what: str, town: Town, cls: str, prefix: str
+) -> tuple[gpd.GeoDataFrame, NDArray[np.bool_]]:
+    """Targets from a user's file (``source_tag`` "user"), and which of them are polygons."""
     gdf = _read_polygons_file(path, what, town.crs)
     out = _frame(town.crs, gdf.geometry.to_numpy(), prefix, cls)
     if "name" in gdf.columns:
         out["name"] = gdf["name"].to_numpy()
     if "priority" in gdf.columns:
         out["priority"] = pd.to_numeric(gdf["priority"], errors="coerce").fillna(PRIORITY[cls]).astype(int).to_numpy()
-    return out
+    out["source_tag"] = "user"
+    return out, out.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
 
 
 def crowded_areas(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     c = cfg.crowded_areas
     if c.areas_file is not None:
-        out = _user_targets(c.areas_file, "areas_file", town, "crowded_areas", "crowd-")
-        out["source_tag"] = "user"
-        poly = out.geom_type.isin(["Polygon", "MultiPolygon"])
+        out, poly = _user_targets(c.areas_file, "areas_file", town, "crowded_areas", "crowd-")
         out.loc[~poly, "geometry"] = out.geometry[~poly].buffer(c.point_radius_m)
         return out
     hit, kind = match_tags(town.areas, c.tags)
@@ -217,9 +219,7 @@ def _frontage_points(sites: NDArray[np.object_], roads: gpd.GeoDataFrame) -> NDA
 def key_sites(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     c = cfg.key_sites
     if c.sites_file is not None:
-        out = _user_targets(c.sites_file, "sites_file", town, "key_sites", "site-")
-        out["source_tag"] = "user"
-        poly = out.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        out, poly = _user_targets(c.sites_file, "sites_file", town, "key_sites", "site-")
         geoms = out.geometry.to_numpy()
         geoms[poly] = _frontage_points(geoms[poly], town.roads)
         return out.set_geometry(list(geoms))

@@ -27,6 +27,13 @@ PG_ENV = "XUELIANG_TEST_PG"
 BACKENDS = ("sqlite", "postgresql")
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line follows $XUELIANG_LANG and the locale: tests expect English whatever the machine's LANG
+    (tests of the language choice set or remove these themselves)."""
+    monkeypatch.setenv("XUELIANG_LANG", "en")
+
+
 def shared_file(rel: str) -> Path:
     """A file under ../shared/data, or skip the test saying which file is absent."""
     p = SHARED_DATA / rel

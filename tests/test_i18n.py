@@ -102,3 +102,165 @@ def test_report_in_chinese(tmp_path: Path) -> None:
     assert "<td>路口</td>" in zh and "<td>重点部位</td>" in zh and "(+08:00)" in zh
     assert "Compliance with the programme" not in zh
     assert "<h2>1. Compliance with the programme's targets</h2>" in en and "<td>intersections</td>" in en
+
+
+# --- every marked text translated; the command line in the user's language -------------------------------------
+
+
+def test_every_marked_text_has_a_chinese_translation() -> None:
+    """Babel extracts every text the code marks (_, N_, tr, T, gettext) from the CLI, the web app's templates and
+    page scripts, the report and its charts: each must have a zh_CN translation with the same placeholders."""
+    from tests.catalogue import marked_texts
+
+    zh = translator("zh-CN")
+    marked = marked_texts()
+    assert len(marked) > 350
+    assert {"Add camera", "error: %(message)s", "workbench ready: %(n)s cameras", "covered (%)"} <= set(marked)
+    same = {"SHA-256"}
+    missing = sorted(
+        f"{where}: {text!r}" for text, where in marked.items() if text not in same and zh.gettext(text) == text
+    )
+    assert not missing, "texts without a zh_CN translation (add them to messages.po):\n" + "\n".join(missing)
+    for text in marked:
+        assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", zh.gettext(text))), text
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh-CN"),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh-CN"),
+        ({"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LC_ALL": "fr_FR.UTF-8"}, "en"),
+        ({"XUELIANG_LANG": "zh-CN", "LC_ALL": "en_GB.UTF-8"}, "zh-CN"),
+        ({"XUELIANG_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"XUELIANG_LANG": "zh_CN"}, "zh-CN"),
+    ],
+)
+def test_command_line_language_from_the_environment(env: dict[str, str], lang: str) -> None:
+    from xueliang.i18n import environment_language
+
+    assert environment_language(env) == lang
+
+
+def test_unreadable_xueliang_lang_is_refused() -> None:
+    from xueliang.i18n import environment_language
+
+    with pytest.raises(ConfigError, match=r"\$XUELIANG_LANG: expected one of en, zh-CN, got 'klingon'"):
+        environment_language({"XUELIANG_LANG": "klingon"})
+
+
+def test_errors_translate_the_fixed_part_and_keep_the_values() -> None:
+    from xueliang.errors import InputError, NotFoundError
+    from xueliang.i18n.errors import translate_error
+
+    zh, en = translator("zh-CN"), translator("en")
+    exc = InputError("cams.csv", "expected one of fixed, ptz, got 'dome'", where="row 12", field="kind")
+    assert translate_error(exc, zh) == "cams.csv: 第 12 行: 'kind': 应为 fixed, ptz 之一，实际为 'dome'"
+    assert translate_error(exc, en) == str(exc)
+    assert translate_error(NotFoundError("sighting 99 not found"), zh) == "未找到过车记录 99"
+    odd = InputError("x.json", "something no shape describes")  # stays English rather than guessed
+    assert translate_error(odd, zh) == "x.json: something no shape describes"
+
+
+def _coverage_args(out: Path) -> list[str]:
+    town, cams = ROOT / "sample_media/town.osm", ROOT / "sample_media/cameras.csv"
+    return ["coverage", "--osm", str(town), "--cameras", str(cams), "--out", str(out), "--no-map"]
+
+
+def test_cli_in_chinese_with_lang_env_and_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real command in zh-CN by --lang, by $XUELIANG_LANG and by LANG; English when nothing says otherwise."""
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+
+    for var in ("XUELIANG_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    r = CliRunner().invoke(cli, ["--lang", "zh-CN", *_coverage_args(tmp_path / "cov")])
+    assert r.exit_code == 0, r.output
+    assert "sample_media/town.osm 的覆盖（识别级，125 像素/米），米制坐标系 EPSG:32649：" in r.output
+    assert "  路口" in r.output and "已覆盖 " in r.output and "（18.4%）" in r.output
+    assert "村镇：2 个单元中 2 个有 6 路以上通道" in r.output
+    assert "covered" not in r.output and "results in" not in r.output
+    monkeypatch.setenv("XUELIANG_LANG", "zh-CN")
+    r = CliRunner().invoke(cli, _coverage_args(tmp_path / "cov"))
+    assert "结果在" in r.output
+    monkeypatch.delenv("XUELIANG_LANG")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    r = CliRunner().invoke(cli, _coverage_args(tmp_path / "cov"))
+    assert "结果在" in r.output
+    r = CliRunner().invoke(cli, ["--lang", "en", *_coverage_args(tmp_path / "cov")])
+    assert "results in" in r.output and "结果" not in r.output
+    monkeypatch.delenv("LANG")
+    r = CliRunner().invoke(cli, _coverage_args(tmp_path / "cov"))
+    assert "intersections             7 of 38     covered (18.4%) at recognition" in r.output
+
+
+def test_cli_error_in_chinese(tmp_path: Path) -> None:
+    """An error as one Chinese line: the fixed part translated, the file name and the value as given."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "cams.csv"
+    bad.write_text("id,lon,lat,heading\nC1,112.9,28.2,400\n", encoding="utf-8")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
+    env["PYTHONPATH"] = str(ROOT)
+    cmd = [
+        sys.executable,
+        "-m",
+        "xueliang",
+        "--lang",
+        "zh-CN",
+        "cameras",
+        "import",
+        str(bad),
+        "--db",
+        f"sqlite:///{tmp_path}/x.db",
+    ]
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**env, "XUELIANG_LANG": "en"}, timeout=300)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert lines[0].startswith(f"错误：{bad}: ") and "'heading'" in lines[0] and "400" in lines[0]
+    assert "实际为 400" in lines[0] or "实际为 '400'" in lines[0], lines[0]
+    r = subprocess.run(
+        cmd[:3] + cmd[5:], capture_output=True, text=True, env={**env, "XUELIANG_LANG": "zh-CN"}, timeout=300
+    )
+    assert r.returncode == 2 and r.stderr.startswith("错误：")
+    r = subprocess.run(
+        cmd[:3] + cmd[5:], capture_output=True, text=True, env={**env, "XUELIANG_LANG": "xx"}, timeout=300
+    )
+    assert r.returncode == 2 and r.stderr.strip() == "error: $XUELIANG_LANG: expected one of en, zh-CN, got 'xx'"
+
+
+def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xueliang.report import charts
+
+    family = charts.cjk_font()
+    t, warning = charts.chart_language(translator("zh-CN"))
+    if family is None:
+        assert t.lang == "en" and warning is not None
+    else:
+        assert t.lang == "zh-CN" and warning is None
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    t, warning = charts.chart_language(translator("zh-CN"))
+    assert t.lang == "en" and warning == (
+        "no CJK font found (install fonts-wqy-microhei or fonts-noto-cjk): charts in English"
+    )
+    assert charts.chart_language(translator("en")) == (translator("en"), None)
+
+
+def test_cli_times_in_the_languages_zone() -> None:
+    """Times a command prints: as stored in English, in Asia/Shanghai with its offset in zh-CN."""
+    from xueliang.cli._lang import iso_time, use_language
+
+    at = dt.datetime(2024, 5, 1, 17, 12, tzinfo=dt.UTC)
+    try:
+        use_language("zh-CN")
+        assert iso_time(at) == "2024-05-02T01:12:00+08:00"
+        assert iso_time(at.replace(tzinfo=None)) == "2024-05-02T01:12:00+08:00"  # no zone: UTC
+        use_language("en")
+        assert iso_time(at) == "2024-05-01T17:12:00+00:00"
+    finally:
+        use_language("en")

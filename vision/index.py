@@ -56,12 +56,27 @@ class FileOutcome:
 
 
 @dataclass(frozen=True)
-class IndexSummary:
-    files: tuple[FileOutcome, ...]
-    wall_seconds: float
+class IndexSummary(FileStats):
+    """A whole run: its files and their stats summed, over the run's wall time (``seconds``, so ``speed`` is the
+    run's, waits for other runs' leases included)."""
 
-    def _stats(self) -> list[FileStats]:
-        return [f.stats for f in self.files if f.stats is not None]
+    files: tuple[FileOutcome, ...] = ()
+
+    @classmethod
+    def of(cls, files: tuple[FileOutcome, ...], wall_seconds: float) -> IndexSummary:
+        stats = [f.stats for f in files if f.stats is not None]
+        return cls(
+            frames_decoded=sum(s.frames_decoded for s in stats),
+            frames_scheduled=sum(s.frames_scheduled for s in stats),
+            frames_detected=sum(s.frames_detected for s in stats),
+            seconds=wall_seconds,
+            video_seconds=sum(s.video_seconds for s in stats),
+            files=files,
+        )
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.seconds
 
     @property
     def indexed(self) -> int:
@@ -78,31 +93,6 @@ class IndexSummary:
     @property
     def sightings(self) -> int:
         return sum(f.sightings for f in self.files)
-
-    @property
-    def frames_decoded(self) -> int:
-        return sum(s.frames_decoded for s in self._stats())
-
-    @property
-    def frames_scheduled(self) -> int:
-        return sum(s.frames_scheduled for s in self._stats())
-
-    @property
-    def frames_detected(self) -> int:
-        return sum(s.frames_detected for s in self._stats())
-
-    @property
-    def video_seconds(self) -> float:
-        return sum(s.video_seconds for s in self._stats())
-
-    @property
-    def gated_fraction(self) -> float:
-        return 1.0 - self.frames_detected / self.frames_scheduled if self.frames_scheduled else 0.0
-
-    @property
-    def speed(self) -> float:
-        """Video seconds indexed per wall-clock second of the whole run (× real time)."""
-        return self.video_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 class Progress(Protocol):
@@ -436,4 +426,4 @@ def index_files(
                     k, info = futures[fut]
                     error = fut.exception()
                     finished(k, info, error if error is not None else fut.result())
-    return IndexSummary(files=tuple(outcomes[k] for k in range(len(items))), wall_seconds=time.perf_counter() - t0)
+    return IndexSummary.of(tuple(outcomes[k] for k in range(len(items))), wall_seconds=time.perf_counter() - t0)

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from vision.tables import IndexLeaseRow, VideoRow
 from xueliang.storage import Database
-from xueliang.storage.times import as_utc
 
 DEFAULT_TTL_S = 120.0
 
@@ -48,7 +47,7 @@ def _dead_here(holder: str) -> bool:
 
 
 def _hms(t: dt.datetime) -> str:
-    return as_utc(t).strftime("%Y-%m-%d %H:%M:%S")
+    return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
 class Leases:
@@ -121,7 +120,7 @@ class Leases:
                         sha256=sha256, holder=self.holder, path=path, claimed_at=now, expires_at=now + self.ttl
                     )
                 )
-            elif row.holder != self.holder and as_utc(row.expires_at) > now and not _dead_here(row.holder):
+            elif row.holder != self.holder and row.expires_at > now and not _dead_here(row.holder):
                 return (
                     f"being indexed by another run ({row.holder}, as {row.path}) since {_hms(row.claimed_at)} UTC; "
                     f"its lease runs to {_hms(row.expires_at)} UTC. Skipped: rerun later to pick it up"

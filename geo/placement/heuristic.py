@@ -56,6 +56,14 @@ class SelectionState:
         full_g = self.group_used >= m.group_cap
         return (m.group >= 0) & full_g[np.maximum(m.group, 0)]
 
+    def swap_blocked(self, j: int) -> BoolArray:
+        """Candidates that cannot replace ``j``: their group is full (``j``'s own group aside)."""
+        full = self.group_full_mask()
+        g = int(self.model.group[j])
+        if g >= 0:
+            full &= self.model.group != g
+        return full
+
     def add(self, j: int) -> None:
         m = self.model
         rows = column_rows(m, j)
@@ -189,10 +197,7 @@ def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, m
             g2 = gains + np.asarray(m.csr[lost].T @ credit[lost]) if lost.size else gains.copy()
             room = budget - st.spent + float(m.cost[j]) + _TOL
             ok = m.free & ~st.selected & (m.cost <= room)
-            full = st.group_full_mask()
-            if m.group[j] >= 0:
-                full &= m.group != m.group[j]
-            ok &= ~full
+            ok &= ~st.swap_blocked(j)
             if not ok.any():
                 continue
             g2 = np.where(ok, g2, -np.inf)
@@ -281,10 +286,7 @@ def polish_set_cover(
             sub = m.csr[crit]
             hits = np.bincount(sub.indices, minlength=n_cand)
             ok = (hits == crit.size) & m.free & ~st.selected & (m.cost < m.cost[j] - 1e-9)
-            full = st.group_full_mask()
-            if m.group[j] >= 0:
-                full &= m.group != m.group[j]
-            ok &= ~full
+            ok &= ~st.swap_blocked(j)
             if not ok.any():
                 continue
             cands = np.flatnonzero(ok)

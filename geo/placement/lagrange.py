@@ -90,6 +90,7 @@ def max_coverage_lagrangian(
     seconds: float,
     step: float = 0.0,
     max_iter: int = 1000,
+    start: FloatArray | None = None,
 ) -> LagrangianOutcome:
     """Upper bound on covered weight: relax ``y_u <= R_r x`` with multipliers ``lam_r >= 0``.
 
@@ -97,7 +98,8 @@ def max_coverage_lagrangian(
     ``best`` is the incumbent's objective (a lower bound), used for the step size and fixing.
     Fixing uses the LP dual ``rho`` of the budget row: with ``d_j = (R^T lam)_j - rho c_j``,
     forcing ``x_j = 1`` leaves at most ``L - max(0, -d_j)``, forcing ``x_j = 0`` at most
-    ``L - max(0, d_j)``.
+    ``L - max(0, d_j)``. ``start`` (multipliers per row, e.g. LP duals) replaces the default
+    start (each unit's weight spread over its rows) when its bound is lower.
     """
     t0 = time.monotonic()
     w = red.coef[:, 0]
@@ -111,6 +113,15 @@ def max_coverage_lagrangian(
     RT = sp.csr_array(R.T)
     sizes = np.bincount(red.row_unit, minlength=w.size).astype(np.float64)
     lam = (w / sizes)[red.row_unit]
+
+    def value_at(mult: FloatArray) -> float:
+        red_w = w - np.bincount(red.row_unit, weights=mult, minlength=w.size)
+        return float(np.maximum(red_w, 0).sum()) + _fractional_knapsack(np.asarray(RT @ mult), cost, budget)[0]
+
+    if start is not None:
+        start = np.maximum(start, 0.0)
+        if value_at(start) < value_at(lam):
+            lam = start
     target = best - const
     ub = math.inf
     best_lam = lam
@@ -193,6 +204,12 @@ def _greedy_cover(Rc: sp.csc_array, Rr: sp.csr_array, reduced: FloatArray, cost:
     return x
 
 
+def cover_bound(R: sp.csr_array, cost: FloatArray, lam: FloatArray) -> float:
+    """The set-cover Lagrangian bound ``sum(lam) + sum_j min(0, c_j - (R^T lam)_j)``, any ``lam >= 0``."""
+    reduced = cost - np.asarray(R.T @ lam)
+    return float(lam.sum() + np.minimum(reduced, 0.0).sum())
+
+
 def set_cover_lagrangian(
     rows: RowCover,
     cost: FloatArray,
@@ -203,6 +220,7 @@ def set_cover_lagrangian(
     max_iter: int = 1000,
     heuristic_every: int = 10,
     enough: float = -math.inf,
+    start: FloatArray | None = None,
 ) -> LagrangianOutcome:
     """Lower bound on cost: relax ``R_r x >= 1`` with ``lam_r >= 0``; a plan from the multipliers.
 
@@ -210,7 +228,9 @@ def set_cover_lagrangian(
     ``heuristic_every`` iterations a greedy cover driven by the reduced costs may improve the
     incumbent ``best`` (0 disables it). The search also stops once a plan costs at most
     ``enough``, or the bound proves that none does. Fixing: a plan with ``x_j = 1`` costs at least
-    ``L + max(0, r_j)``, one with ``x_j = 0`` at least ``L + max(0, -r_j)``.
+    ``L + max(0, r_j)``, one with ``x_j = 0`` at least ``L + max(0, -r_j)``. ``start``
+    (multipliers per row, e.g. LP duals) replaces the default start (each row at its cheapest
+    cost per row covered) when its bound is higher.
     """
     t0 = time.monotonic()
     R = sp.csr_array(rows.R)
@@ -224,6 +244,10 @@ def set_cover_lagrangian(
     col_size = np.maximum(np.diff(Rc.indptr).astype(np.float64), 1.0)
     ratio = cost / col_size
     lam = np.minimum.reduceat(ratio[R.indices], R.indptr[:-1])  # each row at its cheapest rate
+    if start is not None:
+        start = np.maximum(start, 0.0)
+        if cover_bound(R, cost, start) > cover_bound(R, cost, lam):
+            lam = start
     lb = -math.inf
     best_lam = lam
     plan: BoolArray | None = None

@@ -17,13 +17,14 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._model import Model
 from geo.placement._reduce import RowCover, UnitCover
-from geo.placement.problem import BoolArray, FloatArray
+from geo.placement.problem import BoolArray, FloatArray, IntArray
 
 _INF = math.inf
 
@@ -81,65 +82,112 @@ def _bounds(n_x: int, n_u: int, fixed_to: tuple[BoolArray, BoolArray] | None) ->
     return lower, upper
 
 
-def _run(
-    *,
-    col_cost: FloatArray,
-    col_upper: FloatArray,
-    integer: BoolArray,
-    mat: sp.csr_array,
-    row_lower: FloatArray,
-    row_upper: FloatArray,
-    maximize: bool,
-    start: FloatArray | None,
-    time_limit: float,
-    rel_gap: float,
-    seed: int,
-    threads: int,
-    col_lower: FloatArray | None = None,
-) -> tuple[str, float, float, FloatArray | None, float]:
+@dataclass(frozen=True, eq=False)
+class Formulation:
+    """An LP or MILP in HiGHS's terms: ``row_lower <= mat @ x <= row_upper``, column bounds.
+
+    ``integer`` marks the integer columns (None: a pure LP).
+    """
+
+    col_cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    mat: sp.csr_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+    maximize: bool = False
+    integer: BoolArray | None = None
+
+
+def _highs(f: Formulation, *, time_limit: float, seed: int, threads: int) -> Any:
+    """A quiet HiGHS instance holding the model."""
     import highspy
 
-    t0 = time.monotonic()
     with _stdout_silenced():  # HiGHS prints its banner from C++ when constructed, before options apply
         h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("random_seed", int(seed))
     if threads > 0:
         h.setOptionValue("threads", int(threads))
     lp = highspy.HighsLp()
-    n_cols = col_cost.size
+    n_cols = f.col_cost.size
     lp.num_col_ = n_cols
-    lp.num_row_ = mat.shape[0]
-    lp.col_cost_ = col_cost
-    lp.col_lower_ = np.zeros(n_cols) if col_lower is None else col_lower
-    lp.col_upper_ = col_upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    csc = sp.csc_array(mat)
+    lp.num_row_ = f.mat.shape[0]
+    lp.col_cost_ = f.col_cost
+    lp.col_lower_ = f.col_lower
+    lp.col_upper_ = f.col_upper
+    lp.row_lower_ = f.row_lower
+    lp.row_upper_ = f.row_upper
+    lp.sense_ = highspy.ObjSense.kMaximize if f.maximize else highspy.ObjSense.kMinimize
+    csc = sp.csc_array(f.mat)
     csc.sort_indices()
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = mat.shape[0]
+    lp.a_matrix_.num_row_ = f.mat.shape[0]
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    if f.integer is not None:
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in f.integer]
     h.passModel(lp)
-    if (
-        start is not None
-        and col_lower is not None
-        and ((start < col_lower - 1e-9).any() or (start > col_upper + 1e-9).any())
-    ):
+    return h
+
+
+def _solve(h: Any) -> None:
+    """Run HiGHS; once more after resetting its thread pool if the first run fails.
+
+    HiGHS keeps one global thread pool, sized by the first run in the process: a later run asking
+    for another thread count fails at once (``kError``, no solution), which silently cost the
+    exact stage when calls with different ``threads`` shared a process.
+    """
+    import highspy
+
+    if h.run() == highspy.HighsStatus.kError:
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+
+
+def lp_row_duals(f: Formulation, *, time_limit: float, threads: int = 0) -> FloatArray | None:
+    """Row duals of the LP ``f`` (interior point, no crossover; integrality ignored), or None.
+
+    None when HiGHS did not reach a valid dual solution within ``time_limit``. Callers use the
+    duals only as Lagrangian multipliers, whose bound is valid whatever their quality.
+    """
+    h = _highs(f, time_limit=time_limit, seed=0, threads=threads)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
+    _solve(h)
+    sol = h.getSolution()
+    if not sol.dual_valid or len(sol.row_dual) != f.mat.shape[0]:
+        return None
+    duals: FloatArray = np.asarray(sol.row_dual, dtype=np.float64)
+    return duals
+
+
+def _run(
+    f: Formulation,
+    start: FloatArray | None,
+    *,
+    time_limit: float,
+    rel_gap: float,
+    seed: int,
+    threads: int,
+) -> tuple[str, float, float, FloatArray | None, float]:
+    import highspy
+
+    t0 = time.monotonic()
+    h = _highs(f, time_limit=time_limit, seed=seed, threads=threads)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    if start is not None and ((start < f.col_lower - 1e-9).any() or (start > f.col_upper + 1e-9).any()):
         start = None  # the fixings exclude the incumbent: the exact stage looks for a better one
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    _solve(h)
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -163,25 +211,58 @@ def _run(
     if values is not None and start is not None:
         # HiGHS 1.16 can report the optimum's value while handing back the warm start as the
         # solution (seen when presolve solves the whole model); never trust one without the other
-        got = float(col_cost @ values)
+        got = float(f.col_cost @ values)
         if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
+            left = max(time_limit - elapsed, 1.0)
             name, objective, bound, values, more = _run(
-                col_cost=col_cost,
-                col_upper=col_upper,
-                integer=integer,
-                mat=mat,
-                row_lower=row_lower,
-                row_upper=row_upper,
-                maximize=maximize,
-                start=None,
-                time_limit=max(time_limit - elapsed, 1.0),
-                rel_gap=rel_gap,
-                seed=seed,
-                threads=threads,
-                col_lower=col_lower,
+                f, None, time_limit=left, rel_gap=rel_gap, seed=seed, threads=threads
             )
             elapsed += more
     return name, objective, bound, values, elapsed
+
+
+def _outcome(
+    model: Model,
+    cols: IntArray,
+    run: tuple[str, float, float, FloatArray | None, float],
+    mat: sp.csr_array,
+    n_u: int,
+    constant: float = 0.0,
+) -> MilpOutcome:
+    """The MILP's answer mapped back to candidates (``constant``: weight fixed cameras cover)."""
+    name, obj, bound, values, secs = run
+    chosen = None
+    if values is not None:
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[cols[values[: cols.size] > 0.5]] = True
+    return MilpOutcome(
+        status=name,
+        objective=obj + constant,
+        bound=bound + constant,
+        chosen=chosen,
+        seconds=secs,
+        n_cols=cols.size + n_u,
+        n_rows=mat.shape[0],
+        nnz=int(mat.nnz),
+    )
+
+
+def link_rows(R: sp.csr_array, row_unit: IntArray, n_u: int) -> sp.csr_array:
+    """``-R x + y_unit(r) <= 0`` per row: columns x (``R``'s) then y (one per unit)."""
+    n_r = R.shape[0]
+    return sp.hstack(
+        [-R, sp.csr_array((np.ones(n_r), (np.arange(n_r), row_unit)), shape=(n_r, n_u))],
+        format="csr",
+    )
+
+
+def _units_seen(R: sp.csr_array, row_unit: IntArray, n_u: int, xs: FloatArray) -> FloatArray:
+    """1.0 per unit every row of which the plan ``xs`` sees, else 0.0."""
+    if R.shape[0] == 0:
+        return np.zeros(n_u)
+    seen = np.asarray(R @ xs) > 0.5
+    out: FloatArray = (np.bincount(row_unit[~seen], minlength=n_u) == 0).astype(np.float64)
+    return out
 
 
 def solve_unit_cover_milp(
@@ -200,58 +281,28 @@ def solve_unit_cover_milp(
     n_x = red.cols.size
     n_u = red.coef.shape[0]
     n_r = red.R.shape[0]
-    link = sp.hstack(
-        [-red.R, sp.csr_array((np.ones(n_r), (np.arange(n_r), red.row_unit)), shape=(n_r, n_u))],
-        format="csr",
-    )
     cost = model.cost[red.cols]
     budget_row = sp.csr_array(np.concatenate([cost, np.zeros(n_u)])[None, :])
     grp, cap = _group_rows(model, red.cols)
     grp = sp.hstack([grp, sp.csr_array((grp.shape[0], n_u))], format="csr")
-    mat = sp.vstack([link, budget_row, grp], format="csr")
-    row_lower = np.full(mat.shape[0], -_INF)
-    row_upper = np.concatenate([np.zeros(n_r), [budget], cap])
-    col_cost = np.concatenate([np.zeros(n_x), red.coef[:, 0]])
+    mat = sp.vstack([link_rows(red.R, red.row_unit, n_u), budget_row, grp], format="csr")
     x_start = None
     if start is not None:
         xs = start[red.cols].astype(np.float64)
-        ys = np.zeros(n_u)
-        if n_r:
-            seen = np.asarray(red.R @ xs) > 0.5
-            unseen_units = np.bincount(red.row_unit[~seen], minlength=n_u)
-            ys = (unseen_units == 0).astype(np.float64)
-        x_start = np.concatenate([xs, ys])
+        x_start = np.concatenate([xs, _units_seen(red.R, red.row_unit, n_u, xs)])
     lower, upper = _bounds(n_x, n_u, fixed_to)
-    name, obj, bound, values, secs = _run(
-        col_cost=col_cost,
-        col_upper=upper,
+    f = Formulation(
+        col_cost=np.concatenate([np.zeros(n_x), red.coef[:, 0]]),
         col_lower=lower,
-        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
+        col_upper=upper,
         mat=mat,
-        row_lower=row_lower,
-        row_upper=row_upper,
+        row_lower=np.full(mat.shape[0], -_INF),
+        row_upper=np.concatenate([np.zeros(n_r), [budget], cap]),
         maximize=True,
-        start=x_start,
-        time_limit=time_limit,
-        rel_gap=rel_gap,
-        seed=seed,
-        threads=threads,
+        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
-    chosen = None
-    if values is not None:
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[red.cols[values[:n_x] > 0.5]] = True
-    const = float(red.constant[0])
-    return MilpOutcome(
-        status=name,
-        objective=obj + const,
-        bound=bound + const,
-        chosen=chosen,
-        seconds=secs,
-        n_cols=n_x + n_u,
-        n_rows=mat.shape[0],
-        nnz=int(mat.nnz),
-    )
+    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
+    return _outcome(model, red.cols, run, mat, n_u, float(red.constant[0]))
 
 
 def solve_row_cover_milp(
@@ -276,15 +327,9 @@ def solve_row_cover_milp(
     upper = [np.full(rows.R.shape[0], _INF)]
     if quota_units is not None and n_u:
         qu = quota_units
-        n_r = qu.R.shape[0]
-        blocks.append(
-            sp.hstack(
-                [-qu.R, sp.csr_array((np.ones(n_r), (np.arange(n_r), qu.row_unit)), shape=(n_r, n_u))],
-                format="csr",
-            )
-        )
-        lower.append(np.full(n_r, -_INF))
-        upper.append(np.zeros(n_r))
+        blocks.append(link_rows(qu.R, qu.row_unit, n_u))
+        lower.append(np.full(qu.R.shape[0], -_INF))
+        upper.append(np.zeros(qu.R.shape[0]))
         blocks.append(sp.hstack([sp.csr_array((qu.coef.shape[1], n_x)), sp.csr_array(qu.coef.T)], format="csr"))
         lower.append(quota_rhs)
         upper.append(np.full(quota_rhs.size, _INF))
@@ -298,36 +343,17 @@ def solve_row_cover_milp(
         xs = start[cols].astype(np.float64)
         ys = np.zeros(n_u)
         if quota_units is not None and n_u:
-            seen = np.asarray(quota_units.R @ xs) > 0.5
-            ys = (np.bincount(quota_units.row_unit[~seen], minlength=n_u) == 0).astype(np.float64)
+            ys = _units_seen(quota_units.R, quota_units.row_unit, n_u, xs)
         x_start = np.concatenate([xs, ys])
     col_lower, col_upper = _bounds(n_x, n_u, fixed_to)
-    name, obj, bound, values, secs = _run(
+    f = Formulation(
         col_cost=np.concatenate([model.cost[cols], np.zeros(n_u)]),
-        col_upper=col_upper,
         col_lower=col_lower,
-        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
+        col_upper=col_upper,
         mat=mat,
         row_lower=np.concatenate(lower),
         row_upper=np.concatenate(upper),
-        maximize=False,
-        start=x_start,
-        time_limit=time_limit,
-        rel_gap=rel_gap,
-        seed=seed,
-        threads=threads,
+        integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
-    chosen = None
-    if values is not None:
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[cols[values[:n_x] > 0.5]] = True
-    return MilpOutcome(
-        status=name,
-        objective=obj,
-        bound=bound,
-        chosen=chosen,
-        seconds=secs,
-        n_cols=n_x + n_u,
-        n_rows=mat.shape[0],
-        nnz=int(mat.nnz),
-    )
+    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
+    return _outcome(model, cols, run, mat, n_u)

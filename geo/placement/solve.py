@@ -1,10 +1,11 @@
 """Entry points: minimum-cost set cover and budgeted maximum coverage.
 
 Each runs lazy greedy and local-search polish; then a Lagrangian stage (bound, plan, reduced-cost
-fixing) and, where cameras overlap heavily, a set-cover local search (MCLP: a search for a plan
-covering everything within the budget); then (``exact=True``) a HiGHS MILP on the reduced and
-fixed model, warm-started from the best plan, under the time limit. The best plan found and the
-tightest valid bound are reported, with the gap, honestly. See docs/placement.md.
+fixing; started from the LP relaxation's duals where the LP is small enough) and, where cameras
+overlap heavily, a set-cover local search (MCLP: a search for a plan covering everything within
+the budget); then (``exact=True``) a HiGHS MILP on the reduced and fixed model, under the time
+limit. The best plan found and the tightest valid bound are reported, with the gap, honestly.
+See docs/placement.md.
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ from geo.placement.heuristic import (
     quota_status,
     state_from_selection,
 )
-from geo.placement.lagrange import granularity, max_coverage_lagrangian, set_cover_lagrangian
-from geo.placement.milp import solve_row_cover_milp, solve_unit_cover_milp
-from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
+from geo.placement.lagrange import (
+    LagrangianOutcome,
+    granularity,
+    max_coverage_lagrangian,
+    set_cover_lagrangian,
+)
+from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
+from geo.placement.milp import MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
@@ -116,50 +123,119 @@ def _gap(objective: float, bound: float) -> float:
     return abs(bound - objective) / max(abs(objective), 1e-12) if bound != objective else 0.0
 
 
-def _finish(
-    kind: Kind,
-    model: Model,
-    st: SelectionState,
-    *,
-    objective: float,
-    bound: float,
-    bound_source: str,
-    milp_status: str | None,
-    rel_gap: float,
-    t0: float,
-    budget: float | None,
-    stages: list[StageLog],
-) -> PlacementResult:
-    gap = _gap(objective, bound)
-    status: Status
-    if gap <= rel_gap * 1.01 or abs(bound - objective) <= 1e-6:
-        # judged on the plan actually returned, never on the solver's word alone
-        status = "optimal"
-    elif milp_status == "time_limit":
-        status = "time_limit"
-    else:
-        status = "feasible"
-    problem = model.problem
-    counted = units_covered(model, st.cnt)[model.unit_of_row]
-    added = st.added()
-    return PlacementResult(
-        kind=kind,
-        selected=np.flatnonzero(st.selected).astype(np.int64),
-        added=added,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        status=status,
-        bound_source=bound_source,
-        seconds=time.monotonic() - t0,
-        cost=float(problem.cost[added].sum()),
-        covered_weight=float(problem.weight[counted].sum()),
-        total_weight=float(problem.weight.sum()),
-        covered=st.cnt > 0,
-        counted=counted,
-        budget=budget,
-        stages=tuple(stages),
-    )
+class _Progress:
+    """The best bound so far, its source, the MILP's status and the stage log of one solve call.
+
+    ``maximize``: the bound is an upper bound (max coverage), else a lower one (set cover);
+    bounds are rounded to ``step`` (see :func:`granularity`) in the direction that keeps them valid.
+    """
+
+    def __init__(self, kind: Kind, *, maximize: bool, step: float, bound: float, source: str) -> None:
+        self.kind: Kind = kind
+        self.maximize = maximize
+        self.step = step
+        self.bound = self._rounded(bound)
+        self.source = source
+        self.milp_status: str | None = None
+        self.stages: list[StageLog] = []
+
+    def _rounded(self, value: float) -> float:
+        return _round_down(value, self.step) if self.maximize else _round_up(value, self.step)
+
+    def log(self, stage: str, seconds: float, objective: float, bound: float = _NAN, detail: str = "") -> None:
+        self.stages.append(StageLog(stage, seconds, objective, bound, detail))
+
+    def tighten(self, value: float, source: str) -> None:
+        """Keep ``value`` (rounded to the step) if it is a tighter bound than the one held."""
+        if not math.isfinite(value):
+            return
+        value = self._rounded(value)
+        if (value < self.bound) if self.maximize else (value > self.bound):
+            self.bound, self.source = value, source
+
+    def open(self, objective: float, rel_gap: float) -> bool:
+        return _gap(objective, self.bound) > rel_gap
+
+    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int) -> None:
+        if nnz > MAX_NONZEROS:
+            detail = f"not tried: {nnz:,} nonzeros"
+        else:
+            detail = "optimal duals" if duals is not None else "not reached in time"
+        self.log("lp_duals", seconds, _NAN, _NAN, detail)
+
+    def lagrangian(self, lag: LagrangianOutcome, objective: float) -> tuple[BoolArray, BoolArray]:
+        """Log the Lagrangian stage, keep its bound; returns its fixings (to 0, to 1)."""
+        self.tighten(lag.bound, "lagrangian")
+        fixed_to = (lag.fix_zero, lag.fix_one)
+        self.log("lagrangian", lag.seconds, objective, lag.bound, _fix_detail(lag.iterations, fixed_to))
+        return fixed_to
+
+    def milp(self, out: MilpOutcome, incumbent: float, fixed: bool) -> None:
+        """Log the MILP stage and keep its bound.
+
+        Fixings exclude only plans no better than the incumbent they were computed against, so
+        over a fixed model the MILP's bound counts only together with that incumbent.
+        """
+        self.milp_status = out.status
+        self.log(
+            "milp",
+            out.seconds,
+            out.objective,
+            out.bound,
+            f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
+        )
+        value = incumbent if out.status == "infeasible" else out.bound
+        if fixed:
+            value = max(value, incumbent) if self.maximize else min(value, incumbent)
+        self.tighten(value, "milp")
+
+    def finish(
+        self,
+        model: Model,
+        st: SelectionState,
+        *,
+        objective: float,
+        rel_gap: float,
+        t0: float,
+        budget: float | None,
+    ) -> PlacementResult:
+        # a plan is its own bound: never report a bound the returned plan beats
+        bound = max(self.bound, objective) if self.maximize else min(self.bound, objective)
+        gap = _gap(objective, bound)
+        status: Status
+        if gap <= rel_gap * 1.01 or abs(bound - objective) <= 1e-6:
+            # judged on the plan actually returned, never on the solver's word alone
+            status = "optimal"
+        elif self.milp_status == "time_limit":
+            status = "time_limit"
+        else:
+            status = "feasible"
+        problem = model.problem
+        counted = units_covered(model, st.cnt)[model.unit_of_row]
+        added = st.added()
+        return PlacementResult(
+            kind=self.kind,
+            selected=np.flatnonzero(st.selected).astype(np.int64),
+            added=added,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            status=status,
+            bound_source=self.source,
+            seconds=time.monotonic() - t0,
+            cost=float(problem.cost[added].sum()),
+            covered_weight=float(problem.weight[counted].sum()),
+            total_weight=float(problem.weight.sum()),
+            covered=st.cnt > 0,
+            counted=counted,
+            budget=budget,
+            stages=tuple(self.stages),
+        )
+
+
+def _lp_seconds(seconds: float) -> float:
+    """The LP gets at most 60 % of the Lagrangian stage's time; the subgradient the rest."""
+    return 0.6 * seconds
 
 
 def solve_max_coverage(
@@ -176,7 +252,8 @@ def solve_max_coverage(
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
     polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
-    of the limit, so it may run over by that much) and the MILP; building the model and the greedy
+    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that)
+    and the MILP; building the model and the greedy
     pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
     cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
     polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
@@ -203,103 +280,68 @@ def solve_max_coverage(
         )
     budget = float(budget)
     deadline = t0 + time_limit
-    stages: list[StageLog] = []
-
     st, _ = greedy_max_coverage(model, budget)
-    stages.append(StageLog("greedy", time.monotonic() - t0, st.covered_weight, _NAN, f"{st.added().size} added"))
+    greedy_seconds = time.monotonic() - t0
+    red = reduce_units(model, problem.weight[:, None])
+    step = granularity(red.coef[:, 0])
+    # trivial bound: everything that can be covered at all
+    log = _Progress(
+        "max_coverage", maximize=True, step=step, bound=float(red.constant[0] + red.coef[:, 0].sum()), source="trivial"
+    )
+    log.log("greedy", greedy_seconds, st.covered_weight, detail=f"{st.added().size} added")
     t = time.monotonic()
     polished = st.copy()
     polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
     if polished.covered_weight > st.covered_weight:
         st = polished
-    stages.append(StageLog("polish", time.monotonic() - t, st.covered_weight, _NAN))
+    log.log("polish", time.monotonic() - t, st.covered_weight)
 
-    red = reduce_units(model, problem.weight[:, None])
-    step = granularity(red.coef[:, 0])
-    # trivial bound: everything that can be covered at all
-    bound = _round_down(float(red.constant[0] + red.coef[:, 0].sum()), step)
-    source = "trivial"
-    milp_status: str | None = None
-    fixed_to = None
+    # covering everything first (the trivial bound then proves it)
+    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound:
+        t = time.monotonic()
+        everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
+        if everything is not None and everything.covered_weight > st.covered_weight:
+            st = everything
+        log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
+    if not log.open(st.covered_weight, rel_gap):
+        return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
+
+    # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
+    # bound it gives is often the only useful one at county scale: it gets at least a tenth of the
+    # limit, even past the deadline
     incumbent = st.covered_weight
-    # covering everything first (the trivial bound then proves it); the Lagrangian bound and
-    # fixings against the best plan so far; the exact stage on the fixed model
-    for round_ in ("cover_all", "lagrangian", "last"):
-        if _gap(st.covered_weight, bound) <= rel_gap:
-            break
-        remaining = deadline - time.monotonic()
-        if round_ == "cover_all":
-            if st.covered_weight < _COVER_ALL_FROM * bound:
-                continue  # far from covering everything: the search would only cost time
-            t = time.monotonic()
-            everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
-            if everything is not None and everything.covered_weight > st.covered_weight:
-                st = everything
-            detail = "found" if everything else ""
-            stages.append(StageLog("cover_all", time.monotonic() - t, st.covered_weight, _NAN, detail))
-            continue
-        if round_ == "lagrangian":
-            incumbent = st.covered_weight
-            # the bound this stage gives is often the only useful one at county scale: it gets at
-            # least a tenth of the limit, even past the deadline
-            seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
-            lag = max_coverage_lagrangian(red, model.cost[red.cols], budget, incumbent, seconds=seconds, step=step)
-            if _round_down(lag.bound, step) < bound:
-                bound, source = _round_down(lag.bound, step), "lagrangian"
-            fixed_to = (lag.fix_zero, lag.fix_one)
-            stages.append(StageLog("lagrangian", lag.seconds, _NAN, lag.bound, _fix_detail(lag.iterations, fixed_to)))
-            continue
-        if not exact:
-            continue
+    cost = model.cost[red.cols]
+    seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+    t = time.monotonic()
+    duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
+    log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
+    seconds = max(seconds - (time.monotonic() - t), 0.05)
+    lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
+    fixed_to = log.lagrangian(lag, st.covered_weight)
+
+    # the exact stage on the fixed model
+    remaining = deadline - time.monotonic()
+    if exact and log.open(st.covered_weight, rel_gap):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
-            milp_status = "time_limit"
-            continue
-        out = solve_unit_cover_milp(
-            model,
-            red,
-            budget,
-            _redirected(st.selected, red.redirect),
-            time_limit=max(remaining * 0.95, 0.5),
-            rel_gap=rel_gap,
-            seed=seed,
-            threads=threads,
-            fixed_to=fixed_to,
-        )
-        milp_status = out.status
-        if out.chosen is not None:
-            cand = state_from_selection(model, out.chosen)
-            if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-                st = cand
-        # fixings exclude only plans no better than the incumbent they were computed against
-        milp_bound = incumbent if out.status == "infeasible" else out.bound
-        if fixed_to is not None:
-            milp_bound = max(milp_bound, incumbent)
-        if math.isfinite(milp_bound) and _round_down(milp_bound, step) < bound:
-            bound, source = _round_down(milp_bound, step), "milp"
-        stages.append(
-            StageLog(
-                "milp",
-                out.seconds,
-                out.objective,
-                out.bound,
-                f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
+            log.milp_status = "time_limit"
+        else:
+            out = solve_unit_cover_milp(
+                model,
+                red,
+                budget,
+                _redirected(st.selected, red.redirect),
+                time_limit=max(remaining * 0.95, 0.5),
+                rel_gap=rel_gap,
+                seed=seed,
+                threads=threads,
+                fixed_to=fixed_to,
             )
-        )
-    objective = covered_weight(model, st.cnt)
-    bound = max(bound, objective)
-    return _finish(
-        "max_coverage",
-        model,
-        st,
-        objective=objective,
-        bound=bound,
-        bound_source=source,
-        milp_status=milp_status,
-        rel_gap=rel_gap,
-        t0=t0,
-        budget=budget,
-        stages=stages,
-    )
+            if out.chosen is not None:
+                cand = state_from_selection(model, out.chosen)
+                if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+                    st = cand
+            log.milp(out, incumbent, fixed=True)
+    return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
 
 def _check_quotas(problem: CoverageProblem, quotas: Sequence[Quota]) -> tuple[Quota, ...]:
@@ -360,38 +402,26 @@ def solve_set_cover(
             f"already full: rows {blocked[:20].tolist()}"
         )
     deadline = t0 + time_limit
-    stages: list[StageLog] = []
     rows = reduce_rows(model, must, column_dominance=not quotas_t)
     heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
+    cols_cost = model.cost[rows.cols]
+    log = _Progress("set_cover", maximize=False, step=granularity(cols_cost), bound=0.0, source="trivial")
     st, feasible = SelectionState(model), False
+    fixed_to: tuple[BoolArray, BoolArray] | None = None
+    plain = not quotas_t and not (model.group >= 0).any()  # then any cover of the rows is a plan
 
     def greedy() -> None:
         nonlocal st, feasible
         t = time.monotonic()
         st, feasible = greedy_set_cover(model, must, quotas_t)
-        greedy_cost = st.spent if feasible else math.inf
-        stages.append(StageLog("greedy", time.monotonic() - t, greedy_cost, _NAN, "" if feasible else "incomplete"))
+        log.log(
+            "greedy", time.monotonic() - t, st.spent if feasible else math.inf, detail="" if feasible else "incomplete"
+        )
 
     def polish() -> None:
         t = time.monotonic()
         polish_set_cover(st, must, quotas_t, min(deadline, t + 0.2 * time_limit))
-        stages.append(StageLog("polish", time.monotonic() - t, st.spent, _NAN))
-
-    if heavy or not exact:  # a light instance goes to the MILP first; greedy only if that fails
-        greedy()
-        if not feasible and not exact:
-            raise InfeasiblePlanError(
-                "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
-            )
-        if feasible:
-            polish()
-    cols_cost = model.cost[rows.cols]
-    step = granularity(cols_cost)
-    bound, source = 0.0, "trivial"
-    milp_status: str | None = None
-    fixed_to = None
-    incumbent = st.spent
-    plain = not quotas_t and not (model.group >= 0).any()  # then any cover of the rows is a plan
+        log.log("polish", time.monotonic() - t, st.spent)
 
     def adopt(plan: BoolArray) -> None:
         nonlocal st
@@ -401,6 +431,23 @@ def solve_set_cover(
         if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent - 1e-9:
             st = cand
 
+    def lagrangian() -> float:
+        """Bound, plan and fixings; returns the incumbent value the fixings hold against."""
+        nonlocal fixed_to
+        seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+        t = time.monotonic()
+        duals = cover_duals(rows, cols_cost, seconds=_lp_seconds(seconds), threads=threads)
+        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz)
+        seconds = max(seconds - (time.monotonic() - t), 0.05)
+        every = 50 if plain else 0
+        lag = set_cover_lagrangian(
+            rows, cols_cost, st.spent, seconds=seconds, step=log.step, heuristic_every=every, start=duals
+        )
+        if lag.plan is not None:
+            adopt(lag.plan)
+        fixed_to = log.lagrangian(lag, st.spent)
+        return lag.incumbent
+
     quota_units = None
     rhs = np.zeros(0)
     if quotas_t:
@@ -409,52 +456,13 @@ def solve_set_cover(
         totals = w.sum(axis=0)
         rhs = np.array([q.fraction for q in quotas_t]) * totals - quota_units.constant
         rhs -= 1e-9 * np.maximum(totals, 1.0)
-    # light overlap: the MILP (no polish, no warm start) closes it, the Lagrangian only bounds what
-    # it leaves open. Heavy
-    # overlap (many candidates per row): the Lagrangian bound, plan and fixings first, then the
-    # local search, then the MILP on the fixed model with what time is left
-    rounds = ("lagrangian", "local_search", "last") if heavy else ("first", "lagrangian")
-    for round_ in rounds:
-        if feasible and _gap(st.spent, bound) <= rel_gap:
-            break
+
+    def milp(incumbent: float, *, last: bool) -> None:
+        nonlocal st, feasible
         remaining = deadline - time.monotonic()
-        if round_ == "lagrangian":
-            if exact and not heavy:  # a light instance the MILP left open
-                if not feasible:
-                    greedy()
-                if feasible:
-                    polish()
-            if feasible and st.spent > 0:
-                lag = set_cover_lagrangian(
-                    rows,
-                    cols_cost,
-                    st.spent,
-                    seconds=max(_lagrangian_seconds(deadline), 0.1 * time_limit),
-                    step=step,
-                    heuristic_every=50 if plain else 0,
-                )
-                if lag.plan is not None:
-                    adopt(lag.plan)
-                incumbent = lag.incumbent
-                if _round_up(lag.bound, step) > bound:
-                    bound, source = _round_up(lag.bound, step), "lagrangian"
-                fixed_to = (lag.fix_zero, lag.fix_one)
-                detail = _fix_detail(lag.iterations, fixed_to)
-                stages.append(StageLog("lagrangian", lag.seconds, st.spent, lag.bound, detail))
-            continue
-        if round_ == "local_search":
-            if plain and remaining > 0:
-                t = time.monotonic()
-                start = _redirected(st.selected, rows.redirect)[rows.cols]
-                plan, _ = cover_local_search(rows.R, cols_cost, start, seconds=0.4 * remaining, enough=bound, seed=seed)
-                adopt(plan)
-                stages.append(StageLog("local_search", time.monotonic() - t, st.spent, _NAN))
-            continue
-        if not (exact or not feasible):
-            continue
         if feasible and remaining < 0.02 * time_limit:  # out of time (see solve_max_coverage)
-            milp_status = "time_limit"
-            continue
+            log.milp_status = "time_limit"
+            return
         out = solve_row_cover_milp(
             model,
             rows,
@@ -469,16 +477,6 @@ def solve_set_cover(
             threads=threads,
             fixed_to=fixed_to,
         )
-        milp_status = out.status
-        stages.append(
-            StageLog(
-                "milp",
-                out.seconds,
-                out.objective,
-                out.bound,
-                f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
-            )
-        )
         if out.status == "infeasible" and not feasible:
             raise InfeasiblePlanError("placement: no plan meets the group limits, quotas and required targets")
         if out.chosen is not None:
@@ -487,30 +485,49 @@ def solve_set_cover(
             ok = ok and _groups_ok(model, cand)
             if ok and (not feasible or cand.spent < st.spent):
                 st, feasible = cand, True
-        if not feasible and round_ == "last":
+        if not feasible and last:
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
-        # fixings exclude only plans no better than the incumbent they were computed against
-        milp_bound = incumbent if out.status == "infeasible" else out.bound
-        if fixed_to is not None:
-            milp_bound = min(milp_bound, incumbent)
-        if math.isfinite(milp_bound) and _round_up(milp_bound, step) > bound:
-            bound, source = _round_up(milp_bound, step), "milp"
+        log.milp(out, incumbent, fixed=fixed_to is not None)
+
+    def settled() -> bool:
+        return feasible and not log.open(st.spent, rel_gap)
+
+    if heavy or not exact:  # a light instance goes to the MILP first; greedy only if that fails
+        greedy()
+        if not feasible and not exact:
+            raise InfeasiblePlanError(
+                "placement: greedy could not satisfy the group limits; rerun with exact=True to let the MILP decide"
+            )
+        if feasible:
+            polish()
+    if heavy:
+        # heavy overlap (many candidates per row): the Lagrangian bound, plan and fixings first,
+        # then the local search, then the MILP on the fixed model with what time is left
+        incumbent = lagrangian() if feasible and st.spent > 0 and not settled() else st.spent
+        remaining = deadline - time.monotonic()
+        if plain and remaining > 0 and not settled():
+            t = time.monotonic()
+            start = _redirected(st.selected, rows.redirect)[rows.cols]
+            plan, _ = cover_local_search(rows.R, cols_cost, start, seconds=0.4 * remaining, enough=log.bound, seed=seed)
+            adopt(plan)
+            log.log("local_search", time.monotonic() - t, st.spent)
+        if (exact or not feasible) and not settled():
+            milp(incumbent, last=True)
+    else:
+        # light overlap: the MILP (no polish, no warm start) closes it, the Lagrangian only bounds
+        # what it leaves open
+        if exact:
+            milp(math.inf, last=False)
+            if not settled():
+                if not feasible:
+                    greedy()
+                if feasible:
+                    polish()
+        if feasible and st.spent > 0 and not settled():
+            lagrangian()
     if not feasible:
         raise InfeasiblePlanError(f"placement: no feasible plan found within {time_limit:g} s")
     objective = float(problem.cost[st.added()].sum())
-    bound = min(bound, objective)
-    return _finish(
-        "set_cover",
-        model,
-        st,
-        objective=objective,
-        bound=bound,
-        bound_source=source,
-        milp_status=milp_status,
-        rel_gap=rel_gap,
-        t0=t0,
-        budget=None,
-        stages=stages,
-    )
+    return log.finish(model, st, objective=objective, rel_gap=rel_gap, t0=t0, budget=None)

@@ -73,7 +73,7 @@ def test_import_stores_cases_links_and_history(db: Database, tmp_path: Path) -> 
         a1 = s.get(LedgerCaseRow, "A1")
         assert a1 is not None
         assert a1.video_obtained is True and a1.video_contribution == "lead" and a1.vehicles_screened == 10
-        assert store._utc(a1.occurred_start) == dt.datetime(2024, 3, 1, 14, 30, tzinfo=dt.UTC)
+        assert a1.occurred_start == dt.datetime(2024, 3, 1, 14, 30, tzinfo=dt.UTC)
         refs = list(s.scalars(select(LedgerCaseCameraRow.camera_ref).order_by(LedgerCaseCameraRow.camera_ref)))
         assert refs == ["CAM-1", "CAM-2"]
     hist = case_history(db, "A1")
@@ -95,7 +95,7 @@ def test_reimport_changes_nothing(db: Database, tmp_path: Path) -> None:
     assert count(db, LedgerHistoryRow) == n_hist
     with db.sessions() as s:
         row = s.get(LedgerCaseRow, "A1")
-        assert row is not None and store._utc(row.updated_at) == NOW
+        assert row is not None and row.updated_at == NOW
 
 
 def test_changed_row_gets_history_with_old_and_new(db: Database, tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ from tests.vision.conftest import PLUGIN, ROOT, add_camera
 from vision.tables import SightingRow, VideoRow
 from xueliang.cli import cli
 from xueliang.storage import Database, open_database
-from xueliang.storage.times import as_utc
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
@@ -97,7 +96,7 @@ def _rows(db: Database) -> list[tuple[str, int, str, str, str]]:
             SightingRow.last_seen,
             SightingRow.colour,
         ).join(SightingRow.video)
-        return sorted((a, b, str(as_utc(c)), str(as_utc(d)), e) for a, b, c, d, e in s.execute(q))
+        return sorted((a, b, str(c), str(d), e) for a, b, c, d, e in s.execute(q))
 
 
 def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(

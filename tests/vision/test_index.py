@@ -20,7 +20,6 @@ from vision.pipeline import PipelineConfig
 from vision.tables import SightingPointRow, SightingRow, VideoRow
 from xueliang.errors import SchemaError
 from xueliang.storage import Database
-from xueliang.storage.times import as_utc
 
 pytestmark = pytest.mark.postgresql  # db/db_url tests run on SQLite and PostgreSQL (tests/conftest.py)
 
@@ -56,9 +55,9 @@ def test_synthetic_clip_gives_one_sighting_per_vehicle(
     assert all(r.colour_confidence > 0.6 for r in rows)
     # absolute times: the red car enters at 1.3 s (while the road is empty the detector runs at the
     # idle rate, 2/s, so it is first seen by 2.0 s) and leaves the 320 px frame at ~4.4 s
-    first = as_utc(rows[0].first_seen)
+    first = rows[0].first_seen
     assert START + dt.timedelta(seconds=1.3) <= first <= START + dt.timedelta(seconds=2.0)
-    last = as_utc(rows[0].last_seen)
+    last = rows[0].last_seen
     assert START + dt.timedelta(seconds=3.9) <= last <= START + dt.timedelta(seconds=4.5)
     for r in rows:
         assert (media / r.thumbnail_path).is_file() and (media / r.frame_path).is_file()
@@ -146,7 +145,7 @@ def test_two_workers_match_one(db: Database, sample_clip: Path, tmp_path: Path) 
     items = [IndexItem(str(sample_clip), "cam-1", START), IndexItem(str(other), "cam-1", START)]
     summary = index_files(db, items, detector=FAKE, config=FAST, workers=2)
     assert [f.status for f in summary.files] == ["indexed", "indexed"]
-    pooled = sorted((r.video_id, as_utc(r.first_seen), r.colour, r.direction) for r in sightings(db))
+    pooled = sorted((r.video_id, r.first_seen, r.colour, r.direction) for r in sightings(db))
     assert len(pooled) == 8
     # the same files one by one in a fresh database give identical sightings
     from xueliang.storage import open_database
@@ -154,7 +153,7 @@ def test_two_workers_match_one(db: Database, sample_clip: Path, tmp_path: Path) 
     db2 = open_database(f"sqlite:///{tmp_path / 'one.db'}")
     add_camera(db2)
     index_files(db2, items, detector=FAKE, config=FAST, workers=1)
-    single = sorted((r.video_id, as_utc(r.first_seen), r.colour, r.direction) for r in sightings(db2))
+    single = sorted((r.video_id, r.first_seen, r.colour, r.direction) for r in sightings(db2))
     db2.dispose()
     assert pooled == single
 
@@ -205,13 +204,13 @@ def test_ray_executor_matches_local(db: Database, sample_clip: Path, tmp_path: P
         ray.shutdown()
     assert [f.status for f in summary.files][:2] == ["indexed", "indexed"]
     assert summary.files[2].status == "error" and "broken.mp4" in summary.files[2].message
-    on_ray = sorted((as_utc(r.first_seen), r.colour, r.direction, r.track_id) for r in sightings(db))
+    on_ray = sorted((r.first_seen, r.colour, r.direction, r.track_id) for r in sightings(db))
     from xueliang.storage import open_database
 
     db2 = open_database(f"sqlite:///{tmp_path / 'local.db'}")
     add_camera(db2)
     index_files(db2, items[:2], detector=FAKE, config=FAST, workers=1)
-    local = sorted((as_utc(r.first_seen), r.colour, r.direction, r.track_id) for r in sightings(db2))
+    local = sorted((r.first_seen, r.colour, r.direction, r.track_id) for r in sightings(db2))
     db2.dispose()
     assert len(on_ray) == 8 and on_ray == local
 

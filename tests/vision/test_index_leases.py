@@ -43,6 +43,20 @@ def _count(db: Database, table: type) -> int:
         return int(s.scalar(select(func.count()).select_from(table)) or 0)
 
 
+def _lease(db: Database, sha256: str, holder: str, path: str, claimed_at: dt.datetime) -> None:
+    """A two-minute lease of another run, as a claim would store it."""
+    with db.transaction() as s:
+        s.add(
+            IndexLeaseRow(
+                sha256=sha256,
+                holder=holder,
+                path=path,
+                claimed_at=claimed_at,
+                expires_at=claimed_at + dt.timedelta(minutes=2),
+            )
+        )
+
+
 def test_a_file_claimed_by_another_run_is_skipped_and_the_rest_go_on(
     db: Database, camera: str, clips: list[Path]
 ) -> None:
@@ -58,16 +72,7 @@ def test_a_file_claimed_by_another_run_is_skipped_and_the_rest_go_on(
 def test_a_stale_lease_is_taken_over(db: Database, camera: str, clips: list[Path]) -> None:
     sha = sha256_file(str(clips[0]))
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
-    with db.transaction() as s:  # left by a run killed ten minutes ago
-        s.add(
-            IndexLeaseRow(
-                sha256=sha,
-                holder="deadhost pid 4242 run x",
-                path="/gone",
-                claimed_at=past,
-                expires_at=past + dt.timedelta(minutes=2),
-            )
-        )
+    _lease(db, sha, "deadhost pid 4242 run x", "/gone", past)  # left by a run killed ten minutes ago
     summary = index_files(db, [IndexItem(str(clips[0]), camera, START)], detector=FAKE, config=FAST)
     assert summary.files[0].status == "indexed"
     assert _count(db, VideoRow) == 1 and _count(db, IndexLeaseRow) == 0
@@ -82,30 +87,12 @@ def test_a_live_lease_of_a_killed_local_run_is_taken_over_at_once(db: Database, 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     sha = sha256_file(str(clips[0]))
     now = dt.datetime.now(dt.UTC)
-    with db.transaction() as s:
-        s.add(
-            IndexLeaseRow(
-                sha256=sha,
-                holder=f"{socket.gethostname()} pid {int(gone.stdout)} run x",
-                path="/killed",
-                claimed_at=now,
-                expires_at=now + dt.timedelta(minutes=2),
-            )
-        )
+    _lease(db, sha, f"{socket.gethostname()} pid {int(gone.stdout)} run x", "/killed", now)
     summary = index_files(db, [IndexItem(str(clips[0]), camera, START)], detector=FAKE, config=FAST)
     assert summary.files[0].status == "indexed"
     # a live process of this machine keeps its lease (this test's own pid)
     sha2 = sha256_file(str(clips[1]))
-    with db.transaction() as s:
-        s.add(
-            IndexLeaseRow(
-                sha256=sha2,
-                holder=f"{socket.gethostname()} pid {os.getpid()} run y",
-                path="/alive",
-                claimed_at=now,
-                expires_at=now + dt.timedelta(minutes=2),
-            )
-        )
+    _lease(db, sha2, f"{socket.gethostname()} pid {os.getpid()} run y", "/alive", now)
     summary = index_files(db, [IndexItem(str(clips[1]), camera, START)], detector=FAKE, config=FAST)
     assert summary.files[0].status == "skipped"
 

@@ -64,6 +64,55 @@ def video_row(sha256: str, path: str, camera_id: str, start: dt.datetime, hours:
     )
 
 
+def sighting_row(
+    video_id: int,
+    camera_id: str,
+    track_id: int,
+    first: dt.datetime,
+    seconds: int,
+    *,
+    colour: str,
+    vehicle_type: str,
+    plate_state: str,
+    plate_text: str | None,
+    thumbnail: str,
+    frame: str | None = None,
+    plate_confidence: float = 0.9,
+    direction: str = "east",
+    embedding: bytes | None = None,
+    embedding_model: str | None = None,
+) -> Any:
+    """A sighting row as the web tests' fixtures store them: seen for ``seconds`` from ``first``, fixed
+    confidences, a blue plate when there is plate text."""
+    from vision.tables import SightingRow
+
+    return SightingRow(
+        video_id=video_id,
+        camera_id=camera_id,
+        track_id=track_id,
+        first_seen=first,
+        last_seen=first + dt.timedelta(seconds=seconds),
+        detector_class="car",
+        detector_confidence=0.9,
+        colour=colour,
+        colour_confidence=0.8,
+        vehicle_type=vehicle_type,
+        vehicle_type_confidence=0.7,
+        plate_state=plate_state,
+        plate_state_confidence=0.9,
+        plate_text=plate_text,
+        plate_text_confidence=plate_confidence if plate_text else None,
+        plate_colour="blue" if plate_text else None,
+        direction=direction,
+        direction_deg=90.0,
+        best_frame=10,
+        thumbnail_path=thumbnail,
+        frame_path=frame,
+        embedding=embedding,
+        embedding_model=embedding_model,
+    )
+
+
 def _image(path: Path, w: int, h: int, colour_bgr: tuple[int, int, int], text: str) -> None:
     import cv2
 
@@ -80,7 +129,7 @@ BGR = {"red": (40, 40, 220), "white": (235, 235, 235), "black": (20, 20, 20), "b
 
 def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
     from geo.registry import import_camera_file
-    from vision.tables import SightingPointRow, SightingRow
+    from vision.tables import SightingPointRow
 
     db = open_database(db_url)
     import_camera_file(db, CAMERAS)
@@ -95,28 +144,19 @@ def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
             _image(media / thumb, 160, 120, BGR.get(colour, (0, 200, 200)), f"{colour} {vtype}")
             _image(media / frame, 640, 360, BGR.get(colour, (0, 200, 200)), f"{cam} {ptext or ''}")
             first = T0 + dt.timedelta(minutes=minutes)
-            row = SightingRow(
-                video_id=video.id,
-                camera_id=cam,
-                track_id=k + 1,
-                first_seen=first,
-                last_seen=first + dt.timedelta(seconds=8),
-                detector_class="car",
-                detector_confidence=0.9,
+            row = sighting_row(
+                video.id,
+                cam,
+                k + 1,
+                first,
+                8,
                 colour=colour,
-                colour_confidence=0.8,
                 vehicle_type=vtype,
-                vehicle_type_confidence=0.7,
                 plate_state=pstate,
-                plate_state_confidence=0.9,
                 plate_text=ptext,
-                plate_text_confidence=0.85 if ptext else None,
-                plate_colour="blue" if ptext else None,
-                direction="east",
-                direction_deg=90.0,
-                best_frame=10,
-                thumbnail_path=thumb,
-                frame_path=frame,
+                thumbnail=thumb,
+                frame=frame,
+                plate_confidence=0.85,
             )
             for i in range(8):
                 x = 60 + 60 * i
@@ -206,7 +246,6 @@ def build_trajectory(root: Path) -> TrajData:
     sighting's camera is missing from the registry (written with foreign keys off, as legacy data)."""
     from sqlalchemy.orm import Session
 
-    from vision.tables import SightingRow
     from xueliang.storage import CameraRow
     from xueliang.web.users import add_user
 
@@ -227,28 +266,17 @@ def build_trajectory(root: Path) -> TrajData:
                 thumb = f"traj/{name}_thumb.jpg"
                 _image(media / thumb, 160, 120, BGR["white"], f"{cam} {plate or name}")
                 first = TRAJ_T0 + dt.timedelta(minutes=minutes)
-                row = SightingRow(
-                    video_id=video.id,
-                    camera_id=cam,
-                    track_id=k + 1,
-                    first_seen=first,
-                    last_seen=first + dt.timedelta(seconds=6),
-                    detector_class="car",
-                    detector_confidence=0.9,
+                row = sighting_row(
+                    video.id,
+                    cam,
+                    k + 1,
+                    first,
+                    6,
                     colour="white",
-                    colour_confidence=0.8,
                     vehicle_type="suv",
-                    vehicle_type_confidence=0.7,
                     plate_state="visible" if plate else "covered",
-                    plate_state_confidence=0.9,
                     plate_text=plate,
-                    plate_text_confidence=0.9 if plate else None,
-                    plate_colour="blue" if plate else None,
-                    direction="east",
-                    direction_deg=90.0,
-                    best_frame=10,
-                    thumbnail_path=thumb,
-                    frame_path=None,
+                    thumbnail=thumb,
                     embedding=looks[look] if look else None,
                     embedding_model="test-embedder" if look else None,
                 )

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.web.factories import PASSWORD, WebData, _image, video_row
+from tests.web.factories import PASSWORD, WebData, _image, sighting_row, video_row
 from xueliang.storage import open_database
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -73,7 +73,6 @@ def _rewrite_plan(src: Path, dst: Path) -> None:
 def build_hostile(root: Path, web_data: WebData) -> HostileData:
     from sqlalchemy.orm import Session
 
-    from vision.tables import SightingRow
     from xueliang.storage import CameraRow
     from xueliang.web.sightings import add_mark
     from xueliang.web.tables import UserRow
@@ -101,28 +100,19 @@ def build_hostile(root: Path, web_data: WebData) -> HostileData:
             thumb = f"hostile/{k}_thumb.jpg"
             _image(media / thumb, 160, 120, (40, 40, 220), "x")
             first = T0 + dt.timedelta(minutes=10 * k)
-            row = SightingRow(
-                video_id=video.id,
-                camera_id=cam,
-                track_id=k + 1,
-                first_seen=first,
-                last_seen=first + dt.timedelta(seconds=5),
-                detector_class="car",
-                detector_confidence=0.9,
+            row = sighting_row(
+                video.id,
+                cam,
+                k + 1,
+                first,
+                5,
                 colour=mark("colour"),
-                colour_confidence=0.8,
                 vehicle_type=mark("type"),
-                vehicle_type_confidence=0.7,
                 plate_state=mark("plate_state"),
-                plate_state_confidence=0.9,
                 plate_text=mark("plate"),
-                plate_text_confidence=0.9,
-                plate_colour="blue",
+                thumbnail=thumb,
+                frame=thumb,
                 direction=mark("direction"),
-                direction_deg=90.0,
-                best_frame=10,
-                thumbnail_path=thumb,
-                frame_path=thumb,
             )
             s.add(row)
             s.flush()

@@ -44,19 +44,25 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         b.close()
 
 
+def logged_in(browser: Any, base: str, role: str, contexts: list[Any], **options: Any) -> Any:
+    """A new page of a new browser context (``options``: locale, headers) logged in as ``role`` at ``base``."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, **options)
+    contexts.append(ctx)
+    page = ctx.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", role)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
 @pytest.fixture
 def login(browser: Any, server: str) -> Iterator[Any]:
-    contexts = []
+    contexts: list[Any] = []
 
     def _login(role: str) -> Any:
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.goto(f"{server}/login")
-        page.fill("#username", role)
-        page.fill("#password", PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_load_state("networkidle")
+        page = logged_in(browser, server, role, contexts)
         assert page.locator("#who").inner_text() == f"{role} ({role})"
         return page
 

@@ -131,6 +131,12 @@ def test_throttle_survives_a_restart_and_is_shared_by_processes(fresh: WebSettin
     with _client(fresh, "10.0.0.1") as one:
         for _ in range(throttle.ACCOUNT.free):
             assert _fail(one, "planner") == 401
+    # four more failures stored by another client: the delay is now 2**4 s, so a slow start of the
+    # second app (a loaded machine) cannot outlast it before the check below
+    db = open_database(fresh.db_url)
+    for k in range(4):
+        throttle.record(db, "planner", f"10.0.1.{k}", ok=False)
+    db.dispose()
     with _client(fresh, "10.0.0.2") as other:  # another process (or a restart), another client
         r = other.post("/login", data={"username": "planner", "password": PASSWORD})
         assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1 and "try again in" in r.text

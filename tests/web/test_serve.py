@@ -49,18 +49,13 @@ def test_serve_starts_and_stops(web_data: WebData) -> None:
                 assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
                 assert time.monotonic() < deadline, "xueliang serve did not answer within 30 s"
                 time.sleep(0.2)
-        try:
-            urllib.request.urlopen(f"{base}/openapi.json", timeout=5)
-            raise AssertionError("OpenAPI spec served without login")
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            assert exc.code == 401
-        try:
-            urllib.request.urlopen(f"{base}/media/sightings/1/thumbnail", timeout=5)
-            raise AssertionError("thumbnail served without login")
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            assert exc.code == 401
+        for path, what in (("/openapi.json", "OpenAPI spec"), ("/media/sightings/1/thumbnail", "thumbnail")):
+            try:
+                urllib.request.urlopen(f"{base}{path}", timeout=5)
+                raise AssertionError(f"{what} served without login")
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                assert exc.code == 401
     finally:
         proc.terminate()
         proc.wait(timeout=15)

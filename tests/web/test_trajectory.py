@@ -127,5 +127,5 @@ def test_detail_page_has_the_map(tc: TestClient, traj_data: TrajData) -> None:
     sid = traj_data.ids["a"]
     html = tc.get(f"/investigator/sightings/{sid}").text
     assert f'id="traj-map" data-sighting="{sid}"' in html
-    assert "/static/leaflet/leaflet.js" in html and "/static/trajectory.js" in html
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/trajectory.js" in html
     assert tc.get("/static/trajectory.js").status_code == 200

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from xueliang import __version__
+from xueliang.cli._lang import LANG_CHOICES, _, current, use_language
 from xueliang.errors import XueliangError
 
 LOG_DIR_ENV = "XUELIANG_LOG_DIR"
@@ -48,8 +49,28 @@ def report_crash(exc: BaseException, argv: list[str]) -> None:
     """One line on stderr for an unexpected error, its traceback in a log file (the caller exits with 1)."""
     log = write_crash_log(exc, argv)
     first = (str(exc).strip().splitlines() or [""])[0][:200]
-    where = f"; the traceback is in {log}" if log else ""
-    click.echo(f"error: unexpected {type(exc).__name__}: {first} (a bug in xueliang{where})", err=True)
+    if log:
+        line = _(
+            "unexpected %(kind)s: %(what)s (a bug in xueliang; the traceback is in %(log)s)",
+            kind=type(exc).__name__,
+            what=first,
+            log=log,
+        )
+    else:
+        line = _("unexpected %(kind)s: %(what)s (a bug in xueliang)", kind=type(exc).__name__, what=first)
+    click.echo(_("error: %(message)s", message=line), err=True)
+
+
+def error_line(exc: XueliangError) -> str:
+    """``error: ...`` for a project error, in the command's language (English if the language is unreadable)."""
+    from xueliang.i18n import translator
+    from xueliang.i18n.errors import translate_error
+
+    try:
+        t = current()
+    except XueliangError:  # an unreadable $XUELIANG_LANG: say so in English
+        t = translator("en")
+    return t("error: %(message)s", message=translate_error(exc, t))
 
 
 class XueliangGroup(click.Group):
@@ -63,7 +84,7 @@ class XueliangGroup(click.Group):
             with audit_origin("cli"):
                 return super().invoke(ctx)
         except XueliangError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(error_line(exc), err=True)
             ctx.exit(2)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -74,12 +95,19 @@ class XueliangGroup(click.Group):
 
 @click.group(cls=XueliangGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xueliang")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(LANG_CHOICES),
+    default=None,
+    help="Language of the messages: en or zh-CN (default: $XUELIANG_LANG, else LC_ALL/LC_MESSAGES/LANG, else en).",
+)
+def cli(lang: str | None) -> None:
     """Toolkit for public video-surveillance programmes.
 
     Planners: `cameras`, `coverage`. Reviewers: `report`. Web app: `users`, `serve`.
     Start with `xueliang demo`.
     """
+    use_language(lang)
 
 
 def _register() -> None:
@@ -99,19 +127,27 @@ def _register() -> None:
         watch,
     )
 
-    cli.add_command(cameras.cameras)
-    cli.add_command(coverage.coverage)
-    cli.add_command(plan.plan)
-    cli.add_command(ledger.ledger)
-    cli.add_command(demo.demo)
-    cli.add_command(index.index)
-    cli.add_command(report.report)
-    cli.add_command(serve.serve)
-    cli.add_command(users.users)
-    cli.add_command(passes.passes)
-    cli.add_command(tactics.tactics)
-    cli.add_command(watch.watch)
-    for cmd in (search.search, search.similar, search.similar_index, search.trajectory, search.review, search.export):
+    commands: tuple[click.Command, ...] = (
+        cameras.cameras,
+        coverage.coverage,
+        plan.plan,
+        ledger.ledger,
+        demo.demo,
+        index.index,
+        report.report,
+        serve.serve,
+        users.users,
+        passes.passes,
+        tactics.tactics,
+        watch.watch,
+        search.search,
+        search.similar,
+        search.similar_index,
+        search.trajectory,
+        search.review,
+        search.export,
+    )
+    for cmd in commands:
         cli.add_command(cmd)
 
 

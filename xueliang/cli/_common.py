@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from xueliang.cli._lang import _
 from xueliang.config import resolve_db_url
+from xueliang.i18n import N_
 from xueliang.storage import Database, open_database
 
 if TYPE_CHECKING:
@@ -66,8 +68,20 @@ def echo_import_notes(read: CameraRead, path: Path) -> None:
 def echo_import_counts(noted: int, rejected: int, reasons_by: dict[str, int], path: Path) -> None:
     """``12 cameras with unusable tags: see DIR/import_report.csv`` and the records left out, by reason."""
     if noted:
-        click.echo(f"  {noted} camera{'s' if noted != 1 else ''} with unusable tags: see {path}")
+        one, many = (
+            N_("  %(n)s camera with unusable tags: see %(path)s"),
+            N_("  %(n)s cameras with unusable tags: see %(path)s"),
+        )
+        click.echo(_(one if noted == 1 else many, n=noted, path=path))
     if rejected:
         reasons = sorted(reasons_by.items(), key=lambda kv: -kv[1])
         why = "; ".join(f"{n} {reason}" for reason, n in reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
-        click.echo(f"  {rejected} records left out ({why}): see {path}")
+        click.echo(_("  %(n)s records left out (%(why)s): see %(path)s", n=rejected, why=why, path=path))
+
+
+def echo_progress(message: str) -> None:
+    """A progress line of a long run (``  ... message`` on stderr), in the command's language."""
+    from xueliang.cli._lang import current
+    from xueliang.i18n.errors import translate_label
+
+    click.echo(f"  ... {translate_label(message, current())}", err=True)

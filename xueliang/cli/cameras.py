@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option, echo_import_notes, open_db
+from xueliang.cli._lang import _, current
 
 
 @click.group()
@@ -41,8 +42,16 @@ def import_cmd(files: tuple[str, ...], db_url: str | None, skip_bad_rows: bool, 
     for f in files:
         r = import_camera_file(db, f, skip_bad_rows=skip_bad_rows)
         click.echo(
-            f"{f}: {r.added} added, {r.updated} updated, {r.unknown_direction} with unknown direction "
-            f"(sha256 {r.sha256[:12]}) -> {db.url}"
+            _(
+                "%(file)s: %(added)s added, %(updated)s updated, "
+                "%(unknown)s with unknown direction (sha256 %(sha)s) -> %(db)s",
+                file=f,
+                added=r.added,
+                updated=r.updated,
+                unknown=r.unknown_direction,
+                sha=r.sha256[:12],
+                db=db.url,
+            )
         )
         if r.read is not None and r.read.notes:
             name = "import_report.csv" if len(files) == 1 else f"{Path(f).name}.import_report.csv"
@@ -64,8 +73,15 @@ def list_cmd(db_url: str | None, as_json: bool) -> None:
             click.echo(json.dumps(asdict(c), ensure_ascii=False))
         return
     unknown = sum(c.heading_deg is None for c in cams)
-    click.echo(f"{len(cams)} cameras, {sum(c.channels for c in cams)} channels, {unknown} with unknown direction")
+    click.echo(
+        _(
+            "%(n)s cameras, %(channels)s channels, %(unknown)s with unknown direction",
+            n=len(cams),
+            channels=sum(c.channels for c in cams),
+            unknown=unknown,
+        )
+    )
     for kind, n in sorted(Counter(c.kind for c in cams).items()):
-        click.echo(f"  kind {kind}: {n}")
-    for unit, n in sorted(Counter(c.admin_unit or "(none)" for c in cams).items()):
+        click.echo(_("  kind %(kind)s: %(n)s", kind=current().gettext(kind), n=n))
+    for unit, n in sorted(Counter(c.admin_unit or _("(none)") for c in cams).items()):
         click.echo(f"  {unit}: {n}")

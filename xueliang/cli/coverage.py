@@ -7,33 +7,65 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, echo_import_counts, open_db
+from xueliang.cli._common import db_option, echo_import_counts, echo_progress, open_db
+from xueliang.cli._lang import _, current
+from xueliang.i18n.errors import pad, translate_message
 
 if TYPE_CHECKING:
     from geo.summary import CoverageSummary
 
 
 def print_summary(summary: CoverageSummary, out: Path) -> None:
+    t = current()
     for name, c in summary.classes.items():
         extra = ""
         if c.area_weighted_ratio is not None:
-            extra = f", area-weighted {c.area_weighted_ratio:.1%}"
-        ratio = "n/a" if c.ratio is None else f"{c.ratio:.1%}"
-        click.echo(f"  {name:<20} {c.covered:>6} of {c.total:<6} covered ({ratio}{extra}) at {c.level}")
+            extra = _(", area-weighted %(ratio)s", ratio=t.percent(c.area_weighted_ratio))
+        ratio = _("n/a") if c.ratio is None else t.percent(c.ratio)
+        click.echo(
+            _(
+                "  %(name)s %(covered)s of %(total)s covered (%(ratio)s%(extra)s) at %(level)s",
+                name=pad(t.gettext(name), 20),
+                covered=f"{c.covered:>6}",
+                total=f"{c.total:<6}",
+                ratio=ratio,
+                extra=extra,
+                level=t.gettext(c.level),
+            )
+        )
     cams = summary.cameras
     click.echo(
-        f"  cameras: {cams.total} ({cams.in_extract} inside the extract), "
-        f"{cams.unknown_direction} with unknown direction counted as {cams.unknown_direction_treatment}"
+        _(
+            "  cameras: %(total)s (%(inside)s inside the extract), "
+            "%(unknown)s with unknown direction counted as %(treatment)s",
+            total=cams.total,
+            inside=cams.in_extract,
+            unknown=cams.unknown_direction,
+            treatment=t.gettext(cams.unknown_direction_treatment),
+        )
     )
     for r in (summary.intersection_rules or {}).values():
-        click.echo(f"  intersections {r.covered:>4} of {r.total:<4} by the rule {r.definition}")
-    click.echo(f"  villages: {summary.villages.text}")
+        click.echo(
+            _(
+                "  intersections %(covered)s of %(total)s by the rule %(rule)s",
+                covered=f"{r.covered:>4}",
+                total=r.total,
+                rule=t.gettext(r.definition),
+            )
+        )
+    click.echo(_("  villages: %(text)s", text=translate_message(summary.villages.text, t)))
     for note in summary.notes:
-        click.echo(f"  note: {note}")
+        click.echo(_("  note: %(note)s", note=translate_message(note, t)))
     imp = summary.camera_import
     if imp is not None and imp.report is not None:
         echo_import_counts(imp.records_with_unusable_tags, imp.records_left_out, imp.left_out_reasons, Path(imp.report))
-    click.echo(f"results in {out}/: summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png")
+    click.echo(
+        _(
+            "results in %(out)s/: %(files)s",
+            out=out,
+            files="summary.json, gaps.geojson, coverage.gpkg, villages.csv, coverage.png",
+        )
+    )
 
 
 def run(
@@ -58,12 +90,9 @@ def run(
     if updates:
         cfg = cfg.model_validate({**cfg.model_dump(), **updates})
 
-    def say(msg: str) -> None:
-        click.echo(f"  ... {msg}", err=True)
-
     db = open_db(db_url) if cameras_file is None else None
     return run_coverage_job(
-        osm, cfg, out, cameras_file=cameras_file, db=db, config_file=config, draw_map=draw_map, progress=say
+        osm, cfg, out, cameras_file=cameras_file, db=db, config_file=config, draw_map=draw_map, progress=echo_progress
     )
 
 
@@ -89,7 +118,12 @@ def coverage(no_map: bool, **options: Any) -> None:
     """Which intersections, main-road nodes, crowded areas, key sites and boundary crossings no camera sees."""
     summary = run(**options, draw_map=not no_map)
     click.echo(
-        f"coverage of {options['osm']} at {summary.level} ({summary.px_per_m:g} px/m), "
-        f"metric CRS {summary.projected_crs}:"
+        _(
+            "coverage of %(osm)s at %(level)s (%(px)s px/m), metric CRS %(crs)s:",
+            osm=options["osm"],
+            level=current().gettext(summary.level),
+            px=f"{summary.px_per_m:g}",
+            crs=summary.projected_crs,
+        )
     )
     print_summary(summary, Path(options["out"]))

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _, current
 from xueliang.config import resolve_db_url
 from xueliang.errors import InputError
+from xueliang.i18n.errors import translate_error
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_media"
 
@@ -53,16 +55,31 @@ def demo(ctx: click.Context, db_url: str | None, out: str, model: str | None, se
     outdir = Path(out)
     db = open_db(db_url)
     r = import_camera_file(db, cams)
-    click.secho("\n1. Camera registry", bold=True)
-    click.echo(f"{r.added} added, {r.updated} updated from {cams.name} -> {db.url}")
+    click.secho("\n" + _("1. Camera registry"), bold=True)
+    click.echo(
+        _(
+            "%(added)s added, %(updated)s updated from %(file)s -> %(db)s",
+            added=r.added,
+            updated=r.updated,
+            file=cams.name,
+            db=db.url,
+        )
+    )
     cov_dir = outdir / "coverage"
-    click.secho("\n2. Coverage of the sample town", bold=True)
+    click.secho("\n" + _("2. Coverage of the sample town"), bold=True)
     summary = coverage_cmd.run(str(town), None, db_url, None, None, None, str(cov_dir))
-    click.echo(f"at {summary.level} ({summary.px_per_m:g} px/m), metric CRS {summary.projected_crs}:")
+    click.echo(
+        _(
+            "at %(level)s (%(px)s px/m), metric CRS %(crs)s:",
+            level=current().gettext(summary.level),
+            px=f"{summary.px_per_m:g}",
+            crs=summary.projected_crs,
+        )
+    )
     coverage_cmd.print_summary(summary, cov_dir)
     weights: str | None = None
     if cases:
-        click.secho("\n3. Case ledger (synthetic cases in the sample town)", bold=True)
+        click.secho("\n" + _("3. Case ledger (synthetic cases in the sample town)"), bold=True)
         bounds = _town_bbox(town)
         ledger_csv = outdir / "ledger.csv"
         ctx.invoke(
@@ -104,7 +121,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, model: str | None, se
             to=None,
             db_url=db_url,
         )
-    click.secho("\n4. Plan: the next cameras for a budget of 100,000 (blind-spot cases weigh in)", bold=True)
+    click.secho("\n" + _("4. Plan: the next cameras for a budget of 100,000 (blind-spot cases weigh in)"), bold=True)
     ctx.invoke(
         plan_cmd.plan,
         osm=str(town),
@@ -120,7 +137,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, model: str | None, se
         out=str(outdir / "plan"),
     )
     investigate(ctx, outdir, db_url, model)
-    click.secho("\n6. Report for reviewers (HTML, and PDF where Chromium is installed)", bold=True)
+    click.secho("\n" + _("6. Report for reviewers (HTML, and PDF where Chromium is installed)"), bold=True)
     from xueliang.report.build import find_chromium
 
     ctx.invoke(
@@ -133,7 +150,7 @@ def demo(ctx: click.Context, db_url: str | None, out: str, model: str | None, se
         out=str(outdir / "report"),
         no_pdf=find_chromium() is None,
     )
-    click.secho(f"\ndone. Database: {db.url}; results: {outdir.resolve()}", bold=True)
+    click.secho("\n" + _("done. Database: %(db)s; results: %(out)s", db=db.url, out=outdir.resolve()), bold=True)
     if serve_after:
         _serve(ctx, town, outdir, db_url)
 
@@ -173,10 +190,17 @@ def investigate(ctx: click.Context, outdir: Path, db_url: str | None, model: str
     from xueliang.cli import search as search_cmd
     from xueliang.errors import XueliangError
 
-    click.secho("\n5. Investigators: a checkpoint clip and a night of checkpoint passes", bold=True)
+    click.secho("\n" + _("5. Investigators: a checkpoint clip and a night of checkpoint passes"), bold=True)
     reel, passes = SAMPLE / "checkpoint_reel.mp4", SAMPLE / "passes_night.json"
     weights = demo_weights(model)
-    click.echo(f"Indexing {reel.name} as camera CAM001 (detector {weights}):")
+    click.echo(
+        _(
+            "Indexing %(file)s as camera %(camera)s (detector %(model)s):",
+            file=reel.name,
+            camera="CAM001",
+            model=weights,
+        )
+    )
     try:
         ctx.invoke(
             index_cmd.index,
@@ -188,12 +212,15 @@ def investigate(ctx: click.Context, outdir: Path, db_url: str | None, model: str
             db_url=db_url,
         )
     except (XueliangError, SystemExit) as exc:  # no weights here: the passes still show the investigator's work
-        why = exc if isinstance(exc, XueliangError) else "a file failed"
-        click.echo(f"footage skipped: {why} (set XUELIANG_MODEL or --model to a YOLO weights file)")
+        why = translate_error(exc, current()) if isinstance(exc, XueliangError) else _("a file failed")
+        click.echo(_("footage skipped: %(why)s (set XUELIANG_MODEL or --model to a YOLO weights file)", why=why))
     ctx.invoke(passes_cmd.import_cmd, files=(str(passes),), quiet=True, db_url=db_url)
     click.echo(
-        "\nSearch: white SUVs with a covered plate, 01:00-04:00 (`xueliang search --colour white --type suv "
-        "--plate-state covered --from ... --to ...`):"
+        "\n"
+        + _(
+            "Search: white SUVs with a covered plate, 01:00-04:00 (`xueliang search --colour white --type suv "
+            "--plate-state covered --from ... --to ...`):"
+        )
     )
     ctx.invoke(
         search_cmd.search,
@@ -208,11 +235,16 @@ def investigate(ctx: click.Context, outdir: Path, db_url: str | None, model: str
     scenes = tuple(
         f"{where[cam][0]:.7f},{where[cam][1]:.7f},150,{NIGHT.format(a)},{NIGHT.format(b)}" for cam, a, b in SCENES
     )
-    click.echo("\nMulti-scene: vehicles seen within 150 m of at least 2 of the 3 theft scenes (`--scene ... -k 2`):")
+    click.echo(
+        "\n" + _("Multi-scene: vehicles seen within 150 m of at least 2 of the 3 theft scenes (`--scene ... -k 2`):")
+    )
     ctx.invoke(search_cmd.search, scenes=scenes, min_scenes=2, db_url=db_url)
     path = outdir / "investigate" / "trajectory.geojson"
     path.parent.mkdir(parents=True, exist_ok=True)
-    click.echo(f"\nTrajectory of {COMPANION}, the vehicle seen at every scene (map: {path}):")
+    click.echo(
+        "\n"
+        + _("Trajectory of %(plate)s, the vehicle seen at every scene (map: %(path)s):", plate=COMPANION, path=path)
+    )
     ctx.invoke(search_cmd.trajectory, plate=COMPANION, geojson=str(path), db_url=db_url)
 
 
@@ -224,11 +256,11 @@ def _serve(ctx: click.Context, town: Path, outdir: Path, db_url: str | None) -> 
     from xueliang.web.users import add_user
 
     db = open_db(db_url)
-    click.secho("\nLogins for this demo (passwords are new at every run):", bold=True)
+    click.secho("\n" + _("Logins for this demo (passwords are new at every run):"), bold=True)
     for role in ("planner", "investigator", "reviewer", "admin"):
         password = secrets.token_urlsafe(9)
         add_user(db, f"demo-{role}", role, password, replace=True)
-        click.echo(f"  {role:<13} demo-{role}  {password}")
+        click.echo(f"  {current().gettext(role):<13} demo-{role}  {password}")
     extra = {"osm": str(town)} if any(p.name == "osm" for p in serve_cmd.serve.params) else {}
     ctx.invoke(
         serve_cmd.serve,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _
 
 
 class _RichProgress:
@@ -159,12 +160,21 @@ def index(
             progress=_RichProgress(bar, len(items)),
         )
     click.echo(
-        f"{summary.indexed} indexed, {summary.skipped} skipped, {len(summary.errors)} failed; "
-        f"{summary.sightings} sightings; {summary.frames_decoded} frames decoded, "
-        f"{summary.frames_detected} sent to the detector "
-        f"({summary.gated_fraction:.0%} of scheduled frames gated by motion); "
-        f"{summary.video_seconds:.1f} s of video in {summary.wall_seconds:.1f} s "
-        f"= {summary.speed:.2f}x real time"
+        _(
+            "%(indexed)s indexed, %(skipped)s skipped, %(failed)s failed; %(sightings)s sightings; "
+            "%(decoded)s frames decoded, %(detected)s sent to the detector (%(gated)s of scheduled frames gated "
+            "by motion); %(video)s s of video in %(wall)s s = %(speed)sx real time",
+            indexed=summary.indexed,
+            skipped=summary.skipped,
+            failed=len(summary.errors),
+            sightings=summary.sightings,
+            decoded=summary.frames_decoded,
+            detected=summary.frames_detected,
+            gated=f"{summary.gated_fraction:.0%}",
+            video=f"{summary.video_seconds:.1f}",
+            wall=f"{summary.wall_seconds:.1f}",
+            speed=f"{summary.speed:.2f}",
+        )
     )
     if summary.sightings:
         from xueliang.investigate.plate_index import refresh

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from xueliang.cli._common import NumberRange, db_option, open_db
+from xueliang.cli._lang import _, iso_time
 from xueliang.errors import ConfigError, NotFoundError
 
 
@@ -57,19 +58,29 @@ def import_cmd(
     result = import_ledger(db, parsed, now=now)
     if not quiet:
         for r in result.rejections:
-            click.echo(f"rejected: {r.message(file)}", err=True)
+            click.echo(_("rejected: %(why)s", why=r.message(file)), err=True)
     if report:
         write_rejections(report, parsed)
     if result.ignored_columns:
-        click.echo(f"{file}: ignored column(s) {', '.join(result.ignored_columns)}")
+        click.echo(_("%(file)s: ignored column(s) %(columns)s", file=file, columns=", ".join(result.ignored_columns)))
     click.echo(
-        f"{file} ({result.encoding}): {result.rows_read} rows read, {result.added} added, "
-        f"{result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.rejected_rows} rejected; {result.history_rows} history rows "
-        f"(sha256 {result.sha256[:12]}) -> {db.url}"
+        _(
+            "%(file)s (%(encoding)s): %(read)s rows read, %(added)s added, %(updated)s updated, "
+            "%(unchanged)s unchanged, %(rejected)s rejected; %(history)s history rows (sha256 %(sha)s) -> %(db)s",
+            file=file,
+            encoding=result.encoding,
+            read=result.rows_read,
+            added=result.added,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=result.rejected_rows,
+            history=result.history_rows,
+            sha=result.sha256[:12],
+            db=db.url,
+        )
     )
     if report:
-        click.echo(f"validation report: {report} ({len(result.rejections)} problems)")
+        click.echo(_("validation report: %(path)s (%(n)s problems)", path=report, n=len(result.rejections)))
 
 
 @ledger.command("stats", short_help="Shares with numerators, denominators, intervals.")
@@ -183,18 +194,25 @@ def blindspots_cmd(
     table = table.select(between(table, _parse_day(from_, "--from"), _parse_day(to, "--to")))
     res = find_blind_spots(table, union, decimals=decimals, weight_by=cast(WeightBy, weight), type_weights=weights)
     click.echo(
-        f"{res.cases:,} cases: {res.inside:,} inside camera views, {res.outside:,} in blind spots, "
-        f"{res.without_place:,} without a place; {len(res.points):,} blind-spot points"
+        _(
+            "%(cases)s cases: %(inside)s inside camera views, %(outside)s in blind spots, "
+            "%(none)s without a place; %(points)s blind-spot points",
+            cases=f"{res.cases:,}",
+            inside=f"{res.inside:,}",
+            outside=f"{res.outside:,}",
+            none=f"{res.without_place:,}",
+            points=f"{len(res.points):,}",
+        )
     )
     for p in res.points[:20]:
         more = " ..." if len(p.case_ids) > 5 else ""
         click.echo(f"  {p.lon:.6f},{p.lat:.6f}  weight {p.weight:g}  {';'.join(p.case_ids[:5])}{more}")
     if out:
         write_demand_csv(out, res.points)
-        click.echo(f"demand weights: {out} ({len(res.points)} points)")
+        click.echo(_("demand weights: %(path)s (%(n)s points)", path=out, n=len(res.points)))
     if tagged:
         write_case_tags(tagged, table, res)
-        click.echo(f"cases tagged in/out of view: {tagged} ({res.cases} cases)")
+        click.echo(_("cases tagged in/out of view: %(path)s (%(n)s cases)", path=tagged, n=res.cases))
     if out or tagged:
         query = {
             "coverage": coverage_dir,
@@ -225,9 +243,10 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
         if as_json:
             click.echo(json.dumps(asdict(h), ensure_ascii=False, default=str))
         else:
+            at = iso_time(h.changed_at)[:19].replace("T", " ")
             click.echo(
-                f"{h.changed_at:%Y-%m-%d %H:%M:%S} {h.case_id} {h.field}: {h.old_value!r} -> {h.new_value!r} "
-                f"({h.source} row {h.source_row})"
+                f"{at} {h.case_id} {h.field}: {h.old_value!r} -> {h.new_value!r} "
+                + _("(%(source)s row %(row)s)", source=h.source, row=h.source_row)
             )
 
 

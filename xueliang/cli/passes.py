@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _
 
 
 @click.group()
@@ -57,11 +58,19 @@ def import_cmd(
         reports.append((f, result.rejections))
         if not quiet:
             for r in result.rejections:
-                click.echo(f"rejected: {r.message(f)}", err=True)
+                click.echo(_("rejected: %(why)s", why=r.message(f)), err=True)
         rate = result.records_read / took if took > 0 else 0.0
         click.echo(
-            f"{f}: {result.records_read} read, {result.added} added, {result.already} already stored, "
-            f"{len(result.rejections)} rejected ({rate:,.0f} records/s)"
+            _(
+                "%(file)s: %(read)s read, %(added)s added, %(already)s already stored, %(rejected)s rejected "
+                "(%(rate)s records/s)",
+                file=f,
+                read=result.records_read,
+                added=result.added,
+                already=result.already,
+                rejected=len(result.rejections),
+                rate=f"{rate:,.0f}",
+            )
         )
         if result.first_id is not None:
             for alert in check_new(db, after_id=result.first_id - 1, actor=actor):

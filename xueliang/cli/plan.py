@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import echo_import_notes
+from xueliang.cli._common import echo_import_notes, echo_progress
+from xueliang.cli._lang import _, current
 from xueliang.errors import InputError
+from xueliang.i18n.errors import pad
 
 
 def _phases(value: str | None) -> list[float] | None:
@@ -102,29 +104,53 @@ def plan(
     read = read_camera_file(cameras_file) if cameras_file else None
     cams = list(read.cameras) if read is not None else []
 
-    def say(msg: str) -> None:
-        click.echo(f"  ... {msg}", err=True)
-
     town = load_town(osm, cfg)
     inst = build_instance(
-        town, cams, cfg, spec, cat, weights_file=weights, candidates_file=candidates_file, progress=say
+        town, cams, cfg, spec, cat, weights_file=weights, candidates_file=candidates_file, progress=echo_progress
     )
     result = solve_plan(inst, spec, budget=budget, phases=budgets)
     inputs = {
         p: sha256_file(p) for p in (osm, cameras_file, catalogue, targets_file, weights, candidates_file, config) if p
     }
     s = write_plan(result, cat, out, inputs=inputs)
+    tr = current()
     click.echo(
-        f"plan ({s['mode']}): {s['cameras_added']} new cameras, cost {s['total_cost']:,.0f}; "
-        f"objective {s['objective']:.6g}, bound {s['bound']:.6g}, gap {s['gap']:.2%}, status {s['status']}"
+        _(
+            "plan (%(mode)s): %(n)s new cameras, cost %(cost)s; objective %(objective)s, "
+            "bound %(bound)s, gap %(gap)s, status %(status)s",
+            mode=tr.gettext(s["mode"]),
+            n=s["cameras_added"],
+            cost=tr.number(s["total_cost"]),
+            objective=f"{s['objective']:.6g}",
+            bound=f"{s['bound']:.6g}",
+            gap=tr.percent(s["gap"], 2),
+            status=s["status"],
+        )
     )
     for name, after in s["coverage_after"].items():
         before = s["coverage_before"][name]
         if "ratio" in after:
-            rule = f" (rule: {s['intersection_rule_name'].replace('_', ' ')})" if name == "intersections" else ""
-            click.echo(f"  {name:<20} {before['covered']:>6} -> {after['covered']:<6} of {after['total']}{rule}")
+            rule_name = tr.gettext(s["intersection_rule_name"].replace("_", " "))
+            rule = _(" (rule: %(rule)s)", rule=rule_name) if name == "intersections" else ""
+            click.echo(
+                _(
+                    "  %(name)s %(before)s -> %(after)s of %(total)s%(rule)s",
+                    name=pad(tr.gettext(name), 20),
+                    before=f"{before['covered']:>6}",
+                    after=f"{after['covered']:<6}",
+                    total=after["total"],
+                    rule=rule,
+                )
+            )
         else:
-            click.echo(f"  {name:<20} area {before['area_weighted']:.1%} -> {after['area_weighted']:.1%}")
+            click.echo(
+                _(
+                    "  %(name)s area %(before)s -> %(after)s",
+                    name=pad(tr.gettext(name), 20),
+                    before=tr.percent(before["area_weighted"]),
+                    after=tr.percent(after["area_weighted"]),
+                )
+            )
     files = "plan.geojson, plan.json, curve.csv"
     if with_schedule:
         from geo.schedule import StreamSettings, phase_totals, plan_cameras, schedule, to_csv, to_xlsx
@@ -135,10 +161,20 @@ def plan(
         (Path(out) / "schedule.xlsx").write_bytes(to_xlsx(rows))
         for t in phase_totals(rows):
             click.echo(
-                f"  phase {t.phase}: {t.cameras} cameras, cost {t.cost:,.0f}, {t.bitrate_mbps:.1f} Mbit/s, "
-                f"{t.storage_tb:.2f} TB for {retention_days} days ({codec}, {fps:g} fps)"
+                _(
+                    "  phase %(phase)s: %(n)s cameras, cost %(cost)s, %(mbps)s Mbit/s, "
+                    "%(tb)s TB for %(days)s days (%(codec)s, %(fps)s fps)",
+                    phase=t.phase,
+                    n=t.cameras,
+                    cost=tr.number(t.cost),
+                    mbps=f"{t.bitrate_mbps:.1f}",
+                    tb=f"{t.storage_tb:.2f}",
+                    days=retention_days,
+                    codec=codec,
+                    fps=f"{fps:g}",
+                )
             )
         files += ", schedule.csv, schedule.xlsx"
     if read is not None and read.notes:
         echo_import_notes(read, Path(out) / "import_report.csv")
-    click.echo(f"results in {Path(out)}/: {files}")
+    click.echo(_("results in %(out)s/: %(files)s", out=Path(out), files=files))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from xueliang.cli._lang import _, current
+
 
 @click.command()
 @click.option(
@@ -22,9 +24,8 @@ import click
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh-CN"]),
-    default="en",
-    show_default=True,
-    help="Language of the report (zh-CN: times in Asia/Shanghai).",
+    default=None,
+    help="Language of the report (zh-CN: times in Asia/Shanghai); default: the command's language (xueliang --lang).",
 )
 def report(
     osm: str | None,
@@ -34,14 +35,23 @@ def report(
     db_url: str | None,
     out: str,
     no_pdf: bool,
-    lang: str,
+    lang: str | None,
 ) -> None:
     """Coverage maps and compliance, a plan's before/after, and the ledger's figures, as HTML and PDF."""
     from xueliang.report.build import build_report
 
     res = build_report(
-        out, osm=osm, cameras=cameras, coverage=coverage_dir, plan=plan_dir, db_url=db_url, pdf=not no_pdf, lang=lang
+        out,
+        osm=osm,
+        cameras=cameras,
+        coverage=coverage_dir,
+        plan=plan_dir,
+        db_url=db_url,
+        pdf=not no_pdf,
+        lang=lang or current().lang,
     )
-    click.echo(f"report: {res.html}")
+    for warning in res.warnings:
+        click.echo(_("warning: %(message)s", message=_(warning)), err=True)
+    click.echo(_("report: %(path)s", path=res.html))
     if res.pdf is not None:
-        click.echo(f"pdf:    {res.pdf}")
+        click.echo(_("pdf:    %(path)s", path=res.pdf))

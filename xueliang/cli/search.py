@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from xueliang.cli._common import SQL_INT, db_option, opened_db
+from xueliang.cli._lang import _, iso_time
 from xueliang.errors import InputError, StorageError, XueliangError
 from xueliang.investigate.link import DEFAULT_LINK_THRESHOLD
 
@@ -240,11 +241,21 @@ def search(
                 case_id=case_id,
             )
             lines = (
-                f"#{rank} {c.key}: {len(c.scenes)}/{len(scene_list)} scenes {list(c.scenes)}, "
-                f"strength {c.strength:.3f}, linked by {c.linked_by}, sightings {[h.sighting_id for h in c.hits]}"
+                _(
+                    "#%(rank)s %(key)s: %(n)s/%(of)s scenes %(scenes)s, strength %(strength)s, linked by %(by)s, "
+                    "sightings %(ids)s",
+                    rank=rank,
+                    key=c.key,
+                    n=len(c.scenes),
+                    of=len(scene_list),
+                    scenes=list(c.scenes),
+                    strength=f"{c.strength:.3f}",
+                    by=c.linked_by,
+                    ids=[h.sighting_id for h in c.hits],
+                )
                 for rank, c in enumerate(res.candidates, 1)
             )
-            _emit(res, as_json, lines, f"{len(res.candidates)} candidate vehicles")
+            _emit(res, as_json, lines, _("%(n)s candidate vehicles", n=len(res.candidates)))
             return
         if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
             from xueliang.investigate.plate_index import candidate_plates
@@ -253,13 +264,13 @@ def search(
             if found.plates is not None:
                 q = dataclasses.replace(q, plates=found.plates)
         r = run_search(db, q, actor=actor, case_id=case_id)
-        more = " (more: raise --limit)" if r.truncated else ""
+        more = _(" (more: raise --limit)") if r.truncated else ""
         hit_lines = (
-            f"{h.sighting_id}\t{h.first_seen.isoformat()}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+            f"{h.sighting_id}\t{iso_time(h.first_seen)}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
             f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
             for h in r.hits
         )
-        _emit(r, as_json, hit_lines, f"{len(r.hits)} sightings{more}")
+        _emit(r, as_json, hit_lines, _("%(n)s sightings%(more)s", n=len(r.hits), more=more))
 
 
 @click.command("similar")
@@ -309,11 +320,11 @@ def similar(
             progress=_progress,
         )
     lines = (
-        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{r.hit.first_seen.isoformat()}\t{r.hit.camera_id}\t"
+        f"{r.hit.sighting_id}\t{r.similarity:.3f}\t{iso_time(r.hit.first_seen)}\t{r.hit.camera_id}\t"
         f"{r.hit.colour}\t{r.hit.vehicle_type}\t{r.hit.plate_text or r.hit.plate_state}"
         for r in res.results
     )
-    _emit(res, as_json, lines, f"{len(res.results)} similar sightings ({res.method} search)")
+    _emit(res, as_json, lines, _("%(n)s similar sightings (%(method)s search)", n=len(res.results), method=res.method))
 
 
 @click.command("similar-index")
@@ -339,7 +350,7 @@ def similar_index(models: tuple[str, ...], rebuild: bool, media: str | None, db_
                 f"{meta.max_sighting_id} in {sidecar_path(media_dir, model).parent / meta.index_file}"
             )
         if not models and not embedding_models(db):
-            click.echo("no sightings with embeddings: nothing to index")
+            click.echo(_("no sightings with embeddings: nothing to index"))
 
 
 @click.command("trajectory")
@@ -372,11 +383,11 @@ def trajectory(
     if geojson:
         Path(geojson).write_text(json.dumps(t.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
     lines = (
-        f"{p.hit.first_seen.isoformat()}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
+        f"{iso_time(p.hit.first_seen)}\t{p.hit.camera_id}\t{p.hit.lon:.6f},{p.hit.lat:.6f}\t{p.hit.sighting_id}\t"
         f"{p.hit.plate_text or '-'}\t{p.similarity:.3f}"
         for p in t.points
     )
-    _emit(t, as_json, lines, f"{len(t.points)} sightings")
+    _emit(t, as_json, lines, _("%(n)s sightings%(more)s", n=len(t.points), more=""))
 
 
 @click.command("review")
@@ -420,7 +431,7 @@ def review(
                 _echo_json([x.to_json() for x in log])
             else:
                 for x in log:
-                    click.echo(f"{x.at.isoformat()}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
+                    click.echo(f"{iso_time(x.at)}\t{x.actor}\t{x.sighting_id}\t{x.decision}\t{x.reason}")
 
 
 @click.command("export")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from xueliang.cli._common import db_option
+from xueliang.cli._lang import _
 from xueliang.web.settings import DEFAULT_MAX_BODY
 
 
@@ -82,6 +83,13 @@ def serve(
         osm_path=Path(osm_path) if osm_path else None,
         scenarios_dir=Path(scenarios_dir),
     )
-    click.echo(f"serving on http://{host}:{port}/ (database {settings.db_url}, media {settings.media_dir})")
+    click.echo(
+        _(
+            "serving on %(url)s (database %(db)s, media %(media)s)",
+            url=f"http://{host}:{port}/",
+            db=settings.db_url,
+            media=settings.media_dir,
+        )
+    )
     # X-Forwarded-For is read by the app itself, only from --trusted-proxy peers
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)

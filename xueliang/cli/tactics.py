@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _
 from xueliang.errors import InputError
 
 
@@ -67,7 +68,7 @@ def _run(name: str, opts: dict[str, Any], call: Callable[[Any], Any]) -> None:
     if opts["as_json"]:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, sort_keys=True, default=str))
         return
-    click.echo(f"{name}: {len(result.hits)} result(s) ({result.engine})")
+    click.echo(_("%(name)s: %(n)s result(s) (%(engine)s)", name=name, n=len(result.hits), engine=result.engine))
     for h in result.hits:
         measures = ", ".join(f"{k} {v}" for k, v in h.measures.items())
         more = " ..." if len(h.pass_ids) > 12 else ""

@@ -7,6 +7,7 @@ import os
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _, current
 from xueliang.errors import InputError
 
 
@@ -35,7 +36,9 @@ def add_cmd(name: str, role: str, password_env: str | None, replace: bool, db_ur
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     db = open_db(db_url)
     user = add_user(db, name, role, password, replace=replace)
-    click.echo(f"user {user.name} ({user.role}) saved in {db.url}")
+    click.echo(
+        _("user %(name)s (%(role)s) saved in %(db)s", name=user.name, role=current().gettext(user.role), db=db.url)
+    )
 
 
 @users.command("list")
@@ -56,4 +59,4 @@ def disable_cmd(name: str, db_url: str | None) -> None:
     from xueliang.web.users import disable_user
 
     ended = disable_user(open_db(db_url), name)
-    click.echo(f"{name}: disabled; {ended} open session(s) ended")
+    click.echo(_("%(name)s: disabled; %(n)s open session(s) ended", name=name, n=ended))

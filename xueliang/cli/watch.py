@@ -7,6 +7,7 @@ import json
 import click
 
 from xueliang.cli._common import db_option, open_db
+from xueliang.cli._lang import _
 
 
 @click.group()
@@ -134,4 +135,4 @@ def check_cmd(after_id: int, actor: str | None, db_url: str | None) -> None:
     found = check_new(open_db(db_url), after_id=after_id, actor=actor)
     for a in found:
         click.echo(describe_alert(a))
-    click.echo(f"{len(found)} new alert(s)")
+    click.echo(_("%(n)s new alert(s)", n=len(found)))

@@ -9,6 +9,7 @@ and ``pybabel update`` merges them). The catalogue is read as text when first us
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,12 +17,19 @@ from zoneinfo import ZoneInfo
 
 from xueliang.errors import ConfigError
 
-__all__ = ["LANGUAGES", "Translator", "negotiate", "translator"]
+__all__ = ["LANGUAGES", "N_", "Translator", "environment_language", "negotiate", "translator"]
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 #: language tag -> (Babel locale, default time zone for dates shown to people)
 LANGUAGES: dict[str, tuple[str, str]] = {"en": ("en", "UTC"), "zh-CN": ("zh_Hans_CN", "Asia/Shanghai")}
 DEFAULT = "en"
+#: variables a command-line user sets for the language, first found wins (after ``$XUELIANG_LANG``)
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue (``pybabel extract -k N_``) where it is translated later."""
+    return message
 
 
 @cache
@@ -58,6 +66,11 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.gettext(singular if n == 1 else plural)
 
+    def __call__(self, message: str, /, **values: object) -> str:
+        """``message`` translated, its ``%(name)s`` placeholders filled with ``values`` (kept as given)."""
+        text = self.gettext(message)
+        return text % values if values else text
+
     def number(self, value: float, digits: int = 0) -> str:
         from babel.numbers import format_decimal
 
@@ -91,6 +104,30 @@ def translator(lang: str | None = None) -> Translator:
     if lang not in LANGUAGES:
         raise ConfigError("--lang", f"expected one of {', '.join(LANGUAGES)}, got {lang!r}")
     return Translator(lang, _catalogue(lang))
+
+
+def _tag(value: str) -> str | None:
+    """``zh-CN`` for any Chinese tag or POSIX locale (zh_CN.UTF-8, zh-Hans), ``en`` for English, else None."""
+    v = value.strip().lower().replace("_", "-")
+    return "zh-CN" if v.startswith("zh") else "en" if v.startswith(("en", "c", "posix")) else None
+
+
+def environment_language(environ: Mapping[str, str]) -> str:
+    """A command-line user's language: ``$XUELIANG_LANG`` (en or zh-CN), else the first of LC_ALL,
+    LC_MESSAGES, LANG that is set (zh_* -> zh-CN), else English."""
+    chosen = environ.get("XUELIANG_LANG", "").strip()
+    if chosen:
+        if chosen in LANGUAGES:
+            return chosen
+        tag = _tag(chosen)
+        if tag is None:
+            raise ConfigError("$XUELIANG_LANG", f"expected one of {', '.join(LANGUAGES)}, got {chosen!r}")
+        return tag
+    for name in LOCALE_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            return _tag(value) or DEFAULT
+    return DEFAULT
 
 
 def negotiate(accept_language: str | None) -> str:

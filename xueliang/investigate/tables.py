@@ -11,11 +11,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vision.tables import SightingRow
 from xueliang.storage import Base
 from xueliang.storage.times import UTCDateTime
+
+# Search's indexes on vision's ``sightings`` (migrations search_0001 and search_0004). On PostgreSQL
+# search_0002 also adds ``ix_sightings_plate_text_c`` on ``plate_text COLLATE "C"`` (exact plate prefixes).
+_s = SightingRow.__table__.c
+SEARCH_INDEXES = (
+    Index("ix_sightings_colour_type_first_seen", _s.colour, _s.vehicle_type, _s.first_seen),
+    Index("ix_sightings_colour_type_plate_state_first_seen", _s.colour, _s.vehicle_type, _s.plate_state, _s.first_seen),
+    Index("ix_sightings_type_first_seen", _s.vehicle_type, _s.first_seen),
+    Index("ix_sightings_plate_state_first_seen", _s.plate_state, _s.first_seen),
+    # covering index of plate patterns within a window (see xueliang.investigate.search._plate_in_window)
+    Index("ix_sightings_window_plate", _s.first_seen, _s.last_seen, _s.plate_text, _s.camera_id),
+    # counting a model's vectors and reading those after an id stay on the index (ann_index)
+    Index(
+        "ix_sightings_embedding_model_id",
+        _s.embedding_model,
+        _s.id,
+        sqlite_where=text("embedding IS NOT NULL"),
+        postgresql_where=text("embedding IS NOT NULL"),
+    ),
+)
 
 
 class SearchCaseRow(Base):
@@ -65,4 +86,4 @@ class AnnStateRow(Base):
 
     database_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    sightings_changed: Mapped[int] = mapped_column(BigInteger, default=0)
+    sightings_changed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -50,9 +50,6 @@ class HistoryEntry:
     source_row: int | None
 
 
-_utc = as_utc  # SQLite hands back naive datetimes; every stored time is UTC
-
-
 def canonical(value: object) -> str | None:
     """The text kept in the history and used to decide whether a field changed."""
     if value is None:
@@ -60,7 +57,7 @@ def canonical(value: object) -> str | None:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return _utc(value).isoformat()
+        return as_utc(value).isoformat()  # a parsed record's time, or a stored (UTC) one
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, tuple | list):
@@ -210,14 +207,14 @@ def case_history(db: Database, case_id: str | None = None) -> list[HistoryEntry]
         if case_id is not None:
             q = q.where(LedgerHistoryRow.case_id == case_id)
         return [
-            HistoryEntry(r.case_id, r.field, r.old_value, r.new_value, _utc(r.changed_at), r.source, r.source_row)
+            HistoryEntry(r.case_id, r.field, r.old_value, r.new_value, r.changed_at, r.source, r.source_row)
             for r in s.scalars(q)
         ]
 
 
 def _dt64(values: Sequence[dt.datetime | None]) -> np.ndarray[Any, np.dtype[np.datetime64]]:
     return np.array(
-        [np.datetime64(_utc(v).replace(tzinfo=None), "s") if v is not None else np.datetime64("NaT") for v in values],
+        [np.datetime64(v.replace(tzinfo=None), "s") if v is not None else np.datetime64("NaT") for v in values],
         dtype="datetime64[s]",
     )
 

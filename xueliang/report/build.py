@@ -8,12 +8,14 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from xueliang import __version__
 from xueliang.errors import InputError, XueliangError
 from xueliang.i18n import translator
+from xueliang.i18n.errors import translate_label
 from xueliang.report.data import (
     Coverage,
     PlanData,
@@ -47,6 +49,8 @@ class ReportResult:
     coverage: Coverage | None
     plan: PlanData | None
     ledger: dict[str, Any] | None
+    #: one-line warnings for the person who asked (e.g. charts in English for want of a CJK font)
+    warnings: tuple[str, ...] = ()
 
 
 def find_chromium() -> str | None:
@@ -114,6 +118,7 @@ def _templates(lang: str | None = None) -> Any:
     na = t.gettext("n/a")
     env.filters["pct"] = lambda v: na if v is None else t.percent(float(v))
     env.filters["pts"] = lambda v: na if v is None else f"{100 * float(v):+.1f}"
+    env.filters["label"] = partial(translate_label, t=t)  # a catalogue word or a label composed from words
     env.filters["tr"] = t.gettext  # a plain catalogue lookup: data values and texts with a literal %
     env.globals["num"] = t.number
     env.globals["lang"] = t.lang
@@ -156,12 +161,13 @@ def build_report(
         inputs[f"ledger import {src['source']} ({src['imported'][:19]})"] = src["sha256"]
     basemap = charts.load_basemap(osm) if osm else None
     figures: dict[str, str] = {}
+    chart_t, chart_warning = charts.chart_language(translator(lang))
     if cov is not None:
-        figures.update({f"map_{k}": p.name for k, p in charts.class_maps(cov, basemap, out_dir).items()})
+        figures.update({f"map_{k}": p.name for k, p in charts.class_maps(cov, basemap, out_dir, t=chart_t).items()})
     if pl is not None:
-        figures.update({f"plan_{k}": p.name for k, p in charts.plan_charts(pl, out_dir).items()})
+        figures.update({f"plan_{k}": p.name for k, p in charts.plan_charts(pl, out_dir, t=chart_t).items()})
     if ledger is not None:
-        figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir).items()})
+        figures.update({f"ledger_{k}": p.name for k, p in charts.ledger_charts(ledger, out_dir, t=chart_t).items()})
     html = (
         _templates(lang)
         .get_template("report.html.j2")
@@ -190,7 +196,8 @@ def build_report(
             result_count=None if ledger is None else int(ledger["cases"]),
         )
         db.dispose()
-    return ReportResult(html=html_path, pdf=pdf_path, coverage=cov, plan=pl, ledger=ledger)
+    warnings = (chart_warning,) if chart_warning else ()
+    return ReportResult(html=html_path, pdf=pdf_path, coverage=cov, plan=pl, ledger=ledger, warnings=warnings)
 
 
 def _safe_url(url: str | None) -> str | None:

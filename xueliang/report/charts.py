@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from geo.plot import COLOURS  # the same colour per class as the coverage map
 from geo.targets import AREA_CLASSES
+from xueliang.i18n import N_, Translator, translator
+from xueliang.i18n.errors import translate_label
 from xueliang.report.data import Coverage, PlanData, ratio_rows
+
+#: CJK fonts looked for (by family name in matplotlib, else by file through fontconfig), best first
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,58 @@ def _plt() -> Any:
     return plt
 
 
+@cache
+def cjk_font() -> str | None:
+    """The family name of a CJK font matplotlib can draw with (registered from its file when matplotlib's
+    font cache predates it), or None when the machine has none."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    files = list(CJK_FILES)
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+        files += sorted(line.strip().rstrip(":") for line in listed.splitlines() if line.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for path in files:
+        if Path(path).is_file():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+            added = {f.name for f in font_manager.fontManager.ttflist} - known
+            for family in CJK_FAMILIES:
+                if family in added:
+                    return family
+            if added:
+                return sorted(added)[0]
+    return None
+
+
+def chart_language(t: Translator | None) -> tuple[Translator, str | None]:
+    """The translator the charts are drawn in, and a one-line warning when Chinese was asked for but no CJK
+    font exists (the charts then keep their English labels rather than draw empty boxes)."""
+    t = t or translator("en")
+    if t.lang == "en":
+        return t, None
+    family = cjk_font()
+    if family is None:
+        return translator("en"), N_(
+            "no CJK font found (install fonts-wqy-microhei or fonts-noto-cjk): charts in English"
+        )
+    import matplotlib
+
+    matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return t, None
+
+
 def _save(fig: Any, path: Path, dpi: int) -> Path:
     """Lay out, write and close one figure."""
     fig.tight_layout()
@@ -45,12 +117,15 @@ def load_basemap(osm: str | Path) -> Basemap:
     return Basemap(crs=town.crs, roads=town.roads, buildings=town.buildings)
 
 
-def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 100) -> dict[str, Path]:
+def class_maps(
+    cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 100, t: Translator | None = None
+) -> dict[str, Path]:
     """One PNG per target class: views translucent green, cameras black, covered targets filled, gaps red."""
     import geopandas as gpd
     import pyogrio
 
     plt = _plt()
+    tr = t or translator("en")
     gpkg = cov.directory / "coverage.gpkg"
     if not gpkg.is_file():
         return {}
@@ -97,46 +172,57 @@ def class_maps(cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 
         ax.set_aspect("equal")
         ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(labelsize=6)
+        ax.set_xlabel(tr("easting (m)"), fontsize=7)
+        ax.set_ylabel(tr("northing (m)"), fontsize=7)
         ax.set_title(
-            f"{row.name}: {row.covered} of {row.total} covered at {row.level} "
-            f"(views green, cameras ▲, gaps red) — {crs.to_string()} metres",
+            tr(
+                "%(name)s: %(covered)s of %(total)s covered at %(level)s (views green, cameras ▲, gaps red) — "
+                "%(crs)s metres",
+                name=tr.gettext(row.name),
+                covered=row.covered,
+                total=row.total,
+                level=tr.gettext(row.level),
+                crs=crs.to_string(),
+            ),
             fontsize=8,
         )
         paths[row.name] = _save(fig, out / f"map_{row.name}.png", dpi)
     return paths
 
 
-def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100) -> dict[str, Path]:
+def plan_charts(plan: PlanData, out: Path, *, dpi: int = 100, t: Translator | None = None) -> dict[str, Path]:
     """Before/after bars per class and the coverage-versus-cameras curve."""
     plt = _plt()
+    tr = t or translator("en")
     paths: dict[str, Path] = {}
     if plan.classes:
         fig, ax = plt.subplots(figsize=(7.5, 3.5))
-        names = [c.name for c in plan.classes]
+        names = [tr.gettext(c.name) for c in plan.classes]
         xs = range(len(names))
-        ax.bar([x - 0.2 for x in xs], [100 * (c.before or 0) for c in plan.classes], width=0.4, label="before")
-        ax.bar([x + 0.2 for x in xs], [100 * (c.after or 0) for c in plan.classes], width=0.4, label="after")
+        ax.bar([x - 0.2 for x in xs], [100 * (c.before or 0) for c in plan.classes], width=0.4, label=tr("before"))
+        ax.bar([x + 0.2 for x in xs], [100 * (c.after or 0) for c in plan.classes], width=0.4, label=tr("after"))
         ax.set_xticks(list(xs), names, fontsize=7)
-        ax.set_ylabel("covered (%)")
+        ax.set_ylabel(tr("covered (%)"))
         ax.set_ylim(0, 105)
         ax.legend(fontsize=8)
-        ax.set_title("Plan: coverage before and after, per class", fontsize=9)
+        ax.set_title(tr("Plan: coverage before and after, per class"), fontsize=9)
         paths["before_after"] = _save(fig, out / "plan_before_after.png", dpi)
     if plan.curve:
         fig, ax = plt.subplots(figsize=(7.5, 3.5))
         ax.step([c[0] for c in plan.curve], [100 * c[2] for c in plan.curve], where="post")
-        ax.set_xlabel("cameras added")
-        ax.set_ylabel("covered weight (%)")
+        ax.set_xlabel(tr("cameras added"))
+        ax.set_ylabel(tr("covered weight (%)"))
         ax.grid(alpha=0.3)
-        ax.set_title(f"Coverage versus cameras (total cost {plan.curve[-1][1]:,.0f})", fontsize=9)
+        ax.set_title(tr("Coverage versus cameras (total cost %(cost)s)", cost=tr.number(plan.curve[-1][1])), fontsize=9)
         paths["curve"] = _save(fig, out / "plan_curve.png", dpi)
     return paths
 
 
-def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:
+def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100, t: Translator | None = None) -> dict[str, Path]:
     """Shares with 95% intervals, the video-supported share of solved cases by year, and the
     :func:`analysis_charts` (Kaplan–Meier, forest plot, funnel)."""
     plt = _plt()
+    tr = t or translator("en")
     paths: dict[str, Path] = {}
     ms = stats.get("measures", [])
     if ms:
@@ -146,8 +232,8 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
         lo = [100 * (m["proportion"]["value"] - m["proportion"]["low"]) for m in ms]
         hi = [100 * (m["proportion"]["high"] - m["proportion"]["value"]) for m in ms]
         ax.barh(list(ys), vals, xerr=[lo, hi], color="#4c78a8", capsize=3)
-        ax.set_yticks(list(ys), [m.get("label", m["key"]) for m in ms], fontsize=7)
-        ax.set_xlabel("% (bars: 95% Wilson interval)")
+        ax.set_yticks(list(ys), [tr.gettext(m.get("label", m["key"])) for m in ms], fontsize=7)
+        ax.set_xlabel(tr("% (bars: 95% Wilson interval)"))
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
         paths["shares"] = _save(fig, out / "ledger_shares.png", dpi)
@@ -166,16 +252,16 @@ def ledger_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[s
             his.append(100 * p["high"])
         ax.plot(xs, vs, marker="o")
         ax.fill_between(xs, los, his, alpha=0.2)
-        ax.set_ylabel("video-supported, % of solved")
+        ax.set_ylabel(tr("video-supported, % of solved"))
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
-        ax.set_title("Trend by year (band: 95% interval)", fontsize=9)
+        ax.set_title(tr("Trend by year (band: 95% interval)"), fontsize=9)
         paths["trend"] = _save(fig, out / "ledger_trend.png", dpi)
-    paths.update(analysis_charts(stats, out, dpi=dpi))
+    paths.update(analysis_charts(stats, out, dpi=dpi, t=tr))
     return paths
 
 
-def _km_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+def _km_chart(a: dict[str, Any], out: Path, dpi: int, tr: Translator) -> Path | None:
     """Share solved by days since occurrence, useful video vs not: all cases (with bands), then per type."""
     groups = a["time_to_solve"]["groups"]
     types = sorted({g["case_type"] for g in groups} - {"all"})
@@ -195,25 +281,25 @@ def _km_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
                 continue
             xs = [d for d, v in enumerate(g["curve"]) if v is not None]
             ys = [100 * g["curve"][d] for d in xs]
-            label = "useful video" if g["useful_video"] else "no useful video"
+            label = tr("useful video") if g["useful_video"] else tr("no useful video")
             ax.step(xs, ys, where="post", color=colour[g["useful_video"]], label=label, lw=1.2)
             if g["curve_low"]:
                 lo = [100 * g["curve_low"][d] for d in xs]
                 hi = [100 * g["curve_high"][d] for d in xs]
                 ax.fill_between(xs, lo, hi, step="post", color=colour[g["useful_video"]], alpha=0.15)
-        ax.set_title("all crime types" if case_type == "all" else case_type, fontsize=8)
+        ax.set_title(tr("all crime types") if case_type == "all" else tr.gettext(case_type), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         ax.set_xlim(0, 365)
         ax.set_ylim(bottom=0)
         if case_type == "all":
-            ax.set_ylabel("% solved", fontsize=8)
+            ax.set_ylabel(tr("% solved"), fontsize=8)
             ax.legend(fontsize=7, loc="upper left")
-    panels[-1][1].set_xlabel("days since occurrence", fontsize=8)
+    panels[-1][1].set_xlabel(tr("days since occurrence"), fontsize=8)
     return _save(fig, out / "ledger_km.png", dpi)
 
 
-def _forest_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+def _forest_chart(a: dict[str, Any], out: Path, dpi: int, tr: Translator) -> Path | None:
     """Hazard and odds ratios for useful video with 95% intervals, overall and per crime type (log scale)."""
     rows = ratio_rows(a)
     if not rows:
@@ -231,14 +317,14 @@ def _forest_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
     ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo / 1.5 <= v <= hi * 1.5]
     ax.set_xticks(ticks, [f"{v:g}" for v in ticks], fontsize=7)
     ax.minorticks_off()
-    ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
+    ax.set_yticks(range(len(rows)), [translate_label(r.label, tr) for r in rows], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("ratio for useful video (log scale; 1 = no difference; lines: 95% interval)", fontsize=8)
+    ax.set_xlabel(tr("ratio for useful video (log scale; 1 = no difference; lines: 95% interval)"), fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, out / "ledger_forest.png", dpi)
 
 
-def _funnel_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
+def _funnel_chart(a: dict[str, Any], out: Path, dpi: int, tr: Translator) -> Path | None:
     """Cases at each step from request to solving with useful video; losses to retention beside."""
     steps = a["funnel"]["steps"]
     if not steps:
@@ -248,27 +334,40 @@ def _funnel_chart(a: dict[str, Any], out: Path, dpi: int) -> Path | None:
     ys = range(len(steps))
     ax.barh(list(ys), [s["count"] for s in steps], color="#4c78a8")
     for i, s in enumerate(steps):
-        ax.text(s["count"], i, f" {s['count']:,} ({100 * s['of_all']['value']:.1f}% of all)", va="center", fontsize=7)
+        share = tr.percent(s["of_all"]["value"])
+        ax.text(
+            s["count"],
+            i,
+            " " + tr("%(n)s (%(share)s of all)", n=tr.number(s["count"]), share=share),
+            va="center",
+            fontsize=7,
+        )
     late = a["funnel"]["requested_after_expiry"]
-    ax.set_yticks(list(ys), [s["step"] for s in steps], fontsize=7)
+    ax.set_yticks(list(ys), [tr.gettext(s["step"]) for s in steps], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("cases", fontsize=8)
+    ax.set_xlabel(tr("cases"), fontsize=8)
     ax.set_xlim(0, steps[0]["count"] * 1.35)
     ax.set_title(
-        f"lost to retention: {late['numerator']:,} of {late['denominator']:,} requests came after the footage expired",
+        tr(
+            "lost to retention: %(n)s of %(total)s requests came after the footage expired",
+            n=tr.number(late["numerator"]),
+            total=tr.number(late["denominator"]),
+        ),
         fontsize=8,
     )
     return _save(fig, out / "ledger_funnel.png", dpi)
 
 
-def analysis_charts(stats: dict[str, Any], out: Path, *, dpi: int = 100) -> dict[str, Path]:
+def analysis_charts(
+    stats: dict[str, Any], out: Path, *, dpi: int = 100, t: Translator | None = None
+) -> dict[str, Path]:
     """The Kaplan–Meier chart, the forest plot of hazard and odds ratios, and the availability funnel."""
     a = stats.get("analysis")
     if not a:
         return {}
     paths = {
-        "km": _km_chart(a, out, dpi),
-        "forest": _forest_chart(a, out, dpi),
-        "funnel": _funnel_chart(a, out, dpi),
+        "km": _km_chart(a, out, dpi, t or translator("en")),
+        "forest": _forest_chart(a, out, dpi, t or translator("en")),
+        "funnel": _funnel_chart(a, out, dpi, t or translator("en")),
     }
     return {k: p for k, p in paths.items() if p is not None}

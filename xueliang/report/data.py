@@ -187,7 +187,6 @@ def ledger_sources(db: Any) -> list[dict[str, str]]:
     from sqlalchemy import func, select
 
     from xueliang.ledger.tables import LedgerHistoryRow as H
-    from xueliang.storage.times import as_utc
 
     stmt = (
         select(H.source, H.source_sha256, func.max(H.changed_at))
@@ -195,8 +194,8 @@ def ledger_sources(db: Any) -> list[dict[str, str]]:
         .order_by(func.max(H.changed_at))
     )
     with db.sessions() as s:
-        # UTC: SQLite hands back naive UTC, PostgreSQL an aware time in the session's zone
-        return [{"source": a, "sha256": b, "imported": str(as_utc(c))} for a, b, c in s.execute(stmt)]
+        # aware UTC from the UTCDateTime column (max() keeps its type)
+        return [{"source": a, "sha256": b, "imported": str(c)} for a, b, c in s.execute(stmt)]
 
 
 def load_ledger_stats(db_url: str) -> dict[str, Any] | None:

@@ -18,7 +18,6 @@ from sqlalchemy import delete, select
 
 from xueliang.errors import NotFoundError
 from xueliang.storage import Database
-from xueliang.storage.times import as_utc
 from xueliang.web.tables import SessionRow
 from xueliang.web.users import User, end_sessions, get_user
 
@@ -60,7 +59,7 @@ def session_user(db: Database, token: str) -> User | None:
     """The user of a live session (not ended, not expired, user enabled), else None."""
     with db.sessions() as s:
         row = s.scalars(select(SessionRow).where(SessionRow.token_sha256 == _digest(token))).first()
-    if row is None or row.ended_at is not None or as_utc(row.expires_at) <= dt.datetime.now(dt.UTC):
+    if row is None or row.ended_at is not None or row.expires_at <= dt.datetime.now(dt.UTC):
         return None
     try:
         return get_user(db, row.user_name)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from functools import cache, partial
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from xueliang.i18n import LANGUAGES, negotiate, translator
+from xueliang.i18n import LANGUAGES, Translator, negotiate, translator
+from xueliang.i18n.errors import translate_label, translate_message
 from xueliang.web import throttle
 from xueliang.web.auth import NotLoggedIn, clear_session, current_user, set_session
 from xueliang.web.users import User, authenticate
@@ -49,11 +52,47 @@ def page_language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else negotiate(request.headers.get("accept-language"))
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@cache
+def js_texts() -> tuple[str, ...]:
+    """Every text the page scripts translate: the literal first argument of each ``T("...")`` in static/*.js."""
+    from babel.messages.extract import extract
+
+    found: set[str] = set()
+    for path in sorted(STATIC.glob("*.js")):
+        with open(path, "rb") as f:
+            for _line, message, _comments, _context in extract("javascript", f, keywords={"T": None}):
+                if isinstance(message, str) and message:
+                    found.add(message)
+    return tuple(sorted(found))
+
+
+def js_messages(t: Translator) -> dict[str, str]:
+    """The translations the page scripts need (embedded in each page as data; {} for English)."""
+    from xueliang.i18n.vocabulary import WORDS
+
+    return {} if t.lang == "en" else {m: t.gettext(m) for m in (*js_texts(), *WORDS)}
+
+
 def page(request: Request, name: str, user: User | None, **context: object) -> HTMLResponse:
     templates = request.app.state.templates
     t = translator(page_language(request))
+    if isinstance(context.get("error"), str):  # a one-line error: its fixed part in the page's language
+        context["error"] = translate_message(t.gettext(str(context["error"])), t)
     resp: HTMLResponse = templates.TemplateResponse(
-        request, name, {"user": user, "lang": t.lang, "tr": t.gettext, "languages": list(LANGUAGES), **context}
+        request,
+        name,
+        {
+            "user": user,
+            "lang": t.lang,
+            "tr": t,
+            "label": partial(translate_label, t=t),
+            "languages": list(LANGUAGES),
+            "js_messages": js_messages(t),
+            **context,
+        },
     )
     return resp
 
@@ -100,7 +139,7 @@ def router() -> APIRouter:
         wait = throttle.wait_s(db, username, who)
         if wait > 0:
             seconds = math.ceil(wait)
-            error = f"Too many failed logins; try again in {seconds} s."
+            error = translator(page_language(request))("Too many failed logins; try again in %(s)s s.", s=seconds)
             resp = page(request, "login.html", None, next=next, error=error)
             resp.status_code = 429
             resp.headers["Retry-After"] = str(seconds)
@@ -108,7 +147,13 @@ def router() -> APIRouter:
         user = authenticate(db, username, password)
         throttle.record(db, username, who, ok=user is not None)
         if user is None:
-            resp = page(request, "login.html", None, next=next, error="Wrong name or password.")
+            resp = page(
+                request,
+                "login.html",
+                None,
+                next=next,
+                error=translator(page_language(request))("Wrong name or password."),
+            )
             resp.status_code = 401
             return resp
         target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else HOME[user.role]

@@ -141,8 +141,7 @@ def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
     with db.sessions() as s:
         rows = s.scalars(select(ReviewRow).where(ReviewRow.sighting_id.in_(ids)).order_by(ReviewRow.id)).all()
     return {
-        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=as_utc(r.at), case_id=r.case_id)
-        for r in rows
+        r.sighting_id: Mark(mark=r.decision, reason=r.reason, actor=r.actor, at=r.at, case_id=r.case_id) for r in rows
     }
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 
 from xueliang.storage import Database
-from xueliang.storage.times import as_utc
 from xueliang.web.tables import LoginAttemptRow
 
 
@@ -57,7 +56,7 @@ def _wait(db: Database, where: ColumnElement[bool], policy: Policy, now: dt.date
         since = now - policy.window
         if policy.resets:
             last_ok = s.scalar(select(func.max(LoginAttemptRow.at)).where(where, LoginAttemptRow.ok.is_(True)))
-            since = max(as_utc(last_ok), since) if last_ok else since
+            since = max(last_ok, since) if last_ok else since
         failures, latest = s.execute(
             select(func.count(), func.max(LoginAttemptRow.at)).where(
                 where, LoginAttemptRow.ok.is_(False), LoginAttemptRow.at > since
@@ -65,7 +64,7 @@ def _wait(db: Database, where: ColumnElement[bool], policy: Policy, now: dt.date
         ).one()
     if not failures:
         return 0.0
-    due = as_utc(latest) + dt.timedelta(seconds=policy.delay_s(int(failures)))
+    due = latest + dt.timedelta(seconds=policy.delay_s(int(failures)))
     return max(0.0, (due - now).total_seconds())
 
 

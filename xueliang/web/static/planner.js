@@ -9,6 +9,8 @@
     key_sites: "#d62728", boundary_crossings: "#8c564b",
   };
   let bounds = null;
+  // the coverage run's own layers (views, cameras, gaps, covered targets): the workbench hides them after an edit
+  const run = (layer) => { layer.xueliangRun = true; return layer; };
   function extend(layer) {
     const b = layer.getBounds && layer.getBounds();
     if (b && b.isValid()) { bounds = bounds ? bounds.extend(b) : b; }
@@ -19,7 +21,7 @@
     for (const [k, v] of Object.entries(props || {})) {
       if (!["target_id", "name", "covered", "camera_id", "id", "model", "cost", "phase"].includes(k)) continue;
       const line = document.createElement("div");
-      line.textContent = k + ": " + v;
+      line.textContent = T("%(key)s: %(value)s", { key: T(k), value: v });
       div.appendChild(line);
     }
     return div;
@@ -46,7 +48,7 @@
       const layers = await cov.json();
       if (layers.views) {
         const v = L.geoJSON(layers.views, { style: { color: "#1a7a1a", weight: 1.5, fillColor: "#2ca02c", fillOpacity: 0.4 } });
-        overlays["camera views"] = v.addTo(map); extend(v);
+        overlays[T("camera views")] = run(v).addTo(map); extend(v);
       }
       for (const [name, fc] of Object.entries(layers)) {
         if (name === "views" || name === "cameras") continue;
@@ -55,46 +57,47 @@
         const covered = { type: "FeatureCollection", features: fc.features.filter((f) => f.properties.covered) };
         const g = pointLayer(gaps, () => ({ radius: 6, color: "red", weight: 2, fillOpacity: 0, dashArray: "3" }));
         const k = pointLayer(covered, () => ({ radius: 5, color: c, fillColor: c, fillOpacity: 0.8 }));
-        overlays[name + " gaps (" + gaps.features.length + ")"] = g.addTo(map);
-        overlays[name + " covered (" + covered.features.length + ")"] = k.addTo(map);
+        overlays[T("%(name)s gaps (%(n)s)", { name: T(name), n: gaps.features.length })] = run(g).addTo(map);
+        overlays[T("%(name)s covered (%(n)s)", { name: T(name), n: covered.features.length })] = run(k).addTo(map);
         extend(g); extend(k);
       }
       if (layers.cameras) {
         const cams = pointLayer(layers.cameras, () => ({ radius: 3, color: "#000", fillColor: "#000", fillOpacity: 1 }));
-        overlays["cameras (" + layers.cameras.features.length + ")"] = cams.addTo(map); extend(cams);
+        overlays[T("cameras (%(n)s)", { n: layers.cameras.features.length })] = run(cams).addTo(map); extend(cams);
       }
-      parts.push("coverage loaded");
-    } else { parts.push("no coverage (" + cov.status + ")"); }
+      parts.push(T("coverage loaded"));
+    } else { parts.push(T("no coverage (%(status)s)", { status: cov.status })); }
     const plan = await fetch("/api/planner/plan");
     if (plan.ok) {
       const p = await plan.json();
       const sites = pointLayer(p.sites, () => ({ radius: 7, color: "#0050ff", fillColor: "#59a5ff", fillOpacity: 0.9 }));
-      overlays["proposed sites (" + p.sites.features.length + ")"] = sites.addTo(map); extend(sites);
+      overlays[T("proposed sites (%(n)s)", { n: p.sites.features.length })] = sites.addTo(map); extend(sites);
       const tbody = document.querySelector("#plan-table tbody");
-      const pct = (v) => (v === null ? "n/a" : (100 * v).toFixed(1) + "%");
+      const pct = (v) => (v === null ? T("n/a") : (100 * v).toFixed(1) + "%");
       for (const c of p.classes) {
         const tr = document.createElement("tr");
-        for (const text of [c.name, pct(c.before), pct(c.after)]) {
+        for (const text of [T(c.name), pct(c.before), pct(c.after)]) {
           const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
         }
         tbody.appendChild(tr);
       }
       if (p.intersection_rule) {
-        document.getElementById("plan-caption").textContent = "Plan: before and after (intersections by the rule: " + p.intersection_rule.replace(/_/g, " ") + ")";
+        document.getElementById("plan-caption").textContent = T("Plan: before and after (intersections by the rule: %(rule)s)", { rule: T(p.intersection_rule.replace(/_/g, " ")) });
       }
       document.getElementById("plan-table").classList.remove("hidden");
-      parts.push("plan: " + p.cameras_added + " sites, cost " + Math.round(p.total_cost).toLocaleString());
-    } else { parts.push("no plan (" + plan.status + ")"); }
+      parts.push(T("plan: %(n)s sites, cost %(cost)s", { n: p.cameras_added, cost: Math.round(p.total_cost).toLocaleString(window.xueliangLang()) }));
+    } else { parts.push(T("no plan (%(status)s)", { status: plan.status })); }
     new TextLayers(null, overlays, { collapsed: false }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
+    window.xueliangMapTexts(map);
     if (bounds) { map.fitBounds(bounds, { padding: [10, 10] }); }
     const base = await window.xueliangBasemap(map, "/api/planner/basemap");
-    parts.push(base ? "basemap " + base.features.length + " features" : "no basemap (serve --osm FILE)");
+    parts.push(base ? T("basemap %(n)s features", { n: base.features.length }) : T("no basemap (serve --osm FILE)"));
     if (!map._loaded) { map.setView([0, 0], 2); }
     window.xueliangPlannerMap = map;
     document.dispatchEvent(new CustomEvent("planner-map-ready", { detail: { overlays: overlays } }));
     status.textContent = parts.join("; ");
     status.dataset.ready = "1";
   }
-  load().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; });
+  load().catch((e) => { status.textContent = T("error: %(message)s", { message: String(e) }); status.dataset.ready = "error"; });
 })();

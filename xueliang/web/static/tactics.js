@@ -6,13 +6,15 @@
   const el = document.getElementById("tactic-map");
   const map = L.map(el);
   L.control.scale({ imperial: false }).addTo(map);
+  window.xueliangMapTexts(map);
   const layer = L.layerGroup().addTo(map);
   const byId = new Map(data.passes.map((p) => [p.id, p]));
 
   function popup(p, n) {
     const div = document.createElement("div");
-    for (const text of ["#" + n + " pass " + p.id, "plate " + (p.plate || "-"), "checkpoint " + p.camera_id,
-                        p.at.replace("T", " ").replace("+00:00", "") + " UTC", "source " + p.source]) {
+    for (const text of ["#" + n + " " + T("pass %(id)s", { id: p.id }), T("plate %(plate)s", { plate: p.plate || "-" }),
+                        T("checkpoint %(id)s", { id: p.camera_id }), p.at.replace("T", " ").replace("+00:00", "") + " UTC",
+                        T("source %(source)s", { source: p.source })]) {
       const line = document.createElement("div");
       line.textContent = text;
       div.appendChild(line);

@@ -9,6 +9,7 @@
   const current = Number(el.dataset.sighting);
   const map = L.map(el);
   L.control.scale({ imperial: false }).addTo(map);
+  window.xueliangMapTexts(map);
 
   function cell(tr, text, href) {
     const td = document.createElement("td");
@@ -19,21 +20,21 @@
     tr.appendChild(td);
   }
   function linkText(p) {
-    if (p.link === "query") return "this sighting";
-    if (p.link === "plate") return "plate";
-    return "appearance " + p.similarity.toFixed(2);
+    if (p.link === "query") return T("this sighting");
+    if (p.link === "plate") return T("plate");
+    return T("appearance %(similarity)s", { similarity: p.similarity.toFixed(2) });
   }
   function when(p) { return p.first_seen.replace("T", " ").replace("+00:00", ""); }
   function popup(p, n) {
     const div = document.createElement("div");
     const lines = [
-      ["#" + n + (p.sighting_id === current ? " (this sighting)" : ""), null],
-      ["camera " + p.camera_id, null],
+      ["#" + n + (p.sighting_id === current ? T(" (this sighting)") : ""), null],
+      [T("camera %(id)s", { id: p.camera_id }), null],
       [when(p) + " UTC", null],
-      ["plate: " + (p.plate_text || p.plate_state), null],
-      ["link: " + linkText(p), null],
-      [p.thumbnail_url ? "thumbnail" : "no thumbnail", p.thumbnail_url],
-      ["sighting " + p.sighting_id, "/investigator/sightings/" + p.sighting_id],
+      [T("plate: %(plate)s", { plate: p.plate_text || T(p.plate_state) }), null],
+      [T("link: %(link)s", { link: linkText(p) }), null],
+      [p.thumbnail_url ? T("thumbnail") : T("no thumbnail"), p.thumbnail_url],
+      [T("sighting %(id)s", { id: p.sighting_id }), "/investigator/sightings/" + p.sighting_id],
     ];
     for (const [text, href] of lines) {
       const line = document.createElement(href ? "a" : "div");
@@ -48,7 +49,7 @@
     const r = await fetch("/api/sightings/" + current + "/trajectory");
     const body = await r.json();
     if (!r.ok) {
-      status.textContent = "Cannot map where else this vehicle was seen: " + (body.detail || r.status);
+      status.textContent = T("Cannot map where else this vehicle was seen: %(why)s", { why: body.detail || r.status });
       map.setView([0, 0], 2);
       status.dataset.ready = "error";
       return;
@@ -64,12 +65,12 @@
       const n = p.order + 1;
       const tr = document.createElement("tr");
       if (p.sighting_id === current) tr.classList.add("current");
-      cell(tr, String(n)); cell(tr, when(p)); cell(tr, p.camera_id); cell(tr, p.plate_text || p.plate_state);
+      cell(tr, String(n)); cell(tr, when(p)); cell(tr, p.camera_id); cell(tr, p.plate_text || T(p.plate_state));
       cell(tr, linkText(p));
       cell(tr, String(p.sighting_id), "/investigator/sightings/" + p.sighting_id);
       if (!f.geometry) {
         tr.classList.add("unlocated");
-        tr.title = "camera " + p.camera_id + " has no position in the registry: not on the map";
+        tr.title = T("camera %(id)s has no position in the registry: not on the map", { id: p.camera_id });
         unlocated.push(p);
       } else {
         const [lon, lat] = f.geometry.coordinates;
@@ -96,13 +97,13 @@
     else { map.setView([0, 0], 2); }
     if (window.xueliangBasemap) window.xueliangBasemap(map, "/api/basemap");  // roads and buildings, when served
     const cams = new Set(sightings.filter((f) => f.geometry).map((f) => f.properties.camera_id));
-    status.textContent = sightings.length + " sightings of this vehicle at " + cams.size + " cameras on the map, in time order.";
+    status.textContent = T("%(n)s sightings of this vehicle at %(cameras)s cameras on the map, in time order.", { n: sightings.length, cameras: cams.size });
     if (unlocated.length) {
-      note.textContent = unlocated.length + " not drawn: " + unlocated.map((p) => "#" + (p.order + 1) + " (camera " + p.camera_id + ")").join(", ") +
-        " — the camera has no position in the registry.";
+      const list = unlocated.map((p) => "#" + (p.order + 1) + " " + T("(camera %(id)s)", { id: p.camera_id })).join(", ");
+      note.textContent = T("%(n)s not drawn: %(list)s — the camera has no position in the registry.", { n: unlocated.length, list: list });
       note.classList.remove("hidden");
     }
     status.dataset.ready = "1";
   }
-  load().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; });
+  load().catch((e) => { status.textContent = T("error: %(message)s", { message: String(e) }); status.dataset.ready = "error"; });
 })();

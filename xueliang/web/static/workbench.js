@@ -19,7 +19,7 @@
     return tr;
   }
   function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
-  const pct = (r) => (r === null || r === undefined ? "n/a" : (100 * r).toFixed(1) + "%");
+  const pct = (r) => (r === null || r === undefined ? T("n/a") : (100 * r).toFixed(1) + "%");
 
   function icon(id) {
     const c = cams.get(id);
@@ -56,37 +56,37 @@
     return j;
   }
   async function recompute() {
-    status.textContent = "recomputing…";
+    status.textContent = T("recomputing…");
     const t0 = performance.now();
     const res = await post("/api/planner/whatif", body());
     // the coverage run's own views, cameras and gaps no longer describe the edited set: hide them (the layer
     // control can show them again)
     for (const [name, layer] of Object.entries(runLayers)) {
-      if (/^(camera views|cameras \(|.* gaps \(|.* covered \()/.test(name) && map.hasLayer(layer)) map.removeLayer(layer);
+      if (layer.xueliangRun && map.hasLayer(layer)) map.removeLayer(layer);
     }
     show(res);
-    status.textContent = "coverage in " + (res.seconds * 1000).toFixed(0) + " ms (server), " + (performance.now() - t0).toFixed(0) + " ms round trip";
+    status.textContent = T("coverage in %(server)s ms (server), %(total)s ms round trip", { server: (res.seconds * 1000).toFixed(0), total: (performance.now() - t0).toFixed(0) });
     status.dataset.edits = String(changed.size + removed.size);
   }
   function show(res) {
     const tb = $("wb-classes").querySelector("tbody"); clear(tb);
     for (const [name, c] of Object.entries(res.classes)) {
       const b = baseline ? baseline.classes[name] : null;
-      const tr = row(tb, [name, String(c.covered), String(c.total), pct(c.ratio), b ? pct(b.ratio) : ""]);
+      const tr = row(tb, [T(name), String(c.covered), String(c.total), pct(c.ratio), b ? pct(b.ratio) : ""]);
       tr.dataset.cls = name;
     }
     const rb = $("wb-rules").querySelector("tbody"); clear(rb);
     for (const [name, c] of Object.entries(res.intersection_rules || {})) {
-      row(rb, [name.replace(/_/g, " "), c.covered + " of " + c.total, pct(c.ratio), c.definition]);
+      row(rb, [T(name.replace(/_/g, " ")), T("%(covered)s of %(total)s", { covered: c.covered, total: c.total }), pct(c.ratio), T(c.definition)]);
     }
     const vb = $("wb-villages").querySelector("tbody"); clear(vb);
-    for (const v of res.villages) { row(vb, [v.admin_unit, String(v.cameras), String(v.channels), v.meets_threshold ? "yes" : "no"]); }
+    for (const v of res.villages) { row(vb, [v.admin_unit, String(v.cameras), String(v.channels), v.meets_threshold ? T("yes") : T("no")]); }
     const gl = $("wb-gaps"); clear(gl);
     $("wb-gap-count").textContent = String(res.gaps.features.length);
     for (const f of res.gaps.features.slice(0, 300)) {
       const li = document.createElement("li");
       const p = f.properties;
-      li.textContent = p.class + " " + p.target_id + (p.name ? " — " + p.name : "");
+      li.textContent = T(p.class) + " " + p.target_id + (p.name ? " — " + p.name : "");
       li.addEventListener("click", () => map.setView([f.geometry.coordinates[1], f.geometry.coordinates[0]], 18));
       gl.appendChild(li);
     }
@@ -97,8 +97,8 @@
     selected = id;
     for (const k of cams.keys()) { const c = cams.get(k); if (c.marker) c.marker.setIcon(icon(k)); }
     const c = cams.get(id);
-    if (!c) { $("wb-selected").textContent = "no camera selected"; if (zoneLayer) map.removeLayer(zoneLayer); return; }
-    $("wb-selected").textContent = "selected: " + id + (c.existing ? " (existing)" : " (new)");
+    if (!c) { $("wb-selected").textContent = T("no camera selected"); if (zoneLayer) map.removeLayer(zoneLayer); return; }
+    $("wb-selected").textContent = c.existing ? T("selected: %(id)s (existing)", { id: id }) : T("selected: %(id)s (new)", { id: id });
     $("wb-heading").value = c.spec.heading === null || c.spec.heading === undefined ? "" : String(Math.round(c.spec.heading));
     if (c.spec.model) $("wb-model").value = c.spec.model;
     const z = await post("/api/planner/zones", { cameras: [Object.assign({ id: id }, c.spec)] });
@@ -108,9 +108,9 @@
     const nb = $("wb-numbers").querySelector("tbody"); clear(nb);
     const n = z.numbers[id];
     if (n) {
-      row(nb, ["lens", n.fov_deg + "° field of view, " + n.focal_mm + " mm on a 1/2.8\" sensor, " + n.resolution_px + " px wide, " + n.height_m + " m up"]);
-      for (const [lv, m] of Object.entries(n.range_m)) row(nb, ["range " + lv, m + " m"]);
-      for (const [d, ppm] of Object.entries(n.px_per_m_at)) row(nb, ["at " + d + " m", ppm + " px/m"]);
+      row(nb, [T("lens"), T("%(fov)s° field of view, %(mm)s mm on a 1/2.8\" sensor, %(px)s px wide, %(h)s m up", { fov: n.fov_deg, mm: n.focal_mm, px: n.resolution_px, h: n.height_m })]);
+      for (const [lv, m] of Object.entries(n.range_m)) row(nb, [T("range %(level)s", { level: T(lv) }), m + " m"]);
+      for (const [d, ppm] of Object.entries(n.px_per_m_at)) row(nb, [T("at %(d)s m", { d: d }), ppm + " px/m"]);
     }
   }
   function specFromModel(name, lat, lon, heading) {
@@ -151,8 +151,8 @@
     });
     $("sc-save").addEventListener("click", async () => {
       const name = $("sc-name").value.trim();
-      try { await post("/api/planner/scenarios", Object.assign({ name: name }, body())); status.textContent = "saved " + name; await scenarios(); }
-      catch (e) { status.textContent = "not saved: " + e.message; }
+      try { await post("/api/planner/scenarios", Object.assign({ name: name }, body())); status.textContent = T("saved %(name)s", { name: name }); await scenarios(); }
+      catch (e) { status.textContent = T("not saved: %(why)s", { why: e.message }); }
     });
     $("cmp-go").addEventListener("click", compare);
     $("cmp-a").addEventListener("change", exportLinks);
@@ -180,11 +180,11 @@
     const t = $("cmp-table"); const tb = t.querySelector("tbody"); clear(tb);
     $("cmp-ha").textContent = j.a.name; $("cmp-hb").textContent = j.b.name;
     const cell = (c) => c.covered + "/" + c.total + " (" + pct(c.ratio) + ")";
-    row(tb, ["cameras added / removed", j.a.cameras + " / " + j.a.removed, j.b.cameras + " / " + j.b.removed]);
-    for (const name of Object.keys(j.a.classes)) row(tb, [name, cell(j.a.classes[name]), j.b.classes[name] ? cell(j.b.classes[name]) : "n/a"]);
-    for (const name of Object.keys(j.a.intersection_rules || {})) row(tb, ["intersections, " + name.replace(/_/g, " "), cell(j.a.intersection_rules[name]), cell(j.b.intersection_rules[name])]);
-    const meets = (s) => s.villages.filter((v) => v.meets_threshold).length + " of " + s.villages.length;
-    row(tb, ["villages meeting the channel threshold", meets(j.a), meets(j.b)]);
+    row(tb, [T("cameras added / removed"), j.a.cameras + " / " + j.a.removed, j.b.cameras + " / " + j.b.removed]);
+    for (const name of Object.keys(j.a.classes)) row(tb, [T(name), cell(j.a.classes[name]), j.b.classes[name] ? cell(j.b.classes[name]) : T("n/a")]);
+    for (const name of Object.keys(j.a.intersection_rules || {})) row(tb, [T("intersections, %(rule)s", { rule: T(name.replace(/_/g, " ")) }), cell(j.a.intersection_rules[name]), cell(j.b.intersection_rules[name])]);
+    const meets = (s) => T("%(covered)s of %(total)s", { covered: s.villages.filter((v) => v.meets_threshold).length, total: s.villages.length });
+    row(tb, [T("villages meeting the channel threshold"), meets(j.a), meets(j.b)]);
     t.classList.remove("hidden");
     t.dataset.ready = "1";
   }
@@ -192,18 +192,18 @@
     map = window.xueliangPlannerMap;
     svg = L.svg();
     const r = await fetch("/api/planner/workbench");
-    if (!r.ok) { status.textContent = "workbench unavailable (" + r.status + "): serve --osm FILE"; return; }
+    if (!r.ok) { status.textContent = T("workbench unavailable (%(status)s): serve --osm FILE", { status: r.status }); return; }
     const wb = await r.json();
     catalogue = wb.catalogue; baseline = wb.baseline;
     for (const c of wb.cameras) { cams.set(c.id, { spec: { lon: c.lon, lat: c.lat, heading: c.heading, fov: c.fov, resolution: c.resolution, height: c.height, kind: c.kind === "unknown" ? "bullet" : c.kind }, existing: true }); place(c.id); }
     setupControls();
     show(baseline);
     await scenarios();
-    status.textContent = "workbench ready: " + wb.cameras.length + " cameras";
+    status.textContent = T("workbench ready: %(n)s cameras", { n: wb.cameras.length });
     status.dataset.ready = "1";
   }
   document.addEventListener("planner-map-ready", (ev) => {
     runLayers = (ev.detail && ev.detail.overlays) || {};
-    start().catch((e) => { status.textContent = "error: " + e; status.dataset.ready = "error"; });
+    start().catch((e) => { status.textContent = T("error: %(message)s", { message: String(e) }); status.dataset.ready = "error"; });
   });
 })();

@@ -1,56 +1,52 @@
-"""core: camera registry and audit log
-
-Revision ID: core_0001
-Revises:
-"""
+"""core: camera registry and audit log"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "core_0001"
-down_revision = None
-branch_labels = ("core",)
-depends_on = None
+from xueliang.storage.migration_ops import create_table
+
+revision, down_revision, branch_labels = "core_0001", None, ("core",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "cameras",
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("gb_id", sa.String(20), nullable=True),
-        sa.Column("name", sa.String(200), nullable=True),
-        sa.Column("lon", sa.Float, nullable=False),
-        sa.Column("lat", sa.Float, nullable=False),
-        sa.Column("heading_deg", sa.Float, nullable=True),
-        sa.Column("fov_deg", sa.Float, nullable=True),
-        sa.Column("focal_mm", sa.Float, nullable=True),
-        sa.Column("sensor_width_mm", sa.Float, nullable=True),
-        sa.Column("resolution_px", sa.Integer, nullable=True),
-        sa.Column("height_m", sa.Float, nullable=True),
-        sa.Column("tilt_deg", sa.Float, nullable=True),
-        sa.Column("mount", sa.String(32), nullable=True),
-        sa.Column("channels", sa.Integer, nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("admin_unit", sa.String(200), nullable=True),
-        sa.Column("source", sa.Text, nullable=True),
-        sa.Column("source_sha256", sa.String(64), nullable=True),
-        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_cameras"),
+        """
+        id              String(64)  PK
+        gb_id           String(20)  NULL
+        name            String(200) NULL
+        lon             Float
+        lat             Float
+        heading_deg     Float       NULL
+        fov_deg         Float       NULL
+        focal_mm        Float       NULL
+        sensor_width_mm Float       NULL
+        resolution_px   Integer     NULL
+        height_m        Float       NULL
+        tilt_deg        Float       NULL
+        mount           String(32)  NULL
+        channels        Integer
+        kind            String(16)
+        admin_unit      String(200) NULL
+        source          Text        NULL
+        source_sha256   String(64)  NULL
+        imported_at     DateTime
+        """,
         sa.UniqueConstraint("gb_id", name="uq_cameras_gb_id"),
+        indexes=["admin_unit"],
     )
-    op.create_index("ix_cameras_admin_unit", "cameras", ["admin_unit"])
-    op.create_table(
+    create_table(
         "audit_log",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
-        sa.Column("action", sa.String(50), nullable=False),
-        sa.Column("query", sa.Text, nullable=False),
-        sa.Column("result_count", sa.Integer, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_audit_log"),
+        """
+        id           Integer     PK
+        at           DateTime
+        actor        String(100)
+        action       String(50)
+        query        Text
+        result_count Integer     NULL
+        """,
+        indexes=["at", "actor"],
     )
-    op.create_index("ix_audit_log_at", "audit_log", ["at"])
-    op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
 
 
 def downgrade() -> None:

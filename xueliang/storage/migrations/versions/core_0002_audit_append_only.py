@@ -1,21 +1,18 @@
 """core: the audit log is append-only (UPDATE and DELETE refused; on PostgreSQL TRUNCATE too)
 
-Revision ID: core_0002
-Revises: core_0001
-
 Every search and export by a person is written to ``audit_log``; nothing may rewrite or remove that
 record, whatever the code does. Triggers from :mod:`xueliang.storage.append_only`, whose DDL is frozen
 (shared with the ledger and search logs; a migration must not import code that may change later).
 """
 
-from alembic import op
+from xueliang.storage.append_only import (
+    drop_append_only_function,
+    drop_sqlite_triggers,
+    refuse_truncate,
+    refuse_update_delete,
+)
 
-from xueliang.storage.append_only import drop_append_only_function, refuse_truncate, refuse_update_delete
-
-revision = "core_0002"
-down_revision = "core_0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "core_0002", "core_0001"
 
 
 def upgrade() -> None:
@@ -24,7 +21,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    drop_sqlite_triggers("audit_log", "update", "delete")
     drop_append_only_function("audit_log")

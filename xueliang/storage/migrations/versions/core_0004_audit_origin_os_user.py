@@ -1,8 +1,5 @@
 """core: the audit log records where a request came from (web, cli) and the OS user of the process
 
-Revision ID: core_0004
-Revises: core_0003
-
 ``actor`` is who the caller says it is (the web login, or the CLI's ``--actor``); ``os_user`` is the
 operating-system account of the process that wrote the row, so a claimed actor can be checked against
 who really ran it. Rows written before this revision have both NULL.
@@ -11,10 +8,7 @@ who really ran it. Rows written before this revision have both NULL.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "core_0004"
-down_revision = "core_0003"
-branch_labels = None
-depends_on = None
+revision, down_revision = "core_0004", "core_0003"
 
 
 def upgrade() -> None:

@@ -1,49 +1,44 @@
-"""investigate: watch lists (布控): watch_rules, watch_alerts
-
-Revision ID: investigate_0001
-Revises:
-Depends on: vision_0003 (sightings.source), core_0001
-"""
+"""investigate: watch lists (布控): watch_rules, watch_alerts (needs sightings.source of vision_0003)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "investigate_0001"
-down_revision = None
-branch_labels = ("investigate",)
+from xueliang.storage.migration_ops import create_table, foreign_key
+
+revision, down_revision, branch_labels = "investigate_0001", None, ("investigate",)
 depends_on = ("vision_0003", "core_0001")
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "watch_rules",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(100), nullable=False),
-        sa.Column("plate", sa.String(32), nullable=True),
-        sa.Column("exact", sa.Boolean, nullable=False),
-        sa.Column("colours", sa.Text, nullable=True),
-        sa.Column("vehicle_types", sa.Text, nullable=True),
-        sa.Column("plate_states", sa.Text, nullable=True),
-        sa.Column("note", sa.Text, nullable=True),
-        sa.Column("case_id", sa.String(64), nullable=True),
-        sa.Column("active", sa.Boolean, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_watch_rules"),
+        """
+        id            Integer     PK
+        created_at    DateTime
+        created_by    String(100)
+        plate         String(32)  NULL
+        exact         Boolean
+        colours       Text        NULL
+        vehicle_types Text        NULL
+        plate_states  Text        NULL
+        note          Text        NULL
+        case_id       String(64)  NULL
+        active        Boolean
+        """,
     )
-    op.create_table(
+    create_table(
         "watch_alerts",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("rule_id", sa.Integer, nullable=False),
-        sa.Column("sighting_id", sa.Integer, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_watch_alerts"),
-        sa.ForeignKeyConstraint(["rule_id"], ["watch_rules.id"], name="fk_watch_alerts_rule_id_watch_rules"),
-        sa.ForeignKeyConstraint(
-            ["sighting_id"], ["sightings.id"], name="fk_watch_alerts_sighting_id_sightings", ondelete="CASCADE"
-        ),
+        """
+        id          Integer PK
+        rule_id     Integer
+        sighting_id Integer
+        at          DateTime
+        """,
+        foreign_key("watch_alerts", "rule_id", "watch_rules.id"),
+        foreign_key("watch_alerts", "sighting_id", "sightings.id", ondelete="CASCADE"),
         sa.UniqueConstraint("rule_id", "sighting_id", name="uq_watch_alerts_rule_sighting"),
+        indexes=["rule_id"],
     )
-    op.create_index("ix_watch_alerts_rule_id", "watch_alerts", ["rule_id"])
 
 
 def downgrade() -> None:

@@ -1,8 +1,5 @@
 """search: on PostgreSQL, an index on plate_text in code-point order for exact plate prefix ranges
 
-Revision ID: search_0002
-Revises: search_0001
-
 xueliang.investigate.search narrows an exact plate prefix by ``plate_text COLLATE "C"`` between two bounds; the plain
 index on plate_text follows the database's collation (e.g. zh-Hans-CN) and cannot serve that range. SQLite
 already compares by code point, so nothing to do there.
@@ -10,10 +7,7 @@ already compares by code point, so nothing to do there.
 
 from alembic import op
 
-revision = "search_0002"
-down_revision = "search_0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "search_0002", "search_0001"
 
 
 def upgrade() -> None:

@@ -1,8 +1,5 @@
 """search: database identity and change counter for persisted ANN indexes; (embedding_model, id) index
 
-Revision ID: search_0004
-Revises: search_0003
-
 ``search_ann_state`` holds one row: a random ``database_id`` written once (an index file names the
 database it was built from, so an index of another database is never used) and
 ``sightings_changed``, raised by triggers whenever a sighting with an embedding is deleted or its
@@ -18,19 +15,16 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "search_0004"
-down_revision = "search_0003"
-branch_labels = None
-depends_on = None
+from xueliang.storage.migration_ops import create_table
+
+revision, down_revision = "search_0004", "search_0003"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "search_ann_state",
-        sa.Column("database_id", sa.String(32), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        "database_id String(32) PK, created_at DateTime",
         sa.Column("sightings_changed", sa.BigInteger, nullable=False, server_default="0"),
-        sa.PrimaryKeyConstraint("database_id", name="pk_search_ann_state"),
     )
     state = sa.table(
         "search_ann_state",

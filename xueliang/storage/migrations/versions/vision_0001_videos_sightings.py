@@ -1,107 +1,98 @@
-"""vision: indexed videos, vehicle sightings and their trajectories
-
-Revision ID: vision_0001
-Revises:
-Depends on: core_0001 (cameras)
-"""
+"""vision: indexed videos, vehicle sightings and their trajectories"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "vision_0001"
-down_revision = None
-branch_labels = ("vision",)
-depends_on = "core_0001"
+from xueliang.storage.migration_ops import create_table, foreign_key
+
+revision, down_revision, branch_labels = "vision_0001", None, ("vision",)
+depends_on = "core_0001"  # cameras
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "videos",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("path", sa.Text, nullable=False),
-        sa.Column("size_bytes", sa.Integer, nullable=False),
-        sa.Column("camera_id", sa.String(64), nullable=False),
-        sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("fps", sa.Float, nullable=False),
-        sa.Column("frame_count", sa.Integer, nullable=False),
-        sa.Column("duration_s", sa.Float, nullable=False),
-        sa.Column("width", sa.Integer, nullable=False),
-        sa.Column("height", sa.Integer, nullable=False),
-        sa.Column("detector", sa.String(200), nullable=False),
-        sa.Column("frames_decoded", sa.Integer, nullable=False),
-        sa.Column("frames_detected", sa.Integer, nullable=False),
-        sa.Column("processing_s", sa.Float, nullable=False),
-        sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_videos"),
+        """
+        id              Integer     PK
+        sha256          String(64)
+        path            Text
+        size_bytes      Integer
+        camera_id       String(64)
+        start_time      DateTime
+        end_time        DateTime
+        fps             Float
+        frame_count     Integer
+        duration_s      Float
+        width           Integer
+        height          Integer
+        detector        String(200)
+        frames_decoded  Integer
+        frames_detected Integer
+        processing_s    Float
+        indexed_at      DateTime
+        """,
         sa.UniqueConstraint("sha256", name="uq_videos_sha256"),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name="fk_videos_camera_id_cameras"),
+        foreign_key("videos", "camera_id", "cameras.id"),
+        indexes=["camera_id", "start_time"],
     )
-    op.create_index("ix_videos_camera_id", "videos", ["camera_id"])
-    op.create_index("ix_videos_start_time", "videos", ["start_time"])
-    op.create_table(
+    create_table(
         "sightings",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("video_id", sa.Integer, nullable=False),
-        sa.Column("camera_id", sa.String(64), nullable=False),
-        sa.Column("track_id", sa.Integer, nullable=False),
-        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("detector_class", sa.String(32), nullable=False),
-        sa.Column("detector_confidence", sa.Float, nullable=False),
-        sa.Column("colour", sa.String(32), nullable=False),
-        sa.Column("colour_confidence", sa.Float, nullable=False),
-        sa.Column("vehicle_type", sa.String(32), nullable=False),
-        sa.Column("vehicle_type_confidence", sa.Float, nullable=False),
-        sa.Column("plate_state", sa.String(16), nullable=False),
-        sa.Column("plate_state_confidence", sa.Float, nullable=False),
-        sa.Column("plate_text", sa.String(32), nullable=True),
-        sa.Column("plate_text_confidence", sa.Float, nullable=True),
-        sa.Column("plate_colour", sa.String(16), nullable=True),
-        sa.Column("direction", sa.String(16), nullable=False),
-        sa.Column("direction_deg", sa.Float, nullable=True),
-        sa.Column("best_frame", sa.Integer, nullable=False),
-        sa.Column("thumbnail_path", sa.Text, nullable=True),
-        sa.Column("frame_path", sa.Text, nullable=True),
-        sa.Column("embedding", sa.LargeBinary, nullable=True),
-        sa.Column("embedding_model", sa.String(64), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_sightings"),
-        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name="fk_sightings_video_id_videos", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["camera_id"], ["cameras.id"], name="fk_sightings_camera_id_cameras"),
+        """
+        id                      Integer     PK
+        video_id                Integer
+        camera_id               String(64)
+        track_id                Integer
+        first_seen              DateTime
+        last_seen               DateTime
+        detector_class          String(32)
+        detector_confidence     Float
+        colour                  String(32)
+        colour_confidence       Float
+        vehicle_type            String(32)
+        vehicle_type_confidence Float
+        plate_state             String(16)
+        plate_state_confidence  Float
+        plate_text              String(32)  NULL
+        plate_text_confidence   Float       NULL
+        plate_colour            String(16)  NULL
+        direction               String(16)
+        direction_deg           Float       NULL
+        best_frame              Integer
+        thumbnail_path          Text        NULL
+        frame_path              Text        NULL
+        embedding               LargeBinary NULL
+        embedding_model         String(64)  NULL
+        """,
+        foreign_key("sightings", "video_id", "videos.id", ondelete="CASCADE"),
+        foreign_key("sightings", "camera_id", "cameras.id"),
+        indexes=[
+            "video_id",
+            "camera_id",
+            "first_seen",
+            "last_seen",
+            "colour",
+            "vehicle_type",
+            "plate_state",
+            "plate_text",
+        ],
     )
-    for col in (
-        "video_id",
-        "camera_id",
-        "first_seen",
-        "last_seen",
-        "colour",
-        "vehicle_type",
-        "plate_state",
-        "plate_text",
-    ):
-        op.create_index(f"ix_sightings_{col}", "sightings", [col])
     op.create_index("ix_sightings_camera_first_seen", "sightings", ["camera_id", "first_seen"])
-    op.create_table(
+    create_table(
         "sighting_points",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("sighting_id", sa.Integer, nullable=False),
-        sa.Column("frame", sa.Integer, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("x1", sa.Float, nullable=False),
-        sa.Column("y1", sa.Float, nullable=False),
-        sa.Column("x2", sa.Float, nullable=False),
-        sa.Column("y2", sa.Float, nullable=False),
-        sa.Column("confidence", sa.Float, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_sighting_points"),
-        sa.ForeignKeyConstraint(
-            ["sighting_id"],
-            ["sightings.id"],
-            name="fk_sighting_points_sighting_id_sightings",
-            ondelete="CASCADE",
-        ),
+        """
+        id          Integer PK
+        sighting_id Integer
+        frame       Integer
+        at          DateTime
+        x1          Float
+        y1          Float
+        x2          Float
+        y2          Float
+        confidence  Float
+        """,
+        foreign_key("sighting_points", "sighting_id", "sightings.id", ondelete="CASCADE"),
+        indexes=["sighting_id"],
     )
-    op.create_index("ix_sighting_points_sighting_id", "sighting_points", ["sighting_id"])
 
 
 def downgrade() -> None:

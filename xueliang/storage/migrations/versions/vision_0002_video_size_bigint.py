@@ -1,8 +1,5 @@
 """vision: videos.size_bytes as a 64-bit integer (recorder exports exceed 2 GiB)
 
-Revision ID: vision_0002
-Revises: vision_0001
-
 PostgreSQL's INTEGER stops at 2,147,483,647, so indexing a file over 2 GiB failed there. SQLite's INTEGER is
 already 64-bit: nothing to do on SQLite (and no table rebuild).
 """
@@ -10,10 +7,7 @@ already 64-bit: nothing to do on SQLite (and no table rebuild).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "vision_0002"
-down_revision = "vision_0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "vision_0002", "vision_0001"
 
 
 def upgrade() -> None:

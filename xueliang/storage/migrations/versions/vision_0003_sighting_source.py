@@ -1,8 +1,5 @@
 """vision: sightings from checkpoint pass records: source, external id, lane, brand; video_id optional
 
-Revision ID: vision_0003
-Revises: vision_0002
-
 A checkpoint (卡口) camera emits one GA/T 1400 ``MotorVehicleObject`` per passing vehicle; ``xueliang
 passes import`` stores each as a sighting with ``source = 'checkpoint'`` and no video. So:
 
@@ -22,10 +19,7 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "vision_0003"
-down_revision = "vision_0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "vision_0003", "vision_0002"
 
 _NOT_NULL = re.compile(r"(\bvideo_id\s+INTEGER)\s+NOT\s+NULL", re.IGNORECASE)
 

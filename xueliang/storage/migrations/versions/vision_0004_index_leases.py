@@ -1,27 +1,16 @@
-"""vision: per-file leases of indexing runs, so two runs on one database never index the same file
+"""vision: per-file leases of indexing runs, so two runs on one database never index the same file"""
 
-Revision ID: vision_0004
-Revises: vision_0003
-"""
-
-import sqlalchemy as sa
 from alembic import op
 
-revision = "vision_0004"
-down_revision = "vision_0003"
-branch_labels = None
-depends_on = None
+from xueliang.storage.migration_ops import create_table
+
+revision, down_revision = "vision_0004", "vision_0003"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "index_leases",
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("holder", sa.String(200), nullable=False),
-        sa.Column("path", sa.Text, nullable=False),
-        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("sha256", name="pk_index_leases"),
+        "sha256 String(64) PK, holder String(200), path Text, claimed_at DateTime, expires_at DateTime",
     )
 
 

@@ -1,31 +1,26 @@
-"""web: server-side login sessions (hashed tokens), so logout and disabling a user end them for good
+"""web: server-side login sessions (hashed tokens), so logout and disabling a user end them for good"""
 
-Revision ID: web_0002
-Revises: web_0001
-"""
-
-import sqlalchemy as sa
 from alembic import op
 
-revision = "web_0002"
-down_revision = "web_0001"
-branch_labels = None
-depends_on = None
+from xueliang.storage.migration_ops import create_table, foreign_key
+
+revision, down_revision = "web_0002", "web_0001"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "web_sessions",
-        sa.Column("token_sha256", sa.String(64), nullable=False),
-        sa.Column("user_name", sa.String(64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("ended_why", sa.String(32), nullable=True),
-        sa.PrimaryKeyConstraint("token_sha256", name="pk_web_sessions"),
-        sa.ForeignKeyConstraint(["user_name"], ["web_users.name"], name="fk_web_sessions_user_name_web_users"),
+        """
+        token_sha256 String(64) PK
+        user_name    String(64)
+        created_at   DateTime
+        expires_at   DateTime
+        ended_at     DateTime   NULL
+        ended_why    String(32) NULL
+        """,
+        foreign_key("web_sessions", "user_name", "web_users.name"),
+        indexes=["user_name"],
     )
-    op.create_index("ix_web_sessions_user_name", "web_sessions", ["user_name"])
 
 
 def downgrade() -> None:

@@ -1,9 +1,5 @@
 """web: browser marks join the per-case review log; web_marks is frozen (append-only, no new rows)
 
-Revision ID: web_0003
-Revises: web_0002
-Depends on: search_0001 (search_cases, search_reviews)
-
 Marks made in the browser now go to ``search_reviews`` (the log ``xueliang review --case`` keeps), under
 the case the investigator names (``web`` when none). The marks already in ``web_marks`` are copied
 there under case ``web`` (marks of sightings no longer indexed cannot be, by the foreign key, and stay
@@ -16,10 +12,16 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "web_0003"
-down_revision = "web_0002"
-branch_labels = None
-depends_on = "search_0001"
+from xueliang.storage.append_only import (
+    drop_append_only_function,
+    drop_sqlite_triggers,
+    refuse_replace,
+    refuse_truncate,
+    refuse_update_delete,
+)
+
+revision, down_revision = "web_0003", "web_0002"
+depends_on = "search_0001"  # search_cases, search_reviews
 
 WEB_CASE = "web"
 
@@ -44,37 +46,11 @@ def upgrade() -> None:
             ),
             {"c": WEB_CASE},
         )
-    dialect = bind.dialect.name
-    if dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER web_marks_no_{action.lower()} BEFORE {action} ON web_marks "
-                "BEGIN SELECT RAISE(ABORT, 'web_marks is append-only'); END"
-            )
-        op.execute(
-            "CREATE TRIGGER web_marks_no_replace BEFORE INSERT ON web_marks "
-            "WHEN EXISTS (SELECT 1 FROM web_marks WHERE id = NEW.id) "
-            "BEGIN SELECT RAISE(ABORT, 'web_marks is append-only'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            "CREATE FUNCTION web_marks_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'web_marks is append-only'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER web_marks_append_only BEFORE UPDATE OR DELETE ON web_marks "
-            "FOR EACH ROW EXECUTE FUNCTION web_marks_append_only()"
-        )
-        op.execute(
-            "CREATE TRIGGER web_marks_no_truncate BEFORE TRUNCATE ON web_marks "
-            "FOR EACH STATEMENT EXECUTE FUNCTION web_marks_append_only()"
-        )
+    refuse_update_delete("web_marks")
+    refuse_replace("web_marks")
+    refuse_truncate("web_marks")
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for name in ("update", "delete", "replace"):
-            op.execute(f"DROP TRIGGER IF EXISTS web_marks_no_{name}")
-    elif dialect == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS web_marks_append_only() CASCADE")
+    drop_sqlite_triggers("web_marks", "update", "delete", "replace")
+    drop_append_only_function("web_marks")

@@ -1,31 +1,18 @@
-"""web: login attempts in the database, for throttling shared by every server process and restarts
+"""web: login attempts in the database, for throttling shared by every server process and restarts"""
 
-Revision ID: web_0004
-Revises: web_0003
-"""
-
-import sqlalchemy as sa
 from alembic import op
 
-revision = "web_0004"
-down_revision = "web_0003"
-branch_labels = None
-depends_on = None
+from xueliang.storage.migration_ops import create_table
+
+revision, down_revision = "web_0004", "web_0003"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "web_login_attempts",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("user_name", sa.String(64), nullable=False),
-        sa.Column("client", sa.String(64), nullable=False),
-        sa.Column("ok", sa.Boolean, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_web_login_attempts"),
+        "id Integer PK, at DateTime, user_name String(64), client String(64), ok Boolean",
+        indexes=["at", "user_name", "client"],
     )
-    op.create_index("ix_web_login_attempts_at", "web_login_attempts", ["at"])
-    op.create_index("ix_web_login_attempts_user_name", "web_login_attempts", ["user_name"])
-    op.create_index("ix_web_login_attempts_client", "web_login_attempts", ["client"])
 
 
 def downgrade() -> None:
