@@ -162,7 +162,7 @@ def candidate_plates(
             if len(counts) < len(wanted):  # a gram no plate has: nothing matches this variant
                 continue
             rarest = min(wanted, key=lambda g: (counts[g], g))
-            if counts[rarest] > max_read:
+            if counts[rarest] > (max_candidates if len(wanted) == 1 else max_read):  # one gram: no LIKE narrows it
                 return Lookup(None, counts[rarest])
             like = "".join("%" if t == "*" else "_" if t == "?" else t for t in toks)  # in SQL, before Python
             pool |= set(
