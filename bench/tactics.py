@@ -4,11 +4,18 @@
                             [--spark-passes 1000000] [--threads 2] [--out DIR]
 
 1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
-   * ours, parse: ``read_passes`` (JSON decode, every field checked and mapped, rejections kept);
-   * ours, import: parse + ``ingest`` into a fresh SQLite file (the id check per 5,000, Core
-     executemany into ``sightings`` with its 17 indexes, one transaction);
-   * pandas: ``json.load`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
-     no code mapping) and, for the import, ``DataFrame.to_sql`` into a table with no indexes.
+   * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
+     once per distinct value, times with numpy; rejections kept, as record by record);
+   * ours, import: parse + ``ingest`` into a fresh SQLite file: the devices checked, one prepared
+     ``INSERT OR IGNORE`` run by the driver's executemany (the unique MotorVehicleID index is the
+     idempotence check), one transaction, audit row; a load larger than the table drops the
+     secondary indexes and rebuilds them after (so an empty table takes that path);
+   * ours, a second file of as many new passes into that table (the same path: as large as the
+     table), then a re-import of the first file (every pass already stored: nothing added);
+   * pandas: ``json.loads`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
+     no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
+     into a table with no indexes and no idempotence.
+   Printed: wall and CPU seconds of this process, passes/s on each, the load average.
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
    ``--days`` days, default 30; as many commuting vehicles as make the size), generated one day at
    a time and written as the export layout (``passes export``: one Parquet file per UTC day sorted by
@@ -21,8 +28,11 @@
    layout's columns; loading not counted), up to ``--pandas-max`` rows (above, pandas is skipped and
    said so). Both answers are compared (same plates). Companions over spans longer than a month ask
    for one day together a month (``planted.companion_days``).
-3. Plate search without a window (``--plate-sightings`` sightings of a tenth as many plates, SQLite):
-   the gram index (lookup + ``run_query`` of those plates) vs the scan (``run_query`` as before).
+3. Plate search (``--plate-sightings`` sightings of a tenth as many plates over 30 days, SQLite, built
+   straight into the file): ``plate_search`` — the first page of 50 hits by time and a total (or an
+   estimate) — p50/p95 over ``--repeats`` draws of each kind (exact with --exact, one wildcard,
+   prefix+suffix, a pattern of ~58,000 hits, a loose prefix), with and without a 24 h window; then
+   the scan (``run_query`` returning every matching row, as search did) on two of them, same run.
 4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL, and
    DuckDB over the same files: same JSON, precision/recall (Spark's CPU is in its JVM: wall only).
 
@@ -106,21 +116,50 @@ def write_plan(plan: CityPlan, folder: Path) -> int:
 
 
 # --- ingest ----------------------------------------------------------------------------------------
+def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process, result)."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - w, time.process_time() - c, out
+
+
 def bench_ingest(n: int, tmp: Path) -> None:
+    """Section 1 (see the module text): ours keeps every check, the rejection report and idempotence."""
+    from xueliang.investigate.passes_store import DEFER_MIN
     from xueliang.storage import open_database
 
     city = city_for(n, days=2)
     recs = to_gat1400(city)
     path = tmp / "passes.json"
     path.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
-    size = path.stat().st_size / 1e6
-    print(f"\n== ingest: {len(recs):,} passes, one GA/T 1400 JSON file of {size:.0f} MB")
-    t_parse, parsed = timed(lambda: read_passes(path))
+    second = tmp / "passes2.json"
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "b"
+    second.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    n_rec = len(recs)
+    print(f"\n== ingest: {n_rec:,} passes per GA/T 1400 JSON file of {path.stat().st_size / 1e6:.0f} MB")
     db = open_database(f"sqlite:///{tmp / 'ingest.db'}")
-
     register_checkpoints(db, city)
-    t_ingest, res = timed(lambda: ingest(db, parsed))
-    assert res.added == len(recs), res
+    rows: list[tuple[str, float, float]] = []
+    w, c, parsed = cpu_timed(lambda: read_passes(path))
+    rows.append(("ours: parse + check", w, c))
+    w2, c2, res = cpu_timed(lambda: ingest(db, parsed))
+    assert res.added == n_rec, res
+    rows.append(("ours: parse + check + import (empty table)", w + w2, c + c2))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(second)))
+    assert res.added == n_rec, res
+    rows.append((f"ours: same into a table of {n_rec:,}", w, c))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(path)))
+    assert (res.added, res.already) == (0, n_rec), res
+    rows.append(("ours: re-import (all already stored)", w, c))
+    quarter = tmp / "passes3.json"
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "c"
+    quarter.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs[: n_rec // 4]}}))
+    w, c, res = cpu_timed(lambda: ingest(db, read_passes(quarter)))
+    assert res.added == n_rec // 4, res
+    rows.append((f"ours: {n_rec // 4:,} into {2 * n_rec:,} (indexes kept)", w, c))
+    db.dispose()
 
     def pandas_parse() -> pd.DataFrame:
         doc = json.loads(path.read_bytes())
@@ -130,22 +169,23 @@ def bench_ingest(n: int, tmp: Path) -> None:
         )
         return df
 
-    t_pd, df = timed(pandas_parse)
+    w_pd, c_pd, df = cpu_timed(pandas_parse)
+    rows.append(("pandas: parse (no checks)", w_pd, c_pd))
     con = sqlite3.connect(tmp / "pandas.db")
-    t_pd_sql, _ = timed(lambda: df.to_sql("passes", con, index=False, chunksize=50_000))
+    w, c, _ = cpu_timed(lambda: df.to_sql("passes", con, index=False, chunksize=50_000))
     con.close()
-    n_rec = len(recs)
-    print(f"{'':34}{'seconds':>10}{'passes/s':>12}")
-    for label, secs in (
-        ("ours: parse + check", t_parse),
-        ("ours: parse + check + import", t_parse + t_ingest),
-        ("pandas: parse (no checks)", t_pd),
-        ("pandas: parse + to_sql (no index)", t_pd + t_pd_sql),
-    ):
-        print(f"{label:34}{secs:10.2f}{n_rec / secs:12,.0f}")
-    ratio_import = (t_parse + t_ingest) / (t_pd + t_pd_sql)
-    print(f"ratio ours / pandas time: parse {t_parse / t_pd:.2f}, import {ratio_import:.2f}")
-    db.dispose()
+    rows.append(("pandas: parse + to_sql (no checks, no index)", w_pd + w, c_pd + c))
+    print(f"{'':46}{'wall s':>8}{'cpu s':>8}{'passes/s (cpu)':>16}{'passes/s (wall)':>17}")
+    for label, wall, cpu in rows:
+        k = n_rec // 4 if "indexes kept" in label else n_rec
+        print(f"{label:46}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}")
+    by = {label: (wall, cpu) for label, wall, cpu in rows}
+    ours, theirs = by["ours: parse + check + import (empty table)"], by["pandas: parse + to_sql (no checks, no index)"]
+    print(
+        f"ratio ours / pandas CPU time: parse {by['ours: parse + check'][1] / c_pd:.2f}, "
+        f"import {ours[1] / theirs[1]:.2f} (wall {ours[0] / theirs[0]:.2f}); "
+        f"indexes rebuilt after a load of >= {DEFER_MIN:,} into a smaller table; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 # --- pandas baselines (straightforward implementations of the same definitions) --------------------
@@ -316,73 +356,146 @@ def bench_spark(n: int, days: int, threads: int, tmp: Path) -> None:
     duck.close()
 
 
-# --- plate lookups without a window -----------------------------------------------------------------
-def bench_plates(n: int, repeats: int, tmp: Path) -> None:
-    """``search --plate`` without a window: the gram index vs the scan (the same run_query otherwise)."""
-    from dataclasses import replace
+# --- plate search at scale -------------------------------------------------------------------------
+PLATE_CHARS = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))
+PROVINCES = np.array(list("晋京冀粤湘"))
 
-    from sqlalchemy import insert, text
 
-    from tests.investigate.checkpoint_rows import checkpoint_camera, checkpoint_sighting
-    from vision.tables import SightingRow
-    from xueliang.investigate.plate_index import candidate_plates, refresh
-    from xueliang.investigate.plates_match import parse_plate_pattern
-    from xueliang.investigate.search import SightingQuery, camera_positions, run_query
-    from xueliang.storage import CameraRow, open_database
+def plate_fixture(n: int, tmp: Path, seed: int = 5) -> tuple[Any, list[str]]:
+    """``n`` checkpoint sightings of ``n // 10`` plates over 30 days, written straight into a migrated
+    SQLite file (raw executemany with the secondary indexes dropped, then rebuilt, ANALYZE), and the
+    gram index filled directly (sorted (gram, plate) rows; the state row says every sighting is in)."""
+    from xueliang.investigate.passes_store import secondary_indexes, sql_times
+    from xueliang.investigate.plate_index import grams
+    from xueliang.storage import open_database
 
     db = open_database(f"sqlite:///{tmp / 'plates.db'}")
-    rng = np.random.default_rng(5)
-    chars = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))
-    pool_n = max(1000, n // 10)  # a vehicle passes ten times on average
-    pool = ["晋" + "".join(r) for r in chars[rng.integers(0, len(chars), (pool_n, 6))].tolist()]
-    t0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
-    with db.engine.begin() as conn:
-        conn.execute(insert(CameraRow), [checkpoint_camera(t0)])
-        keep = {"ix_sightings_plate_text"}
-        dropped = [
-            (name, sql)
-            for name, sql in conn.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
-                    "tbl_name='sightings' AND sql IS NOT NULL"
-                )
-            )
-            if name not in keep
-        ]
-        for name, _ in dropped:
-            conn.execute(text(f'DROP INDEX "{name}"'))
-    t_load = time.perf_counter()
-    table = SightingRow.metadata.tables["sightings"]
-    for lo in range(0, n, 100_000):
-        k = min(100_000, n - lo)
-        picks = rng.integers(0, pool_n, k)
-        rows = [checkpoint_sighting(t0 + dt.timedelta(seconds=int(lo + i)), pool[int(p)]) for i, p in enumerate(picks)]
-        with db.engine.begin() as conn:
-            conn.execute(insert(table), rows)
-    t_load = time.perf_counter() - t_load
-    t_build, plates = timed(lambda: refresh(db))
-    print(
-        f"\n== plate search without a window: {n:,} sightings of {len(set(pool)):,} plates (SQLite; loaded in "
-        f"{t_load:.0f} s, gram index built in {t_build:.0f} s over {plates:,} plates)"
+    rng = np.random.default_rng(seed)
+    pool_n = max(1000, n // 10)
+    prov = PROVINCES[rng.choice(len(PROVINCES), pool_n, p=[0.6, 0.1, 0.1, 0.1, 0.1])]
+    letters = PLATE_CHARS[10 + rng.integers(0, 13, pool_n)]
+    tails = PLATE_CHARS[rng.integers(0, len(PLATE_CHARS), (pool_n, 5))]
+    pool = sorted({a + b + "".join(t) for a, b, t in zip(prov.tolist(), letters.tolist(), tails.tolist(), strict=True)})
+    t0 = int(dt.datetime(2024, 5, 1, tzinfo=dt.UTC).timestamp())
+    raw = sqlite3.connect(tmp / "plates.db", isolation_level=None)
+    raw.execute("PRAGMA synchronous=OFF")
+    raw.execute(
+        "INSERT INTO cameras (id, lon, lat, channels, kind, imported_at) "
+        "VALUES ('kk-1', 112.5, 37.8, 1, 'bullet', '2024-05-01 00:00:00.000000')"
     )
+    with db.sessions() as s:
+        ddl = secondary_indexes(s)
+    db.dispose()
+    for name, _ in ddl:
+        raw.execute(f'DROP INDEX "{name}"')
+    times = np.sort(rng.integers(0, 30 * 86400, n)) + t0
+    picks = rng.integers(0, len(pool), n)
+    sql = (
+        "INSERT INTO sightings (camera_id, track_id, first_seen, last_seen, detector_class, detector_confidence, "
+        "colour, colour_confidence, vehicle_type, vehicle_type_confidence, plate_state, plate_state_confidence, "
+        "plate_text, plate_text_confidence, direction, best_frame, source) VALUES ('kk-1', 0, ?1, ?1, 'car', 1.0, "
+        "'white', 1.0, 'sedan', 1.0, 'visible', 1.0, ?2, 1.0, 'unknown', 0, 'checkpoint')"
+    )
+    raw.execute("BEGIN")
+    for lo in range(0, n, 1_000_000):
+        hi = min(n, lo + 1_000_000)
+        text_times = sql_times(times[lo:hi] * 1_000_000)
+        raw.executemany(sql, zip(text_times, [pool[i] for i in picks[lo:hi].tolist()], strict=True))
+    raw.execute("COMMIT")
+    for _, sql_ddl in ddl:
+        raw.execute(sql_ddl)
+    rows = sorted((g, p) for p in pool for g in ("", *grams(p)))
+    counts: dict[str, int] = {}
+    for g, _ in rows:
+        counts[g] = counts.get(g, 0) + 1
+    counts.pop("")
+    raw.execute("BEGIN")
+    raw.executemany("INSERT INTO plate_grams (gram, plate) VALUES (?, ?)", rows)
+    raw.executemany("INSERT INTO plate_gram_counts (gram, n) VALUES (?, ?)", sorted(counts.items()))
+    raw.execute("INSERT INTO plate_index_state (id, last_sighting_id) VALUES (1, ?)", (n,))
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    raw.close()
+    return db, pool
+
+
+def plate_mix(pool: list[str], rng: np.random.Generator) -> dict[str, Callable[[], tuple[str, int]]]:
+    """The query kinds: (pattern, max_edits) drawn afresh each call, as the CLI takes them."""
+
+    def plate() -> str:
+        return pool[int(rng.integers(len(pool)))]
+
+    return {
+        "exact (--exact)": lambda: (plate(), 0),
+        "one wildcard 湘A7K2Q?": lambda: (plate()[:-1] + "?", 1),
+        "prefix+suffix 粤B*23": lambda: ((p := plate())[:2] + "*" + p[-2:], 1),
+        "58k-hit 晋M*12*": lambda: ("晋M*12*", 1),
+        "loose 晋*": lambda: ("晋*", 0),
+    }
+
+
+def bench_plates(n: int, repeats: int, tmp: Path, page: int = 50, plate_db: Path | None = None) -> None:
+    """Plate search at ``n`` sightings: ``plate_search`` (a first page of ``page`` hits by time plus a
+    total or an estimate) vs ``run_query`` (the scan: every matching row, as search did), same run."""
+    from xueliang.investigate.plate_search import plate_search
+    from xueliang.investigate.plates_match import parse_plate_pattern
+    from xueliang.investigate.search import SightingQuery, TimeWindow, camera_positions, run_query
+
+    if plate_db is not None:  # a fixture an earlier run left (same seed and size)
+        from sqlalchemy import text
+
+        from xueliang.storage import open_database
+
+        t_build, db = 0.0, open_database(f"sqlite:///{plate_db}")
+        with db.engine.connect() as c:
+            pool = list(c.execute(text("SELECT plate FROM plate_grams WHERE gram = '' ORDER BY plate")).scalars())
+    else:
+        t_build, (db, pool) = timed(lambda: plate_fixture(n, tmp))
+    print(f"\n== plate search: {n:,} sightings of {len(pool):,} plates over 30 days (SQLite; fixture {t_build:.0f} s)")
     positions = camera_positions(db)
-    print(f"{'pattern':22}{'index p50/p95 ms':>20}{'scan p50/p95 ms':>20}{'scan/index p95':>16}  same hits")
-    for text_, edits in (("晋M*12*", 1), ("*12*", 0), ("晋?7K*", 1), ("*Q9Z", 0)):
+    rng = np.random.default_rng(7)
+    t0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+
+    def window() -> TimeWindow:
+        start = t0 + dt.timedelta(hours=float(rng.uniform(0, 29 * 24)))
+        return TimeWindow(start, start + dt.timedelta(hours=24))
+
+    print(f"{'query':34}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms/q':>10}  method, total (~ = estimate)")
+    every: list[float] = []
+    for name, draw in plate_mix(pool, rng).items():
+        for windowed in (False, True):
+            times, cpu = [], 0.0
+            for _ in range(repeats):
+                text_, edits = draw()
+                w = window() if windowed else None
+                pattern = parse_plate_pattern(text_, max_edits=edits)
+                c0 = time.process_time()
+                t, res = timed(
+                    lambda pattern=pattern, w=w: plate_search(db, pattern, window=w, limit=page, positions=positions)
+                )
+                cpu += time.process_time() - c0
+                times.append(t * 1000)
+            every += times
+            p50, p95 = np.percentile(times, [50, 95])
+            label = f"{name}{' + 24 h' if windowed else ''}"
+            total = f"{'~' if res.total_is_estimate else ''}{res.total:,}"
+            print(f"{label:34}{p50:9.1f}{p95:9.1f}{cpu / repeats * 1000:10.1f}  {res.method}, {total}", flush=True)
+    print(f"{'whole mix':34}{np.percentile(every, 50):9.1f}{np.percentile(every, 95):9.1f}")
+    print(f"scan (run_query, every matching row; {max(2, repeats // 10)} runs each), same run:")
+    for text_, edits in (("晋M*12*", 1), (pool[123], 0)):
         pattern = parse_plate_pattern(text_, max_edits=edits)
-        q = SightingQuery(plate=pattern, limit=100_000)
-        t_idx, t_scan = [], []
-        for _ in range(repeats):
-            t1, found = timed(lambda pattern=pattern: candidate_plates(db, pattern))
-            t2, r_idx = timed(lambda q=q, found=found: run_query(db, replace(q, plates=found.plates), positions))
-            t_idx.append((t1 + t2) * 1000)
-            t3, r_scan = timed(lambda q=q: run_query(db, q, positions))
-            t_scan.append(t3 * 1000)
-        same = {h.sighting_id for h in r_idx.hits} == {h.sighting_id for h in r_scan.hits}
-        pi, ps = np.percentile(t_idx, [50, 95]), np.percentile(t_scan, [50, 95])
-        print(
-            f"{text_ + (' ~1' if edits else ''):22}{pi[0]:10.1f}/{pi[1]:8.1f}{ps[0]:11.1f}/{ps[1]:8.1f}"
-            f"{ps[1] / pi[1]:16.1f}  {same} ({len(r_idx.hits):,} hits)"
-        )
+        ts = [
+            timed(lambda pattern=pattern: run_query(db, SightingQuery(plate=pattern, limit=100_000), positions))[0]
+            * 1000
+            for _ in range(max(2, repeats // 10))
+        ]
+        ours = [
+            timed(lambda pattern=pattern: plate_search(db, pattern, limit=page, positions=positions))[0] * 1000
+            for _ in range(max(2, repeats // 10))
+        ]
+        scan95, ours95 = np.percentile(ts, 95), np.percentile(ours, 95)
+        print(f"  {text_:12} scan p95 {scan95:9.1f} ms  paged p95 {ours95:7.1f} ms  scan/paged x{scan95 / ours95:.0f}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
     db.dispose()
 
 
@@ -394,8 +507,9 @@ def main() -> None:
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
-    ap.add_argument("--plate-sightings", type=int, default=1_000_000, help="0 = skip the plate lookups")
-    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")
+    ap.add_argument("--repeats", type=int, default=40)
+    ap.add_argument("--plate-db", type=Path, default=None, help="Reuse the plate fixture an earlier run built.")
     ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
     ap.add_argument("--keep", type=Path, default=None, help="Keep the tactic city's Parquet here (reused if the same).")
     a = ap.parse_args()
@@ -406,7 +520,7 @@ def main() -> None:
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp, a.keep)
         if a.plate_sightings:
-            bench_plates(a.plate_sightings, a.repeats, tmp)
+            bench_plates(a.plate_sightings, a.repeats, tmp, plate_db=a.plate_db)
         if a.spark_passes:
             bench_spark(a.spark_passes, a.days, a.threads, tmp)
 

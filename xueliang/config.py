@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from xueliang.errors import ConfigError
 
@@ -90,12 +90,8 @@ def parse_model(data: object, model: type[M], *, source: str) -> M:
 
 
 class ColumnMap(BaseModel):
-    """Base of a file's field -> column map: an unset field is read from the column of its own name.
-
-    Frozen, and unknown keys are rejected (a misspelt field must not be silently ignored).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A file's column for each field of a reader (unset = the field's own name): the ledger's and the
+    checkpoint passes' ``--map``/``--mapping`` models subclass it."""
 
     def column_for(self, field: str) -> str:
         value = getattr(self, field)
@@ -105,20 +101,14 @@ class ColumnMap(BaseModel):
 C = TypeVar("C", bound=ColumnMap)
 
 
-def load_column_map(
-    path: str | os.PathLike[str] | None, pairs: Sequence[str], model: type[C], *, fields: Sequence[str] = ()
-) -> C:
-    """A column map from a TOML/JSON file and/or ``FIELD=COLUMN`` pairs (pairs win).
-
-    ``fields``, when given, are named in the error for a malformed pair.
-    """
+def load_column_map(model: type[C], path: str | Path | None, pairs: Sequence[str], *, fields_hint: str = "") -> C:
+    """``model`` from a TOML/JSON file and/or ``FIELD=COLUMN`` pairs (pairs win)."""
     base: dict[str, Any] = {}
     if path is not None:
         base = load_model(path, model).model_dump(exclude_none=True)
-    hint = f" (FIELD one of {', '.join(fields)})" if fields else ""
     for pair in pairs:
         key, sep, column = pair.partition("=")
         if not sep or not key.strip() or not column.strip():
-            raise ConfigError("--map", f"expected FIELD=COLUMN{hint}, got {pair!r}")
+            raise ConfigError("--map", f"expected FIELD=COLUMN{fields_hint}, got {pair!r}")
         base[key.strip()] = column.strip()
     return parse_model(base, model, source="--map")

@@ -1,4 +1,4 @@
-"""``xueliang watch add | list | remove | alerts | check``: watch lists (布控), thin shells."""
+"""``xueliang watch add | list | remove | alerts | ack | check``: watch lists (布控), thin shells."""
 
 from __future__ import annotations
 
@@ -100,6 +100,8 @@ def alerts_cmd(rule_id: int | None, limit: int, as_json: bool, db_url: str | Non
                 "vehicle_type": a.vehicle_type,
                 "source": a.source,
                 "raised_at": a.raised_at.isoformat(),
+                "acknowledged_by": a.acknowledged_by,
+                "acknowledged_at": None if a.acknowledged_at is None else a.acknowledged_at.isoformat(),
             }
             for a in found
         ]
@@ -107,6 +109,19 @@ def alerts_cmd(rule_id: int | None, limit: int, as_json: bool, db_url: str | Non
         return
     for a in found:
         click.echo(describe_alert(a))
+
+
+@watch.command("ack")
+@click.argument("alert_id", type=int)
+@click.option("--note", default="", help="What was done (kept with the acknowledgement).")
+@click.option("--actor", metavar="NAME")
+@db_option
+def ack_cmd(alert_id: int, note: str, actor: str | None, db_url: str | None) -> None:
+    """Acknowledge an alert (once; audited as watch-ack)."""
+    from xueliang.investigate.watch import acknowledge
+
+    a = acknowledge(open_db(db_url), alert_id, actor=actor, note=note)
+    click.echo(f"alert {a.id} acknowledged by {a.acknowledged_by} at {a.acknowledged_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @watch.command("check")

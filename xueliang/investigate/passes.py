@@ -22,87 +22,53 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from pydantic import ConfigDict
+
 from xueliang.config import ColumnMap, load_column_map
 from xueliang.errors import InputError, SchemaError
-from xueliang.investigate.codes import COLOUR_OF_CODE, detector_class_of, vehicle_type_of
-
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
-FIELDS = (
-    "MotorVehicleID",
-    "DeviceID",
-    "PassTime",
-    "PlateNo",
-    "HasPlate",
-    "IsCovered",
-    "PlateColor",
-    "VehicleClass",
-    "VehicleColor",
-    "VehicleBrand",
-    "LaneNo",
-    "Direction",
+from xueliang.investigate.pass_batch import ParsedPasses, PassBatch, check_columns
+from xueliang.investigate.pass_cells import (
+    CHINA_TZ,
+    FIELDS,
+    PLATE_RE,
+    REQUIRED,
+    Pass,
+    PassRejection,
+    check_record,
+    parse_pass_time,
 )
-REQUIRED = ("MotorVehicleID", "DeviceID", "PassTime")
-NO_PLATE = ("无车牌", "无牌", "NOPLATE")
-UNREAD = ("未识别", "未知", "UNKNOWN", "-", "")
-PLATE_CHARS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领警学港澳挂临"
-PLATE_RE = re.compile(rf"^[{PLATE_CHARS}A-Z0-9]{{2,10}}$")
-_DIGITS_TIME = re.compile(r"^\d{14}(\d{3})?$")
-_MAX_ID = 64
 
-
-@dataclass(frozen=True)
-class Pass:
-    """One checkpoint pass, checked: the values a sighting row takes."""
-
-    external_id: str
-    device_id: str
-    at: dt.datetime  # aware UTC
-    plate_text: str | None
-    plate_state: str  # visible | covered | absent | unknown
-    plate_colour: str | None
-    vehicle_type: str
-    detector_class: str
-    colour: str
-    brand: str | None
-    lane: int | None
-    direction: str
-
-
-@dataclass(frozen=True)
-class PassRejection:
-    """Why one record was not imported."""
-
-    record: int  # 1-based position in the JSON list; the spreadsheet row number in a CSV
-    external_id: str | None
-    field: str | None
-    reason: str
-    value: str | None
-
-    def message(self, source: str) -> str:
-        where = f"record {self.record}" + (f" ({self.external_id})" if self.external_id else "")
-        return str(SchemaError(source, self.reason, where=where, field=self.field))
-
-
-@dataclass(frozen=True)
-class ParsedPasses:
-    source: str
-    records_read: int
-    passes: tuple[Pass, ...]
-    rejections: tuple[PassRejection, ...]
-    record_numbers: tuple[int, ...] = ()  # of each pass, as in the rejections
-
-    def numbered(self) -> list[tuple[int, Pass]]:
-        return list(zip(self.record_numbers, self.passes, strict=True))
+__all__ = [
+    "CHINA_TZ",
+    "FIELDS",
+    "PLATE_RE",
+    "ParsedPasses",
+    "Pass",
+    "PassBatch",
+    "PassColumns",
+    "PassRejection",
+    "check_record",
+    "load_columns",
+    "parse_csv",
+    "parse_json",
+    "parse_offset",
+    "parse_pass_time",
+    "read_passes",
+    "write_rejections",
+]
 
 
 class PassColumns(ColumnMap):
     """CSV column of each field (unset = the field's own name), from ``--map``/``--mapping``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     MotorVehicleID: str | None = None
     DeviceID: str | None = None
@@ -120,7 +86,7 @@ class PassColumns(ColumnMap):
 
 def load_columns(path: str | Path | None = None, pairs: Sequence[str] = ()) -> PassColumns:
     """A column map from a TOML/JSON file and/or ``FIELD=COLUMN`` pairs (pairs win)."""
-    return load_column_map(path, pairs, PassColumns, fields=FIELDS)
+    return load_column_map(PassColumns, path, pairs, fields_hint=f" (FIELD one of {', '.join(FIELDS)})")
 
 
 def parse_offset(value: str, *, source: str = "--tz") -> dt.timezone:
@@ -135,154 +101,47 @@ def parse_offset(value: str, *, source: str = "--tz") -> dt.timezone:
     return dt.timezone(dt.timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
 
 
-class _Bad(Exception):
-    def __init__(self, field: str, reason: str, value: object) -> None:
-        super().__init__(reason)
-        self.field, self.reason = field, reason
-        self.value = None if value is None else str(value)[:80]
+_LISTED = (*FIELDS, "ShotTime")
 
 
-_SCALARS = (str, int, float)
+def _decoder() -> Any:
+    """A msgspec decoder of the envelope into typed records (no dict per record), or None."""
+    import msgspec
+
+    record = msgspec.defstruct("MotorVehicleObject", [(f, Any, None) for f in _LISTED])
+    listing = msgspec.defstruct("MotorVehicleListObject", [("MotorVehicleObject", list[record])])  # type: ignore[valid-type]
+    envelope = msgspec.defstruct("Envelope", [("MotorVehicleListObject", listing)])
+    return msgspec.json.Decoder(envelope)
 
 
-def _text(rec: dict[str, Any], key: str) -> str:
-    v = rec.get(key)
-    if v.__class__ is str:  # the common case first: this runs ~12 times per record
-        return str(v).strip()
-    if v is None:
-        return ""
-    if isinstance(v, bool) or not isinstance(v, _SCALARS):
-        raise _Bad(key, f"expected a text or number value, got {type(v).__name__}", v)
-    return str(v).strip()
+_DECODER: list[Any] = []
 
 
-def parse_pass_time(text: str, tz: dt.tzinfo) -> dt.datetime:
-    """``yyyyMMddHHmmss[SSS]`` in ``tz``, or ISO 8601 (its own offset, else ``tz``), as aware UTC."""
-    if _DIGITS_TIME.match(text):
-        t = dt.datetime(
-            int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14])
-        )
-        if len(text) == 17:
-            t = t.replace(microsecond=int(text[14:17]) * 1000)
-    else:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=tz)
-    return t.astimezone(dt.UTC)
+def _fast_records(data: bytes) -> list[Any] | None:
+    """The records as msgspec structs, or None when the file needs the generic reader (not JSON,
+    not the envelope, a record that is not an object): that reader then says what is wrong."""
+    import msgspec
 
-
-def _flag(rec: dict[str, Any], key: str) -> bool | None:
-    v = _text(rec, key)
-    if v == "":
-        return None
-    if v in ("1", "true", "True"):
-        return True
-    if v in ("0", "false", "False"):
-        return False
-    raise _Bad(key, "expected 1 or 0", v)
-
-
-def _colour(rec: dict[str, Any], key: str) -> str | None:
-    code = _text(rec, key)
-    if code == "":
-        return None
-    name = COLOUR_OF_CODE.get(code.lstrip("0") or "0")
-    if name is None:
-        raise _Bad(key, "expected a GA/T 1400 ColorType code (1-13 or 99, see docs/tactics.md)", code)
-    return name
-
-
-def check_record(rec: Any, tz: dt.tzinfo) -> Pass:
-    """One record as a :class:`Pass`; raises ``_Bad`` naming the first field that is unusable."""
-    if not isinstance(rec, dict):
-        raise _Bad("MotorVehicleObject", f"expected an object, got {type(rec).__name__}", rec)
-    ext = _text(rec, "MotorVehicleID")
-    if not 1 <= len(ext) <= _MAX_ID:
-        raise _Bad("MotorVehicleID", f"expected an id of 1-{_MAX_ID} characters, got {len(ext)}", ext or None)
-    device = _text(rec, "DeviceID")
-    if not 1 <= len(device) <= _MAX_ID:
-        raise _Bad("DeviceID", f"expected a device id of 1-{_MAX_ID} characters, got {len(device)}", device or None)
-    key = "PassTime" if rec.get("PassTime") not in (None, "") else "ShotTime"
-    when = _text(rec, key)
-    if not when:
-        raise _Bad("PassTime", "missing: expected yyyyMMddHHmmss", None)
+    if not _DECODER:
+        _DECODER.append(_decoder())
     try:
-        at = parse_pass_time(when, tz)
-    except (ValueError, OverflowError):
-        raise _Bad(key, "expected yyyyMMddHHmmss (local time) or ISO 8601 with an offset", when) from None
-    plate_raw = _text(rec, "PlateNo").upper()
-    has_plate, covered = _flag(rec, "HasPlate"), _flag(rec, "IsCovered")
-    plate: str | None = None
-    if plate_raw in NO_PLATE or has_plate is False:
-        state = "absent"
-    else:
-        if plate_raw not in UNREAD:
-            if not PLATE_RE.match(plate_raw):
-                raise _Bad("PlateNo", "expected a plate (province character, A-Z, 0-9; 2-10 characters)", plate_raw)
-            plate = plate_raw
-        state = "covered" if covered else "visible" if plate is not None else "unknown"
-    cls = _text(rec, "VehicleClass")
-    vtype = "unknown"
-    if cls:
-        found = vehicle_type_of(cls)
-        if found is None:
-            raise _Bad("VehicleClass", "expected a GA 24.4 vehicle-type code like K33 (see docs/tactics.md)", cls)
-        vtype = found
-    lane_text = _text(rec, "LaneNo")
-    lane = None
-    if lane_text:
-        if not lane_text.isdigit() or int(lane_text) > 99:
-            raise _Bad("LaneNo", "expected a lane number 0-99", lane_text)
-        lane = int(lane_text)
-    brand = _text(rec, "VehicleBrand")[:32] or None
-    return Pass(
-        external_id=ext,
-        device_id=device,
-        at=at,
-        plate_text=plate,
-        plate_state=state,
-        plate_colour=_colour(rec, "PlateColor") if state != "absent" else None,
-        vehicle_type=vtype,
-        detector_class=detector_class_of(vtype),
-        colour=_colour(rec, "VehicleColor") or "unknown",
-        brand=brand,
-        lane=lane,
-        direction=_text(rec, "Direction")[:16] or "unknown",
-    )
-
-
-def check_records(records: Iterable[tuple[int, Any]], *, source: str, tz: dt.tzinfo = CHINA_TZ) -> ParsedPasses:
-    """Check numbered records; a MotorVehicleID repeated within the file keeps its first record
-    (the later ones are rejected, naming the first)."""
-    passes: list[Pass] = []
-    numbers: list[int] = []
-    rejections: list[PassRejection] = []
-    first_at: dict[str, int] = {}
-    n = 0
-    for number, rec in records:
-        n += 1
-        try:
-            p = check_record(rec, tz)
-        except _Bad as bad:
-            ext = rec.get("MotorVehicleID") if isinstance(rec, dict) else None
-            ext_text = str(ext)[:_MAX_ID] if isinstance(ext, str | int) and not isinstance(ext, bool) else None
-            rejections.append(PassRejection(number, ext_text, bad.field, bad.reason, bad.value))
-            continue
-        seen = first_at.setdefault(p.external_id, number)
-        if seen != number:
-            rejections.append(
-                PassRejection(
-                    number, p.external_id, "MotorVehicleID", f"repeats the id of record {seen}; kept that one", None
-                )
-            )
-            continue
-        passes.append(p)
-        numbers.append(number)
-    return ParsedPasses(source, n, tuple(passes), tuple(rejections), tuple(numbers))
+        doc = _DECODER[0].decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return list(doc.MotorVehicleListObject.MotorVehicleObject)
 
 
 def parse_json(data: bytes, *, source: str, tz: dt.tzinfo = CHINA_TZ) -> ParsedPasses:
     """``{"MotorVehicleListObject": {"MotorVehicleObject": [...]}}``."""
+    structs = _fast_records(data)
+    if structs is not None:
+        columns = {f: list(map(operator.attrgetter(f), structs)) for f in _LISTED}
+
+        def struct_record(i: int) -> dict[str, Any]:
+            return {f: columns[f][i] for f in _LISTED if columns[f][i] is not None}
+
+        numbers = np.arange(1, len(structs) + 1, dtype=np.int64)
+        return check_columns(columns, numbers, struct_record, source=source, tz=tz, records_read=len(structs))
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -292,7 +151,10 @@ def parse_json(data: bytes, *, source: str, tz: dt.tzinfo = CHINA_TZ) -> ParsedP
     if not isinstance(records, list):
         got = sorted(doc)[:5] if isinstance(doc, dict) else type(doc).__name__
         raise InputError(source, f'expected {{"MotorVehicleListObject": {{"MotorVehicleObject": [...]}}}}, got {got}')
-    return check_records(enumerate(records, start=1), source=source, tz=tz)
+    odd = object()  # a record that is no object: every field odd, so check_record reports it
+    columns = {f: [r.get(f, None) if r.__class__ is dict else odd for r in records] for f in _LISTED}
+    numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    return check_columns(columns, numbers, records.__getitem__, source=source, tz=tz, records_read=len(records))
 
 
 def parse_csv(
@@ -328,13 +190,14 @@ def parse_csv(
             "Map them with --map FIELD=COLUMN or --mapping FILE",
             where="row 1",
         )
+    kept = [(row_no, line) for row_no, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
+    cells = {f: [line[i] if i < len(line) else "" for _, line in kept] for f, i in positions.items()}
 
-    def records() -> Iterable[tuple[int, dict[str, str]]]:
-        for row_no, line in enumerate(lines[1:], start=2):
-            if any(c.strip() for c in line):
-                yield row_no, {f: line[i] if i < len(line) else "" for f, i in positions.items()}
+    def csv_record(k: int) -> dict[str, str]:
+        return {f: values[k] for f, values in cells.items()}
 
-    return check_records(records(), source=source, tz=tz)
+    numbers = np.array([row_no for row_no, _ in kept], dtype=np.int64)
+    return check_columns(cells, numbers, csv_record, source=source, tz=tz, records_read=len(kept))
 
 
 def read_passes(path: str | Path, *, columns: PassColumns | None = None, tz: dt.tzinfo = CHINA_TZ) -> ParsedPasses:

@@ -3,21 +3,72 @@
 One file is one transaction: its new passes go in together or not at all. A pass whose
 ``MotorVehicleID`` is already stored is skipped (a re-import adds nothing); a pass whose
 ``DeviceID`` is neither a registered camera's GB/T 28181 id nor its camera id is rejected.
+
+The rows go straight to the database driver, column by column, not through ORM objects or
+per-value bind processing: SQLite gets one prepared ``INSERT OR IGNORE`` run by ``executemany``
+(the unique index on ``external_id`` is the MotorVehicleID check: an id already stored is skipped
+and counted); PostgreSQL gets ``COPY`` into a temporary table, then one ``INSERT ... SELECT ... ON
+CONFLICT (external_id) DO NOTHING``. On SQLite a load larger than the table it goes into
+(:data:`DEFER_MIN` passes or more) drops the sightings' secondary indexes first and builds them
+again after the rows, in the same transaction (one sort per index instead of a B-tree insert per
+row and index); nothing else changes, and a failure rolls the whole file back, indexes included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from vision.tables import SOURCE_CHECKPOINT, SightingRow
-from xueliang.investigate.passes import ParsedPasses, Pass, PassRejection
+from xueliang.errors import StorageError
+from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
+from xueliang.investigate.passes import PassRejection
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
-CHUNK = 5000
-SightingTable = SightingRow.metadata.tables["sightings"]
+DEFER_MIN = 10_000  # SQLite: rebuild the secondary indexes after a load this big into a smaller table
+CACHE_KIB = 256 * 1024  # SQLite page cache of the connection while it inserts (default 2 MiB)
+_UNKNOWN_DEVICE = "expected a registered camera (GB/T 28181 id or camera id; `xueliang cameras import`)"
+_COLUMNS = (
+    "camera_id",
+    "first_seen",
+    "detector_class",
+    "colour",
+    "vehicle_type",
+    "plate_state",
+    "plate_text",
+    "plate_colour",
+    "direction",
+    "external_id",
+    "lane",
+    "brand",
+)
+# a checkpoint record carries no confidences: 1.0 is stored; first_seen = last_seen = PassTime
+_SQLITE_INSERT = f"""
+INSERT OR IGNORE INTO sightings (
+    video_id, camera_id, track_id, first_seen, last_seen, detector_class, detector_confidence, colour,
+    colour_confidence, vehicle_type, vehicle_type_confidence, plate_state, plate_state_confidence, plate_text,
+    plate_text_confidence, plate_colour, direction, direction_deg, best_frame, source, external_id, lane, brand)
+VALUES (NULL, ?1, 0, ?2, ?2, ?3, 1.0, ?4, 1.0, ?5, 1.0, ?6, 1.0, ?7,
+    CASE WHEN ?7 IS NULL THEN NULL ELSE 1.0 END, ?8, ?9, NULL, 0, '{SOURCE_CHECKPOINT}', ?10, ?11, ?12)
+"""
+_PG_SELECT = f"""
+INSERT INTO sightings (
+    video_id, camera_id, track_id, first_seen, last_seen, detector_class, detector_confidence, colour,
+    colour_confidence, vehicle_type, vehicle_type_confidence, plate_state, plate_state_confidence, plate_text,
+    plate_text_confidence, plate_colour, direction, direction_deg, best_frame, source, external_id, lane, brand)
+SELECT NULL, camera_id, 0, first_seen, first_seen, detector_class, 1.0, colour, 1.0, vehicle_type, 1.0,
+    plate_state, 1.0, plate_text, CASE WHEN plate_text IS NULL THEN NULL ELSE 1.0 END, plate_colour, direction,
+    NULL, 0, '{SOURCE_CHECKPOINT}', external_id, lane, brand
+FROM passes_in ORDER BY n
+ON CONFLICT (external_id) DO NOTHING
+"""
 
 
 @dataclass(frozen=True)
@@ -40,32 +91,82 @@ def device_map(db: Database) -> dict[str, str]:
     return out
 
 
-def _row(p: Pass, camera_id: str) -> dict[str, object]:
-    return {
-        "video_id": None,
-        "camera_id": camera_id,
-        "track_id": 0,
-        "first_seen": p.at,
-        "last_seen": p.at,
-        "detector_class": p.detector_class,
-        "detector_confidence": 1.0,  # a checkpoint record carries no confidences: 1.0 is stored
-        "colour": p.colour,
-        "colour_confidence": 1.0,
-        "vehicle_type": p.vehicle_type,
-        "vehicle_type_confidence": 1.0,
-        "plate_state": p.plate_state,
-        "plate_state_confidence": 1.0,
-        "plate_text": p.plate_text,
-        "plate_text_confidence": None if p.plate_text is None else 1.0,
-        "plate_colour": p.plate_colour,
-        "direction": p.direction,
-        "direction_deg": None,
-        "best_frame": 0,
-        "source": SOURCE_CHECKPOINT,
-        "external_id": p.external_id,
-        "lane": p.lane,
-        "brand": p.brand,
-    }
+def _cameras(batch: PassBatch, devices: dict[str, str]) -> tuple[list[str | None], npt.NDArray[np.bool_]]:
+    memo = {d: devices.get(d) for d in set(batch.device_id.tolist())}
+    cams = list(map(memo.__getitem__, batch.device_id.tolist()))
+    if all(memo.values()):
+        return cams, np.ones(len(cams), dtype=bool)
+    return cams, np.array([c is not None for c in cams], dtype=bool)
+
+
+def sql_times(at_us: npt.NDArray[np.int64], *, offset: str = "") -> list[str]:
+    """UTC microseconds as SQLAlchemy stores a UTC ``DateTime`` on SQLite (``2024-05-01 00:30:00.000000``),
+    with ``offset`` appended (``+00:00`` for PostgreSQL's COPY)."""
+    iso = np.datetime_as_string(at_us.astype("datetime64[us]"), unit="us")
+    return [t.replace("T", " ", 1) + offset for t in iso.tolist()]
+
+
+def _rows(batch: PassBatch, cams: list[str | None], times: list[str]) -> Iterator[tuple[Any, ...]]:
+    return zip(
+        cams,
+        times,
+        batch.detector_class.tolist(),
+        batch.colour.tolist(),
+        batch.vehicle_type.tolist(),
+        batch.plate_state.tolist(),
+        batch.plate_text.tolist(),
+        batch.plate_colour.tolist(),
+        batch.direction.tolist(),
+        batch.external_id.tolist(),
+        batch.lane.tolist(),
+        batch.brand.tolist(),
+        strict=True,
+    )
+
+
+def secondary_indexes(s: Session) -> list[tuple[str, str]]:
+    """SQLite: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild (not the unique ones)."""
+    rows = s.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL")
+    ).all()
+    return [(r.name, r.sql) for r in rows if not r.sql.upper().startswith("CREATE UNIQUE")]
+
+
+def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stored: int) -> int:
+    raw = s.connection().connection.driver_connection
+    assert raw is not None
+    deferred = secondary_indexes(s) if len(batch) >= max(DEFER_MIN, stored) else []
+    for name, _ in deferred:
+        s.execute(text(f'DROP INDEX "{name}"'))
+    cur = raw.cursor()
+    (cache,) = cur.execute("PRAGMA cache_size").fetchone()
+    cur.execute(f"PRAGMA cache_size = {-CACHE_KIB}")  # the indexes' pages stay in memory while they grow
+    try:
+        cur.executemany(_SQLITE_INSERT, _rows(batch, cams, sql_times(batch.at_us)))
+        added = max(int(cur.rowcount), 0)
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(cache)}")
+    for _, ddl in deferred:
+        s.execute(text(ddl))
+    return added
+
+
+def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> int:
+    raw = s.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TEMPORARY TABLE passes_in (n integer, camera_id text, first_seen timestamptz, "
+            "detector_class text, colour text, vehicle_type text, plate_state text, plate_text text, "
+            "plate_colour text, direction text, external_id text, lane integer, brand text) ON COMMIT DROP"
+        )
+        with cur.copy(f"COPY passes_in (n, {', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for n, row in enumerate(_rows(batch, cams, sql_times(batch.at_us, offset="+00:00"))):
+                copy.write_row((n, *row))
+        cur.execute(_PG_SELECT)
+        added = max(int(cur.rowcount), 0)
+        cur.execute("DROP TABLE passes_in")
+    return added
 
 
 def ingest(
@@ -78,41 +179,40 @@ def ingest(
     """Write ``parsed``'s new passes in one transaction and one audit row (action ``passes-import``)."""
     devices = device_map(db) if devices is None else devices
     who = check_actor(actor or current_user())
+    batch = parsed.batch
+    cams, known = _cameras(batch, devices)
     rejections = list(parsed.rejections)
-    known: list[Pass] = []
-    for number, p in parsed.numbered():
-        if p.device_id in devices:
-            known.append(p)
-        else:
-            rejections.append(
-                PassRejection(
-                    number,
-                    p.external_id,
-                    "DeviceID",
-                    "expected a registered camera (GB/T 28181 id or camera id; `xueliang cameras import`)",
-                    p.device_id,
-                )
+    if not known.all():
+        unknown = np.flatnonzero(~known)
+        rejections += [
+            PassRejection(
+                int(batch.record[i]), str(batch.external_id[i]), "DeviceID", _UNKNOWN_DEVICE, batch.device_id[i]
             )
-    rejections.sort(key=lambda r: r.record)
-    added = already = 0
+            for i in unknown.tolist()
+        ]
+        rejections.sort(key=lambda r: r.record)
+        batch = batch.take(known)
+        cams = [c for c in cams if c is not None]
+    added = 0
     first_id = last_id = None
-    with db.transaction() as s:
+    with db.exclusive_transaction("passes import") as s:
         before = s.scalar(select(func.max(SightingRow.id))) or 0
-        for i in range(0, len(known), CHUNK):
-            chunk = known[i : i + CHUNK]
-            stored = set(
-                s.scalars(
-                    select(SightingRow.external_id).where(SightingRow.external_id.in_([p.external_id for p in chunk]))
-                )
-            )
-            rows = [_row(p, devices[p.device_id]) for p in chunk if p.external_id not in stored]
-            already += len(chunk) - len(rows)
-            if rows:
-                s.connection().execute(insert(SightingTable), rows)  # Core executemany, no RETURNING
-                added += len(rows)
+        if len(batch):
+            try:
+                if db.engine.dialect.name == "postgresql":
+                    added = _insert_postgresql(s, batch, cams)
+                else:
+                    added = _insert_sqlite(s, batch, cams, stored=before)
+            except Exception as exc:  # the driver's own error class (sqlite3, psycopg): rolled back
+                if not type(exc).__module__.startswith(("sqlite3", "psycopg")):
+                    raise
+                raise StorageError(
+                    f"{parsed.source}: storing its passes failed ({exc}); nothing of this file was written"
+                ) from exc
         if added:
             first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
             last_id = s.scalar(select(func.max(SightingRow.id)))
+        already = len(batch) - added
         db.audit(
             actor=who,
             action="passes-import",

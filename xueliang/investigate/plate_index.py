@@ -5,10 +5,10 @@ leading wildcard cannot use a B-tree): 4.6 s at 10M sightings. Plates repeat (a 
 many times), so the index is over the distinct plates: ``plate_grams(gram, plate)`` holds every
 1- and 2-character substring of each plate, ``plate_gram_counts(gram, n)`` how many plates have it.
 A pattern's fixed runs (``晋M*12*`` → ``晋M``, ``12``) give grams every matching plate contains; the
-rarest gram's plates are the candidates, the pattern's matcher (:class:`PlatePattern`, one
-character off included) decides, and the search then reads the sightings of those plates through
-``ix_sightings_plate_text``. A one-character-off match may miss any one fixed character, so each
-variant (one fixed character made ``?``) is looked up the same way and the candidates are united.
+rarest gram's plates passing the pattern's ``LIKE`` (in SQL) are the matches, and the search then
+reads the sightings of those plates through ``ix_sightings_plate_text_first_seen``. A one-character-off
+match may miss any one fixed character, so each variant (one fixed character made ``?``) is looked
+up the same way and the matches are united.
 
 Kept current incrementally: :func:`refresh` adds the plates of sightings above the id it recorded
 (``plate_index_state``); ``passes import`` and ``index`` call it, and :func:`candidate_plates`
@@ -27,6 +27,7 @@ from xueliang.investigate.plates_match import PlatePattern
 from xueliang.storage import Base, Database
 
 MAX_CANDIDATES = 20_000  # above this the pattern is too loose for the index; the caller scans instead
+MAX_READ = 200_000  # index entries of one gram read (with LIKE, in SQL) before the pattern counts as loose
 
 
 class PlateGramRow(Base):
@@ -139,8 +140,12 @@ def _variant_tokens(pattern: PlatePattern) -> list[tuple[str, ...]]:
     return out
 
 
-def candidate_plates(db: Database, pattern: PlatePattern, *, max_candidates: int = MAX_CANDIDATES) -> Lookup:
-    """The distinct plates matching ``pattern`` through the gram index (refreshed first)."""
+def candidate_plates(
+    db: Database, pattern: PlatePattern, *, max_candidates: int = MAX_CANDIDATES, max_read: int = MAX_READ
+) -> Lookup:
+    """The distinct plates matching ``pattern`` through the gram index (refreshed first): each variant
+    reads its rarest gram's plates (at most ``max_read`` index entries, the pattern's ``LIKE`` applied in
+    SQL); more than ``max_candidates`` plates passing is too loose (None: the caller walks or scans)."""
     refresh(db)
     with db.sessions() as s:
         pool: set[str] = set()
@@ -157,10 +162,17 @@ def candidate_plates(db: Database, pattern: PlatePattern, *, max_candidates: int
             if len(counts) < len(wanted):  # a gram no plate has: nothing matches this variant
                 continue
             rarest = min(wanted, key=lambda g: (counts[g], g))
-            if counts[rarest] > max_candidates:
+            if counts[rarest] > (max_candidates if len(wanted) == 1 else max_read):  # one gram: no LIKE narrows it
                 return Lookup(None, counts[rarest])
-            pool |= set(s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest)))
-    matched = tuple(sorted(p for p in pool if pattern.score(p) > 0))
+            like = "".join("%" if t == "*" else "_" if t == "?" else t for t in toks)  # in SQL, before Python
+            pool |= set(
+                s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest, PlateGramRow.plate.like(like)))
+            )
+            if len(pool) > max_candidates:
+                return Lookup(None, len(pool))
+    # the LIKE of each variant is its match (plates are upper-case; '_' is '?', '%' is '*'): only a stored
+    # partial plate (with '*') needs the matcher's own rule
+    matched = tuple(sorted(p for p in pool if "*" not in p or pattern.score(p) > 0))
     return Lookup(matched, len(pool))
 
 

@@ -334,9 +334,11 @@ def hits_from_rows(
     return out
 
 
-def fetch_hits(db: Database, ids: Sequence[int]) -> dict[int, Hit]:
+def fetch_hits(
+    db: Database, ids: Sequence[int], *, positions: dict[str, tuple[float, float]] | None = None
+) -> dict[int, Hit]:
     """The hits of the sightings ``ids`` (unknown ids are absent), by id."""
-    positions = camera_positions(db)
+    positions = camera_positions(db) if positions is None else positions
     out: dict[int, Hit] = {}
     with db.engine.connect() as conn:
         for i in range(0, len(ids), 500):

@@ -6,7 +6,9 @@ needs at least one condition). :func:`check_new` tests the sightings after a giv
 import or an index run just added) against every active rule, stores one alert per (rule,
 sighting) — checking twice adds nothing — and writes each alert to the audit log
 (action ``watch-alert``). Tables ``watch_rules`` and ``watch_alerts`` (alembic branch
-``investigate``, revision ``investigate_0001``); the audit log keeps every alert for good.
+``investigate``, revision ``investigate_0001``); the audit log keeps every alert for good. An
+investigator acknowledges an alert once (:func:`acknowledge`: who, when, a note; table
+``watch_alert_acks``, revision ``investigate_0003``; audit action ``watch-ack``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,6 +59,17 @@ class WatchAlertRow(Base):
     __table_args__ = (UniqueConstraint("rule_id", "sighting_id", name="uq_watch_alerts_rule_sighting"),)
 
 
+class WatchAlertAckRow(Base):
+    """An alert acknowledged: one row per alert, never changed."""
+
+    __tablename__ = "watch_alert_acks"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("watch_alerts.id"), primary_key=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(100))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 @dataclass(frozen=True)
 class WatchRule:
     id: int
@@ -92,6 +106,26 @@ class Alert:
     vehicle_type: str
     source: str
     raised_at: dt.datetime
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    ack_note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": {"id": self.rule.id, "describe": self.rule.describe(), "case": self.rule.case_id},
+            "sighting_id": self.sighting_id,
+            "camera_id": self.camera_id,
+            "seen_at": self.seen_at.isoformat(),
+            "plate_text": self.plate_text,
+            "colour": self.colour,
+            "vehicle_type": self.vehicle_type,
+            "source": self.source,
+            "raised_at": self.raised_at.isoformat(),
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": None if self.acknowledged_at is None else self.acknowledged_at.isoformat(),
+            "ack_note": self.ack_note,
+        }
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -193,7 +227,7 @@ def check_new(db: Database, *, after_id: int, actor: str | None = None) -> list[
     active = rules(db, active_only=True)
     if not active:
         return []
-    new_ids: list[tuple[WatchRule, int]] = []
+    new_rows: list[WatchAlertRow] = []
     with db.transaction() as s:
         for rule in active:
             q = _query(rule)
@@ -213,8 +247,9 @@ def check_new(db: Database, *, after_id: int, actor: str | None = None) -> list[
             for sid in matched:
                 if sid in known:
                     continue
-                s.add(WatchAlertRow(rule_id=rule.id, sighting_id=sid, at=dt.datetime.now(dt.UTC)))
-                new_ids.append((rule, sid))
+                row = WatchAlertRow(rule_id=rule.id, sighting_id=sid, at=dt.datetime.now(dt.UTC))
+                s.add(row)
+                new_rows.append(row)
                 db.audit(
                     actor=who,
                     action="watch-alert",
@@ -222,22 +257,37 @@ def check_new(db: Database, *, after_id: int, actor: str | None = None) -> list[
                     result_count=1,
                     session=s,
                 )
-    wanted = {(r.id, sid) for r, sid in new_ids}
-    return [a for a in alerts(db) if (a.rule.id, a.sighting_id) in wanted]
+        s.flush()
+        ids = [r.id for r in new_rows]
+    return alerts(db, alert_ids=ids, limit=max(len(ids), 1)) if ids else []
 
 
-def alerts(db: Database, *, rule_id: int | None = None, limit: int = 1000) -> list[Alert]:
-    """Stored alerts, newest first."""
+def alerts(
+    db: Database,
+    *,
+    rule_id: int | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    unacknowledged: bool = False,
+    alert_ids: Sequence[int] | None = None,
+) -> list[Alert]:
+    """Stored alerts, newest first (optionally of one rule, not yet acknowledged, or these ids)."""
     by_id = {r.id: r for r in rules(db)}
     with db.sessions() as s:
         stmt = (
-            select(WatchAlertRow, SightingRow)
+            select(WatchAlertRow, SightingRow, WatchAlertAckRow)
             .join(SightingRow, SightingRow.id == WatchAlertRow.sighting_id)
+            .outerjoin(WatchAlertAckRow, WatchAlertAckRow.alert_id == WatchAlertRow.id)
             .order_by(WatchAlertRow.id.desc())
             .limit(limit)
+            .offset(offset)
         )
         if rule_id is not None:
             stmt = stmt.where(WatchAlertRow.rule_id == rule_id)
+        if unacknowledged:
+            stmt = stmt.where(WatchAlertAckRow.alert_id.is_(None))
+        if alert_ids is not None:
+            stmt = stmt.where(WatchAlertRow.id.in_(list(alert_ids)))
         return [
             Alert(
                 a.id,
@@ -250,9 +300,41 @@ def alerts(db: Database, *, rule_id: int | None = None, limit: int = 1000) -> li
                 sg.vehicle_type,
                 sg.source,
                 as_utc(a.at),
+                None if ack is None else ack.acknowledged_by,
+                None if ack is None else as_utc(ack.acknowledged_at),
+                None if ack is None else ack.note,
             )
-            for a, sg in s.execute(stmt).all()
+            for a, sg, ack in s.execute(stmt).all()
         ]
+
+
+def acknowledge(db: Database, alert_id: int, *, actor: str | None = None, note: str | None = None) -> Alert:
+    """Mark an alert seen (once: a second acknowledgement is refused, naming the first) and audit it."""
+    who = check_actor(actor or current_user())
+    note = (note or "").strip()[:500] or None
+    with db.transaction() as s:
+        row = s.get(WatchAlertRow, alert_id)
+        if row is None:
+            raise NotFoundError(f"watch alert: expected an id of `xueliang watch alerts`, got unknown {alert_id}")
+        done = s.get(WatchAlertAckRow, alert_id)
+        if done is not None:
+            raise InputError(
+                "watch alert",
+                f"alert {alert_id} was already acknowledged by {done.acknowledged_by} "
+                f"at {as_utc(done.acknowledged_at).isoformat()}",
+            )
+        s.add(
+            WatchAlertAckRow(alert_id=alert_id, acknowledged_by=who, acknowledged_at=dt.datetime.now(dt.UTC), note=note)
+        )
+        db.audit(
+            actor=who,
+            action="watch-ack",
+            query={"alert": alert_id, "rule": row.rule_id, "sighting": row.sighting_id, "note": note},
+            result_count=1,
+            session=s,
+        )
+    (alert,) = alerts(db, alert_ids=[alert_id])
+    return alert
 
 
 def describe_alert(a: Alert) -> str:

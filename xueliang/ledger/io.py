@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from xueliang.config import ColumnMap, load_column_map
 from xueliang.csv_cells import safe_row
@@ -37,6 +37,8 @@ class ColumnMapping(ColumnMap):
     ``[values.status]`` with ``"已破" = "solved"`` (for case_type, area, status, video_obtained and
     video_contribution). Values not listed are read as they are.
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     case_id: str | None = None
     case_type: str | None = None
@@ -72,7 +74,7 @@ class ColumnMapping(ColumnMap):
 
 def load_mapping(path: str | Path | None = None, pairs: Sequence[str] = ()) -> ColumnMapping:
     """A mapping from a TOML/JSON file and/or ``field=column`` pairs (pairs win)."""
-    return load_column_map(path, pairs, ColumnMapping)
+    return load_column_map(ColumnMapping, path, pairs)
 
 
 @dataclass(frozen=True)

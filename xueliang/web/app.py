@@ -57,6 +57,7 @@ def api_message(request: Request, text: str) -> str:
 def create_app(settings: WebSettings) -> FastAPI:
     """The app for ``settings``: opens (and migrates) the database, mounts static files and every route."""
     from xueliang.web import (
+        routes_alerts,
         routes_common,
         routes_investigator,
         routes_planner,
@@ -153,6 +154,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(routes_investigator.router())
     app.include_router(routes_reviewer.router())
     app.include_router(routes_tactics.router())  # the investigators' Tactics page (docs/tactics.md)
+    app.include_router(routes_alerts.router())  # watch-list alerts: page, JSON, acknowledging
     app.include_router(routes_viid.router())  # GA/T 1400 push, HTTP Digest (docs/tactics.md)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_user)])

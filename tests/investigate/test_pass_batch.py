@@ -1,0 +1,189 @@
+"""The column-wise pass check gives exactly the record-by-record answer; the bulk store keeps every
+guarantee (one transaction, indexes back, nothing half-written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xueliang.errors import StorageError
+from xueliang.investigate import passes_store
+from xueliang.investigate.pass_batch import digit_times
+from xueliang.investigate.pass_cells import CHINA_TZ, FIELDS, Pass, PassRejection, _Bad, check_record
+from xueliang.investigate.passes import parse_csv, parse_json
+from xueliang.storage import CameraRow, Database
+
+CELL = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "0", "1", "01", "true", "False", "yes", "2", "5", "13", "99", "42", "K33", "H12", "car"]),
+    st.sampled_from(["晋A12345", "晋a1234b", "无车牌", "未识别", "-", "AB%", " 京N9Z ", "ss", "晋A123456789X"]),
+    st.sampled_from(["20240501083000", "20240230120000", "20241301000000", "20240501083000123", "19991231235959"]),
+    st.sampled_from(["2024-05-01T08:30:00+09:00", "00010101000000", "99991231235959", "2024050108300", "yesterday"]),
+    st.text(max_size=6),
+    st.integers(-3, 120),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+)
+KEYS = st.sampled_from([*FIELDS, "ShotTime"])
+BASE = st.fixed_dictionaries(
+    {
+        "MotorVehicleID": st.sampled_from(["a", "b", "c", " d", "e" * 65, "f"]),
+        "DeviceID": st.just("34020000001320000001"),
+        "PassTime": st.just("20240501083000"),
+    }
+)
+RECORD = st.one_of(
+    st.builds(lambda base, extra: base | extra, BASE, st.dictionaries(KEYS, CELL, max_size=6)),
+    st.integers(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+def one_by_one(
+    records: list[Any], numbers: list[int] | None = None
+) -> tuple[list[tuple[int, Pass]], list[PassRejection]]:
+    """The reference: each record checked alone, a repeated id rejected after its first."""
+    kept: list[tuple[int, Pass]] = []
+    rejected: list[PassRejection] = []
+    first: dict[str, int] = {}
+    for number, rec in zip(numbers or range(1, len(records) + 1), records, strict=True):
+        try:
+            p = check_record(rec, CHINA_TZ)
+        except _Bad as bad:
+            ext = rec.get("MotorVehicleID") if isinstance(rec, dict) else None
+            ok = isinstance(ext, str | int) and not isinstance(ext, bool)
+            rejected.append(PassRejection(number, str(ext)[:64] if ok else None, bad.field, bad.reason, bad.value))
+            continue
+        seen = first.setdefault(p.external_id, number)
+        if seen != number:
+            reason = f"repeats the id of record {seen}; kept that one"
+            rejected.append(PassRejection(number, p.external_id, "MotorVehicleID", reason, None))
+            continue
+        kept.append((number, p))
+    return kept, rejected
+
+
+def envelope(records: list[Any]) -> bytes:
+    return json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": records}}, ensure_ascii=False).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RECORD, max_size=12))
+def test_column_wise_check_equals_record_by_record(records: list[Any]) -> None:
+    parsed = parse_json(envelope(records), source="f.json")
+    kept, rejected = one_by_one(json.loads(envelope(records))["MotorVehicleListObject"]["MotorVehicleObject"])
+    assert parsed.numbered() == kept
+    assert list(parsed.rejections) == rejected
+    assert parsed.records_read == len(records)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"MotorVehicleID": st.text(max_size=4), "PassTime": CELL}), max_size=8))
+def test_csv_column_wise_equals_record_by_record(rows: list[dict[str, Any]]) -> None:
+    text = "MotorVehicleID\tDeviceID\tPassTime\n" + "".join(
+        f"{r['MotorVehicleID']!s}\td\t{r['PassTime']!s}\n".replace("\r", "").replace('"', "") for r in rows
+    )
+    parsed = parse_csv(text.encode(), source="f.csv")
+    import csv
+    import io
+
+    lines = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    kept_rows = [(n, line) for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
+    recs = [
+        dict(zip(("MotorVehicleID", "DeviceID", "PassTime"), line + [""] * 3, strict=False)) for _, line in kept_rows
+    ]
+    kept, rejected = one_by_one(recs, [n for n, _ in kept_rows])
+    assert parsed.numbered() == kept
+    assert list(parsed.rejections) == rejected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 12, 31)), max_size=20))
+def test_digit_times_match_datetime(times: list[dt.datetime]) -> None:
+    texts = [t.strftime("%Y%m%d%H%M%S") for t in times]
+    us, ok = digit_times(texts, CHINA_TZ)
+    assert ok.all()
+    for t, got in zip(times, us.tolist(), strict=True):
+        want = t.replace(microsecond=0, tzinfo=CHINA_TZ).astimezone(dt.UTC)
+        assert got == (want - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+
+
+# --- the store -------------------------------------------------------------------------------------
+def _camera(db: Database, camera_id: str = "kk-1", gb_id: str = "34020000001320000001") -> None:
+    with db.transaction() as s:
+        s.add(
+            CameraRow(
+                id=camera_id,
+                gb_id=gb_id,
+                lon=112.5,
+                lat=37.8,
+                channels=1,
+                kind="bullet",
+                imported_at=dt.datetime.now(dt.UTC),
+            )
+        )
+
+
+def _passes(n: int, prefix: str = "p") -> bytes:
+    recs = [
+        {
+            "MotorVehicleID": f"{prefix}{i}",
+            "DeviceID": "34020000001320000001",
+            "PassTime": f"2024050108{i // 60 % 60:02d}{i % 60:02d}",
+            "PlateNo": f"晋A{i % 997:05d}",
+            "VehicleClass": "K33",
+            "VehicleColor": "2",
+            "LaneNo": i % 3,
+        }
+        for i in range(n)
+    ]
+    return envelope(recs)
+
+
+def _indexes(db: Database) -> list[tuple[str, str]]:
+    with db.engine.connect() as c:
+        q = "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='sightings' ORDER BY name"
+        return [(r[0], r[1]) for r in c.execute(sa.text(q))]
+
+
+def _count(db: Database) -> int:
+    with db.engine.connect() as c:
+        return int(c.execute(sa.text("SELECT count(*) FROM sightings")).scalar_one())
+
+
+def test_bulk_load_rebuilds_the_same_indexes_and_stores_the_same_rows(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _camera(db)
+    before = _indexes(db)
+    monkeypatch.setattr(passes_store, "DEFER_MIN", 50)
+    res = passes_store.ingest(db, parse_json(_passes(200), source="a.json"))
+    assert (res.added, res.already, res.first_id, res.last_id) == (200, 0, 1, 200)
+    assert _indexes(db) == before
+    again = passes_store.ingest(db, parse_json(_passes(200), source="a.json"))  # 200 < stored: incremental
+    assert (again.added, again.already) == (0, 200)
+    with db.engine.connect() as c:
+        rows = c.execute(sa.text("SELECT external_id, first_seen, last_seen, plate_text, lane FROM sightings")).all()
+        assert c.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
+    assert rows[0] == ("p0", "2024-05-01 00:00:00.000000", "2024-05-01 00:00:00.000000", "晋A00000", 0)
+
+
+def test_a_failed_bulk_load_leaves_rows_and_indexes_as_they_were(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _camera(db)
+    passes_store.ingest(db, parse_json(_passes(10, "old"), source="old.json"))
+    before = _indexes(db)
+    monkeypatch.setattr(passes_store, "DEFER_MIN", 5)
+    # a device that maps to a camera the registry does not hold: the foreign key fails mid-load
+    devices = {"34020000001320000001": "kk-gone"}
+    with pytest.raises(StorageError, match=r"new.json: storing its passes failed .*FOREIGN KEY.*nothing of this"):
+        passes_store.ingest(db, parse_json(_passes(100), source="new.json"), devices=devices)
+    assert _count(db) == 10
+    assert _indexes(db) == before
+    assert [a.action for a in db.audit_log()].count("passes-import") == 1
