@@ -140,7 +140,7 @@ def test_import_cli_counts_decisions_and_writes_the_report(tmp_path: Path) -> No
     report = tmp_path / "import_report.csv"
     assert f"2 cameras with unusable tags: see {report}" in res.output
     assert "3 added" in res.output  # one camera and a pair of views
-    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    rows = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines()))
     assert [(r["record"], r["field"], r["outcome"]) for r in rows] == [
         ("node 10", "camera:angle", "kept"),
         ("node 11", "camera:direction", "kept"),

@@ -137,5 +137,5 @@ def test_cli_skip_bad_rows_writes_the_rejection_report(tmp_path: Path, db_url: s
     )
     assert res.exit_code == 0, res.output
     assert "1 added" in res.output and "1 records left out" in res.output
-    rows = list(csv.DictReader((tmp_path / "import_report.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((tmp_path / "import_report.csv").read_text(encoding="utf-8").splitlines()))
     assert [(r["record"], r["field"], r["outcome"]) for r in rows] == [("line 3", "heading", "rejected")]

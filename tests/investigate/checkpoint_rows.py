@@ -1,6 +1,6 @@
 """Core-insert rows for checkpoint passes: one checkpoint camera and white-sedan passes on it.
 
-Shared by the plate index tests and ``bench/tactics.py`` (plate search), which fill ``sightings`` directly.
+Shared by the plate index and plate search tests, which fill ``sightings`` directly.
 """
 
 from __future__ import annotations

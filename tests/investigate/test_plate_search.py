@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
+from tests.investigate.checkpoint_rows import checkpoint_camera, checkpoint_sighting
 from vision.tables import SightingRow
 from xueliang.investigate import plate_search as ps
 from xueliang.investigate.plate_index import Lookup, refresh
@@ -27,34 +28,12 @@ def plates_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     rng = np.random.default_rng(3)
     pool = ["晋" + "".join(rng.choice(list(CHARS), 4)) for _ in range(300)] + ["晋AB*", "*C12"]
     with db.engine.begin() as conn:
-        conn.execute(
-            insert(CameraRow),
-            [{"id": "kk-1", "lon": 112.5, "lat": 37.8, "channels": 1, "kind": "bullet", "imported_at": T0}],
-        )
+        conn.execute(insert(CameraRow), [checkpoint_camera(T0)])
         rows = []
         for i in range(3000):
             at = T0 + dt.timedelta(minutes=int(rng.integers(0, 3 * 24 * 60)))  # many equal times: ties
             plate = pool[int(rng.integers(len(pool)))] if i % 50 else None
-            rows.append(
-                {
-                    "camera_id": "kk-1",
-                    "track_id": 0,
-                    "first_seen": at,
-                    "last_seen": at,
-                    "detector_class": "car",
-                    "detector_confidence": 1.0,
-                    "colour": "white",
-                    "colour_confidence": 1.0,
-                    "vehicle_type": "sedan",
-                    "vehicle_type_confidence": 1.0,
-                    "plate_state": "visible" if plate else "unknown",
-                    "plate_state_confidence": 1.0,
-                    "plate_text": plate,
-                    "direction": "unknown",
-                    "best_frame": 0,
-                    "source": "checkpoint",
-                }
-            )
+            rows.append(checkpoint_sighting(at, plate))
         conn.execute(insert(SightingRow.metadata.tables["sightings"]), rows)
     refresh(db)
     return db

@@ -7,7 +7,7 @@ import json
 import click
 
 from xueliang.cli._common import db_option, open_db
-from xueliang.cli._lang import _
+from xueliang.cli._lang import _, iso_time
 
 
 @click.group()
@@ -121,7 +121,8 @@ def ack_cmd(alert_id: int, note: str, actor: str | None, db_url: str | None) -> 
     from xueliang.investigate.watch import acknowledge
 
     a = acknowledge(open_db(db_url), alert_id, actor=actor, note=note)
-    click.echo(f"alert {a.id} acknowledged by {a.acknowledged_by} at {a.acknowledged_at:%Y-%m-%d %H:%M:%S} UTC")
+    at = iso_time(a.acknowledged_at) if a.acknowledged_at else ""
+    click.echo(_("alert %(id)s acknowledged by %(actor)s at %(at)s", id=a.id, actor=a.acknowledged_by, at=at))
 
 
 @watch.command("check")

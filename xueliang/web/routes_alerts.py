@@ -37,10 +37,14 @@ class AlertFilter(BaseModel):
     unacked: bool = False
     page: int = Field(1, ge=1, le=100_000)
 
+
+class AlertForm(AlertFilter):
+    """The page's filter form: its "all rules" choice sends an empty ``rule`` (the JSON API rejects one)."""
+
     @field_validator("rule", mode="before")
     @classmethod
     def _all_rules(cls, value: object) -> object:
-        return None if value == "" else value  # the form's "all" choice
+        return None if value == "" else value
 
 
 class AckIn(BaseModel):
@@ -74,7 +78,7 @@ def router() -> APIRouter:
     r = APIRouter(responses=ERRORS)
 
     @r.get("/investigator/alerts", response_class=HTMLResponse, include_in_schema=False)
-    def alerts_page(request: Request, user: Investigator, f: Annotated[AlertFilter, Query()]) -> HTMLResponse:
+    def alerts_page(request: Request, user: Investigator, f: Annotated[AlertForm, Query()]) -> HTMLResponse:
         db: Database = request.app.state.db
         rows = list_alerts(db, user, f)
         return page(
