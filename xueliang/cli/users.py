@@ -33,7 +33,7 @@ def add_cmd(name: str, role: str, password_env: str | None, replace: bool, db_ur
         if password is None:
             raise InputError("--password-env", f"environment variable {password_env!r} is not set")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     db = open_db(db_url)
     user = add_user(db, name, role, password, replace=replace)
     click.echo(
