@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from vision.tables import SightingRow
 from xueliang.investigate.plate_index import GRAMS, candidate_plates
-from xueliang.investigate.plates_match import PARTIAL_LIKE, PlatePattern
+from xueliang.investigate.plates_match import PlatePattern
 from xueliang.investigate.search import MAX_TRACK, Hit, TimeWindow, camera_positions, fetch_hits, window_clause
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
@@ -110,12 +110,6 @@ def _by_plates(
     return list(rows), total
 
 
-@dataclass(frozen=True)
-class _Key:
-    first_seen: dt.datetime
-    id: int
-
-
 def _scan(
     conn: Connection,
     pattern: PlatePattern,
@@ -125,7 +119,8 @@ def _scan(
     limit: int,
 ) -> tuple[list[Any], bool]:
     """Walk the sightings in time order until ``limit + 1`` hits (ties on first_seen kept together);
-    returns them (in walk order) and whether the walk reached the end."""
+    returns them (in walk order) and whether the walk reached the end. ``plates``, when given, already
+    holds the stored partial plates the pattern matches."""
     likes = or_(*(SightingRow.plate_text.like(p) for p in pattern.like_patterns()))
     stmt = (
         select(SightingRow.id, SightingRow.first_seen, SightingRow.plate_text)
@@ -133,7 +128,6 @@ def _scan(
         .order_by(SightingRow.first_seen)
         .execution_options(stream_results=True, yield_per=_STREAM)
     )
-    partial = set(_partials(conn, pattern)) if plates is not None else set()
     hits: list[Any] = []
     result = conn.execute(stmt)
     try:
@@ -141,7 +135,7 @@ def _scan(
             if len(hits) > limit and r.first_seen != hits[-1].first_seen:
                 return hits, False
             p = r.plate_text
-            if (p in plates or p in partial) if plates is not None else pattern.score(p) > 0:
+            if p in plates if plates is not None else pattern.score(p) > 0:
                 hits.append(r)
     finally:
         result.close()
@@ -214,4 +208,4 @@ def plate_search(
     return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, method, more)
 
 
-__all__ = ["FEW_PLATES", "PARTIAL_LIKE", "PlatePage", "plate_search"]
+__all__ = ["FEW_PLATES", "PlatePage", "plate_search"]
