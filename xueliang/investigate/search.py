@@ -196,12 +196,12 @@ class SearchResult:
 
 
 # --- cameras -------------------------------------------------------------------------------------
-def haversine_m(lon1: Any, lat1: Any, lon2: float, lat2: float) -> Any:
-    """Great-circle metres (vectorised over the first pair)."""
-    p1, p2 = np.radians(lat1), math.radians(lat2)
-    dphi, dl = p2 - p1, np.radians(lon2 - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
+    """Great-circle metres between points given as numbers or arrays (either pair; NaN stays NaN)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def camera_positions(db: Database) -> dict[str, tuple[float, float]]:

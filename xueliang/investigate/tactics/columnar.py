@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from vision.tables import SightingRow
 from xueliang.errors import InputError
+from xueliang.investigate.search import haversine_m
 from xueliang.storage import CameraRow, Database
 
 if TYPE_CHECKING:
@@ -128,9 +129,7 @@ def with_previous(table: pa.Table, before: pa.Table | None = None) -> pa.Table:
     if n > 1:
         same[1:] = (plate[1:] == plate[:-1]) & (t[1:] // 86400 - t[:-1] // 86400 <= 1)
     prev = np.maximum(np.arange(n) - 1, 0)
-    p1, p2 = np.radians(lat[prev]), np.radians(lat)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - lon[prev]) / 2) ** 2
-    metres = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    metres = haversine_m(lon[prev], lat[prev], lon, lat)
     same &= ~np.isnan(metres)
     mask = ~same
     seconds = (t - t[prev]).astype(np.float64)

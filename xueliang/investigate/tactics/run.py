@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xueliang.errors import InputError
+from xueliang.investigate.search import haversine_m
 from xueliang.investigate.tactics import sql
 from xueliang.investigate.tactics.engines import Engine
 
@@ -316,7 +317,7 @@ def footholds(
 
     for i, (ca, lona, lata) in enumerate(cams):
         for cb, lonb, latb in cams[i + 1 :]:
-            if None not in (lona, lata, lonb, latb) and _haversine(lona, lata, lonb, latb) <= radius_m:
+            if None not in (lona, lata, lonb, latb) and haversine_m(lona, lata, lonb, latb) <= radius_m:
                 ra, rb = find(ca), find(cb)
                 parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[Any]] = defaultdict(list)
@@ -490,9 +491,3 @@ def with_passes(engine: Engine, result: TacticResult, *, limit: int = 10_000) ->
 
 def _iso(t: int) -> str:
     return dt.datetime.fromtimestamp(int(t), dt.UTC).isoformat()
-
-
-def _haversine(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
