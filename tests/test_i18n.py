@@ -376,6 +376,8 @@ def test_help_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
         (["similar", "--sighting", "abc"], "错误：'--sighting' 的值无效：'abc' 不是有效的数值。运行 'xueliang similar"),
         (["coverage"], "错误：缺少选项 '--osm'。运行 'xueliang coverage --help' 查看帮助。"),
         (["nosuch"], "错误：没有命令 'nosuch'。运行 'xueliang --help' 查看帮助。"),
+        # Click's "Did you mean" hint follows the full stop with no stray space
+        (["covrage"], "错误：没有命令 'covrage'。您是否想用 'coverage'？运行 'xueliang --help' 查看帮助。"),
     ],
 )
 def test_usage_error_in_chinese_is_one_line(args: list[str], expected: str) -> None:

@@ -168,8 +168,11 @@ def usage_line(exc: click.UsageError) -> str:
     """The one line of a usage error: what was wrong, and where help is."""
     t = _lang.current()
     message = exc.format_message()
-    if t.lang != "en" and message.endswith("."):  # Click ends some messages with its own full stop
-        message = message[:-1] + "。"
+    if t.lang != "en":
+        if message.endswith("."):  # Click ends some messages with its own full stop
+            message = message[:-1] + "。"
+        # Click joins a message and its "Did you mean" hint with a space; Chinese punctuation needs none
+        message = re.sub(r"(?<=[。？！；：，）])\s+", "", message)
     ctx = exc.ctx
     if ctx is not None and ctx.command.get_help_option(ctx) is not None:
         names = ctx.command.get_help_option_names(ctx)
