@@ -58,8 +58,8 @@ def test_two_overlapping_imports_at_once(db: Database, db_url: str, tmp_path: Pa
         subprocess.Popen([*cmd, str(f)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         for f in (a, b)
     ]
-    outs = [(p.wait(timeout=300), p.stdout.read() if p.stdout else "") for p in procs]
-    assert all(code == 0 and "Traceback" not in out for code, out in outs), outs
+    outs = [(p.communicate(timeout=300)[0], p.returncode) for p in procs]  # communicate closes the pipes
+    assert all(code == 0 and "Traceback" not in out for out, code in outs), outs
     with db.sessions() as s:
         areas = {r.case_id: r.area for r in s.execute(select(LedgerCaseRow.case_id, LedgerCaseRow.area)).all()}
         changes = s.scalar(select(func.count()).select_from(LedgerHistoryRow).where(LedgerHistoryRow.field == "area"))

@@ -112,7 +112,8 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(
         add_camera(d)
         d.dispose()
     ref = _run(reference_url, clips, tmp_path / "m1")
-    assert ref.wait(timeout=120) == 0, ref.stderr.read() if ref.stderr else ""
+    _, err = ref.communicate(timeout=120)  # communicate closes the pipe
+    assert ref.returncode == 0, err
 
     killed_db = open_database(killed_url)
     proc = _run(killed_url, clips, tmp_path / "m2")
@@ -124,7 +125,7 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(
         time.sleep(0.05)
     time.sleep(0.7)  # well inside the second file (each takes ~2.5 s with the slow fake)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     with killed_db.sessions() as s:
         n_videos = s.scalar(select(func.count()).select_from(VideoRow))
@@ -134,7 +135,8 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_result(
     assert len(partial) == 4 * n_videos
 
     again = _run(killed_url, clips, tmp_path / "m2")
-    assert again.wait(timeout=120) == 0
+    again.communicate(timeout=120)
+    assert again.returncode == 0
     reference_db = open_database(reference_url)
     assert _rows(killed_db) == _rows(reference_db)
     assert len(_rows(reference_db)) == 12

@@ -44,7 +44,12 @@ def db_option(func: F) -> F:
 
 
 def open_db(db_url: str | None) -> Database:
-    return open_database(resolve_db_url(db_url))
+    """The command's database; its connections are closed when the command ends (however it ends)."""
+    db = open_database(resolve_db_url(db_url))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(db.dispose)
+    return db
 
 
 @contextmanager

@@ -121,14 +121,19 @@
     const sel = $("wb-model");
     for (const m of catalogue) { const o = document.createElement("option"); o.value = m.name; o.textContent = m.name + " (" + m.cost + ")"; sel.appendChild(o); }
     $("wb-add").addEventListener("click", () => { adding = !adding; $("wb-add").classList.toggle("active", adding); });
-    map.on("click", (e) => {
-      if (!adding) return;
+    const addAt = (latlng) => {
       let id = "new-" + next++;
       while (cams.has(id)) id = "new-" + next++;
-      cams.set(id, { spec: specFromModel(sel.value, +e.latlng.lat.toFixed(7), +e.latlng.lng.toFixed(7), +$("wb-heading").value || 0), existing: false });
+      cams.set(id, { spec: specFromModel(sel.value, +latlng.lat.toFixed(7), +latlng.lng.toFixed(7), +$("wb-heading").value || 0), existing: false });
       place(id); adding = false; $("wb-add").classList.remove("active");
       changed.add(id); recompute().then(() => select(id));
-    });
+    };
+    map.on("click", (e) => { if (adding) addAt(e.latlng); });
+    // A click on a coverage-run feature (a view, a gap, a covered target) never reaches the map: the feature takes
+    // it and opens its popup. While adding, that click places the camera there too, and the popup is closed.
+    for (const layer of Object.values(runLayers)) {
+      layer.on("click", (e) => { if (!adding) return; map.closePopup(); addAt(e.latlng); });
+    }
     const rotate = (deg) => {
       const c = cams.get(selected); if (!c) return;
       c.spec.heading = (((c.spec.heading || 0) + deg) % 360 + 360) % 360;
