@@ -127,6 +127,12 @@ def _image(path: Path, w: int, h: int, colour_bgr: tuple[int, int, int], text: s
 BGR = {"red": (40, 40, 220), "white": (235, 235, 235), "black": (20, 20, 20), "blue": (200, 80, 30)}
 
 
+def _thumbnail(media: Path, rel: str, colour: str, text: str) -> str:
+    """Write a 160x120 thumbnail of a vehicle of ``colour`` at ``media / rel``; ``rel``, as a row stores it."""
+    _image(media / rel, 160, 120, BGR.get(colour, (0, 200, 200)), text)
+    return rel
+
+
 def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
     from geo.registry import import_camera_file
     from vision.tables import SightingPointRow
@@ -139,9 +145,7 @@ def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
         s.add(video)
         s.flush()
         for k, (colour, vtype, pstate, ptext, cam, minutes) in enumerate(SIGHTINGS):
-            thumb = f"sightings/abababab/track{k:05d}_thumb.jpg"
             frame = f"sightings/abababab/track{k:05d}_frame.jpg"
-            _image(media / thumb, 160, 120, BGR.get(colour, (0, 200, 200)), f"{colour} {vtype}")
             _image(media / frame, 640, 360, BGR.get(colour, (0, 200, 200)), f"{cam} {ptext or ''}")
             first = T0 + dt.timedelta(minutes=minutes)
             row = sighting_row(
@@ -154,7 +158,7 @@ def insert_sightings(db_url: str, media: Path) -> tuple[int, ...]:
                 vehicle_type=vtype,
                 plate_state=pstate,
                 plate_text=ptext,
-                thumbnail=thumb,
+                thumbnail=_thumbnail(media, f"sightings/abababab/track{k:05d}_thumb.jpg", colour, f"{colour} {vtype}"),
                 frame=frame,
                 plate_confidence=0.85,
             )
@@ -263,20 +267,17 @@ def build_trajectory(root: Path) -> TrajData:
             s.add(video)
             s.flush()
             for k, (name, cam, minutes, plate, look) in enumerate(TRAJ_SIGHTINGS):
-                thumb = f"traj/{name}_thumb.jpg"
-                _image(media / thumb, 160, 120, BGR["white"], f"{cam} {plate or name}")
-                first = TRAJ_T0 + dt.timedelta(minutes=minutes)
                 row = sighting_row(
                     video.id,
                     cam,
                     k + 1,
-                    first,
+                    TRAJ_T0 + dt.timedelta(minutes=minutes),
                     6,
                     colour="white",
                     vehicle_type="suv",
                     plate_state="visible" if plate else "covered",
                     plate_text=plate,
-                    thumbnail=thumb,
+                    thumbnail=_thumbnail(media, f"traj/{name}_thumb.jpg", "white", f"{cam} {plate or name}"),
                     embedding=looks[look] if look else None,
                     embedding_model="test-embedder" if look else None,
                 )

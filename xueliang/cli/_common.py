@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 # integers that reach the database (ids, limits): SQLite and PostgreSQL store at most a signed 64-bit value
 SQL_INT = click.IntRange(max=2**63 - 1)
+# an option's path: a file (not a folder), or a folder (not a file); existence is checked by the command
+FILE = click.Path(dir_okay=False)
+FOLDER = click.Path(file_okay=False)
 
 
 class NumberRange(click.FloatRange):

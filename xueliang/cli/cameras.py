@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import db_option, echo_import_notes, open_db
+from xueliang.cli._common import FILE, FOLDER, db_option, echo_import_notes, open_db
 from xueliang.cli._lang import _, current
 
 
@@ -18,7 +18,7 @@ def cameras() -> None:
 
 
 @cameras.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=FILE)
 @db_option
 @click.option(
     "--skip-bad-rows",
@@ -28,7 +28,7 @@ def cameras() -> None:
 @click.option(
     "--report",
     "report_dir",
-    type=click.Path(file_okay=False),
+    type=FOLDER,
     default=".",
     show_default=True,
     help="Folder for import_report.csv (written when a record was left out or a tag could not be used).",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from xueliang.cli._common import db_option, echo_import_counts, echo_progress, open_db
+from xueliang.cli._common import FILE, FOLDER, db_option, echo_import_counts, echo_progress, open_db
 from xueliang.cli._lang import _, current
 from xueliang.i18n.errors import pad, translate_message
 
@@ -97,22 +97,22 @@ def run(
 
 
 @click.command()
-@click.option("--osm", required=True, type=click.Path(dir_okay=False), help="OSM extract (.osm.pbf, .osm, .osm.gz).")
+@click.option("--osm", required=True, type=FILE, help="OSM extract (.osm.pbf, .osm, .osm.gz).")
 @click.option(
     "--cameras",
     "cameras_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="Camera file (CSV, GeoJSON or OSM); default: the registry in --db.",
 )
 @db_option
 @click.option("--level", help="Required level: detection, observation, recognition, identification, or px/m.")
-@click.option("--config", type=click.Path(dir_okay=False), help="TOML/JSON coverage config (unknown keys rejected).")
+@click.option("--config", type=FILE, help="TOML/JSON coverage config (unknown keys rejected).")
 @click.option(
     "--unknown-direction",
     type=click.Choice(["not-covering", "omni"]),
     help="How cameras with no recorded direction count (default not-covering).",
 )
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", required=True, type=FOLDER, help="Output folder.")
 @click.option("--no-map", is_flag=True, help="Skip drawing coverage.png.")
 def coverage(no_map: bool, **options: Any) -> None:
     """Which intersections, main-road nodes, crowded areas, key sites and boundary crossings no camera sees."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import FOLDER, db_option, open_db
 from xueliang.cli._lang import _, current
 from xueliang.config import resolve_db_url
 from xueliang.errors import InputError
@@ -18,7 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_media"
 
 @click.command()
 @db_option
-@click.option("--out", default="xueliang-out", show_default=True, type=click.Path(file_okay=False))
+@click.option("--out", default="xueliang-out", show_default=True, type=FOLDER)
 @click.option(
     "--model",
     metavar="WEIGHTS",

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import FILE, FOLDER, db_option, open_db
 from xueliang.cli._lang import _
 
 
@@ -39,10 +39,10 @@ class _RichProgress:
 
 
 @click.command("index")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=FILE)
 @click.option("--camera", "camera_id", metavar="ID", help="Camera ID (registered) of the PATHs.")
 @click.option("--start", metavar="ISO8601", help="Start time of the PATHs' first frame (no offset = UTC).")
-@click.option("--manifest", type=click.Path(dir_okay=False), help="CSV/JSON mapping files to camera_id and start.")
+@click.option("--manifest", type=FILE, help="CSV/JSON mapping files to camera_id and start.")
 @click.option("--model", metavar="WEIGHTS", help="Detector weights (default: $XUELIANG_MODEL, else yolo11n.pt).")
 @click.option(
     "--detector-plugin",
@@ -64,7 +64,7 @@ class _RichProgress:
     show_default=True,
     help="'ray': the same per-file tasks on a Ray cluster ($RAY_ADDRESS, else a local Ray), --workers actors.",
 )
-@click.option("--media", "media", type=click.Path(file_okay=False), help="Media folder (default: $XUELIANG_MEDIA).")
+@click.option("--media", "media", type=FOLDER, help="Media folder (default: $XUELIANG_MEDIA).")
 @click.option("--detect-fps", default=None, type=float, help="Frames per video second sent to the detector (0 = all).")
 @click.option(
     "--frames-per-call",
@@ -75,10 +75,10 @@ class _RichProgress:
 @click.option("--no-motion-gate", is_flag=True, help="Send every scheduled frame to the detector.")
 @click.option(
     "--type-model",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="Vehicle-type model: an .npz linear head over the embedding, or your ONNX classifier.",
 )
-@click.option("--type-labels", type=click.Path(dir_okay=False), help="Its labels, one per line.")
+@click.option("--type-labels", type=FILE, help="Its labels, one per line.")
 @click.option("--no-plates", is_flag=True, help="Skip plate reading.")
 @click.option("--no-embeddings", is_flag=True, help="Skip appearance embeddings.")
 @db_option

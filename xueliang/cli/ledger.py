@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from xueliang.cli._common import NumberRange, db_option, open_db
+from xueliang.cli._common import FILE, NumberRange, db_option, open_db
 from xueliang.cli._lang import _, iso_time
 from xueliang.errors import ConfigError, NotFoundError
 
@@ -26,10 +26,10 @@ def _parse_day(value: str | None, option: str) -> dt.date | None:
 
 
 @ledger.command("import", short_help="Import cases from CSV (UTF-8 or GBK) or .xlsx.")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable).")
-@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False), help="TOML/JSON file of FIELD = COLUMN.")
-@click.option("--report", "report", type=click.Path(dir_okay=False), help="Write the rejected rows to this CSV.")
+@click.option("--mapping", "mapping_file", type=FILE, help="TOML/JSON file of FIELD = COLUMN.")
+@click.option("--report", "report", type=FILE, help="Write the rejected rows to this CSV.")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of times written without an offset.")
 @click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
 @click.option("--header-row", default=1, show_default=True, type=int, help="Row of the header (after titles).")
@@ -147,8 +147,8 @@ def stats_cmd(
 
 @ledger.command("blindspots", short_help="Cases outside camera views, as demand weights.")
 @click.option("--coverage", "coverage_dir", required=True, type=click.Path(), help="Folder with coverage.gpkg.")
-@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write demand weights CSV here.")
-@click.option("--tagged", default=None, type=click.Path(dir_okay=False), help="Write every case with in_view.")
+@click.option("--out", default=None, type=FILE, help="Write demand weights CSV here.")
+@click.option("--tagged", default=None, type=FILE, help="Write every case with in_view.")
 @click.option("--weight", type=click.Choice(["count", "unsolved"]), default="count", show_default=True)
 @click.option("--type-weight", "type_weights", multiple=True, metavar="TYPE=W", help="Weight per crime type.")
 @click.option("--decimals", default=4, show_default=True, type=click.IntRange(0, 8), help="Rounding of points.")
@@ -253,7 +253,7 @@ def history_cmd(case_id: str | None, as_json: bool, db_url: str | None) -> None:
 @ledger.command("generate", short_help="Write a synthetic ledger for demos.")
 @click.option("--n", "n", default=5000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV (or .xlsx) to write.")
+@click.option("--out", required=True, type=FILE, help="CSV (or .xlsx) to write.")
 @click.option("--bbox", default=None, metavar="LON0,LAT0,LON1,LAT1", help="Area of the cases (default: Monaco).")
 @click.option("--start", default="2020-01-01", show_default=True, help="First day of occurrence.")
 @click.option("--end", default="2026-06-30", show_default=True, help="Last day of occurrence.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import FILE, FOLDER, db_option, open_db
 from xueliang.cli._lang import _
 
 
@@ -17,11 +17,11 @@ def passes() -> None:
 
 
 @passes.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=FILE)
 @click.option("--tz", default="+08:00", show_default=True, help="UTC offset of PassTime values without one.")
 @click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN", help="CSV: the column of a GA/T 1400 field.")
-@click.option("--mapping", type=click.Path(dir_okay=False), help="CSV: a TOML/JSON file of FIELD = COLUMN.")
-@click.option("--report", type=click.Path(dir_okay=False), help="Write every rejected record to this CSV.")
+@click.option("--mapping", type=FILE, help="CSV: a TOML/JSON file of FIELD = COLUMN.")
+@click.option("--report", type=FILE, help="Write every rejected record to this CSV.")
 @click.option("--quiet", is_flag=True, help="Do not print each rejected record.")
 @click.option("--actor", metavar="NAME", help="Who imports, for the audit log (default: OS user).")
 @db_option
@@ -84,7 +84,7 @@ def import_cmd(
 
 
 @passes.command("generate")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--out", required=True, type=FOLDER, help="Folder to write into.")
 @click.option("--checkpoints", default=100, show_default=True, help="Checkpoints (rounded up to a square grid).")
 @click.option("--vehicles", default=1000, show_default=True, help="Background vehicles.")
 @click.option("--days", default=8, show_default=True)
@@ -105,7 +105,7 @@ def generate_cmd(out: str, checkpoints: int, vehicles: int, days: int, seed: int
 
 
 @passes.command("export")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Parquet folder (day=YYYY-MM-DD/...).")
+@click.option("--out", required=True, type=FOLDER, help="Parquet folder (day=YYYY-MM-DD/...).")
 @db_option
 def export_cmd(out: str, db_url: str | None) -> None:
     """Export sightings (checkpoint and video) to Parquet partitioned by day, incrementally."""

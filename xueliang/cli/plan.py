@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import echo_import_notes, echo_progress
+from xueliang.cli._common import FILE, FOLDER, echo_import_notes, echo_progress
 from xueliang.cli._lang import _, current
 from xueliang.errors import InputError
 from xueliang.i18n.errors import pad
@@ -23,27 +23,22 @@ def _phases(value: str | None) -> list[float] | None:
 
 
 @click.command()
-@click.option("--osm", required=True, type=click.Path(dir_okay=False), help="OSM extract of the town.")
-@click.option("--cameras", "cameras_file", type=click.Path(dir_okay=False), help="Existing cameras (kept fixed).")
+@click.option("--osm", required=True, type=FILE, help="OSM extract of the town.")
+@click.option("--cameras", "cameras_file", type=FILE, help="Existing cameras (kept fixed).")
 @click.option("--budget", type=float, help="Budget: maximise weighted coverage within it.")
 @click.option("--phases", help="Budgets per phase, e.g. 200000,150000 (each phase builds on the last).")
-@click.option("--catalogue", type=click.Path(dir_okay=False), help="Camera models and costs (CSV/TOML/JSON).")
+@click.option("--catalogue", type=FILE, help="Camera models and costs (CSV/TOML/JSON).")
 @click.option(
     "--targets",
     "targets_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="TOML/JSON: required fractions per class, weights, spacing (see geo/planning.py PlanTargets).",
 )
-@click.option("--weights", type=click.Path(dir_okay=False), help="Demand weights CSV lon,lat,weight (e.g. cases).")
-@click.option(
-    "--candidates",
-    "candidates_file",
-    type=click.Path(dir_okay=False),
-    help="Extra candidate sites CSV lon,lat[,heading].",
-)
-@click.option("--config", type=click.Path(dir_okay=False), help="Coverage config (levels, tags, defaults).")
+@click.option("--weights", type=FILE, help="Demand weights CSV lon,lat,weight (e.g. cases).")
+@click.option("--candidates", "candidates_file", type=FILE, help="Extra candidate sites CSV lon,lat[,heading].")
+@click.option("--config", type=FILE, help="Coverage config (levels, tags, defaults).")
 @click.option("--level", help="Required level for every class (default recognition).")
-@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--out", required=True, type=FOLDER)
 @click.option("--schedule", "with_schedule", is_flag=True, help="Also write the camera schedule (schedule.csv, .xlsx).")
 @click.option(
     "--retention-days", default=30, show_default=True, type=click.IntRange(1, 3650), help="Schedule: days kept."

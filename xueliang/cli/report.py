@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import click
 
+from xueliang.cli._common import FILE, FOLDER
 from xueliang.cli._lang import _, current
 
 
 @click.command()
-@click.option(
-    "--osm", type=click.Path(dir_okay=False), help="OSM extract: basemap, and coverage if --coverage is missing."
-)
-@click.option(
-    "--cameras", type=click.Path(dir_okay=False), help="Camera file for the coverage run (else the registry)."
-)
-@click.option(
-    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
-)
-@click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+@click.option("--osm", type=FILE, help="OSM extract: basemap, and coverage if --coverage is missing.")
+@click.option("--cameras", type=FILE, help="Camera file for the coverage run (else the registry).")
+@click.option("--coverage", "coverage_dir", type=FOLDER, help="Output folder of `xueliang coverage`.")
+@click.option("--plan", "plan_dir", type=FOLDER, help="Output folder of `xueliang plan`.")
 @click.option("--db", "db_url", default=None, metavar="URL", help="Database with the case ledger.")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for report.html and report.pdf.")
+@click.option("--out", required=True, type=FOLDER, help="Folder for report.html and report.pdf.")
 @click.option("--no-pdf", is_flag=True, help="Write the HTML only.")
 @click.option(
     "--lang",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import db_option
+from xueliang.cli._common import FILE, FOLDER, db_option
 from xueliang.cli._lang import _
 from xueliang.web.settings import DEFAULT_MAX_BODY
 
@@ -15,11 +15,9 @@ from xueliang.web.settings import DEFAULT_MAX_BODY
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @db_option
-@click.option("--media", "media_dir", type=click.Path(file_okay=False), help="Media folder (thumbnails, frames).")
-@click.option(
-    "--coverage", "coverage_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang coverage`."
-)
-@click.option("--plan", "plan_dir", type=click.Path(file_okay=False), help="Output folder of `xueliang plan`.")
+@click.option("--media", "media_dir", type=FOLDER, help="Media folder (thumbnails, frames).")
+@click.option("--coverage", "coverage_dir", type=FOLDER, help="Output folder of `xueliang coverage`.")
+@click.option("--plan", "plan_dir", type=FOLDER, help="Output folder of `xueliang plan`.")
 @click.option(
     "--max-body",
     default=DEFAULT_MAX_BODY,
@@ -41,20 +39,20 @@ from xueliang.web.settings import DEFAULT_MAX_BODY
 @click.option(
     "--osm",
     "osm_path",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="OSM extract: basemap and what-if (default: the one the --coverage run was made from).",
 )
 @click.option(
     "--scenarios",
     "scenarios_dir",
-    type=click.Path(file_okay=False),
+    type=FOLDER,
     default="xueliang-scenarios",
     show_default=True,
     help="Folder of the planner's saved scenarios (JSON).",
 )
 @click.option(
     "--passes-parquet",
-    type=click.Path(file_okay=False),
+    type=FOLDER,
     help="Day-partitioned Parquet mirror of the passes (`xueliang passes export`) for the Tactics page.",
 )
 def serve(

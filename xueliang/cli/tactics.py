@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from xueliang.cli._common import db_option, open_db
+from xueliang.cli._common import FILE, FOLDER, db_option, open_db
 from xueliang.cli._lang import _
 from xueliang.errors import InputError
 
@@ -27,7 +27,7 @@ def _common(func: Any) -> Any:
         click.option("--master", default="local[2]", show_default=True, help="Spark master URL (--engine spark)."),
         click.option(
             "--parquet",
-            type=click.Path(file_okay=False),
+            type=FOLDER,
             help="Read passes from this Parquet export (`xueliang passes export`) instead of the database.",
         ),
         click.option("--case", "case_id", metavar="ID", help="Record this run for an investigation."),
@@ -283,9 +283,7 @@ TACTICS: dict[str, tuple[str, list[Any], Callable[..., tuple[Any, Any]]]] = {
         "区域碰撞: plates passing the checkpoints near k of several scenes within their windows.",
         [
             click.option("--scene", "scenes", multiple=True, metavar="LON,LAT,M,FROM,TO", help="A scene (repeat)."),
-            click.option(
-                "--scenes", "scene_file", type=click.Path(dir_okay=False), help="Scenes from a JSON or CSV file."
-            ),
+            click.option("--scenes", "scene_file", type=FILE, help="Scenes from a JSON or CSV file."),
             click.option("-k", "k", default=2, show_default=True, help="Seen at >= k scenes."),
         ],
         _area,

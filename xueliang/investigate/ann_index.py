@@ -65,8 +65,18 @@ class AnnIndexError(InputError):
     """A persisted index file that cannot be used (corrupt, of another database, out of date)."""
 
 
-class AnnMeta(BaseModel):
-    """The JSON sidecar of one persisted index; unknown keys are refused."""
+class DatabaseState(BaseModel):
+    """The database an index reflects: its random id and its ``sightings_changed`` counter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_id: str
+    sightings_changed: int
+
+
+class AnnMeta(DatabaseState):
+    """The JSON sidecar of one persisted index (with the database state it was built at); unknown keys are
+    refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
 
@@ -77,18 +87,10 @@ class AnnMeta(BaseModel):
     max_sighting_id: int
     hnsw_m: int
     ef_construction: int
-    database_id: str
-    sightings_changed: int
     index_file: str
     index_bytes: int
     built_at: str
     updated_at: str
-
-
-@dataclass(frozen=True)
-class DatabaseState:
-    database_id: str
-    sightings_changed: int
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def database_state(db: Database) -> DatabaseState:
         rows = list(s.scalars(select(AnnStateRow)))
     if len(rows) != 1:
         raise StorageError(f"database {db.url}: expected one row in search_ann_state, got {len(rows)}")
-    return DatabaseState(rows[0].database_id, int(rows[0].sightings_changed))
+    return DatabaseState(database_id=rows[0].database_id, sightings_changed=int(rows[0].sightings_changed))
 
 
 def _model_clauses(model: str) -> tuple[Any, ...]:
@@ -290,6 +292,7 @@ def build_index(
     assert index is not None
     now = _now()
     meta = AnnMeta(
+        **state.model_dump(),
         format=FORMAT,
         model=model,
         dimensions=int(index.d),
@@ -297,8 +300,6 @@ def build_index(
         max_sighting_id=last,
         hnsw_m=HNSW_M,
         ef_construction=EF_CONSTRUCTION,
-        database_id=state.database_id,
-        sightings_changed=state.sightings_changed,
         index_file="",
         index_bytes=0,
         built_at=now,

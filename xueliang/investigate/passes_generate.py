@@ -30,7 +30,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -92,19 +92,30 @@ class Truths:
 
 
 @dataclass(frozen=True)
-class City:
-    """Checkpoints, vehicles (plate and attributes) and passes (camera index, UTC epoch s, vehicle)."""
+class Town:
+    """What a city and its plan share: checkpoints ``spacing_m`` apart, vehicles (plate and attributes, by
+    vehicle index) and the truths planted."""
 
     checkpoints: tuple[Checkpoint, ...]
+    spacing_m: float
     plates: tuple[str, ...]
     colour: tuple[str, ...]
     vclass: tuple[str, ...]
     brand: tuple[str, ...]
+    truths: Truths
+
+    def town(self) -> dict[str, Any]:
+        """This base's fields, to build a :class:`City` from its :class:`CityPlan`."""
+        return {f.name: getattr(self, f.name) for f in fields(Town)}
+
+
+@dataclass(frozen=True)
+class City(Town):
+    """The town and its passes (camera index, UTC epoch s, vehicle index), one column each."""
+
     camera: I64
     t: I64
     vehicle: I64
-    truths: Truths
-    spacing_m: float = field(default=3000.0)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -190,7 +201,7 @@ def _epoch(day: int, hours: npt.NDArray[np.float64] | float) -> Any:
 
 
 @dataclass(frozen=True)
-class CityPlan:
+class CityPlan(Town):
     """A city before its passes: checkpoints, vehicles, truths, and what each day plants.
 
     :meth:`days` yields the passes one local day at a time (each day from its own random stream,
@@ -198,15 +209,8 @@ class CityPlan:
     """
 
     side: int
-    spacing_m: float
     seed: int
     days_n: int
-    checkpoints: tuple[Checkpoint, ...]
-    plates: tuple[str, ...]
-    colour: tuple[str, ...]
-    vclass: tuple[str, ...]
-    brand: tuple[str, ...]
-    truths: Truths
     roles: dict[str, Any]
 
     def days(self) -> Iterator[tuple[I64, I64, I64]]:
@@ -397,27 +401,15 @@ def plan_city(
         "spots": spots,
         "scenes": {d: [(c, s.timestamp())] for d, (c, s, _) in zip(scene_days, scenes, strict=True)},
     }
-    return CityPlan(
-        side, spacing_m, seed, days, cps, tuple(plates), tuple(colour), tuple(vclass), tuple(brand), truths, roles
-    )
+    town = Town(cps, spacing_m, tuple(plates), tuple(colour), tuple(vclass), tuple(brand), truths)
+    return CityPlan(**town.town(), side=side, seed=seed, days_n=days, roles=roles)
 
 
 def generate_city(**options: Any) -> City:
     """The whole city in memory; ``options`` are :func:`plan_city`'s (:meth:`CityPlan.days` streams it)."""
     plan = plan_city(**options)
     cam, t, veh = (np.concatenate(x) for x in zip(*plan.days(), strict=True))
-    return City(
-        checkpoints=plan.checkpoints,
-        plates=plan.plates,
-        colour=plan.colour,
-        vclass=plan.vclass,
-        brand=plan.brand,
-        camera=cam,
-        t=t,
-        vehicle=veh,
-        truths=plan.truths,
-        spacing_m=plan.spacing_m,
-    )
+    return City(**plan.town(), camera=cam, t=t, vehicle=veh)
 
 
 def _cam_id(cell: int) -> str:

@@ -78,14 +78,28 @@ class DemandPoint:
 
 @dataclass(frozen=True)
 class BlindSpotResult:
-    cases: int
-    without_place: int
-    inside: int
-    outside: int
+    """Each case tagged (placed or not; in view or not), and the demand points of the cases placed outside."""
+
+    placed: NDArray[np.bool_]
+    in_view: NDArray[np.bool_]
     outside_case_ids: tuple[str, ...]
     points: tuple[DemandPoint, ...]
-    in_view: NDArray[np.bool_]
-    placed: NDArray[np.bool_]
+
+    @property
+    def cases(self) -> int:
+        return len(self.placed)
+
+    @property
+    def without_place(self) -> int:
+        return int(np.count_nonzero(~self.placed))
+
+    @property
+    def inside(self) -> int:
+        return int(np.count_nonzero(self.in_view))
+
+    @property
+    def outside(self) -> int:
+        return int(np.count_nonzero(self.placed & ~self.in_view))
 
 
 def demand_points(
@@ -131,14 +145,10 @@ def find_blind_spots(
     outside = placed & ~inside
     out = t.select(outside)
     return BlindSpotResult(
-        cases=len(t),
-        without_place=int(np.count_nonzero(~placed)),
-        inside=int(np.count_nonzero(inside)),
-        outside=int(np.count_nonzero(outside)),
+        placed=placed,
+        in_view=inside,
         outside_case_ids=tuple(sorted(str(c) for c in out.case_id)),
         points=demand_points(out, decimals=decimals, weight_by=weight_by, type_weights=type_weights),
-        in_view=inside,
-        placed=placed,
     )
 
 

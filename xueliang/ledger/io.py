@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -78,19 +79,31 @@ def load_mapping(path: str | Path | None = None, pairs: Sequence[str] = ()) -> C
 
 
 @dataclass(frozen=True)
-class ParsedLedger:
+class LedgerFileRead:
+    """What reading one ledger file found, before and after its import: the file and its rejections."""
+
     source: str
     sha256: str
     encoding: str
-    fields: frozenset[str]
-    ignored_columns: tuple[str, ...]
     rows_read: int
-    rows: tuple[SourceRow, ...]
+    ignored_columns: tuple[str, ...]
     rejections: tuple[Rejection, ...]
 
     @property
     def rejected_rows(self) -> int:
         return len({r.row for r in self.rejections})
+
+    def file_read(self) -> dict[str, Any]:
+        """This base's fields, to build a result that extends it (see :class:`~xueliang.ledger.store.ImportResult`)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(LedgerFileRead)}
+
+
+@dataclass(frozen=True)
+class ParsedLedger(LedgerFileRead):
+    """The file's valid rows, by spreadsheet row, and the ledger fields its columns provide."""
+
+    fields: frozenset[str]
+    rows: tuple[SourceRow, ...]
 
 
 @dataclass(frozen=True)

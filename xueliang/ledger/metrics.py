@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Z95 = 1.959963984540054
 GroupBy = Literal["type", "area", "month", "year"]
 BoolArray = NDArray[np.bool_]
+Times = NDArray[np.datetime64]  # a case table's times: UTC datetime64[s], NaT = unknown
+Numbers = NDArray[np.float64]  # a case table's numbers and coordinates: NaN = unknown
 
 
 @dataclass(frozen=True)
@@ -82,20 +84,20 @@ class CaseTable:
     case_id: NDArray[Any]
     case_type: NDArray[Any]
     area: NDArray[Any]
-    occurred: NDArray[np.datetime64]
+    occurred: Times
     solved: BoolArray
     obtained: BoolArray
     contribution: NDArray[Any]
-    requested_at: NDArray[np.datetime64]
-    expires_at: NDArray[np.datetime64]
-    lon: NDArray[np.float64]
-    lat: NDArray[np.float64]
-    hours_reviewed: NDArray[np.float64]
-    vehicles_screened: NDArray[np.float64]
-    vehicles_eliminated: NDArray[np.float64]
+    requested_at: Times
+    expires_at: Times
+    lon: Numbers
+    lat: Numbers
+    hours_reviewed: Numbers
+    vehicles_screened: Numbers
+    vehicles_eliminated: Numbers
     cameras: tuple[tuple[str, ...], ...] = field(default=())
     #: when each solved case was solved (NaT = unknown or not solved); empty = all unknown
-    solved_at: NDArray[np.datetime64] = field(default_factory=lambda: np.array([], dtype="datetime64[s]"))
+    solved_at: Times = field(default_factory=lambda: np.array([], dtype="datetime64[s]"))
 
     def __post_init__(self) -> None:
         n = len(self.case_id)

@@ -12,9 +12,9 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from xueliang.ledger.io import ColumnMapping, ParsedLedger, read_ledger
+from xueliang.ledger.io import ColumnMapping, LedgerFileRead, ParsedLedger, read_ledger
 from xueliang.ledger.metrics import CaseTable
-from xueliang.ledger.schema import ALL_FIELDS, CaseRecord, Rejection
+from xueliang.ledger.schema import ALL_FIELDS, CaseRecord
 from xueliang.ledger.tables import LedgerCaseCameraRow, LedgerCaseRow, LedgerCaseSightingRow, LedgerHistoryRow
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.collation import code_point
@@ -25,18 +25,13 @@ _CHUNK = 500
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    source: str
-    sha256: str
-    encoding: str
-    rows_read: int
+class ImportResult(LedgerFileRead):
+    """The file read and what its import changed: cases added, updated, unchanged; history rows written."""
+
     added: int
     updated: int
     unchanged: int
-    rejected_rows: int
     history_rows: int
-    ignored_columns: tuple[str, ...]
-    rejections: tuple[Rejection, ...]
 
 
 @dataclass(frozen=True)
@@ -172,17 +167,7 @@ def import_ledger(db: Database, parsed: ParsedLedger, *, now: dt.datetime | None
         _bulk_insert(s, LedgerCaseSightingRow.__table__, new_sightings)
         _bulk_insert(s, LedgerHistoryRow.__table__, history)
     return ImportResult(
-        source=parsed.source,
-        sha256=parsed.sha256,
-        encoding=parsed.encoding,
-        rows_read=parsed.rows_read,
-        added=added,
-        updated=updated,
-        unchanged=unchanged,
-        rejected_rows=parsed.rejected_rows,
-        history_rows=len(history),
-        ignored_columns=parsed.ignored_columns,
-        rejections=parsed.rejections,
+        **parsed.file_read(), added=added, updated=updated, unchanged=unchanged, history_rows=len(history)
     )
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.plot import COLOURS  # the same colour per class as the coverage map
 from geo.targets import AREA_CLASSES
 from xueliang.i18n import N_, Translator, translator
 from xueliang.i18n.errors import translate_label
 from xueliang.report.data import Coverage, PlanData, ratio_rows
+
+if TYPE_CHECKING:
+    from geo.town import Town
 
 #: CJK fonts looked for (by family name in matplotlib, else by file through fontconfig), best first
 CJK_FAMILIES = (
@@ -29,15 +31,6 @@ CJK_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 )
-
-
-@dataclass(frozen=True)
-class Basemap:
-    """Roads and buildings of the extract in its metric CRS."""
-
-    crs: Any
-    roads: Any
-    buildings: Any
 
 
 def _plt() -> Any:
@@ -109,16 +102,16 @@ def _save(fig: Any, path: Path, dpi: int) -> Path:
     return path
 
 
-def load_basemap(osm: str | Path) -> Basemap:
+def load_basemap(osm: str | Path) -> Town:
+    """The extract's town, in its metric CRS: the maps draw its roads and buildings under the coverage."""
     from geo.config import load_coverage_config
     from geo.town import load_town
 
-    town = load_town(osm, load_coverage_config(None))
-    return Basemap(crs=town.crs, roads=town.roads, buildings=town.buildings)
+    return load_town(osm, load_coverage_config(None))
 
 
 def class_maps(
-    cov: Coverage, basemap: Basemap | None, out: Path, *, dpi: int = 100, t: Translator | None = None
+    cov: Coverage, basemap: Town | None, out: Path, *, dpi: int = 100, t: Translator | None = None
 ) -> dict[str, Path]:
     """One PNG per target class: views translucent green, cameras black, covered targets filled, gaps red."""
     import geopandas as gpd

@@ -52,10 +52,19 @@ class Coverage:
     summary: CoverageSummary
     rows: tuple[ComplianceRow, ...]
     villages: tuple[VillageRow, ...]
-    villages_meeting: int
-    villages_total: int
-    min_channels: int
     files_sha256: dict[str, str]
+
+    @property
+    def villages_meeting(self) -> int:
+        return self.summary.villages.meeting_threshold
+
+    @property
+    def villages_total(self) -> int:
+        return self.summary.villages.units
+
+    @property
+    def min_channels(self) -> int:
+        return self.summary.villages.min_channels
 
     @property
     def all_passed(self) -> bool:
@@ -118,18 +127,8 @@ def load_coverage(directory: str | Path) -> Coverage:
                         meets=r["meets_threshold"].strip().lower() == "true",
                     )
                 )
-    v = summary.villages
     files = {p.name: sha256_file(p) for p in sorted(d.iterdir()) if p.is_file()}
-    return Coverage(
-        directory=d,
-        summary=summary,
-        rows=tuple(rows),
-        villages=tuple(villages),
-        villages_meeting=v.meeting_threshold,
-        villages_total=v.units,
-        min_channels=v.min_channels,
-        files_sha256=files,
-    )
+    return Coverage(directory=d, summary=summary, rows=tuple(rows), villages=tuple(villages), files_sha256=files)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from xueliang.report.data import ratio_rows
+from xueliang.report.data import RatioRow, ratio_rows
 
 USEFUL, NOT_USEFUL = "#e45756", "#4c78a8"
 # plot area of the Kaplan–Meier chart (SVG units): x from day 0 to 365, y from 0 to the top share
@@ -19,11 +19,23 @@ FOREST_X0, FOREST_X1, FOREST_ROW = 200.0, 620.0, 18.0
 
 @dataclass(frozen=True)
 class KmLine:
-    label: str
-    css: str
-    colour: str
+    """One Kaplan–Meier curve: cases with useful video or without; its points and label height (SVG units)."""
+
+    useful: bool
     points: str
     label_y: float
+
+    @property
+    def label(self) -> str:
+        return "useful video" if self.useful else "no useful video"
+
+    @property
+    def css(self) -> str:
+        return "km-useful" if self.useful else "km-not-useful"
+
+    @property
+    def colour(self) -> str:
+        return USEFUL if self.useful else NOT_USEFUL
 
 
 @dataclass(frozen=True)
@@ -35,15 +47,17 @@ class KmChart:
 
 @dataclass(frozen=True)
 class ForestRow:
-    label: str
-    colour: str
-    estimate: float
-    low: float
-    high: float
+    """A fitted ratio and where its estimate and 95% interval sit on the plot (SVG units)."""
+
+    ratio: RatioRow
     x: float
     x_low: float
     x_high: float
     y: float
+
+    @property
+    def colour(self) -> str:
+        return USEFUL if self.ratio.kind == "hazard" else NOT_USEFUL
 
 
 @dataclass(frozen=True)
@@ -69,16 +83,8 @@ def km_chart(analysis: dict[str, Any]) -> KmChart:
         if not pts:
             continue
         pts.insert(0, xy(0, 0.0))  # nothing is solved before the occurrence
-        useful = bool(g["useful_video"])
-        lines.append(
-            KmLine(
-                label="useful video" if useful else "no useful video",
-                css="km-useful" if useful else "km-not-useful",
-                colour=USEFUL if useful else NOT_USEFUL,
-                points=" ".join(f"{x:.1f},{y:.1f}" for x, y in pts),
-                label_y=round(pts[-1][1] - 6, 1),
-            )
-        )
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+        lines.append(KmLine(bool(g["useful_video"]), points, label_y=round(pts[-1][1] - 6, 1)))
     x_ticks = tuple((round(xy(d, 0)[0], 1), str(d)) for d in (0, 30, 90, 180, 365))
     y_ticks = tuple((round(xy(0, top * k / 5)[1], 1), f"{100 * top * k / 5:.0f}%") for k in range(6))
     return KmChart(tuple(lines), x_ticks, y_ticks)
@@ -94,19 +100,6 @@ def forest_plot(analysis: dict[str, Any]) -> ForestPlot:
     def x(v: float) -> float:
         return round(FOREST_X0 + (FOREST_X1 - FOREST_X0) * (math.log(v) - l0) / span, 1)
 
-    rows = tuple(
-        ForestRow(
-            r.label,
-            USEFUL if r.kind == "hazard" else NOT_USEFUL,
-            r.estimate,
-            r.low,
-            r.high,
-            x(r.estimate),
-            x(r.low),
-            x(r.high),
-            14 + FOREST_ROW * i,
-        )
-        for i, r in enumerate(fitted)
-    )
+    rows = tuple(ForestRow(r, x(r.estimate), x(r.low), x(r.high), 14 + FOREST_ROW * i) for i, r in enumerate(fitted))
     ticks = tuple((x(v), f"{v:g}") for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= v <= hi)
     return ForestPlot(rows, x(1.0), ticks, 30 + FOREST_ROW * len(rows))
