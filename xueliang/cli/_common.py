@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from xueliang.cli._lang import _
+from xueliang.cli._lang import _, current
 from xueliang.config import resolve_db_url
 from xueliang.i18n import N_
 from xueliang.storage import Database, open_database
@@ -23,6 +23,12 @@ SQL_INT = click.IntRange(max=2**63 - 1)
 # an option's path: a file (not a folder), or a folder (not a file); existence is checked by the command
 FILE = click.Path(dir_okay=False)
 FOLDER = click.Path(file_okay=False)
+
+
+class Rejected(Protocol):
+    """A record an import left out (a ledger row, a vehicle pass)."""
+
+    def message(self, source: str) -> str: ...
 
 
 class NumberRange(click.FloatRange):
@@ -63,6 +69,25 @@ def opened_db(db_url: str | None) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+# the counts of an import's summary line (see :func:`tally`)
+ROWS_READ, READ, ADDED, UPDATED = N_("%(n)s rows read"), N_("%(n)s read"), N_("%(n)s added"), N_("%(n)s updated")
+UNCHANGED, ALREADY, REJECTED = N_("%(n)s unchanged"), N_("%(n)s already stored"), N_("%(n)s rejected")
+UNKNOWN_DIRECTION = N_("%(n)s with unknown direction")
+
+
+def tally(*counts: tuple[str, int]) -> str:
+    """The counts of a summary line in the command's language, each a text above and its number:
+    ``tally((ADDED, 3), (UPDATED, 1))`` is "3 added, 1 updated" (zh-CN: "新增 3，更新 1")."""
+    sep = ", " if current().lang == "en" else "，"
+    return sep.join(_(text, n=n) for text, n in counts)
+
+
+def echo_rejections(rejections: Iterable[Rejected], file: str) -> None:
+    """``rejected: WHY`` on stderr for each record of ``file`` an import left out."""
+    for r in rejections:
+        click.echo(_("rejected: %(why)s", why=r.message(file)), err=True)
 
 
 def echo_import_notes(read: CameraRead, path: Path) -> None:

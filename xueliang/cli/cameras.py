@@ -8,7 +8,17 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import FILE, FOLDER, db_option, echo_import_notes, open_db
+from xueliang.cli._common import (
+    ADDED,
+    FILE,
+    FOLDER,
+    UNKNOWN_DIRECTION,
+    UPDATED,
+    db_option,
+    echo_import_notes,
+    open_db,
+    tally,
+)
 from xueliang.cli._lang import _, current
 
 
@@ -43,12 +53,9 @@ def import_cmd(files: tuple[str, ...], db_url: str | None, skip_bad_rows: bool, 
         r = import_camera_file(db, f, skip_bad_rows=skip_bad_rows)
         click.echo(
             _(
-                "%(file)s: %(added)s added, %(updated)s updated, "
-                "%(unknown)s with unknown direction (sha256 %(sha)s) -> %(db)s",
+                "%(file)s: %(counts)s (sha256 %(sha)s) -> %(db)s",
                 file=f,
-                added=r.added,
-                updated=r.updated,
-                unknown=r.unknown_direction,
+                counts=tally((ADDED, r.added), (UPDATED, r.updated), (UNKNOWN_DIRECTION, r.unknown_direction)),
                 sha=r.sha256[:12],
                 db=db.url,
             )

@@ -6,7 +6,19 @@ import datetime as dt
 
 import click
 
-from xueliang.cli._common import FILE, NumberRange, db_option, open_db
+from xueliang.cli._common import (
+    ADDED,
+    FILE,
+    REJECTED,
+    ROWS_READ,
+    UNCHANGED,
+    UPDATED,
+    NumberRange,
+    db_option,
+    echo_rejections,
+    open_db,
+    tally,
+)
 from xueliang.cli._lang import _, iso_time
 from xueliang.errors import ConfigError, NotFoundError
 
@@ -57,23 +69,24 @@ def import_cmd(
     db = open_db(db_url)
     result = import_ledger(db, parsed, now=now)
     if not quiet:
-        for r in result.rejections:
-            click.echo(_("rejected: %(why)s", why=r.message(file)), err=True)
+        echo_rejections(result.rejections, file)
     if report:
         write_rejections(report, parsed)
     if result.ignored_columns:
         click.echo(_("%(file)s: ignored column(s) %(columns)s", file=file, columns=", ".join(result.ignored_columns)))
+    counts = tally(
+        (ROWS_READ, result.rows_read),
+        (ADDED, result.added),
+        (UPDATED, result.updated),
+        (UNCHANGED, result.unchanged),
+        (REJECTED, result.rejected_rows),
+    )
     click.echo(
         _(
-            "%(file)s (%(encoding)s): %(read)s rows read, %(added)s added, %(updated)s updated, "
-            "%(unchanged)s unchanged, %(rejected)s rejected; %(history)s history rows (sha256 %(sha)s) -> %(db)s",
+            "%(file)s (%(encoding)s): %(counts)s; %(history)s history rows (sha256 %(sha)s) -> %(db)s",
             file=file,
             encoding=result.encoding,
-            read=result.rows_read,
-            added=result.added,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=result.rejected_rows,
+            counts=counts,
             history=result.history_rows,
             sha=result.sha256[:12],
             db=db.url,

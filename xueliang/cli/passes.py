@@ -7,7 +7,18 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import FILE, FOLDER, db_option, open_db
+from xueliang.cli._common import (
+    ADDED,
+    ALREADY,
+    FILE,
+    FOLDER,
+    READ,
+    REJECTED,
+    db_option,
+    echo_rejections,
+    open_db,
+    tally,
+)
 from xueliang.cli._lang import _
 
 
@@ -57,21 +68,15 @@ def import_cmd(
         took = time.perf_counter() - t0
         reports.append((f, result.rejections))
         if not quiet:
-            for r in result.rejections:
-                click.echo(_("rejected: %(why)s", why=r.message(f)), err=True)
+            echo_rejections(result.rejections, f)
         rate = result.records_read / took if took > 0 else 0.0
-        click.echo(
-            _(
-                "%(file)s: %(read)s read, %(added)s added, %(already)s already stored, %(rejected)s rejected "
-                "(%(rate)s records/s)",
-                file=f,
-                read=result.records_read,
-                added=result.added,
-                already=result.already,
-                rejected=len(result.rejections),
-                rate=f"{rate:,.0f}",
-            )
+        counts = tally(
+            (READ, result.records_read),
+            (ADDED, result.added),
+            (ALREADY, result.already),
+            (REJECTED, len(result.rejections)),
         )
+        click.echo(_("%(file)s: %(counts)s (%(rate)s records/s)", file=f, counts=counts, rate=f"{rate:,.0f}"))
         if result.first_id is not None:
             for alert in check_new(db, after_id=result.first_id - 1, actor=actor):
                 click.echo(describe_alert(alert))
