@@ -71,17 +71,24 @@ def opened_db(db_url: str | None) -> Iterator[Database]:
         db.dispose()
 
 
-# the counts of an import's summary line (see :func:`tally`)
-ROWS_READ, READ, ADDED, UPDATED = N_("%(n)s rows read"), N_("%(n)s read"), N_("%(n)s added"), N_("%(n)s updated")
-UNCHANGED, ALREADY, REJECTED = N_("%(n)s unchanged"), N_("%(n)s already stored"), N_("%(n)s rejected")
-UNKNOWN_DIRECTION = N_("%(n)s with unknown direction")
+# the counts a summary line may hold (see :func:`tally`), in the order the caller gives them
+COUNTS = {
+    "rows_read": N_("%(n)s rows read"),
+    "read": N_("%(n)s read"),
+    "added": N_("%(n)s added"),
+    "updated": N_("%(n)s updated"),
+    "unchanged": N_("%(n)s unchanged"),
+    "already": N_("%(n)s already stored"),
+    "rejected": N_("%(n)s rejected"),
+    "unknown_direction": N_("%(n)s with unknown direction"),
+}
 
 
-def tally(*counts: tuple[str, int]) -> str:
-    """The counts of a summary line in the command's language, each a text above and its number:
-    ``tally((ADDED, 3), (UPDATED, 1))`` is "3 added, 1 updated" (zh-CN: "新增 3，更新 1")."""
+def tally(**counts: int) -> str:
+    """The counts of a summary line in the command's language, named as in :data:`COUNTS`:
+    ``tally(added=3, updated=1)`` is "3 added, 1 updated" (zh-CN: "新增 3，更新 1")."""
     sep = ", " if current().lang == "en" else "，"
-    return sep.join(_(text, n=n) for text, n in counts)
+    return sep.join(_(COUNTS[name], n=n) for name, n in counts.items())
 
 
 def echo_rejections(rejections: Iterable[Rejected], file: str) -> None:

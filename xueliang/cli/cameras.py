@@ -8,17 +8,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import (
-    ADDED,
-    FILE,
-    FOLDER,
-    UNKNOWN_DIRECTION,
-    UPDATED,
-    db_option,
-    echo_import_notes,
-    open_db,
-    tally,
-)
+from xueliang.cli._common import FILE, FOLDER, db_option, echo_import_notes, open_db, tally
 from xueliang.cli._lang import _, current
 
 
@@ -55,7 +45,7 @@ def import_cmd(files: tuple[str, ...], db_url: str | None, skip_bad_rows: bool, 
             _(
                 "%(file)s: %(counts)s (sha256 %(sha)s) -> %(db)s",
                 file=f,
-                counts=tally((ADDED, r.added), (UPDATED, r.updated), (UNKNOWN_DIRECTION, r.unknown_direction)),
+                counts=tally(added=r.added, updated=r.updated, unknown_direction=r.unknown_direction),
                 sha=r.sha256[:12],
                 db=db.url,
             )

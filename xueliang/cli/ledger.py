@@ -6,19 +6,7 @@ import datetime as dt
 
 import click
 
-from xueliang.cli._common import (
-    ADDED,
-    FILE,
-    REJECTED,
-    ROWS_READ,
-    UNCHANGED,
-    UPDATED,
-    NumberRange,
-    db_option,
-    echo_rejections,
-    open_db,
-    tally,
-)
+from xueliang.cli._common import FILE, NumberRange, db_option, echo_rejections, open_db, tally
 from xueliang.cli._lang import _, iso_time
 from xueliang.errors import ConfigError, NotFoundError
 
@@ -75,11 +63,11 @@ def import_cmd(
     if result.ignored_columns:
         click.echo(_("%(file)s: ignored column(s) %(columns)s", file=file, columns=", ".join(result.ignored_columns)))
     counts = tally(
-        (ROWS_READ, result.rows_read),
-        (ADDED, result.added),
-        (UPDATED, result.updated),
-        (UNCHANGED, result.unchanged),
-        (REJECTED, result.rejected_rows),
+        rows_read=result.rows_read,
+        added=result.added,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected_rows,
     )
     click.echo(
         _(

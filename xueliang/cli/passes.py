@@ -7,18 +7,7 @@ from pathlib import Path
 
 import click
 
-from xueliang.cli._common import (
-    ADDED,
-    ALREADY,
-    FILE,
-    FOLDER,
-    READ,
-    REJECTED,
-    db_option,
-    echo_rejections,
-    open_db,
-    tally,
-)
+from xueliang.cli._common import FILE, FOLDER, db_option, echo_rejections, open_db, tally
 from xueliang.cli._lang import _
 
 
@@ -71,10 +60,10 @@ def import_cmd(
             echo_rejections(result.rejections, f)
         rate = result.records_read / took if took > 0 else 0.0
         counts = tally(
-            (READ, result.records_read),
-            (ADDED, result.added),
-            (ALREADY, result.already),
-            (REJECTED, len(result.rejections)),
+            read=result.records_read,
+            added=result.added,
+            already=result.already,
+            rejected=len(result.rejections),
         )
         click.echo(_("%(file)s: %(counts)s (%(rate)s records/s)", file=f, counts=counts, rate=f"{rate:,.0f}"))
         if result.first_id is not None:
