@@ -70,10 +70,14 @@ def tag_inside(union: Any, lon: NDArray[np.float64], lat: NDArray[np.float64]) -
 
 @dataclass(frozen=True)
 class DemandPoint:
+    """Cases at one point (rounded), weighed for placement (see :func:`demand_points`)."""
+
     lon: float
     lat: float
     weight: float
+    """the sum of its cases' type weights (unsolved cases only with ``weight_by="unsolved"``)"""
     case_ids: tuple[str, ...]
+    """the cases at the point, sorted"""
 
 
 @dataclass(frozen=True)

@@ -55,10 +55,15 @@ def _months(t: CaseTable) -> NDArray[np.int64]:
 
 @dataclass(frozen=True)
 class OddsRatios:
+    """Odds of solving within a fixed follow-up with useful video vs without, adjusted (see :func:`odds_ratios`)."""
+
     follow_up_days: int
+    """``solved`` counts a case solved within this many days of its occurrence"""
     cases: int
+    """cases followed for at least ``follow_up_days``"""
     overall: Ratio
     by_type: tuple[Ratio, ...]
+    """one ratio per case type"""
 
 
 def odds_ratios(f: CaseTable) -> OddsRatios:

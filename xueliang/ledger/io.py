@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, create_model, field_validator
 
 from xueliang.config import ColumnMap, load_column_map
 from xueliang.csv_cells import safe_row
@@ -30,35 +30,22 @@ from xueliang.storage.files import decode_text
 VALUE_FIELDS = ("case_type", "area", "status", "video_obtained", "video_contribution")
 
 
-class ColumnMapping(ColumnMap):
+# one optional column name per ledger field, the fields as the schema lists them
+_COLUMNS: dict[str, Any] = {f: (str | None, None) for f in ALL_FIELDS}
+_LedgerColumns = create_model("_LedgerColumns", __base__=ColumnMap, **_COLUMNS)
+
+
+class ColumnMapping(_LedgerColumns):
     """Which column of the file holds each ledger field (unset = the field's own name).
 
-    A mapping file is TOML or JSON with these keys, e.g. ``case_id = "编号"``, and optionally a
-    ``[values.FIELD]`` table that translates the file's values into the ledger's, e.g.
+    A mapping file is TOML or JSON keyed by the ledger's fields (``ALL_FIELDS``), e.g. ``case_id = "编号"``,
+    and optionally a ``[values.FIELD]`` table that translates the file's values into the ledger's, e.g.
     ``[values.status]`` with ``"已破" = "solved"`` (for case_type, area, status, video_obtained and
     video_contribution). Values not listed are read as they are.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    case_id: str | None = None
-    case_type: str | None = None
-    occurred_start: str | None = None
-    occurred_end: str | None = None
-    lon: str | None = None
-    lat: str | None = None
-    area: str | None = None
-    status: str | None = None
-    solved_at: str | None = None
-    video_requested_at: str | None = None
-    video_expires_at: str | None = None
-    video_obtained: str | None = None
-    video_contribution: str | None = None
-    hours_reviewed: str | None = None
-    vehicles_screened: str | None = None
-    vehicles_eliminated: str | None = None
-    cameras: str | None = None
-    sightings: str | None = None
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("values")
