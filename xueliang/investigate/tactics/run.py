@@ -248,23 +248,14 @@ def companions(
         "target_id BIGINT, camera_id STRING, target_t BIGINT, b BIGINT",
         [(i, cam, t, t // int(seconds) + o) for i, cam, t in target for o in (-1, 0, 1)],
     )
-    rows = engine.query(sql.COMPANIONS, p)
-    order: list[str] = []
-    info: dict[str, tuple[int, int, int]] = {}
+    info: dict[str, tuple[int, int, int]] = {}  # in the rows' (ranked) order
     ids: dict[str, set[int]] = defaultdict(set)
-    for other, cams, days, co, pid, target_id in rows:
-        if other not in info:
-            order.append(other)
-            info[other] = (int(cams), int(days), int(co))
+    for other, cams, days, co, pid, target_id in engine.query(sql.COMPANIONS, p):
+        info.setdefault(other, (int(cams), int(days), int(co)))
         ids[other] |= {int(pid), int(target_id)}
     hits = tuple(
-        TacticHit(
-            o,
-            (o,),
-            {"checkpoints": info[o][0], "days": info[o][1], "co_passes": info[o][2]},
-            tuple(sorted(ids[o])),
-        )
-        for o in order
+        TacticHit(o, (o,), {"checkpoints": cams, "days": days, "co_passes": co}, tuple(sorted(ids[o])))
+        for o, (cams, days, co) in info.items()
     )
     params = {"plate": plate, "window": window.describe(), "seconds": seconds, "k": k, "min_days": min_days}
     return TacticResult("companions", params, hits, engine.name)
@@ -414,24 +405,20 @@ def frequent(
         rows = engine.query(sql.FREQUENT_AREA, p)
     else:
         rows = engine.query(_unbounded(sql.FREQUENT, p), p)
-    order: list[tuple[str, str]] = []
-    count: dict[tuple[str, str], int] = {}
+    count: dict[tuple[str, str], int] = {}  # in the rows' (ranked) order
     ids: dict[tuple[str, str], list[int]] = defaultdict(list)
     for plate, cam, n, pid in rows:
-        key = (plate, cam)
-        if key not in count:
-            order.append(key)
-            count[key] = int(n)
-        ids[key].append(int(pid))
+        count.setdefault((plate, cam), int(n))
+        ids[(plate, cam)].append(int(pid))
     hits = tuple(
         TacticHit(
             f"{plate}@{cam}",
             (plate,),
-            {"passes": count[(plate, cam)]},
+            {"passes": n},
             tuple(sorted(ids[(plate, cam)])),
             camera_id=None if cam == "area" else cam,
         )
-        for plate, cam in order
+        for (plate, cam), n in count.items()
     )
     params = {"window": window.describe(), "min_passes": min_passes, "area": sorted(set(area_cameras))}
     return TacticResult("frequent", params, hits, engine.name)
@@ -452,24 +439,21 @@ def area_collision(engine: Engine, *, scenes: Sequence[SceneCameras], k: int = 2
         raise InputError("-k", f"expected 1..{len(scenes)} (the number of scenes), got {k}")
     rows = [(i, c, s.window.t1, s.window.t2) for i, s in enumerate(scenes) for c in sorted(set(s.cameras))]
     engine.register("scene_cameras", "scene BIGINT, camera_id STRING, t1 BIGINT, t2 BIGINT", rows)
-    order: list[str] = []
-    info: dict[str, int] = {}
+    info: dict[str, int] = {}  # in the rows' (ranked) order
     seen: dict[str, set[int]] = defaultdict(set)
     ids: dict[str, list[int]] = defaultdict(list)
     for plate, n, scene, pid in engine.query(sql.AREA_COLLISION, {"k": int(k)}):
-        if plate not in info:
-            order.append(plate)
-            info[plate] = int(n)
+        info.setdefault(plate, int(n))
         seen[plate].add(int(scene))
         ids[plate].append(int(pid))
     hits = tuple(
         TacticHit(
             plate,
             (plate,),
-            {"scenes": info[plate], "scene_list": ",".join(str(s) for s in sorted(seen[plate]))},
+            {"scenes": n, "scene_list": ",".join(str(s) for s in sorted(seen[plate]))},
             tuple(sorted(ids[plate])),
         )
-        for plate in order
+        for plate, n in info.items()
     )
     params = {
         "k": k,
