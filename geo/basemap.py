@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import Columns, FloatArray, ObjectArray
 from geo.osm import tag
 from geo.town import Town
 
@@ -40,17 +40,14 @@ MAX_FEATURES = 20_000
 
 
 @dataclass(frozen=True)
-class Basemap:
+class Basemap(Columns):
     """Features in WGS84 (lon/lat) with their layer (``road``, ``building``, ``water``, ``admin``) and class."""
 
-    geoms: NDArray[np.object_]
-    layer: NDArray[np.object_]
-    kind: NDArray[np.object_]
-    area_deg2: NDArray[np.float64]
+    geoms: ObjectArray
+    layer: ObjectArray
+    kind: ObjectArray
+    area_deg2: FloatArray
     tree: shapely.STRtree
-
-    def __len__(self) -> int:
-        return len(self.geoms)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import FloatArray
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, view_polygons
 from geo.view import IEC_62676_4, max_range
@@ -71,7 +71,7 @@ def density_zones(
     return out
 
 
-def lens_fov(cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> NDArray[np.float64]:
+def lens_fov(cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> FloatArray:
     """The lens field of view each camera's range uses (omni cameras: ``omni_lens_fov_deg``)."""
     d = cfg.camera_defaults
     fov = cams["fov_deg"].astype(float).fillna(d.fov_deg).to_numpy()

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.analysis import build_views, cameras_frame
+from geo.arrays import BoolArray, Columns, FloatArray, IntArray, ObjectArray
 from geo.cameras import Camera, read_csv_frame
 from geo.candidates import (
     Candidates,
@@ -83,18 +83,15 @@ class PlanTargets(BaseModel):
 
 
 @dataclass(frozen=True)
-class Demand:
+class Demand(Columns):
     """Demand rows: one per target point (intersection legs, grid cells of crowded areas, ...)."""
 
-    cls: NDArray[np.object_]
-    target_id: NDArray[np.object_]
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    weight: NDArray[np.float64]
-    all_of: NDArray[np.int64]  # composite id (intersection legs), -1 alone
-
-    def __len__(self) -> int:
-        return len(self.x)
+    cls: ObjectArray
+    target_id: ObjectArray
+    x: FloatArray
+    y: FloatArray
+    weight: FloatArray
+    all_of: IntArray  # composite id (intersection legs), -1 alone
 
 
 def _legs(inter: gpd.GeoDataFrame, d: float, all_legs: bool, w: float) -> pd.DataFrame:
@@ -224,7 +221,7 @@ def generate_candidates(
     catalogue: Catalogue,
     occ: Occluders | None,
     user_file: str | Path | None = None,
-    spots: NDArray[np.object_] | None = None,
+    spots: ObjectArray | None = None,
 ) -> Candidates:
     """Candidate sites for every target class, a ring around each of ``spots`` (weighted points that
     are not near any target, e.g. case blind spots: without sites of their own most of them could not
@@ -313,7 +310,7 @@ def build_instance(
     return PlanInstance(town, demand, cands, existing, problem, n_old, secs)
 
 
-def _class_coverage(inst: PlanInstance, covered_rows: NDArray[np.bool_]) -> dict[str, dict[str, Any]]:
+def _class_coverage(inst: PlanInstance, covered_rows: BoolArray) -> dict[str, dict[str, Any]]:
     """Per class: targets covered (an intersection needs all its legs) out of total."""
     d = inst.demand
     df = pd.DataFrame({"cls": d.cls, "tid": d.target_id, "cov": covered_rows, "w": d.weight})
@@ -337,7 +334,7 @@ def _class_coverage(inst: PlanInstance, covered_rows: NDArray[np.bool_]) -> dict
     return out
 
 
-def covered_rows(inst: PlanInstance, selected: NDArray[np.int64]) -> NDArray[np.bool_]:
+def covered_rows(inst: PlanInstance, selected: IntArray) -> BoolArray:
     a = inst.problem.coverage
     mask = np.zeros(a.shape[1], dtype=bool)
     mask[selected] = True
