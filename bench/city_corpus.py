@@ -65,21 +65,10 @@ def main() -> None:
             out = Path(tmp) / name
             cov, plan, rep = out / "coverage", out / "plan", out / "report"
             cpu = wall = 0.0
+            inputs = ["--osm", str(osm), "--cameras", str(osm)]
             for args in (
-                ["coverage", "--osm", str(osm), "--cameras", str(osm), "--out", str(cov), "--no-map"],
-                [
-                    "plan",
-                    "--osm",
-                    str(osm),
-                    "--cameras",
-                    str(osm),
-                    "--budget",
-                    "100000",
-                    "--targets",
-                    str(limit),
-                    "--out",
-                    str(plan),
-                ],
+                ["coverage", *inputs, "--out", str(cov), "--no-map"],
+                ["plan", *inputs, "--budget", "100000", "--targets", str(limit), "--out", str(plan)],
                 ["report", "--coverage", str(cov), "--plan", str(plan), "--no-pdf", "--out", str(rep)],
             ):
                 c, w = run(args)

@@ -20,16 +20,16 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _root import ROOT
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from vision.closeup import MultiScaleDetector, PlateFallbackDetector  # noqa: E402
-from vision.detect import DetectorSpec, YoloDetector  # noqa: E402
-from vision.track import iou_matrix  # noqa: E402
+from vision.closeup import MultiScaleDetector, PlateFallbackDetector
+from vision.detect import DetectorSpec, YoloDetector
+from vision.track import iou_matrix
 
 LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
 DATA = ROOT.parent / "shared" / "data"

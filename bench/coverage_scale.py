@@ -19,23 +19,20 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import shapely
+from _root import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from geo.analysis import build_views, cameras_frame, run_coverage  # noqa: E402
-from geo.cameras import Camera  # noqa: E402
-from geo.config import CoverageConfig  # noqa: E402
-from geo.coverage import Occluders, point_coverage  # noqa: E402
-from geo.targets import build_targets  # noqa: E402
-from geo.town import Town, load_town  # noqa: E402
-from geo.view import Views, bearing_deg, pixel_density  # noqa: E402
+from geo.analysis import build_views, cameras_frame, run_coverage
+from geo.cameras import Camera
+from geo.config import CoverageConfig
+from geo.coverage import Occluders, point_coverage
+from geo.targets import build_targets
+from geo.town import Town, load_town
+from geo.view import Views, bearing_deg, pixel_density
 
 DEFAULT_OSM = ROOT.parent / "shared/data/osm/campo_grande_graphhopper_2013.osm.gz"
 

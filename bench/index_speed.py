@@ -28,23 +28,22 @@ import argparse
 import csv
 import datetime as dt
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _root import ROOT
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from vision.decode import FrameReader, probe  # noqa: E402
-from vision.detect import DetectorSpec, load_detector  # noqa: E402
-from vision.motion import MotionConfig  # noqa: E402
-from vision.pipeline import Analysers, FileResult, PipelineConfig, process_video  # noqa: E402
-from vision.track import iou_matrix  # noqa: E402
-from vision.types import Sighting  # noqa: E402
+from vision.decode import FrameReader, probe
+from vision.detect import DetectorSpec, load_detector
+from vision.motion import MotionConfig
+from vision.pipeline import Analysers, FileResult, PipelineConfig, process_video
+from vision.track import iou_matrix
+from vision.types import Sighting
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

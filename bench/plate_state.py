@@ -21,19 +21,18 @@ import os
 import sys
 import zlib
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _root import ROOT
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
+import cv2
+import numpy as np
+import numpy.typing as npt
 
-from vision.decode import crop_of  # noqa: E402
-from vision.plate_covers import COVERS, apply_cover  # noqa: E402
-from vision.plates import STATE_CONFIDENCE, PlateReader, consistent, normalise_plate  # noqa: E402
+from vision.decode import crop_of
+from vision.plate_covers import COVERS, apply_cover
+from vision.plates import STATE_CONFIDENCE, PlateReader, consistent, normalise_plate
 
 LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
 DATA = ROOT.parent / "shared" / "data"

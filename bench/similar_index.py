@@ -26,24 +26,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
 
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from vision.synth import COLOURS, SYNTH_MODEL, T0, generate, setup_world  # noqa: E402
-from xueliang.investigate.ann_index import ensure_index, stream_embeddings  # noqa: E402
-from xueliang.investigate.search import SightingQuery, TimeWindow  # noqa: E402
-from xueliang.investigate.similar import ANN_THRESHOLD, similar  # noqa: E402
-from xueliang.storage import Database, open_database  # noqa: E402
+from vision.synth import COLOURS, SYNTH_MODEL, T0, generate, setup_world
+from xueliang.investigate.ann_index import ensure_index, stream_embeddings
+from xueliang.investigate.search import SightingQuery, TimeWindow
+from xueliang.investigate.similar import ANN_THRESHOLD, similar
+from xueliang.storage import Database, open_database
 
 
 def cluster(db: Database, dim: int, noise: float, *, seed: int) -> None:

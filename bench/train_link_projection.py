@@ -18,26 +18,21 @@ The held-back part is never read here.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
+from _root import ROOT
+from train_type_head import refit_arguments
+from vision_accuracy import pair_scores, recall_at_precision, second_camera
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from train_type_head import refit_arguments  # noqa: E402
-from vision_accuracy import pair_scores, recall_at_precision, second_camera  # noqa: E402
-
-from vision.augment import CASTS, COVERS, colour_cast, cover_plate, flip, rescale  # noqa: E402
-from vision.colour import balanced_colour  # noqa: E402
-from vision.decode import Frame  # noqa: E402
-from vision.embed import Embedder  # noqa: E402
-from vision.labelled import LabelledCrop, crop_of, load_frames  # noqa: E402
-from vision.reid import ReidProjection, fit_projection  # noqa: E402
-from vision.type_model import decide_type, load_type_head  # noqa: E402
-from xueliang.investigate.link import agreement  # noqa: E402
+from vision.augment import CASTS, COVERS, colour_cast, cover_plate, flip, rescale
+from vision.colour import balanced_colour
+from vision.decode import Frame
+from vision.embed import Embedder
+from vision.labelled import LabelledCrop, crop_of, load_frames
+from vision.reid import ReidProjection, fit_projection
+from vision.type_model import decide_type, load_type_head
+from xueliang.investigate.link import agreement
 
 LABELS = ROOT / "tests" / "vision" / "data" / "vehicle_labels.csv"
 VIEWS = ("orig", "flip", "warm", "cool", "green", "scale", "cover", "blur", "crop", "sec", "secflip")

@@ -30,19 +30,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _root import ROOT
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
+import cv2
+import numpy as np
+import numpy.typing as npt
 
-from vision.labelled import crop_of  # noqa: E402
-from vision.linear_head import LinearHead, fit_head  # noqa: E402
-from vision.plate_covers import COVERS, apply_cover  # noqa: E402
-from vision.plate_zone import ZONE_LABELS, windows  # noqa: E402
-from vision.track import iou_matrix  # noqa: E402
+from vision.labelled import crop_of
+from vision.linear_head import LinearHead, fit_head
+from vision.plate_covers import COVERS, apply_cover
+from vision.plate_zone import ZONE_LABELS, windows
+from vision.track import iou_matrix
 
 LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
 DATA = ROOT.parent / "shared" / "data"

@@ -13,21 +13,18 @@ The held-back part is never read here.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+from _root import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from vision.attributes import VEHICLE_TYPES  # noqa: E402
-from vision.augment import CASTS, colour_cast, flip, rescale  # noqa: E402
-from vision.decode import Frame  # noqa: E402
-from vision.embed import Embedder  # noqa: E402
-from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
-from vision.linear_head import fit_head  # noqa: E402
+from vision.attributes import VEHICLE_TYPES
+from vision.augment import CASTS, colour_cast, flip, rescale
+from vision.decode import Frame
+from vision.embed import Embedder
+from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels
+from vision.linear_head import fit_head
 
 LABELS = ROOT / "tests" / "vision" / "data" / "vehicle_labels.csv"
 AUGMENTS = ("original", "flip", "warm", "cool", "scale")

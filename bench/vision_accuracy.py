@@ -24,24 +24,21 @@ optimistic: the heads and the white balance were chosen on them.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from _root import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from vision.attributes import PALETTE, VEHICLE_TYPES, GeometryTypeClassifier, body_colour  # noqa: E402
-from vision.augment import CASTS, COVERS, colour_cast, cover_plate, rescale  # noqa: E402
-from vision.colour import balanced_colour  # noqa: E402
-from vision.decode import Frame  # noqa: E402
-from vision.embed import Embedder  # noqa: E402
-from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels  # noqa: E402
-from vision.type_model import decide_type, load_type_head  # noqa: E402
-from xueliang.investigate.link import (  # noqa: E402
+from vision.attributes import PALETTE, VEHICLE_TYPES, GeometryTypeClassifier, body_colour
+from vision.augment import CASTS, COVERS, colour_cast, cover_plate, rescale
+from vision.colour import balanced_colour
+from vision.decode import Frame
+from vision.embed import Embedder
+from vision.labelled import LabelledCrop, crop_of, load_frames, read_labels
+from vision.type_model import decide_type, load_type_head
+from xueliang.investigate.link import (
     COLOUR_WEIGHT,
     DEFAULT_LINK_THRESHOLD,
     TYPE_WEIGHT,

@@ -16,22 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _root import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from geo.analysis import run_coverage  # noqa: E402
-from geo.basemap import build_basemap  # noqa: E402
-from geo.cameras import Camera, read_cameras  # noqa: E402
-from geo.config import load_coverage_config  # noqa: E402
-from geo.town import Town, load_town  # noqa: E402
-from geo.workbench import build_workbench, whatif  # noqa: E402
-from tests.geo.road_cameras import cameras_on_roads  # noqa: E402
+from geo.analysis import run_coverage
+from geo.basemap import build_basemap
+from geo.cameras import Camera, read_cameras
+from geo.config import load_coverage_config
+from geo.town import Town, load_town
+from geo.workbench import build_workbench, whatif
+from tests.geo.road_cameras import cameras_on_roads
 
 MONACO = ROOT.parent / "shared/data/osm/monaco_osrm_2016.osm.pbf"
 

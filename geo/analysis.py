@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import BoolArray
 from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, area_coverage, point_coverage, view_polygons
@@ -286,5 +286,5 @@ def gaps(result: CoverageResult) -> gpd.GeoDataFrame:
     )
 
 
-def uncovered_mask(result: CoverageResult, name: str) -> NDArray[np.bool_]:
+def uncovered_mask(result: CoverageResult, name: str) -> BoolArray:
     return np.asarray(~result.classes[name].targets["covered"].to_numpy(dtype=bool))

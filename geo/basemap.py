@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import Columns, FloatArray, ObjectArray
 from geo.osm import tag
 from geo.town import Town
 
@@ -36,21 +37,19 @@ WATER_TAGS = {
     "waterway": ["riverbank", "dock"],
     "landuse": ["reservoir", "basin"],
 }
-MAX_FEATURES = 20_000
 
 
 @dataclass(frozen=True)
-class Basemap:
+class Basemap(Columns):
     """Features in WGS84 (lon/lat) with their layer (``road``, ``building``, ``water``, ``admin``) and class."""
 
-    geoms: NDArray[np.object_]
-    layer: NDArray[np.object_]
-    kind: NDArray[np.object_]
-    area_deg2: NDArray[np.float64]
+    #: the most features one :meth:`query` answers with (the smallest buildings go first)
+    max_features: ClassVar[int] = 20_000
+    geoms: ObjectArray
+    layer: ObjectArray
+    kind: ObjectArray
+    area_deg2: FloatArray
     tree: shapely.STRtree
-
-    def __len__(self) -> int:
-        return len(self.geoms)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -68,10 +67,10 @@ class Basemap:
         pixel_y = pixel * math.cos(math.radians(lat))
         small = (self.layer[idx] == "building") & (self.area_deg2[idx] < (3 * pixel_y) ** 2)
         idx = idx[~small]
-        truncated = len(idx) > MAX_FEATURES
+        truncated = len(idx) > self.max_features
         if truncated:  # keep the roads, water and boundaries; drop the smallest buildings first
             order = np.lexsort((-self.area_deg2[idx], self.layer[idx] == "building"))
-            idx = np.sort(idx[order[:MAX_FEATURES]])
+            idx = np.sort(idx[order[: self.max_features]])
         geoms = shapely.simplify(self.geoms[idx], pixel_y / 2.0, preserve_topology=True)
         texts = shapely.to_geojson(geoms)
         features = [

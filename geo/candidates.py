@@ -14,8 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import Columns, FloatArray, IntArray, ObjectArray
 from geo.cameras import read_csv_frame
 from geo.catalogue import Catalogue
 from geo.coverage import Occluders
@@ -25,21 +25,16 @@ from xueliang.errors import SchemaError
 
 
 @dataclass(frozen=True)
-class Sites:
+class Sites(Columns):
     """Candidate sites: position (metric CRS), where they came from, and the headings to try (NaN-free)."""
 
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    source: NDArray[np.object_]
-    headings: list[NDArray[np.float64]]
-
-    def __len__(self) -> int:
-        return len(self.x)
+    x: FloatArray
+    y: FloatArray
+    source: ObjectArray
+    headings: list[FloatArray]
 
 
-def _offset(
-    x: NDArray[np.float64], y: NDArray[np.float64], bearing: NDArray[np.float64], d: float | NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _offset(x: FloatArray, y: FloatArray, bearing: FloatArray, d: float | FloatArray) -> tuple[FloatArray, FloatArray]:
     r = np.radians(bearing)
     return x + np.sin(r) * d, y + np.cos(r) * d
 
@@ -78,7 +73,7 @@ def road_pole_sites(roads: gpd.GeoDataFrame, highways: list[str], *, spacing_m: 
     )
 
 
-def ring_sites(points: NDArray[np.object_], source: str, *, radius_m: float, n: int = 8) -> Sites:
+def ring_sites(points: ObjectArray, source: str, *, radius_m: float, n: int = 8) -> Sites:
     """``n`` sites on a circle around each target, each looking at it."""
     xy = shapely.get_coordinates(points) if len(points) else np.zeros((0, 2))
     bearings = np.arange(n) * (360.0 / n)
@@ -89,7 +84,7 @@ def ring_sites(points: NDArray[np.object_], source: str, *, radius_m: float, n: 
     return Sites(x, y, np.full(len(x), source, dtype=object), [np.array([(v + 180.0) % 360.0]) for v in bb])
 
 
-def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
+def area_edge_sites(areas: ObjectArray, *, spacing_m: float) -> Sites:
     xs, ys, hs = [], [], []
     for a in areas:
         ring = shapely.boundary(a)
@@ -105,7 +100,7 @@ def area_edge_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
     return Sites(np.array(xs, dtype=float), np.array(ys, dtype=float), np.full(n, "crowded_area", dtype=object), hs)
 
 
-def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[FloatArray, FloatArray]:
     """Centres of a ``spacing_m`` grid that fall inside ``area`` (none for an empty area)."""
     minx, miny, maxx, maxy = shapely.bounds(area)
     if not np.isfinite([minx, miny, maxx, maxy]).all():  # an empty area (e.g. all built over) has NaN bounds
@@ -113,8 +108,8 @@ def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float6
     gx, gy = np.meshgrid(
         np.arange(minx + spacing_m / 2, maxx, spacing_m), np.arange(miny + spacing_m / 2, maxy, spacing_m)
     )
-    xs: NDArray[np.float64] = gx.ravel()
-    ys: NDArray[np.float64] = gy.ravel()
+    xs: FloatArray = gx.ravel()
+    ys: FloatArray = gy.ravel()
     if len(xs) == 0:
         return xs, ys
     pts = np.asarray(shapely.points(xs, ys), dtype=object)
@@ -122,7 +117,7 @@ def grid_in(area: shapely.Geometry, spacing_m: float) -> tuple[NDArray[np.float6
     return xs[inside], ys[inside]
 
 
-def area_interior_sites(areas: NDArray[np.object_], *, spacing_m: float) -> Sites:
+def area_interior_sites(areas: ObjectArray, *, spacing_m: float) -> Sites:
     """Poles on a grid inside crowded areas (squares and markets have lamp posts), trying four headings."""
     cells = [grid_in(a, spacing_m) for a in areas]
     x = np.concatenate([c[0] for c in cells]) if cells else np.zeros(0)
@@ -145,7 +140,7 @@ def user_sites(path: str | Path, town: Town) -> Sites:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(str(p), "expected lon/lat degrees", where=f"line {i + 2}", field="lon/lat")
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(town.crs)
-    heads: list[NDArray[np.float64]] = []
+    heads: list[FloatArray] = []
     hcol = cols.get("heading")
     for i in range(len(df)):
         h = pd.to_numeric(pd.Series([df[hcol].iloc[i]]), errors="coerce").iloc[0] if hcol else np.nan
@@ -172,20 +167,17 @@ def concat_sites(parts: list[Sites], occluders: Occluders | None) -> Sites:
 
 
 @dataclass(frozen=True)
-class Candidates:
+class Candidates(Columns):
     """Candidate views: one per site x model x heading (domes: one per site x model)."""
 
-    site: NDArray[np.int64]
-    model: NDArray[np.int64]
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    heading: NDArray[np.float64]  # NaN for domes
-    cost: NDArray[np.float64]
-    group: NDArray[np.int64]  # one camera per site and heading
-    source: NDArray[np.object_]
-
-    def __len__(self) -> int:
-        return len(self.site)
+    site: IntArray
+    model: IntArray
+    x: FloatArray
+    y: FloatArray
+    heading: FloatArray  # NaN for domes
+    cost: FloatArray
+    group: IntArray  # one camera per site and heading
+    source: ObjectArray
 
     def views(self, catalogue: Catalogue, density: float) -> Views:
         models = catalogue.models

@@ -17,11 +17,12 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from geo.arrays import Columns
 from geo.view import Views, in_sector, sector_ray_bearings
 
 
 @dataclass(frozen=True)
-class Occluders:
+class Occluders(Columns):
     """Building footprints (metric CRS) with their spatial index."""
 
     geoms: NDArray[np.object_]
@@ -31,9 +32,6 @@ class Occluders:
     def from_geoms(cls, geoms: NDArray[np.object_] | list[object]) -> Occluders:
         arr = np.asarray(geoms, dtype=object)
         return cls(arr, shapely.STRtree(arr))
-
-    def __len__(self) -> int:
-        return len(self.geoms)
 
     def hosts(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> sp.csr_matrix:
         """Sparse (points x buildings) relation: point stands inside or on the building."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import FloatArray
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, view_polygons
 from geo.view import IEC_62676_4, max_range
@@ -43,10 +43,17 @@ def px_per_m(resolution_px: float, fov_deg: float, ground_m: float, height_m: fl
     return float(resolution_px / (2.0 * max(slant, 1e-6) * math.tan(half)))
 
 
+def focal_mm(fov_deg: float) -> float:
+    """The focal length (mm) that gives a horizontal field of view of ``fov_deg`` on the common sensor
+    (:data:`SENSOR_WIDTH_MM`); the angle is held within 1e-6 to 179 degrees."""
+    fov = min(max(fov_deg, 1e-6), 179.0)
+    return SENSOR_WIDTH_MM / (2.0 * math.tan(math.radians(fov) / 2.0))
+
+
 def camera_numbers(resolution_px: float, fov_deg: float, height_m: float) -> CameraNumbers:
     """Lens, range per level and px/m at distance for one camera (``fov_deg`` of the lens, not 360)."""
     fov = min(max(fov_deg, 1e-6), 179.0)
-    focal = SENSOR_WIDTH_MM / (2.0 * math.tan(math.radians(fov) / 2.0))
+    focal = focal_mm(fov)
     ranges = {lv: round(float(max_range(resolution_px, fov, IEC_62676_4[lv], height_m)), 1) for lv in LEVELS}
     at = {f"{d:g}": round(px_per_m(resolution_px, fov, d, height_m), 1) for d in DISTANCES_M}
     return CameraNumbers(round(fov, 1), round(focal, 2), resolution_px, height_m, ranges, at)
@@ -71,7 +78,7 @@ def density_zones(
     return out
 
 
-def lens_fov(cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> NDArray[np.float64]:
+def lens_fov(cams: gpd.GeoDataFrame, cfg: CoverageConfig) -> FloatArray:
     """The lens field of view each camera's range uses (omni cameras: ``omni_lens_fov_deg``)."""
     d = cfg.camera_defaults
     fov = cams["fov_deg"].astype(float).fillna(d.fov_deg).to_numpy()

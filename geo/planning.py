@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo import placement
 from geo.analysis import build_views, cameras_frame
+from geo.arrays import BoolArray, Columns, FloatArray, IntArray, ObjectArray
 from geo.cameras import Camera, read_csv_frame
 from geo.candidates import (
     Candidates,
@@ -37,16 +38,6 @@ from geo.candidates import (
 from geo.catalogue import Catalogue
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, point_coverage
-from geo.placement import (
-    CoverageProblem,
-    PlacementResult,
-    Quota,
-    UncoverableTargetsError,
-    coverage_curve,
-    plan_phases,
-    solve_max_coverage,
-    solve_set_cover,
-)
 from geo.targets import CLASSES, INTERSECTION_RULES, build_targets
 from geo.town import Town
 from geo.view import pixel_density
@@ -83,18 +74,15 @@ class PlanTargets(BaseModel):
 
 
 @dataclass(frozen=True)
-class Demand:
+class Demand(Columns):
     """Demand rows: one per target point (intersection legs, grid cells of crowded areas, ...)."""
 
-    cls: NDArray[np.object_]
-    target_id: NDArray[np.object_]
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    weight: NDArray[np.float64]
-    all_of: NDArray[np.int64]  # composite id (intersection legs), -1 alone
-
-    def __len__(self) -> int:
-        return len(self.x)
+    cls: ObjectArray
+    target_id: ObjectArray
+    x: FloatArray
+    y: FloatArray
+    weight: FloatArray
+    all_of: IntArray  # composite id (intersection legs), -1 alone
 
 
 def _legs(inter: gpd.GeoDataFrame, d: float, all_legs: bool, w: float) -> pd.DataFrame:
@@ -224,7 +212,7 @@ def generate_candidates(
     catalogue: Catalogue,
     occ: Occluders | None,
     user_file: str | Path | None = None,
-    spots: NDArray[np.object_] | None = None,
+    spots: ObjectArray | None = None,
 ) -> Candidates:
     """Candidate sites for every target class, a ring around each of ``spots`` (weighted points that
     are not near any target, e.g. case blind spots: without sites of their own most of them could not
@@ -253,7 +241,7 @@ class PlanInstance:
     demand: Demand
     candidates: Candidates
     existing: gpd.GeoDataFrame
-    problem: CoverageProblem
+    problem: placement.CoverageProblem
     n_existing: int
     build_seconds: float
 
@@ -298,7 +286,7 @@ def build_instance(
     n_old = len(existing)
     cost = np.r_[cands.cost, np.ones(n_old)]
     group = np.r_[cands.group, -np.ones(n_old, dtype=np.int64)]
-    problem = CoverageProblem.from_arrays(
+    problem = placement.CoverageProblem.from_arrays(
         mat,
         cost,
         weight=demand.weight,
@@ -313,7 +301,7 @@ def build_instance(
     return PlanInstance(town, demand, cands, existing, problem, n_old, secs)
 
 
-def _class_coverage(inst: PlanInstance, covered_rows: NDArray[np.bool_]) -> dict[str, dict[str, Any]]:
+def _class_coverage(inst: PlanInstance, covered_rows: BoolArray) -> dict[str, dict[str, Any]]:
     """Per class: targets covered (an intersection needs all its legs) out of total."""
     d = inst.demand
     df = pd.DataFrame({"cls": d.cls, "tid": d.target_id, "cov": covered_rows, "w": d.weight})
@@ -337,14 +325,14 @@ def _class_coverage(inst: PlanInstance, covered_rows: NDArray[np.bool_]) -> dict
     return out
 
 
-def covered_rows(inst: PlanInstance, selected: NDArray[np.int64]) -> NDArray[np.bool_]:
+def covered_rows(inst: PlanInstance, selected: IntArray) -> BoolArray:
     a = inst.problem.coverage
     mask = np.zeros(a.shape[1], dtype=bool)
     mask[selected] = True
     return np.asarray((a @ mask.astype(np.int64)) > 0).ravel()
 
 
-def _required(inst: PlanInstance, spec: PlanTargets) -> tuple[CoverageProblem, list[Quota]]:
+def _required(inst: PlanInstance, spec: PlanTargets) -> tuple[placement.CoverageProblem, list[placement.Quota]]:
     d = inst.demand
     must = np.zeros(len(d), dtype=bool)
     quotas = []
@@ -355,7 +343,7 @@ def _required(inst: PlanInstance, spec: PlanTargets) -> tuple[CoverageProblem, l
         if frac >= 1.0:
             must |= rows
         elif frac > 0:
-            quotas.append(Quota(targets=np.asarray(rows), fraction=frac))
+            quotas.append(placement.Quota(targets=np.asarray(rows), fraction=frac))
     import dataclasses
 
     return dataclasses.replace(inst.problem, required=must), quotas
@@ -365,7 +353,7 @@ def _required(inst: PlanInstance, spec: PlanTargets) -> tuple[CoverageProblem, l
 class Plan:
     instance: PlanInstance
     mode: Literal["budget", "cover", "phases"]
-    results: tuple[PlacementResult, ...]  # one per phase (one for budget/cover)
+    results: tuple[placement.PlacementResult, ...]  # one per phase (one for budget/cover)
     budgets: tuple[float, ...]
 
 
@@ -401,8 +389,8 @@ def _nothing_to_place(inst: PlanInstance, budget: float | None, phases: Sequence
     weight = inst.problem.weight
     fixed = np.arange(len(inst.candidates), n_cols, dtype=np.intp)
 
-    def empty(b: float | None) -> PlacementResult:
-        return PlacementResult(
+    def empty(b: float | None) -> placement.PlacementResult:
+        return placement.PlacementResult(
             kind="set_cover" if b is None else "max_coverage",
             selected=fixed,
             added=np.zeros(0, dtype=np.intp),
@@ -434,16 +422,16 @@ def solve_plan(
     if len(inst.demand) == 0 or len(inst.candidates) == 0:
         return _nothing_to_place(inst, budget, phases)
     if phases:
-        pp = plan_phases(inst.problem, phases, time_limit_per_phase=spec.time_limit_s)
+        pp = placement.plan_phases(inst.problem, phases, time_limit_per_phase=spec.time_limit_s)
         return Plan(inst, "phases", pp.phases, pp.budgets)
     if budget is not None:
-        r = solve_max_coverage(inst.problem, budget, time_limit=spec.time_limit_s)
+        r = placement.solve_max_coverage(inst.problem, budget, time_limit=spec.time_limit_s)
         return Plan(inst, "budget", (r,), (budget,))
     problem, quotas = _required(inst, spec)
     _check_reachable(inst, spec)
     try:
-        r = solve_set_cover(problem, quotas=quotas, time_limit=spec.time_limit_s)
-    except UncoverableTargetsError as exc:
+        r = placement.solve_set_cover(problem, quotas=quotas, time_limit=spec.time_limit_s)
+    except placement.UncoverableTargetsError as exc:
         ids = sorted({f"{inst.demand.cls[i]}:{inst.demand.target_id[i]}" for i in exc.targets})
         raise InputError(
             "targets",
@@ -511,7 +499,7 @@ def write_plan(plan: Plan, catalogue: Catalogue, out_dir: str | Path, *, inputs:
     ).to_crs(4326)
     gdf.to_file(out / "plan.geojson", driver="GeoJSON")
     last = plan.results[-1]
-    curve = coverage_curve(inst.problem, budget=sum(plan.budgets) if plan.budgets else None)
+    curve = placement.coverage_curve(inst.problem, budget=sum(plan.budgets) if plan.budgets else None)
     curve.write_csv(out / "curve.csv")
     from geo.plot import draw_curve, draw_plan
 

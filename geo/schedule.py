@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Literal
 
@@ -71,18 +70,11 @@ class ScheduleCamera:
 
 @dataclass(frozen=True)
 class ScheduleRow:
-    site: str
-    lon: float
-    lat: float
-    model: str
-    kind: str
-    heading_deg: float | None
-    height_m: float
-    fov_deg: float
+    """One camera of the schedule: the camera as the file shows it (position and angles rounded), its lens,
+    and what its stream carries and stores."""
+
+    camera: ScheduleCamera
     focal_mm: float
-    resolution_px: int
-    cost: float | None
-    phase: int
     fps: float
     codec: str
     bitrate_mbps: float
@@ -101,26 +93,17 @@ class PhaseTotal:
 
 def schedule(cameras: Iterable[ScheduleCamera], stream: StreamSettings) -> list[ScheduleRow]:
     """Rows sorted by phase then site."""
-    from geo.density import SENSOR_WIDTH_MM
+    from geo.density import focal_mm
 
     rows = []
     for c in cameras:
         mbps = bitrate_mbps(c.resolution_px, stream.fps, stream.codec, stream.complexity)
-        fov = min(max(c.fov_deg, 1e-6), 179.0)
+        heading = None if c.heading_deg is None else round(c.heading_deg, 1)
+        shown = replace(c, lon=round(c.lon, 7), lat=round(c.lat, 7), heading_deg=heading, fov_deg=round(c.fov_deg, 1))
         rows.append(
             ScheduleRow(
-                site=c.site,
-                lon=round(c.lon, 7),
-                lat=round(c.lat, 7),
-                model=c.model,
-                kind=c.kind,
-                heading_deg=None if c.heading_deg is None else round(c.heading_deg, 1),
-                height_m=c.height_m,
-                fov_deg=round(c.fov_deg, 1),
-                focal_mm=round(SENSOR_WIDTH_MM / (2.0 * math.tan(math.radians(fov) / 2.0)), 2),
-                resolution_px=c.resolution_px,
-                cost=c.cost,
-                phase=c.phase,
+                camera=shown,
+                focal_mm=round(focal_mm(c.fov_deg), 2),
                 fps=stream.fps,
                 codec=stream.codec,
                 bitrate_mbps=round(mbps, 2),
@@ -128,18 +111,18 @@ def schedule(cameras: Iterable[ScheduleCamera], stream: StreamSettings) -> list[
                 storage_tb=round(storage_tb(mbps, stream.retention_days), 3),
             )
         )
-    return sorted(rows, key=lambda r: (r.phase, r.site))
+    return sorted(rows, key=lambda r: (r.camera.phase, r.camera.site))
 
 
 def phase_totals(rows: Sequence[ScheduleRow]) -> list[PhaseTotal]:
     out = []
-    for phase in sorted({r.phase for r in rows}):
-        rs = [r for r in rows if r.phase == phase]
+    for phase in sorted({r.camera.phase for r in rows}):
+        rs = [r for r in rows if r.camera.phase == phase]
         out.append(
             PhaseTotal(
                 phase,
                 len(rs),
-                round(sum(r.cost or 0.0 for r in rs), 2),
+                round(sum(r.camera.cost or 0.0 for r in rs), 2),
                 round(sum(r.bitrate_mbps for r in rs), 2),
                 round(sum(r.storage_tb for r in rs), 3),
             )
@@ -147,12 +130,36 @@ def phase_totals(rows: Sequence[ScheduleRow]) -> list[PhaseTotal]:
     return out
 
 
-HEADER = [f.name for f in fields(ScheduleRow)]
+#: the schedule's columns in file order: each is a field of the row's camera or of the row
+HEADER = [
+    "site",
+    "lon",
+    "lat",
+    "model",
+    "kind",
+    "heading_deg",
+    "height_m",
+    "fov_deg",
+    "focal_mm",
+    "resolution_px",
+    "cost",
+    "phase",
+    "fps",
+    "codec",
+    "bitrate_mbps",
+    "retention_days",
+    "storage_tb",
+]
 TOTAL_HEADER = [f.name for f in fields(PhaseTotal)]
+_CAMERA_FIELDS = {f.name for f in fields(ScheduleCamera)}
 
 
 def _cells(row: ScheduleRow | PhaseTotal) -> list[object]:
-    return ["" if v is None else v for v in asdict(row).values()]
+    if isinstance(row, PhaseTotal):
+        values = list(asdict(row).values())
+    else:
+        values = [getattr(row.camera if c in _CAMERA_FIELDS else row, c) for c in HEADER]
+    return ["" if v is None else v for v in values]
 
 
 def to_csv(rows: Sequence[ScheduleRow]) -> str:

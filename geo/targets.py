@@ -10,8 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
 
+from geo.arrays import BoolArray, FloatArray, IndexArray, ObjectArray
 from geo.config import CoverageConfig
 from geo.osm import match_tags
 from geo.town import Town, _read_polygons_file
@@ -61,7 +61,7 @@ def road_nodes(roads: gpd.GeoDataFrame) -> pd.DataFrame:
     return df
 
 
-def _consolidate(x: NDArray[np.float64], y: NDArray[np.float64], tolerance: float) -> NDArray[np.intp]:
+def _consolidate(x: FloatArray, y: FloatArray, tolerance: float) -> IndexArray:
     """Cluster label per point: points whose ``tolerance`` buffers overlap merge (as osmnx does)."""
     if len(x) == 0:
         return np.zeros(0, dtype=np.intp)
@@ -164,9 +164,7 @@ def main_road_nodes(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     return out
 
 
-def _user_targets(
-    path: Path, what: str, town: Town, cls: str, prefix: str
-) -> tuple[gpd.GeoDataFrame, NDArray[np.bool_]]:
+def _user_targets(path: Path, what: str, town: Town, cls: str, prefix: str) -> tuple[gpd.GeoDataFrame, BoolArray]:
     """Targets from a user's file (``source_tag`` "user"), and which of them are polygons."""
     gdf = _read_polygons_file(path, what, town.crs)
     out = _frame(town.crs, gdf.geometry.to_numpy(), prefix, cls)
@@ -203,7 +201,7 @@ def crowded_areas(town: Town, cfg: CoverageConfig) -> gpd.GeoDataFrame:
     return out
 
 
-def _frontage_points(sites: NDArray[np.object_], roads: gpd.GeoDataFrame) -> NDArray[np.object_]:
+def _frontage_points(sites: ObjectArray, roads: gpd.GeoDataFrame) -> ObjectArray:
     """For site polygons: the point of the site nearest to its nearest drivable road (its street front)."""
     if len(sites) == 0:
         return sites
@@ -334,7 +332,7 @@ INTERSECTION_RULES = {
 
 def approach_points(
     inter: gpd.GeoDataFrame, distance_m: float = LEG_DISTANCE_M
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+) -> tuple[FloatArray, FloatArray, IndexArray]:
     """One point per approach leg, ``distance_m`` along its bearing, and the row of its intersection.
 
     An intersection without legs gets its centre as its only approach point.

@@ -10,9 +10,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
 from pyproj import CRS
 
+from geo.arrays import ObjectArray
 from geo.config import CoverageConfig
 from geo.osm import read_layer, tag
 from xueliang.errors import InputError
@@ -62,7 +62,7 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
-def repair_polygons(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], int]:
+def repair_polygons(geoms: ObjectArray) -> tuple[ObjectArray, int]:
     """Invalid polygons made valid (``shapely.make_valid``), keeping their polygonal part; how many were invalid.
 
     A polygon with nothing polygonal left (e.g. collapsed to a line) comes back empty.

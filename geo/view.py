@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from geo.arrays import BoolArray, Columns, FloatArray, IndexArray, ObjectArray
 from xueliang.errors import ConfigError
 
 IEC_62676_4 = {"detection": 25.0, "observation": 62.0, "recognition": 125.0, "identification": 250.0}
@@ -57,11 +57,11 @@ def pixel_density(level: str | float, scale: str = "iec62676-4") -> float:
 
 
 def max_range(
-    resolution_px: NDArray[np.float64] | float,
-    fov_deg: NDArray[np.float64] | float,
+    resolution_px: FloatArray | float,
+    fov_deg: FloatArray | float,
     density_px_m: float,
-    height_m: NDArray[np.float64] | float = 0.0,
-) -> NDArray[np.float64]:
+    height_m: FloatArray | float = 0.0,
+) -> FloatArray:
     """Ground range (m) up to which the required pixel density is met; 0 where never met."""
     res = np.asarray(resolution_px, dtype=float)
     fov = np.clip(np.asarray(fov_deg, dtype=float), 1e-6, 179.0)
@@ -72,7 +72,7 @@ def max_range(
 
 
 @dataclass(frozen=True)
-class Views:
+class Views(Columns):
     """Camera views as parallel arrays in a metric CRS (x east, y north, metres).
 
     ``heading`` is the compass bearing in degrees (0 north, clockwise) and is NaN for an omni view;
@@ -80,46 +80,34 @@ class Views:
     at this level, e.g. an unknown direction counted as not covering).
     """
 
-    camera_id: NDArray[np.object_]
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    heading: NDArray[np.float64]
-    half_fov: NDArray[np.float64]
-    radius: NDArray[np.float64]
-
-    def __post_init__(self) -> None:
-        n = len(self.camera_id)
-        for name in ("x", "y", "heading", "half_fov", "radius"):
-            arr = getattr(self, name)
-            if arr.shape != (n,):
-                raise ValueError(f"Views.{name}: expected shape ({n},), got {arr.shape}")
-
-    def __len__(self) -> int:
-        return len(self.camera_id)
+    camera_id: ObjectArray
+    x: FloatArray
+    y: FloatArray
+    heading: FloatArray
+    half_fov: FloatArray
+    radius: FloatArray
 
     @property
-    def omni(self) -> NDArray[np.bool_]:
+    def omni(self) -> BoolArray:
         return np.asarray(self.half_fov >= 180.0)
 
-    def subset(self, mask: NDArray[np.bool_] | NDArray[np.intp]) -> Views:
+    def subset(self, mask: BoolArray | IndexArray) -> Views:
         return Views(
             self.camera_id[mask], self.x[mask], self.y[mask], self.heading[mask], self.half_fov[mask], self.radius[mask]
         )
 
 
-def bearing_deg(dx: NDArray[np.float64], dy: NDArray[np.float64]) -> NDArray[np.float64]:
+def bearing_deg(dx: FloatArray, dy: FloatArray) -> FloatArray:
     """Compass bearing (0 north, clockwise) of a vector."""
     return np.asarray(np.degrees(np.arctan2(dx, dy)) % 360.0)
 
 
-def angle_diff_deg(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+def angle_diff_deg(a: FloatArray, b: FloatArray) -> FloatArray:
     """Smallest absolute difference between two bearings, 0-180."""
     return np.asarray(np.abs((a - b + 180.0) % 360.0 - 180.0))
 
 
-def in_sector(
-    views: Views, cam: NDArray[np.intp], px: NDArray[np.float64], py: NDArray[np.float64]
-) -> NDArray[np.bool_]:
+def in_sector(views: Views, cam: IndexArray, px: FloatArray, py: FloatArray) -> BoolArray:
     """For pairs (camera index, point): is the point inside the camera's sector (range and angle)?"""
     dx = px - views.x[cam]
     dy = py - views.y[cam]
@@ -133,7 +121,7 @@ def in_sector(
     return np.asarray(ok)
 
 
-def sector_ray_bearings(heading: float, half_fov: float, step_deg: float) -> NDArray[np.float64]:
+def sector_ray_bearings(heading: float, half_fov: float, step_deg: float) -> FloatArray:
     """Bearings of the rays that outline a view: the whole circle for omni, else edge to edge."""
     if half_fov >= 180.0:
         n = max(8, math.ceil(360.0 / step_deg))

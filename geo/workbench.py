@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from numpy.typing import NDArray
 
 from geo.analysis import _villages, build_views, cameras_frame
+from geo.arrays import BoolArray, FloatArray, IndexArray, IntArray, ObjectArray
 from geo.cameras import Camera
 from geo.config import CoverageConfig
 from geo.coverage import Occluders, point_coverage, view_polygons
@@ -32,34 +32,67 @@ from geo.view import Views, pixel_density
 
 
 @dataclass(frozen=True)
-class PointClass:
+class ClassTargets:
+    """The targets of one class at its coverage level, as the gap list shows them: one entry per target."""
+
     name: str
     level: str
-    density: float
-    x: NDArray[np.float64]
-    y: NDArray[np.float64]
-    lonlat: NDArray[np.float64]
-    target_id: NDArray[np.object_]
-    label: NDArray[np.object_]
-    priority: NDArray[np.int64]
+    density: float  # px/m the level needs
+    target_id: ObjectArray
+    label: ObjectArray  # the target's name (None or NaN when it has none)
+    priority: IntArray
+    lonlat: FloatArray  # a point on each target (WGS84), where its gap is drawn
+
+    @classmethod
+    def of(cls, name: str, cfg: CoverageConfig, t: gpd.GeoDataFrame, lonlat: FloatArray) -> ClassTargets:
+        level = cfg.class_level(name)
+        return cls(
+            name,
+            str(level),
+            pixel_density(level, cfg.scale),
+            t["target_id"].to_numpy(dtype=object),
+            t["name"].to_numpy(dtype=object),
+            t["priority"].to_numpy(dtype=np.int64),
+            lonlat,
+        )
+
+    def gaps(self, covered: BoolArray) -> list[dict[str, Any]]:
+        """A GeoJSON point feature for each target not covered."""
+        out = []
+        for i in np.flatnonzero(~covered):
+            label = self.label[i]
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [round(float(v), 7) for v in self.lonlat[i]]},
+                    "properties": {
+                        "class": self.name,
+                        "target_id": str(self.target_id[i]),
+                        "name": None if label is None or label != label else str(label),
+                        "priority": int(self.priority[i]),
+                    },
+                }
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class PointClass:
+    targets: ClassTargets
+    x: FloatArray
+    y: FloatArray
     matrix: sp.csc_matrix  # targets x existing cameras
 
 
 @dataclass(frozen=True)
 class AreaClass:
-    name: str
-    level: str
-    density: float
-    space: NDArray[np.object_]  # open (unbuilt) part of each area
+    targets: ClassTargets
+    space: ObjectArray  # open (unbuilt) part of each area
     space_tree: shapely.STRtree
-    open_m2: NDArray[np.float64]
-    lonlat: NDArray[np.float64]  # a point on each area (for the gap list)
-    target_id: NDArray[np.object_]
-    label: NDArray[np.object_]
-    priority: NDArray[np.int64]
-    views: NDArray[np.object_]  # clipped view polygon of each existing camera at this level
-    touching: tuple[NDArray[np.intp], ...]  # existing cameras whose view touches each area
-    base_fraction: NDArray[np.float64]
+    open_m2: FloatArray
+    views: ObjectArray  # clipped view polygon of each existing camera at this level
+    touching: tuple[IndexArray, ...]  # existing cameras whose view touches each area
+    base_fraction: FloatArray
     threshold: float
 
 
@@ -71,13 +104,13 @@ class Workbench:
     config: CoverageConfig
     occluders: Occluders | None
     cameras: gpd.GeoDataFrame  # existing, metric CRS
-    camera_ids: NDArray[np.object_]
+    camera_ids: ObjectArray
     points: dict[str, PointClass]
     areas: dict[str, AreaClass]
     legs: PointClass | None  # approach points of intersections (target_id = the intersection's)
-    leg_owner: NDArray[np.intp]
+    leg_owner: IndexArray
     villages: pd.DataFrame  # the coverage run's village table for the existing cameras
-    camera_unit: NDArray[np.object_]  # each existing camera's admin unit (None outside every unit)
+    camera_unit: ObjectArray  # each existing camera's admin unit (None outside every unit)
     units: gpd.GeoDataFrame  # the village units (name, geometry) new cameras are placed in
 
 
@@ -97,13 +130,13 @@ class WhatIf:
     cameras: gpd.GeoDataFrame  # the scenario's whole camera set (metric CRS)
 
 
-def _ratio(covered: NDArray[np.bool_]) -> ClassRatio:
+def _ratio(covered: BoolArray) -> ClassRatio:
     n = len(covered)
     c = int(covered.sum())
     return ClassRatio(c, n, round(c / n, 4) if n else None)
 
 
-def _lonlat(geoms: NDArray[np.object_], crs: Any) -> NDArray[np.float64]:
+def _lonlat(geoms: ObjectArray, crs: Any) -> FloatArray:
     if len(geoms) == 0:
         return np.zeros((0, 2))
     pts = gpd.GeoSeries(list(geoms), crs=crs).to_crs(4326)
@@ -123,23 +156,10 @@ def build_workbench(
     legs: PointClass | None = None
     owner = np.zeros(0, dtype=np.intp)
 
-    def point_class(name: str, x: NDArray[np.float64], y: NDArray[np.float64], t: gpd.GeoDataFrame) -> PointClass:
-        level = cfg.class_level(name)
-        density = pixel_density(level, cfg.scale)
-        v = build_views(cams, cfg, density)
-        m = point_coverage(v, x, y, occ, clearance=cfg.los_clearance_m).tocsc()
-        return PointClass(
-            name,
-            str(level),
-            density,
-            x,
-            y,
-            _lonlat(t.geometry.to_numpy(), town.crs),
-            t["target_id"].to_numpy(dtype=object),
-            t["name"].to_numpy(dtype=object),
-            t["priority"].to_numpy(dtype=np.int64),
-            m,
-        )
+    def point_class(name: str, x: FloatArray, y: FloatArray, t: gpd.GeoDataFrame) -> PointClass:
+        targets = ClassTargets.of(name, cfg, t, _lonlat(t.geometry.to_numpy(), town.crs))
+        v = build_views(cams, cfg, targets.density)
+        return PointClass(targets, x, y, point_coverage(v, x, y, occ, clearance=cfg.los_clearance_m).tocsc())
 
     for name, t in targets.items():
         t = t.reset_index(drop=True)
@@ -158,7 +178,7 @@ def build_workbench(
     return Workbench(town, cfg, occ, cams, ids, points, areas, legs, owner, vil, _units_of(cams, units), units)
 
 
-def _units_of(cams: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> NDArray[np.object_]:
+def _units_of(cams: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> ObjectArray:
     """The admin unit of each camera: its own ``admin_unit`` field, else the unit it stands in."""
     unit = cams["admin_unit"].astype(object).to_numpy().copy() if len(cams) else np.zeros(0, dtype=object)
     missing = np.flatnonzero(pd.isna(unit))
@@ -171,7 +191,7 @@ def _units_of(cams: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> NDArray[np.obj
     return unit
 
 
-def _village_rows(wb: Workbench, keep: NDArray[np.bool_], new: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+def _village_rows(wb: Workbench, keep: BoolArray, new: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """The village table with removed cameras taken out of their units and new ones put in theirs."""
     base = wb.villages.set_index("admin_unit")
     cams: dict[str, int] = {str(k): int(v) for k, v in base["cameras"].items()}
@@ -199,16 +219,16 @@ def _village_rows(wb: Workbench, keep: NDArray[np.bool_], new: gpd.GeoDataFrame)
 def _area_class(
     name: str, t: gpd.GeoDataFrame, cams: gpd.GeoDataFrame, cfg: CoverageConfig, occ: Occluders | None, town: Town
 ) -> AreaClass:
-    level = cfg.class_level(name)
-    density = pixel_density(level, cfg.scale)
     geoms = t.geometry.to_numpy()
+    lonlat = _lonlat(shapely.point_on_surface(geoms), town.crs) if len(geoms) else np.zeros((0, 2))
+    targets = ClassTargets.of(name, cfg, t, lonlat)
     space = np.asarray(geoms, dtype=object).copy()
     if occ is not None and len(occ):
         for i, a in enumerate(geoms):
             bi = occ.tree.query(a, predicate="intersects")
             if len(bi):
                 space[i] = shapely.difference(a, shapely.union_all(occ.geoms[bi]))
-    v = build_views(cams, cfg, density)
+    v = build_views(cams, cfg, targets.density)
     views = view_polygons(v, occ, ray_step_deg=cfg.view_ray_step_deg)
     tree = shapely.STRtree(space) if len(space) else shapely.STRtree(np.zeros(0, dtype=object))
     # the pairs come out as (view, area): tree holds areas, the query array is the views
@@ -217,16 +237,10 @@ def _area_class(
     open_m2 = shapely.area(space).astype(float) if len(space) else np.zeros(0)
     frac = np.array([_fraction(space[k], open_m2[k], views[touching[k]]) for k in range(len(space))], dtype=float)
     return AreaClass(
-        name,
-        str(level),
-        density,
+        targets,
         space,
         tree,
         open_m2,
-        _lonlat(shapely.point_on_surface(geoms), town.crs) if len(geoms) else np.zeros((0, 2)),
-        t["target_id"].to_numpy(dtype=object),
-        t["name"].to_numpy(dtype=object),
-        t["priority"].to_numpy(dtype=np.int64),
         np.asarray(views, dtype=object),
         touching,
         frac,
@@ -234,7 +248,7 @@ def _area_class(
     )
 
 
-def _fraction(space: Any, open_m2: float, views: NDArray[np.object_]) -> float:
+def _fraction(space: Any, open_m2: float, views: ObjectArray) -> float:
     if len(views) == 0 or open_m2 <= 0:
         return 0.0
     seen = shapely.intersection(space, shapely.union_all(views))
@@ -253,22 +267,22 @@ class _NewViews:
         return self.cache[density]
 
 
-def _covered_points(pc: PointClass, keep: NDArray[np.bool_], nv: _NewViews, wb: Workbench) -> NDArray[np.bool_]:
+def _covered_points(pc: PointClass, keep: BoolArray, nv: _NewViews, wb: Workbench) -> BoolArray:
     """Targets seen by a kept existing camera or by a new one (only the new views are traced)."""
     base = np.asarray(pc.matrix @ keep.astype(np.int64)).ravel() > 0
     if len(nv.new) and len(pc.x):
-        v = nv.at(pc.density)
+        v = nv.at(pc.targets.density)
         m = point_coverage(v, pc.x, pc.y, wb.occluders, clearance=wb.config.los_clearance_m)
         base |= np.diff(m.indptr) > 0
     return np.asarray(base)
 
 
-def _covered_areas(ac: AreaClass, keep: NDArray[np.bool_], nv: _NewViews, wb: Workbench) -> NDArray[np.bool_]:
+def _covered_areas(ac: AreaClass, keep: BoolArray, nv: _NewViews, wb: Workbench) -> BoolArray:
     frac = ac.base_fraction.copy()
     removed = set(np.flatnonzero(~keep).tolist())
     new_views = np.zeros(0, dtype=object)
     if len(nv.new):
-        v = nv.at(ac.density)
+        v = nv.at(ac.targets.density)
         new_views = np.asarray(view_polygons(v, wb.occluders, ray_step_deg=wb.config.view_ray_step_deg), dtype=object)
     # (new view, area) pairs: the tree holds the areas
     hit = (
@@ -287,32 +301,6 @@ def _covered_areas(ac: AreaClass, keep: NDArray[np.bool_], nv: _NewViews, wb: Wo
     return np.asarray(frac >= ac.threshold)
 
 
-def _gap_features(
-    lonlat: NDArray[np.float64],
-    covered: NDArray[np.bool_],
-    cls: str,
-    ids: NDArray[np.object_],
-    labels: NDArray[np.object_],
-    priority: NDArray[np.int64],
-) -> list[dict[str, Any]]:
-    out = []
-    for i in np.flatnonzero(~covered):
-        label = labels[i]
-        out.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(float(v), 7) for v in lonlat[i]]},
-                "properties": {
-                    "class": cls,
-                    "target_id": str(ids[i]),
-                    "name": None if label is None or label != label else str(label),
-                    "priority": int(priority[i]),
-                },
-            }
-        )
-    return out
-
-
 def whatif(wb: Workbench, add: Sequence[Camera] = (), remove: Sequence[str] = ()) -> WhatIf:
     """Coverage with ``add`` cameras added and ``remove`` (existing ids) taken away."""
     gone = set(remove)
@@ -325,7 +313,7 @@ def whatif(wb: Workbench, add: Sequence[Camera] = (), remove: Sequence[str] = ()
     for name, pc in wb.points.items():
         cov = _covered_points(pc, keep, nv, wb)
         classes[name] = _ratio(cov)
-        features += _gap_features(pc.lonlat, cov, name, pc.target_id, pc.label, pc.priority)
+        features += pc.targets.gaps(cov)
         if name == "intersections" and wb.legs is not None:
             leg_cov = _covered_points(wb.legs, keep, nv, wb)
             every = np.ones(len(cov), dtype=bool)
@@ -334,7 +322,7 @@ def whatif(wb: Workbench, add: Sequence[Camera] = (), remove: Sequence[str] = ()
     for name, ac in wb.areas.items():
         cov = _covered_areas(ac, keep, nv, wb)
         classes[name] = _ratio(cov)
-        features += _gap_features(ac.lonlat, cov, name, ac.target_id, ac.label, ac.priority)
+        features += ac.targets.gaps(cov)
     features.sort(key=lambda f: (f["properties"]["priority"], f["properties"]["class"], f["properties"]["target_id"]))
     every_cam = pd.concat([wb.cameras[keep], new], ignore_index=True) if len(new) else wb.cameras[keep]
     every_cam = gpd.GeoDataFrame(every_cam, geometry="geometry", crs=wb.town.crs)

@@ -153,23 +153,12 @@ def build() -> tuple[Osm, list[dict[str, object]]]:
         row.update(kw)
         cams.append(row)
 
+    # a 4 MP bullet on a 6 m pole, one channel: the main road's cameras and the town exit's
+    pole = {"resolution": 2560, "height": 6, "kind": "bullet", "channels": 1}
     i = 1
     # corners of the main-road intersections, looking diagonally into the junction
     for x in XS:
-        cx, cy = x - 8, 300 - 8
-        cam(
-            i,
-            cx,
-            cy,
-            heading=45,
-            focal_mm=6,
-            sensor_width_mm=5.6,
-            resolution=2560,
-            height=6,
-            kind="bullet",
-            channels=1,
-            name=f"人民路 x {x}",
-        )
+        cam(i, x - 8, 300 - 8, heading=45, focal_mm=6, sensor_width_mm=5.6, **pole, name=f"人民路 x {x}")
         i += 1
     # a few other intersections
     for x, y in ((150, 150), (750, 600), (300, 600), (600, 450)):
@@ -190,19 +179,7 @@ def build() -> tuple[Osm, list[dict[str, object]]]:
         cam(i, x + 6, y - 6, resolution=1280, height=4, channels=1, name="legacy (direction unknown)")
         i += 1
     # a GB/T 28181 device on the Jianshe Road exit
-    cam(
-        i,
-        456,
-        780,
-        heading=0,
-        fov=40,
-        resolution=2560,
-        height=6,
-        kind="bullet",
-        channels=1,
-        gb_id="43010200001320000001",
-        name="出城卡口 Town exit",
-    )
+    cam(i, 456, 780, heading=0, fov=40, **pole, gb_id="43010200001320000001", name="出城卡口 Town exit")
     return osm, cams
 
 

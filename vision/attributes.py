@@ -162,7 +162,7 @@ def decide(body: npt.NDArray[np.float32], cfg: ColourConfig | None = None) -> At
     chromatic = [PALETTE.index(c) for c in ("red", "blue", "yellow", "green", "brown/gold")]
     best_c = max(chromatic, key=lambda i: share[i])
     if share[best_c] >= cfg.chromatic_share:
-        return Attribute(PALETTE[best_c], round(float(share[best_c]), 3))
+        return Attribute.rounded(PALETTE[best_c], float(share[best_c]))
     achromatic = np.isin(labels, [PALETTE.index(c) for c in ("white", "grey/silver", "black")])
     light = body[achromatic, 0] if achromatic.any() else body[:, 0]
     l75 = float(np.percentile(light, 75))
@@ -172,7 +172,7 @@ def decide(body: npt.NDArray[np.float32], cfg: ColourConfig | None = None) -> At
         name, margin = "black", cfg.black_l75 - l75
     else:
         name, margin = "grey/silver", min(l75 - cfg.black_l75, cfg.white_l75 - l75)
-    return Attribute(name, round(min(0.9, 0.5 + margin / 40.0), 3))
+    return Attribute.rounded(name, min(0.9, 0.5 + margin / 40.0))
 
 
 class TypeClassifier(Protocol):
@@ -241,4 +241,4 @@ class OnnxTypeClassifier:
         p = np.exp(out - out.max())
         p /= p.sum()
         k = int(p.argmax())
-        return Attribute(self.labels[k], round(float(p[k]), 3))
+        return Attribute.rounded(self.labels[k], float(p[k]))

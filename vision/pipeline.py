@@ -182,7 +182,7 @@ def _finish_track(
     for cls, c in zip(t.classes, t.confidences, strict=True):
         weights[cls] = weights.get(cls, 0.0) + c
     cls = max(weights, key=lambda k: weights[k])
-    det_class = Attribute(VEHICLE_CLASSES.get(cls, str(cls)), round(weights[cls] / sum(weights.values()), 3))
+    det_class = Attribute.rounded(VEHICLE_CLASSES.get(cls, str(cls)), weights[cls] / sum(weights.values()))
     crop = crop_of(best.frame, best.box, 0.05)
     colour = balanced_colour(best.frame, [float(v) for v in best.box])
     vector = (

@@ -33,10 +33,14 @@ class CoverResult:
 
     image: Frame
     cover: str
-    state: str
     visible_side: str | None = None
     #: fraction of the plate's width left uncovered (``half`` only, else 0)
     visible_fraction: float = 0.0
+
+    @property
+    def state(self) -> str:
+        """The plate state a person labels this cover with (``covered``, or ``absent`` for ``removed``)."""
+        return HIDDEN_STATE[self.cover]
 
 
 def _box(box: tuple[int, int, int, int], shape: tuple[int, ...], grow: float) -> tuple[int, int, int, int]:
@@ -132,11 +136,11 @@ def apply_cover(img: Frame, plate_box: tuple[int, int, int, int], cover: str, *,
         grey = rng.uniform(10, 60)
         fill = np.full((y2 - y1, cx2 - cx1, 3), grey, np.float32)
         out[y1:y2, cx1:cx2] = _shade(fill.astype(np.uint8), rng, 0.2)
-        return CoverResult(out, cover, "covered", visible_side=side, visible_fraction=round(1 - frac, 3))
+        return CoverResult(out, cover, visible_side=side, visible_fraction=round(1 - frac, 3))
     else:  # removed: fill from the surroundings, leaving no outline
         mask = np.zeros(img.shape[:2], np.uint8)
         rx1, ry1, rx2, ry2 = _box((x1, y1, x2, y2), img.shape, 0.08)
         mask[ry1:ry2, rx1:rx2] = 255
         out = np.asarray(cv2.inpaint(img, mask, 5, cv2.INPAINT_TELEA), np.uint8)
         out[ry1:ry2, rx1:rx2] = _shade(out[ry1:ry2, rx1:rx2], rng, 0.05)
-    return CoverResult(out, cover, HIDDEN_STATE[cover])
+    return CoverResult(out, cover)

@@ -2,6 +2,8 @@
 
 A video row and all its sightings are written in one transaction at the end of the file, so a
 ``videos`` row exists only for a completely indexed file: that row is the "done" mark reruns skip.
+An ``int`` column given by its annotation alone (``width: Mapped[int]``) is an ``Integer``, NOT NULL unless
+the annotation allows None; a ``float`` one names ``Float`` (SQLAlchemy's own type for ``float`` is ``Double``).
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ class VideoRow(Base):
     start_time: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     end_time: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     fps: Mapped[float] = mapped_column(Float)
-    frame_count: Mapped[int] = mapped_column(Integer)
+    frame_count: Mapped[int]
     duration_s: Mapped[float] = mapped_column(Float)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int]
+    height: Mapped[int]
     detector: Mapped[str] = mapped_column(String(200))
-    frames_decoded: Mapped[int] = mapped_column(Integer)
-    frames_detected: Mapped[int] = mapped_column(Integer)
+    frames_decoded: Mapped[int]
+    frames_detected: Mapped[int]
     processing_s: Mapped[float] = mapped_column(Float)
     indexed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -55,7 +57,7 @@ class SightingRow(Base):
     # NULL for a checkpoint pass (source "checkpoint"): no video behind it (migration vision_0003)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
     camera_id: Mapped[str] = mapped_column(String(64), ForeignKey("cameras.id"))
-    track_id: Mapped[int] = mapped_column(Integer)
+    track_id: Mapped[int]
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     detector_class: Mapped[str] = mapped_column(String(32))
@@ -71,7 +73,7 @@ class SightingRow(Base):
     plate_colour: Mapped[str | None] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(16))
     direction_deg: Mapped[float | None] = mapped_column(Float)
-    best_frame: Mapped[int] = mapped_column(Integer)
+    best_frame: Mapped[int]
     thumbnail_path: Mapped[str | None] = mapped_column(Text)
     frame_path: Mapped[str | None] = mapped_column(Text)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -81,7 +83,7 @@ class SightingRow(Base):
     # its lane number and vehicle brand code
     source: Mapped[str] = mapped_column(String(16), default=SOURCE_VIDEO, server_default=SOURCE_VIDEO)
     external_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
-    lane: Mapped[int | None] = mapped_column(Integer)
+    lane: Mapped[int | None]
     brand: Mapped[str | None] = mapped_column(String(32))
 
     video: Mapped[VideoRow | None] = relationship(back_populates="sightings")
@@ -110,7 +112,7 @@ class SightingPointRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"), index=True)
-    frame: Mapped[int] = mapped_column(Integer)
+    frame: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     x1: Mapped[float] = mapped_column(Float)
     y1: Mapped[float] = mapped_column(Float)

@@ -58,8 +58,8 @@ def decide_type(head: LinearHead, embedding: npt.ArrayLike, detector_class: str)
     share = float(p[k] / max(p[allowed].sum(), 1e-9))
     label = head.labels[k]
     if detector_class == "truck" and label in ("sedan", "suv"):
-        return Attribute("pickup", round(0.5 * share + 0.25, 3))
-    return Attribute(label, round(share, 3))
+        return Attribute.rounded("pickup", 0.5 * share + 0.25)
+    return Attribute.rounded(label, share)
 
 
 @dataclass

@@ -107,6 +107,11 @@ class Attribute:
     value: str
     confidence: float
 
+    @classmethod
+    def rounded(cls, value: str, confidence: float) -> Attribute:
+        """The label with its confidence rounded to 3 decimals, as the methods store and show it."""
+        return cls(value, round(confidence, 3))
+
 
 @dataclass(frozen=True)
 class PlateReading:

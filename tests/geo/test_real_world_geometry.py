@@ -69,7 +69,8 @@ def test_only_a_few_streets_gives_zero_targets_with_notes_and_plans(tmp_path: Pa
     x.node(113.0002, 28.0, camera())
     osm = x.write(tmp_path / "few.osm")
     runner = CliRunner()
-    res = runner.invoke(cli, ["coverage", "--osm", str(osm), "--cameras", str(osm), "--out", str(tmp_path / "c")])
+    inputs = ["--osm", str(osm), "--cameras", str(osm)]
+    res = runner.invoke(cli, ["coverage", *inputs, "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))
     assert {k: v["total"] for k, v in summary["classes"].items()} == dict.fromkeys(summary["classes"], 0)
@@ -81,37 +82,11 @@ def test_only_a_few_streets_gives_zero_targets_with_notes_and_plans(tmp_path: Pa
     targets = tmp_path / "t.toml"
     targets.write_text("time_limit_s = 5\n", encoding="utf-8")
     plan = runner.invoke(
-        cli,
-        [
-            "plan",
-            "--osm",
-            str(osm),
-            "--cameras",
-            str(osm),
-            "--budget",
-            "100000",
-            "--targets",
-            str(targets),
-            "--out",
-            str(tmp_path / "p"),
-        ],
+        cli, ["plan", *inputs, "--budget", "100000", "--targets", str(targets), "--out", str(tmp_path / "p")]
     )
     assert plan.exit_code == 0, plan.output
-    rep = runner.invoke(
-        cli,
-        [
-            "report",
-            "--osm",
-            str(osm),
-            "--coverage",
-            str(tmp_path / "c"),
-            "--plan",
-            str(tmp_path / "p"),
-            "--no-pdf",
-            "--out",
-            str(tmp_path / "r"),
-        ],
-    )
+    reported = ["--coverage", str(tmp_path / "c"), "--plan", str(tmp_path / "p"), "--no-pdf"]
+    rep = runner.invoke(cli, ["report", "--osm", str(osm), *reported, "--out", str(tmp_path / "r")])
     assert rep.exit_code == 0, rep.output
 
 

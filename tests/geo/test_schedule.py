@@ -59,7 +59,7 @@ def _cams() -> list[ScheduleCamera]:
 
 def test_rows_and_totals_per_phase() -> None:
     rows = schedule(_cams(), StreamSettings(retention_days=30))
-    assert [r.site for r in rows] == ["a", "b", "c"]
+    assert [r.camera.site for r in rows] == ["a", "b", "c"]
     totals = phase_totals(rows)
     assert [(t.phase, t.cameras, t.cost) for t in totals] == [(1, 2, 15000.0), (2, 1, 5000.0)]
     assert totals[0].bitrate_mbps == pytest.approx(rows[0].bitrate_mbps + rows[1].bitrate_mbps, abs=0.01)

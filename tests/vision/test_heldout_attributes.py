@@ -121,22 +121,21 @@ def matches(row: LabelRow, sighting: Sighting) -> bool:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Per labelled vehicle: the sightings that match any of its rows, the one matching most rows."""
+    """Per labelled vehicle (its first label row gives its colour and type): the sightings that match any of
+    its rows, the one matching most rows."""
 
-    vehicle: int
-    colour: str
-    vtype: str
+    label: LabelRow
     track_ids: tuple[int, ...]
     main: Sighting | None
 
 
 def outcomes(result: FileResult, rows: list[LabelRow]) -> list[Outcome]:
     out = []
-    for vehicle, vrows in by_vehicle(rows).items():
+    for vrows in by_vehicle(rows).values():
         hits = Counter(s.track_id for row in vrows for s in result.sightings if matches(row, s))
         main_id = max(sorted(hits), key=lambda t: hits[t]) if hits else None
         main = next((s for s in result.sightings if s.track_id == main_id), None)
-        out.append(Outcome(vehicle, vrows[0].colour, vrows[0].vtype, tuple(sorted(hits)), main))
+        out.append(Outcome(vrows[0], tuple(sorted(hits)), main))
     return out
 
 
@@ -184,7 +183,7 @@ def test_labels_are_one_colour_and_type_per_vehicle(labels: list[LabelRow]) -> N
 def test_labelled_vehicles_found_and_not_split(intel_run: FileResult, labels: list[LabelRow]) -> None:
     found = [o for o in outcomes(intel_run, labels) if o.main is not None]
     split = [o for o in found if len(o.track_ids) > 1]
-    detail = [(o.vehicle, o.track_ids) for o in outcomes(intel_run, labels)]
+    detail = [(o.label.vehicle, o.track_ids) for o in outcomes(intel_run, labels)]
     assert len(found) >= FOUND, detail
     assert len(split) <= SPLIT, detail
 
@@ -197,8 +196,9 @@ def test_labelled_vehicles_found_and_not_split(intel_run: FileResult, labels: li
 )
 def test_colour_and_type_of_found_vehicles(intel_run: FileResult, labels: list[LabelRow]) -> None:
     found = [o for o in outcomes(intel_run, labels) if o.main is not None]
-    colour = [(o.colour, o.main.colour.value) for o in found if o.main is not None]
-    vtype = [(o.vtype, o.main.vehicle_type.value) for o in found if o.main is not None and o.vtype != "unsure"]
+    seen = [(o.label, o.main) for o in found if o.main is not None]
+    colour = [(label.colour, main.colour.value) for label, main in seen]
+    vtype = [(label.vtype, main.vehicle_type.value) for label, main in seen if label.vtype != "unsure"]
     colour_right = sum(want == got for want, got in colour)
     type_right = sum(want == got for want, got in vtype)
     assert colour_right >= COLOUR_RIGHT and colour_right / len(colour) >= COLOUR_RIGHT / COLOUR_N, colour

@@ -94,7 +94,9 @@ def test_unplated_ccpd_photo_reads_absent(reader: PlateReader) -> None:
     assert got.text is None
 
 
-def _refit_script() -> ModuleType:
+def _refit_script(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """bench/train_plate_zone.py loaded as it runs as a script: with its folder (and so ``_root``) on the path."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location("train_plate_zone", ROOT / "bench" / "train_plate_zone.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -103,11 +105,11 @@ def _refit_script() -> ModuleType:
     return module
 
 
-def test_refit_is_deterministic() -> None:
+def test_refit_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     """The refit script's fit on two tuning photos (one seed) gives the same weights twice, of the
     shape the reader loads."""
     shared_file("plates/we0091234/single_yellow.jpg")
-    script = _refit_script()
+    script = _refit_script(monkeypatch)
     with LABELS.open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["photo"].endswith(("single_yellow.jpg", "np4.jpg"))]
     assert all(r["split"] == "tuning" for r in rows)
