@@ -26,15 +26,17 @@
    straightforward pandas implementation of the same definition (vectorised: ``groupby``/``shift``,
    ``merge_asof`` for companions; one thread) over the same rows already in memory (without the
    layout's columns; loading not counted), up to ``--pandas-max`` rows (above, pandas is skipped and
-   said so). Both answers are compared (same plates). Companions over spans longer than a month ask
-   for one day together a month (``planted.companion_days``).
+   said so). Both answers are compared (same plates). Every tactic runs with its defaults (companions'
+   days together: 2, or one per 30 days the target was seen, ``run.companion_min_days``).
 3. Plate search (``--plate-sightings`` sightings of a tenth as many plates over 30 days, SQLite, built
    straight into the file): ``plate_search`` — the first page of 50 hits by time and a total (or an
    estimate) — p50/p95 over ``--repeats`` draws of each kind (exact with --exact, one wildcard,
    prefix+suffix, a pattern of ~58,000 hits, a loose prefix), with and without a 24 h window; then
    the scan (``run_query`` returning every matching row, as search did) on two of them, same run.
-4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL, and
-   DuckDB over the same files: same JSON, precision/recall (Spark's CPU is in its JVM: wall only).
+4. Spark local (``local[threads]``, ``--spark-memory`` driver heap) over a ``--spark-passes`` city's
+   Parquet (``--keep``'s when ``--spark-passes`` equals ``--passes``), the same tactic SQL, and DuckDB
+   over the same files in the same run: wall and CPU seconds (Spark's: its JVM's, read from /proc),
+   same JSON, precision/recall.
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
 machine is doing at the time: the ratios are the figure to read.
@@ -73,13 +75,13 @@ from xueliang.investigate.passes_store import ingest  # noqa: E402
 from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, write_parquet  # noqa: E402
 from xueliang.investigate.tactics.engines import DuckEngine  # noqa: E402
 from xueliang.investigate.tactics.planted import (  # noqa: E402
-    companion_days,
     found,
     planted_answers,
     planted_calls,
     precision_recall,
     window,
 )
+from xueliang.investigate.tactics.run import companion_min_days  # noqa: E402
 
 PASSES_PER_VEHICLE_DAY = 11.25  # measured on the generator's commutes (49.16M for 50M asked at 11.5)
 
@@ -212,8 +214,9 @@ def pd_cloned(df: pd.DataFrame) -> set[str]:
     return speed | conflict
 
 
-def pd_companions(df: pd.DataFrame, plate: str, k: int = 3, min_days: int = 2, dt_s: int = 120) -> set[str]:
+def pd_companions(df: pd.DataFrame, plate: str, k: int = 3, dt_s: int = 120) -> set[str]:
     tgt = df.loc[df.plate == plate, ["camera_id", "t"]].rename(columns={"t": "tt"}).sort_values("tt")
+    min_days = companion_min_days(int(((tgt["tt"] + 8 * 3600) // 86400).nunique()))  # the default rule
     tgt["t"] = tgt["tt"]
     others = df.loc[df.plate != plate, ["plate", "camera_id", "t"]].sort_values("t")
     m = pd.merge_asof(others, tgt, on="t", by="camera_id", tolerance=dt_s, direction="nearest").dropna()
@@ -274,7 +277,7 @@ def baselines(city: City | CityPlan, df: pd.DataFrame) -> dict[str, Callable[[],
     scenes = [(s.camera_id, iso((s.start, s.end)).t1, iso((s.start, s.end)).t2) for s in t.scenes]
     return {
         "cloned-plates": lambda: pd_cloned(df),
-        "companions": lambda: pd_companions(df, target, min_days=companion_days(t)),
+        "companions": lambda: pd_companions(df, target),
         "first-entry": lambda: pd_first_entry(df, set(t.entry_cameras), w1, w2, 30 * 86400),
         "footholds": lambda: pd_footholds(df, foot),
         "nocturnal": lambda: pd_nocturnal(df),
@@ -329,29 +332,43 @@ def bench_tactics(n: int, days: int, pandas_max: int, threads: int, tmp: Path, k
 PANDAS_COLUMNS = ["id", "camera_id", "t", "plate", "colour", "vehicle_type", "brand", "lon", "lat"]
 
 
-def bench_spark(n: int, days: int, threads: int, tmp: Path) -> None:
+def bench_spark(n: int, days: int, threads: int, tmp: Path, keep: Path | None, memory: str) -> None:
+    """Section 4: Spark ``local[threads]`` and DuckDB over the same Parquet (``keep``'s, if the same city)."""
     from xueliang.investigate.tactics.engines import SparkEngine
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     plan = plan_for(n, days=days)
-    folder = tmp / "spark-parquet"
+    folder = keep or tmp / "spark-parquet"
+    folder.mkdir(parents=True, exist_ok=True)
     n_passes = write_plan(plan, folder)
-    t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]"))
-    duck = DuckEngine(parquet=folder, threads=threads)
+    t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]", driver_memory=memory))
+    duck = DuckEngine(parquet=folder, threads=threads, memory="4GB", temp_dir=tmp)
     spark.query("SELECT COUNT(*) FROM passes", {})
     duck.query("SELECT COUNT(*) FROM passes", {})
     want = planted_answers(plan.truths)
     print(
-        f"\n== Spark local[{threads}] vs DuckDB: {n_passes:,} passes (session start {t_start:.0f} s, "
-        f"load {load_average()}); Spark's CPU is in its JVM, not counted here"
+        f"\n== Spark local[{threads}] (driver {memory}) vs DuckDB ({threads} threads, 4 GB): {n_passes:,} passes, "
+        f"{days} days (session start {t_start:.0f} s, load {load_average()}); cpu = the JVM's / this process's CPU s",
+        flush=True,
     )
-    print(f"{'tactic':16}{'spark s':>10}{'duckdb s':>10}{'spark/duckdb':>14}{'P':>6}{'R':>6}  same JSON")
+    print(
+        f"{'tactic':16}{'spark s':>9}{'cpu s':>7}{'duckdb s':>10}{'cpu s':>7}{'spark/duckdb':>14}{'load':>6}"
+        f"{'P':>6}{'R':>6}  same JSON"
+    )
     for name, call in planted_calls(plan.truths).items():
+        jvm = spark.cpu_seconds() or 0.0
         t_s, rs = timed(lambda call=call: call(spark))
+        jvm = (spark.cpu_seconds() or 0.0) - jvm
+        cpu = time.process_time()
         t_d, rd = timed(lambda call=call: call(duck))
+        cpu = time.process_time() - cpu
         same = {**rs.to_json(), "engine": ""} == {**rd.to_json(), "engine": ""}
         p, r = precision_recall(found(name, rs), want[name])
-        print(f"{name:16}{t_s:10.2f}{t_d:10.2f}{t_s / t_d:14.1f}{p:6.2f}{r:6.2f}  {same}")
+        print(
+            f"{name:16}{t_s:9.2f}{jvm:7.1f}{t_d:10.2f}{cpu:7.1f}{t_s / t_d:14.1f}{os.getloadavg()[0]:6.1f}"
+            f"{p:6.2f}{r:6.2f}  {same}",
+            flush=True,
+        )
     spark.close()
     duck.close()
 
@@ -506,6 +523,7 @@ def main() -> None:
     ap.add_argument("--pandas-max", type=int, default=3_000_000)
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--spark-memory", default="4g", help="Spark's driver memory (local mode: its whole heap).")
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
     ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")
     ap.add_argument("--repeats", type=int, default=40)
@@ -522,7 +540,9 @@ def main() -> None:
         if a.plate_sightings:
             bench_plates(a.plate_sightings, a.repeats, tmp, plate_db=a.plate_db)
         if a.spark_passes:
-            bench_spark(a.spark_passes, a.days, a.threads, tmp)
+            bench_spark(
+                a.spark_passes, a.days, a.threads, tmp, a.keep if a.spark_passes == a.passes else None, a.spark_memory
+            )
 
 
 if __name__ == "__main__":

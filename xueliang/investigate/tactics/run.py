@@ -224,6 +224,21 @@ def cloned_plates(
     return TacticResult("cloned-plates", params, tuple(hits), engine.name)
 
 
+COMPANION_DAYS_PER = 30  # the default asks one day together per this many days the target was seen
+
+
+def companion_min_days(seen_days: int) -> int:
+    """Default days together for a target seen on ``seen_days`` local days: 2, or one per 30 of them.
+
+    Chance meetings grow with the days watched: on the generated year a daily commuter shares k
+    checkpoints within the seconds with some strangers on up to 4 days, so a fixed 2 makes them
+    companions (precision 0.04 there); a count proportional to the days watched does not, while a
+    vehicle that follows the target once a week or more still passes it. ``min_days`` in the result's
+    parameters is the count used.
+    """
+    return max(2, math.ceil(seen_days / COMPANION_DAYS_PER))
+
+
 def companions(
     engine: Engine,
     *,
@@ -231,23 +246,25 @@ def companions(
     window: Window = Window(),
     seconds: int = 120,
     k: int = 3,
-    min_days: int = 2,
+    min_days: int | None = None,
     offset_s: int = LOCAL_OFFSET_S,
 ) -> TacticResult:
-    """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked."""
-    _check(seconds=seconds, k=k, min_days=min_days)
-    p = _base(window, offset_s) | {
-        "plate_id": _plate_id(engine, plate),
-        "dt": int(seconds),
-        "k": int(k),
-        "min_days": int(min_days),
-    }
+    """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked.
+
+    ``min_days`` None: :func:`companion_min_days` of the local days on which ``plate`` was seen.
+    """
+    _check(seconds=seconds, k=k, **({} if min_days is None else {"min_days": min_days}))
+    p = _base(window, offset_s) | {"plate_id": _plate_id(engine, plate), "dt": int(seconds), "k": int(k)}
     target = engine.query(sql.COMPANION_TARGET, p)
+    if min_days is None:
+        min_days = companion_min_days(len({(t + offset_s) // 86400 for _, _, t in target}))
+    p["min_days"] = int(min_days)
     engine.register(
         "target_buckets",
         "target_id BIGINT, camera_id STRING, target_t BIGINT, b BIGINT",
         [(i, cam, t, t // int(seconds) + o) for i, cam, t in target for o in (-1, 0, 1)],
     )
+    engine.materialize("companion_matches", sql.COMPANION_MATCHES, p)
     rows = engine.query(sql.COMPANIONS, p)
     order: list[str] = []
     info: dict[str, tuple[int, int, int]] = {}
