@@ -173,10 +173,10 @@ class SparkEngine:
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU seconds of the JVM this process launched (None when not known)."""
-        proc = getattr(self.spark.sparkContext._gateway, "proc", None)
+        pid: Any = getattr(getattr(self.spark.sparkContext._gateway, "proc", None), "pid", None)
         try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (AttributeError, OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
             return None
         return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
