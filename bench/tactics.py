@@ -34,7 +34,7 @@
    prefix+suffix, a pattern of ~58,000 hits, a loose prefix), with and without a 24 h window; then
    the scan (``run_query`` returning every matching row, as search did) on two of them, same run.
 4. Spark local (``local[threads]``, ``--spark-memory`` driver heap) over a ``--spark-passes`` city's
-   Parquet (``--keep``'s when ``--spark-passes`` equals ``--passes``), the same tactic SQL, and DuckDB
+   Parquet (``--keep``'s when it holds that city), the same tactic SQL, and DuckDB
    over the same files in the same run: wall and CPU seconds (Spark's: its JVM's, read from /proc),
    same JSON, precision/recall.
 
@@ -102,11 +102,21 @@ def plan_for(passes: int, *, days: int, seed: int = 1) -> CityPlan:
     return plan_city(checkpoints=150, vehicles=vehicles, days=days, seed=seed)
 
 
+def _key(plan: CityPlan) -> dict[str, int]:
+    return {"plates": len(plan.plates), "days": plan.days_n, "seed": plan.seed, "side": plan.side}
+
+
+def kept(plan: CityPlan, folder: Path) -> bool:
+    """Whether ``folder`` holds this city's passes, written by an earlier run (``--keep``)."""
+    marker = folder / "_city.json"
+    return marker.exists() and json.loads(marker.read_text())["key"] == _key(plan)
+
+
 def write_plan(plan: CityPlan, folder: Path) -> int:
     """The city's passes as an export folder, one generated day at a time; returns the passes."""
     marker = folder / "_city.json"
-    key = {"plates": len(plan.plates), "days": plan.days_n, "seed": plan.seed, "side": plan.side}
-    if marker.exists() and json.loads(marker.read_text())["key"] == key:
+    key = _key(plan)
+    if kept(plan, folder):
         return int(json.loads(marker.read_text())["passes"])  # kept from an earlier run (--keep)
     city_plates(plan).save(folder)
     n = 0
@@ -338,7 +348,7 @@ def bench_spark(n: int, days: int, threads: int, tmp: Path, keep: Path | None, m
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     plan = plan_for(n, days=days)
-    folder = keep or tmp / "spark-parquet"
+    folder = keep if keep is not None and kept(plan, keep) else tmp / "spark-parquet"
     folder.mkdir(parents=True, exist_ok=True)
     n_passes = write_plan(plan, folder)
     t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]", driver_memory=memory))
@@ -540,9 +550,7 @@ def main() -> None:
         if a.plate_sightings:
             bench_plates(a.plate_sightings, a.repeats, tmp, plate_db=a.plate_db)
         if a.spark_passes:
-            bench_spark(
-                a.spark_passes, a.days, a.threads, tmp, a.keep if a.spark_passes == a.passes else None, a.spark_memory
-            )
+            bench_spark(a.spark_passes, a.days, a.threads, tmp, a.keep, a.spark_memory)
 
 
 if __name__ == "__main__":
