@@ -200,6 +200,96 @@ def bench_ingest(n: int, tmp: Path) -> None:
     )
 
 
+def _proc_cpu(pid: int, *, children: bool) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11 : 15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(engine: Any) -> float | None:
+    """CPU seconds of a PostgreSQL server on this machine: its postmaster with its reaped backends, plus
+    the live backends (None when the server is elsewhere or /proc is not readable)."""
+    with engine.connect() as c:
+        backend = int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+    try:
+        master = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        live = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(int(p.name)) == master]
+        return _proc_cpu(master, children=True) + sum(_proc_cpu(p, children=False) for p in live)
+    except (OSError, ValueError):
+        return None
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def bench_ingest_pg(n: int, tmp: Path, server: str) -> None:
+    """Section 1b: the same loads into a new PostgreSQL database on ``server`` (``--pg URL``, a server where
+    the user may create databases; dropped after): ours (``ingest``: COPY into a temporary table, then
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the MotorVehicleID index, every check, the audit row) vs
+    pandas ``to_sql`` (psycopg executemany, chunks of 50,000, no checks, no indexes, no idempotence).
+    CPU: this process's, and the server's when it runs on this machine (its postmaster and backends, from
+    /proc); passes/s of CPU counts both."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from xueliang.storage import open_database
+
+    city = city_for(n, days=2)
+    recs = to_gat1400(city)
+    path = tmp / "pg-passes.json"
+    path.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "b"
+    second = tmp / "pg-passes2.json"
+    second.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"xueliang_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    rows: list[tuple[str, float, float, float | None]] = []
+
+    def both(fn: Callable[[], Any]) -> tuple[float, float, float | None, Any]:
+        before = server_cpu(admin)
+        w, c, out = cpu_timed(fn)
+        after = server_cpu(admin)
+        return w, c, (None if before is None or after is None else after - before), out
+
+    try:
+        db = open_database(url)
+        register_checkpoints(db, city)
+        parsed = read_passes(path)
+        w, cpu, srv, res = both(lambda: ingest(db, parsed))
+        assert res.added == len(recs), res
+        rows.append(("ours: import, parsed (empty table)", w, cpu, srv))
+        w, cpu, srv, res = both(lambda: ingest(db, read_passes(second)))
+        assert res.added == len(recs), res
+        rows.append((f"ours: parse + import into {len(recs):,}", w, cpu, srv))
+        w, cpu, srv, res = both(lambda: ingest(db, read_passes(path)))
+        assert (res.added, res.already) == (0, len(recs)), res
+        rows.append(("ours: re-import (all already stored)", w, cpu, srv))
+        db.dispose()
+        df = pd.DataFrame(json.loads(path.read_bytes())["MotorVehicleListObject"]["MotorVehicleObject"])
+        pg = sa.create_engine(url)
+        w, cpu, srv, _ = both(lambda: df.to_sql("pandas_passes", pg, index=False, chunksize=50_000))
+        pg.dispose()
+        rows.append(("pandas: to_sql, parsed (no checks, no index)", w, cpu, srv))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    print(f"\n== ingest into PostgreSQL: {len(recs):,} passes per file (load {load_average()})")
+    print(f"{'':46}{'wall s':>8}{'cpu s':>8}{'server':>8}{'passes/s (cpu, both)':>22}{'passes/s (wall)':>17}")
+    for label, wall, cpu, srv in rows:
+        both_cpu = "-" if srv is None else f"{len(recs) / (cpu + srv):,.0f}"
+        server_s = "-" if srv is None else f"{srv:.2f}"
+        print(f"{label:46}{wall:8.2f}{cpu:8.2f}{server_s:>8}{both_cpu:>22}{len(recs) / wall:17,.0f}")
+
+
 # --- pandas baselines (straightforward implementations of the same definitions) --------------------
 def hav(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -533,6 +623,7 @@ def main() -> None:
     ap.add_argument("--pandas-max", type=int, default=3_000_000)
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pg", default=None, help="A PostgreSQL server URL (may create databases): the ingest there too.")
     ap.add_argument("--spark-memory", default="4g", help="Spark's driver memory (local mode: its whole heap).")
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
     ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")
@@ -545,6 +636,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         if a.ingest:
             bench_ingest(a.ingest, tmp)
+        if a.ingest and a.pg:
+            bench_ingest_pg(a.ingest, tmp, a.pg)
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp, a.keep)
         if a.plate_sightings:
