@@ -473,7 +473,9 @@ def area_collision(engine: Engine, *, scenes: Sequence[SceneCameras], k: int = 2
     info: dict[str, int] = {}
     seen: dict[str, set[int]] = defaultdict(set)
     ids: dict[str, list[int]] = defaultdict(list)
-    for plate, n, scene, pid in engine.query(sql.AREA_COLLISION, {"k": int(k)}):
+    lo, hi = (min(r[2] for r in rows), max(r[3] for r in rows)) if rows else ALL_TIME
+    span = {"t1": lo, "t2": hi}  # all the scenes' windows
+    for plate, n, scene, pid in engine.query(sql.AREA_COLLISION, {"k": int(k), **span}):
         if plate not in info:
             order.append(plate)
             info[plate] = int(n)

@@ -198,11 +198,13 @@ ORDER BY s.n DESC, plates.plate, p.t, p.id
 """
 
 # Plates passing the cameras of >= :k scenes within their windows (scene_cameras: scene, camera, t1, t2).
+# :t1/:t2 span all the scenes' windows: a filter on the pass itself, which both engines push to the
+# Parquet row groups (each day file's lie within its day), so only the scenes' days are read.
 AREA_COLLISION = """
 WITH m AS (
   SELECT s.scene, p.plate_id, p.id, p.t
   FROM passes p JOIN scene_cameras s ON p.camera_id = s.camera_id AND p.t BETWEEN s.t1 AND s.t2
-  WHERE p.plate_id IS NOT NULL
+  WHERE p.plate_id IS NOT NULL AND p.t BETWEEN :t1 AND :t2
 ), c AS (
   SELECT plate_id, COUNT(DISTINCT scene) AS scenes FROM m GROUP BY plate_id HAVING COUNT(DISTINCT scene) >= :k
 )
