@@ -1,7 +1,7 @@
 """Checkpoint passes: ingest speed and each tactic on DuckDB (and Spark local), with same-run pandas ratios.
 
-    python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000]
-                            [--spark-passes 1000000] [--threads 2] [--out DIR]
+    python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000] [--pg URL]
+                            [--spark-passes 1000000] [--spark-memory 4g] [--threads 2] [--keep DIR] [--out DIR]
 
 1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
    * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
@@ -16,6 +16,9 @@
      no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
      into a table with no indexes and no idempotence.
    Printed: wall and CPU seconds of this process, passes/s on each, the load average.
+1b. With ``--pg URL`` (a PostgreSQL server where the user may create databases): the same loads into a
+   new database there (dropped after), against pandas ``to_sql``; the server's CPU too when it runs on
+   this machine (``bench_ingest_pg``).
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
    ``--days`` days, default 30; as many commuting vehicles as make the size), generated one day at
    a time and written as the export layout (``passes export``: one Parquet file per UTC day sorted by
