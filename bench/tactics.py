@@ -1,7 +1,7 @@
 """Checkpoint passes: ingest speed and each tactic on DuckDB (and Spark local), with same-run pandas ratios.
 
-    python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000]
-                            [--spark-passes 1000000] [--threads 2] [--out DIR]
+    python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000] [--pg URL]
+                            [--spark-passes 1000000] [--spark-memory 4g] [--threads 2] [--keep DIR] [--out DIR]
 
 1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
    * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
@@ -16,6 +16,9 @@
      no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
      into a table with no indexes and no idempotence.
    Printed: wall and CPU seconds of this process, passes/s on each, the load average.
+1b. With ``--pg URL`` (a PostgreSQL server where the user may create databases): the same loads into a
+   new database there (dropped after), against pandas ``to_sql``; the server's CPU too when it runs on
+   this machine (``bench_ingest_pg``).
 2. Tactics. A city of about ``--passes`` passes (169 checkpoints: 150 rounded up to a 13 x 13 grid;
    ``--days`` days, default 30; as many commuting vehicles as make the size), generated one day at
    a time and written as the export layout (``passes export``: one Parquet file per UTC day sorted by
@@ -26,15 +29,17 @@
    straightforward pandas implementation of the same definition (vectorised: ``groupby``/``shift``,
    ``merge_asof`` for companions; one thread) over the same rows already in memory (without the
    layout's columns; loading not counted), up to ``--pandas-max`` rows (above, pandas is skipped and
-   said so). Both answers are compared (same plates). Companions over spans longer than a month ask
-   for one day together a month (``planted.companion_days``).
+   said so). Both answers are compared (same plates). Every tactic runs with its defaults (companions'
+   days together: 2, or one per 30 days the target was seen, ``run.companion_min_days``).
 3. Plate search (``--plate-sightings`` sightings of a tenth as many plates over 30 days, SQLite, built
    straight into the file): ``plate_search`` — the first page of 50 hits by time and a total (or an
    estimate) — p50/p95 over ``--repeats`` draws of each kind (exact with --exact, one wildcard,
    prefix+suffix, a pattern of ~58,000 hits, a loose prefix), with and without a 24 h window; then
    the scan (``run_query`` returning every matching row, as search did) on two of them, same run.
-4. Spark local (``local[threads]``) over a ``--spark-passes`` city's Parquet, the same tactic SQL, and
-   DuckDB over the same files: same JSON, precision/recall (Spark's CPU is in its JVM: wall only).
+4. Spark local (``local[threads]``, ``--spark-memory`` driver heap) over a ``--spark-passes`` city's
+   Parquet (``--keep``'s when it holds that city), the same tactic SQL, and DuckDB
+   over the same files in the same run: wall and CPU seconds (Spark's: its JVM's, read from /proc),
+   same JSON, precision/recall.
 
 Times are wall-clock seconds of one run each (after one warm-up query per engine), on whatever the
 machine is doing at the time: the ratios are the figure to read.
@@ -73,13 +78,13 @@ from xueliang.investigate.passes_store import ingest  # noqa: E402
 from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, write_parquet  # noqa: E402
 from xueliang.investigate.tactics.engines import DuckEngine  # noqa: E402
 from xueliang.investigate.tactics.planted import (  # noqa: E402
-    companion_days,
     found,
     planted_answers,
     planted_calls,
     precision_recall,
     window,
 )
+from xueliang.investigate.tactics.run import companion_min_days  # noqa: E402
 
 PASSES_PER_VEHICLE_DAY = 11.25  # measured on the generator's commutes (49.16M for 50M asked at 11.5)
 
@@ -100,11 +105,21 @@ def plan_for(passes: int, *, days: int, seed: int = 1) -> CityPlan:
     return plan_city(checkpoints=150, vehicles=vehicles, days=days, seed=seed)
 
 
+def _key(plan: CityPlan) -> dict[str, int]:
+    return {"plates": len(plan.plates), "days": plan.days_n, "seed": plan.seed, "side": plan.side}
+
+
+def kept(plan: CityPlan, folder: Path) -> bool:
+    """Whether ``folder`` holds this city's passes, written by an earlier run (``--keep``)."""
+    marker = folder / "_city.json"
+    return marker.exists() and json.loads(marker.read_text())["key"] == _key(plan)
+
+
 def write_plan(plan: CityPlan, folder: Path) -> int:
     """The city's passes as an export folder, one generated day at a time; returns the passes."""
     marker = folder / "_city.json"
-    key = {"plates": len(plan.plates), "days": plan.days_n, "seed": plan.seed, "side": plan.side}
-    if marker.exists() and json.loads(marker.read_text())["key"] == key:
+    key = _key(plan)
+    if kept(plan, folder):
         return int(json.loads(marker.read_text())["passes"])  # kept from an earlier run (--keep)
     city_plates(plan).save(folder)
     n = 0
@@ -188,6 +203,96 @@ def bench_ingest(n: int, tmp: Path) -> None:
     )
 
 
+def _proc_cpu(pid: int, *, children: bool) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11 : 15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(engine: Any) -> float | None:
+    """CPU seconds of a PostgreSQL server on this machine: its postmaster with its reaped backends, plus
+    the live backends (None when the server is elsewhere or /proc is not readable)."""
+    with engine.connect() as c:
+        backend = int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+    try:
+        master = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        live = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(int(p.name)) == master]
+        return _proc_cpu(master, children=True) + sum(_proc_cpu(p, children=False) for p in live)
+    except (OSError, ValueError):
+        return None
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def bench_ingest_pg(n: int, tmp: Path, server: str) -> None:
+    """Section 1b: the same loads into a new PostgreSQL database on ``server`` (``--pg URL``, a server where
+    the user may create databases; dropped after): ours (``ingest``: COPY into a temporary table, then
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the MotorVehicleID index, every check, the audit row) vs
+    pandas ``to_sql`` (psycopg executemany, chunks of 50,000, no checks, no indexes, no idempotence).
+    CPU: this process's, and the server's when it runs on this machine (its postmaster and backends, from
+    /proc); passes/s of CPU counts both."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from xueliang.storage import open_database
+
+    city = city_for(n, days=2)
+    recs = to_gat1400(city)
+    path = tmp / "pg-passes.json"
+    path.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    for r in recs:
+        r["MotorVehicleID"] = str(r["MotorVehicleID"]) + "b"
+    second = tmp / "pg-passes2.json"
+    second.write_text(json.dumps({"MotorVehicleListObject": {"MotorVehicleObject": recs}}, ensure_ascii=False))
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"xueliang_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    rows: list[tuple[str, float, float, float | None]] = []
+
+    def both(fn: Callable[[], Any]) -> tuple[float, float, float | None, Any]:
+        before = server_cpu(admin)
+        w, c, out = cpu_timed(fn)
+        after = server_cpu(admin)
+        return w, c, (None if before is None or after is None else after - before), out
+
+    try:
+        db = open_database(url)
+        register_checkpoints(db, city)
+        parsed = read_passes(path)
+        w, cpu, srv, res = both(lambda: ingest(db, parsed))
+        assert res.added == len(recs), res
+        rows.append(("ours: import, parsed (empty table)", w, cpu, srv))
+        w, cpu, srv, res = both(lambda: ingest(db, read_passes(second)))
+        assert res.added == len(recs), res
+        rows.append((f"ours: parse + import into {len(recs):,}", w, cpu, srv))
+        w, cpu, srv, res = both(lambda: ingest(db, read_passes(path)))
+        assert (res.added, res.already) == (0, len(recs)), res
+        rows.append(("ours: re-import (all already stored)", w, cpu, srv))
+        db.dispose()
+        df = pd.DataFrame(json.loads(path.read_bytes())["MotorVehicleListObject"]["MotorVehicleObject"])
+        pg = sa.create_engine(url)
+        w, cpu, srv, _ = both(lambda: df.to_sql("pandas_passes", pg, index=False, chunksize=50_000))
+        pg.dispose()
+        rows.append(("pandas: to_sql, parsed (no checks, no index)", w, cpu, srv))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    print(f"\n== ingest into PostgreSQL: {len(recs):,} passes per file (load {load_average()})")
+    print(f"{'':46}{'wall s':>8}{'cpu s':>8}{'server':>8}{'passes/s (cpu, both)':>22}{'passes/s (wall)':>17}")
+    for label, wall, cpu, srv in rows:
+        both_cpu = "-" if srv is None else f"{len(recs) / (cpu + srv):,.0f}"
+        server_s = "-" if srv is None else f"{srv:.2f}"
+        print(f"{label:46}{wall:8.2f}{cpu:8.2f}{server_s:>8}{both_cpu:>22}{len(recs) / wall:17,.0f}")
+
+
 # --- pandas baselines (straightforward implementations of the same definitions) --------------------
 def hav(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -212,8 +317,9 @@ def pd_cloned(df: pd.DataFrame) -> set[str]:
     return speed | conflict
 
 
-def pd_companions(df: pd.DataFrame, plate: str, k: int = 3, min_days: int = 2, dt_s: int = 120) -> set[str]:
+def pd_companions(df: pd.DataFrame, plate: str, k: int = 3, dt_s: int = 120) -> set[str]:
     tgt = df.loc[df.plate == plate, ["camera_id", "t"]].rename(columns={"t": "tt"}).sort_values("tt")
+    min_days = companion_min_days(int(((tgt["tt"] + 8 * 3600) // 86400).nunique()))  # the default rule
     tgt["t"] = tgt["tt"]
     others = df.loc[df.plate != plate, ["plate", "camera_id", "t"]].sort_values("t")
     m = pd.merge_asof(others, tgt, on="t", by="camera_id", tolerance=dt_s, direction="nearest").dropna()
@@ -274,7 +380,7 @@ def baselines(city: City | CityPlan, df: pd.DataFrame) -> dict[str, Callable[[],
     scenes = [(s.camera_id, iso((s.start, s.end)).t1, iso((s.start, s.end)).t2) for s in t.scenes]
     return {
         "cloned-plates": lambda: pd_cloned(df),
-        "companions": lambda: pd_companions(df, target, min_days=companion_days(t)),
+        "companions": lambda: pd_companions(df, target),
         "first-entry": lambda: pd_first_entry(df, set(t.entry_cameras), w1, w2, 30 * 86400),
         "footholds": lambda: pd_footholds(df, foot),
         "nocturnal": lambda: pd_nocturnal(df),
@@ -329,29 +435,43 @@ def bench_tactics(n: int, days: int, pandas_max: int, threads: int, tmp: Path, k
 PANDAS_COLUMNS = ["id", "camera_id", "t", "plate", "colour", "vehicle_type", "brand", "lon", "lat"]
 
 
-def bench_spark(n: int, days: int, threads: int, tmp: Path) -> None:
+def bench_spark(n: int, days: int, threads: int, tmp: Path, keep: Path | None, memory: str) -> None:
+    """Section 4: Spark ``local[threads]`` and DuckDB over the same Parquet (``keep``'s, if the same city)."""
     from xueliang.investigate.tactics.engines import SparkEngine
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     plan = plan_for(n, days=days)
-    folder = tmp / "spark-parquet"
+    folder = keep if keep is not None and kept(plan, keep) else tmp / "spark-parquet"
+    folder.mkdir(parents=True, exist_ok=True)
     n_passes = write_plan(plan, folder)
-    t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]"))
-    duck = DuckEngine(parquet=folder, threads=threads)
+    t_start, spark = timed(lambda: SparkEngine(parquet=folder, master=f"local[{threads}]", driver_memory=memory))
+    duck = DuckEngine(parquet=folder, threads=threads, memory="4GB", temp_dir=tmp)
     spark.query("SELECT COUNT(*) FROM passes", {})
     duck.query("SELECT COUNT(*) FROM passes", {})
     want = planted_answers(plan.truths)
     print(
-        f"\n== Spark local[{threads}] vs DuckDB: {n_passes:,} passes (session start {t_start:.0f} s, "
-        f"load {load_average()}); Spark's CPU is in its JVM, not counted here"
+        f"\n== Spark local[{threads}] (driver {memory}) vs DuckDB ({threads} threads, 4 GB): {n_passes:,} passes, "
+        f"{days} days (session start {t_start:.0f} s, load {load_average()}); cpu = the JVM's / this process's CPU s",
+        flush=True,
     )
-    print(f"{'tactic':16}{'spark s':>10}{'duckdb s':>10}{'spark/duckdb':>14}{'P':>6}{'R':>6}  same JSON")
+    print(
+        f"{'tactic':16}{'spark s':>9}{'cpu s':>7}{'duckdb s':>10}{'cpu s':>7}{'spark/duckdb':>14}{'load':>6}"
+        f"{'P':>6}{'R':>6}  same JSON"
+    )
     for name, call in planted_calls(plan.truths).items():
+        jvm = spark.cpu_seconds() or 0.0
         t_s, rs = timed(lambda call=call: call(spark))
+        jvm = (spark.cpu_seconds() or 0.0) - jvm
+        cpu = time.process_time()
         t_d, rd = timed(lambda call=call: call(duck))
+        cpu = time.process_time() - cpu
         same = {**rs.to_json(), "engine": ""} == {**rd.to_json(), "engine": ""}
         p, r = precision_recall(found(name, rs), want[name])
-        print(f"{name:16}{t_s:10.2f}{t_d:10.2f}{t_s / t_d:14.1f}{p:6.2f}{r:6.2f}  {same}")
+        print(
+            f"{name:16}{t_s:9.2f}{jvm:7.1f}{t_d:10.2f}{cpu:7.1f}{t_s / t_d:14.1f}{os.getloadavg()[0]:6.1f}"
+            f"{p:6.2f}{r:6.2f}  {same}",
+            flush=True,
+        )
     spark.close()
     duck.close()
 
@@ -506,6 +626,8 @@ def main() -> None:
     ap.add_argument("--pandas-max", type=int, default=3_000_000)
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pg", default=None, help="A PostgreSQL server URL (may create databases): the ingest there too.")
+    ap.add_argument("--spark-memory", default="4g", help="Spark's driver memory (local mode: its whole heap).")
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
     ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")
     ap.add_argument("--repeats", type=int, default=40)
@@ -517,12 +639,14 @@ def main() -> None:
         tmp = Path(tmp_name)
         if a.ingest:
             bench_ingest(a.ingest, tmp)
+        if a.ingest and a.pg:
+            bench_ingest_pg(a.ingest, tmp, a.pg)
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp, a.keep)
         if a.plate_sightings:
             bench_plates(a.plate_sightings, a.repeats, tmp, plate_db=a.plate_db)
         if a.spark_passes:
-            bench_spark(a.spark_passes, a.days, a.threads, tmp)
+            bench_spark(a.spark_passes, a.days, a.threads, tmp, a.keep, a.spark_memory)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,32 @@ def test_companions_ranked_by_days(duck: DuckEngine, city: City) -> None:
     assert target not in {h.key for h in res.hits}
 
 
+def test_companions_default_days_grow_with_the_window() -> None:
+    """Over 120 days a fixed 2 days together lets chance co-travellers in; the default asks one day per
+    30 the target was seen (4 here) and keeps precision and recall (the year: bench/tactics.py)."""
+    import pyarrow as pa
+
+    from xueliang.investigate.passes_generate import plan_city
+    from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, with_previous
+
+    plan = plan_city(checkpoints=100, vehicles=400, days=120, seed=11)
+    parts, n = [], 0
+    for rows in plan.days():
+        parts.append(passes_from_city(plan, rows, first_id=n + 1))
+        n += len(rows[1])
+    e = DuckEngine(table=with_previous(pa.concat_tables(parts)), plates=city_plates(plan).table(), threads=2)
+    try:
+        (target, truth), *_ = plan.truths.companions.items()
+        res = run.companions(e, plate=target)
+        assert res.params["min_days"] == run.companion_min_days(120) == 4
+        check((h.key for h in res.hits), truth)
+        fixed = {h.key for h in run.companions(e, plate=target, min_days=2).hits}
+        assert fixed > set(truth)  # strangers met on 2 of 120 days
+        assert run.companion_min_days(8) == 2 and run.companion_min_days(365) == 13
+    finally:
+        e.close()
+
+
 def test_first_entry(duck: DuckEngine, city: City) -> None:
     t = city.truths
     res = run.first_entry(duck, entry_cameras=t.entry_cameras, window=window(t.first_entry_window))

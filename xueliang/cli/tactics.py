@@ -228,7 +228,12 @@ TACTICS: dict[str, tuple[str, list[Any], Callable[..., tuple[Any, Any]]]] = {
             click.option(
                 "-k", "k", default=3, show_default=True, help="Shared checkpoints on one day to count the day."
             ),
-            click.option("--min-days", default=2, show_default=True, help="Days together needed."),
+            click.option(
+                "--min-days",
+                type=int,
+                default=None,
+                help="Days together needed (default: 2, or one per 30 days the plate was seen).",
+            ),
         ],
         _companions,
     ),

@@ -6,11 +6,13 @@ export folder (``DIR/day=YYYY-MM-DD/*.parquet`` and ``DIR/plates/*.parquet``) or
 Arrow tables in memory. Tactic SQL is written once, in the dialect both accept (standard SQL with
 window functions, ``CAST``, ``FLOOR``, ``%``, ``ASIN``/``SQRT``/``RADIANS``), with named parameters
 ``:name`` (Spark's markers; DuckDB's ``$name`` is substituted) — values are bound, never spliced.
-Small parameter relations (entry checkpoints, scene cameras) are registered as views.
+Small parameter relations (entry checkpoints, scene cameras) are registered as views (on Spark
+hinted for broadcast); an intermediate result a tactic reads more than once is materialized.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +30,8 @@ class Engine(Protocol):
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]: ...
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None: ...
+
+    def materialize(self, name: str, sql: str, params: dict[str, Any]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -48,6 +52,12 @@ def check_export(parquet: Path) -> None:
         raise InputError(
             str(parquet), "expected the plate dictionary plates/*.parquet (an older export?): export into a new folder"
         )
+
+
+def _local_cores(master: str) -> int:
+    """N of ``local[N]`` (``local[*]`` and ``local``: this machine's cores)."""
+    inner = master.removeprefix("local").strip("[]").split(",")[0]
+    return int(inner) if inner.isdigit() else (os.cpu_count() or 1) if inner in ("*", "") else 1
 
 
 def _literal(path: Path) -> str:
@@ -102,6 +112,11 @@ class DuckEngine:
         used = set(_PARAM.findall(sql))
         return [tuple(r) for r in self.con.execute(_PARAM.sub(r"$\1", sql), {k: params[k] for k in used}).fetchall()]
 
+    def materialize(self, name: str, sql: str, params: dict[str, Any]) -> None:
+        used = set(_PARAM.findall(sql))
+        body = _PARAM.sub(r"$\1", sql)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {body}", {k: params[k] for k in used})
+
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
         import pyarrow as pa
 
@@ -119,39 +134,74 @@ class DuckEngine:
 
 
 class SparkEngine:
-    """pyspark: ``master`` ``local[N]`` (default ``local[2]``) or a cluster URL; reads Parquet."""
+    """pyspark: ``master`` ``local[N]`` (default ``local[2]``) or a cluster URL; reads Parquet.
+
+    A session this engine starts gets ``driver_memory`` (the whole heap in local mode; default 4g),
+    shuffles into twice as many partitions as local cores (a cluster keeps Spark's 200) and no UI or
+    console progress bars. ``cpu_seconds()`` is the CPU time of the JVM it launched (local mode).
+    """
 
     name = "spark"
 
-    def __init__(self, *, parquet: Path, master: str = "local[2]", session: Any = None) -> None:
+    def __init__(
+        self, *, parquet: Path, master: str = "local[2]", session: Any = None, driver_memory: str = "4g"
+    ) -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - optional extra
             raise InputError("--engine spark", "needs pyspark: pip install 'xueliang[spark]'") from exc
+        local = master.startswith("local")
         builder = (
             SparkSession.builder.master(master)
             .appName("xueliang-tactics")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
+            .config("spark.sql.shuffle.partitions", str(2 * _local_cores(master)) if local else "200")
+            .config("spark.driver.memory", driver_memory)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
         )
-        if master.startswith("local"):  # no host name lookups for a local session
+        if local:  # no host name lookups for a local session
             builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         self.spark = session or builder.getOrCreate()
         self._own = session is None
+        self._kept: dict[str, Any] = {}
         check_export(Path(parquet))
         day_dirs = [str(d) for d in sorted(Path(parquet).glob("day=*")) if d.is_dir()]  # no glob: Spark warns
         days = self.spark.read.option("basePath", str(parquet)).parquet(*day_dirs)
         days.drop("day").createOrReplaceTempView("passes")
         self.spark.read.parquet(str(Path(parquet) / "plates")).createOrReplaceTempView("plates")
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds of the JVM this process launched (None when not known)."""
+        pid: Any = getattr(getattr(self.spark.sparkContext._gateway, "proc", None), "pid", None)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
         used = set(_PARAM.findall(sql))
         return [tuple(r) for r in self.spark.sql(sql, args={k: params[k] for k in used}).collect()]
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
+        """A small relation, hinted for broadcast: a local DataFrame has no size statistics, so Spark
+        would otherwise sort-merge join it, shuffling every pass to meet a few rows."""
+        from pyspark.sql.functions import broadcast
+
         ddl = ", ".join(f"{n} {t}" for n, t in _ddl_columns(schema))
-        self.spark.createDataFrame([tuple(r) for r in rows], schema=ddl).createOrReplaceTempView(name)
+        broadcast(self.spark.createDataFrame([tuple(r) for r in rows], schema=ddl)).createOrReplaceTempView(name)
+
+    def materialize(self, name: str, sql: str, params: dict[str, Any]) -> None:
+        """``sql``'s rows computed once and kept as ``name`` (cached: Spark inlines a CTE at each use)."""
+        used = set(_PARAM.findall(sql))
+        frame = self.spark.sql(sql, args={k: params[k] for k in used}).persist()
+        frame.count()
+        frame.createOrReplaceTempView(name)
+        old = self._kept.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        self._kept[name] = frame
 
     def close(self) -> None:
         if self._own:

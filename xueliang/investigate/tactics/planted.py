@@ -14,22 +14,14 @@ def window(pair: tuple[str, str]) -> run.Window:
     return run.Window(dt.datetime.fromisoformat(pair[0]), dt.datetime.fromisoformat(pair[1]))
 
 
-def companion_days(t: Truths) -> int:
-    """Days together asked of companions: 2 (the default) up to a month; one a month over longer spans.
-
-    Over a year a daily commuter meets chance co-travellers on up to 4 days (measured at 50M passes).
-    """
-    return max(2, t.days // 30)
-
-
 def planted_calls(t: Truths) -> dict[str, TacticCall]:
-    """Tactic name -> the call (defaults otherwise) whose answer the truths hold."""
+    """Tactic name -> the call (the defaults otherwise) whose answer the truths hold."""
     (target, _), *_ = t.companions.items()
     (foot, _), *_ = t.footholds.items()
     scenes = [run.SceneCameras((s.camera_id,), window((s.start, s.end))) for s in t.scenes]
     return {
         "cloned-plates": lambda e: run.cloned_plates(e),
-        "companions": lambda e: run.companions(e, plate=target, min_days=companion_days(t)),
+        "companions": lambda e: run.companions(e, plate=target),
         "first-entry": lambda e: run.first_entry(e, entry_cameras=t.entry_cameras, window=window(t.first_entry_window)),
         "footholds": lambda e: run.footholds(e, plate=foot),
         "nocturnal": lambda e: run.nocturnal(e),

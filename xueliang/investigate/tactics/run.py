@@ -224,6 +224,21 @@ def cloned_plates(
     return TacticResult("cloned-plates", params, tuple(hits), engine.name)
 
 
+COMPANION_DAYS_PER = 30  # the default asks one day together per this many days the target was seen
+
+
+def companion_min_days(seen_days: int) -> int:
+    """Default days together for a target seen on ``seen_days`` local days: 2, or one per 30 of them.
+
+    Chance meetings grow with the days watched: on the generated year a daily commuter shares k
+    checkpoints within the seconds with some strangers on up to 4 days, so a fixed 2 makes them
+    companions (precision 0.04 there); a count proportional to the days watched does not, while a
+    vehicle that follows the target once a week or more still passes it. ``min_days`` in the result's
+    parameters is the count used.
+    """
+    return max(2, math.ceil(seen_days / COMPANION_DAYS_PER))
+
+
 def companions(
     engine: Engine,
     *,
@@ -231,23 +246,25 @@ def companions(
     window: Window = Window(),
     seconds: int = 120,
     k: int = 3,
-    min_days: int = 2,
+    min_days: int | None = None,
     offset_s: int = LOCAL_OFFSET_S,
 ) -> TacticResult:
-    """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked."""
-    _check(seconds=seconds, k=k, min_days=min_days)
-    p = _base(window, offset_s) | {
-        "plate_id": _plate_id(engine, plate),
-        "dt": int(seconds),
-        "k": int(k),
-        "min_days": int(min_days),
-    }
+    """Vehicles at >= k of ``plate``'s checkpoints within +-seconds, on >= min_days days, ranked.
+
+    ``min_days`` None: :func:`companion_min_days` of the local days on which ``plate`` was seen.
+    """
+    _check(seconds=seconds, k=k, **({} if min_days is None else {"min_days": min_days}))
+    p = _base(window, offset_s) | {"plate_id": _plate_id(engine, plate), "dt": int(seconds), "k": int(k)}
     target = engine.query(sql.COMPANION_TARGET, p)
+    if min_days is None:
+        min_days = companion_min_days(len({(t + offset_s) // 86400 for _, _, t in target}))
+    p["min_days"] = int(min_days)
     engine.register(
         "target_buckets",
         "target_id BIGINT, camera_id STRING, target_t BIGINT, b BIGINT",
         [(i, cam, t, t // int(seconds) + o) for i, cam, t in target for o in (-1, 0, 1)],
     )
+    engine.materialize("companion_matches", sql.COMPANION_MATCHES, p)
     info: dict[str, tuple[int, int, int]] = {}  # in the rows' (ranked) order
     ids: dict[str, set[int]] = defaultdict(set)
     for other, cams, days, co, pid, target_id in engine.query(sql.COMPANIONS, p):
@@ -442,7 +459,9 @@ def area_collision(engine: Engine, *, scenes: Sequence[SceneCameras], k: int = 2
     info: dict[str, int] = {}  # in the rows' (ranked) order
     seen: dict[str, set[int]] = defaultdict(set)
     ids: dict[str, list[int]] = defaultdict(list)
-    for plate, n, scene, pid in engine.query(sql.AREA_COLLISION, {"k": int(k)}):
+    lo, hi = (min(r[2] for r in rows), max(r[3] for r in rows)) if rows else ALL_TIME
+    span = {"t1": lo, "t2": hi}  # all the scenes' windows
+    for plate, n, scene, pid in engine.query(sql.AREA_COLLISION, {"k": int(k), **span}):
         info.setdefault(plate, int(n))
         seen[plate].add(int(scene))
         ids[plate].append(int(pid))

@@ -92,13 +92,18 @@ COMPANION_TARGET = "SELECT id, camera_id, t FROM passes WHERE plate_id = :plate_
 # slices the target touches are joined (an equi-join both engines hash, the small side known).
 # A day together: >= :k distinct checkpoints shared on one local day (one trip followed); kept with
 # >= :min_days such days.
+# The matches are materialized (companion_matches: run.py, Engine.materialize) and read three times
+# by COMPANIONS, so the passes are scanned once on both engines (Spark would inline a CTE at each use).
+COMPANION_MATCHES = """
+SELECT p.plate_id, p.id, p.camera_id, p.t, tb.target_id, CAST(FLOOR((p.t + :offset) / 86400) AS BIGINT) AS day
+FROM passes p JOIN target_buckets tb ON p.camera_id = tb.camera_id AND CAST(FLOOR(p.t / :dt) AS BIGINT) = tb.b
+WHERE p.plate_id IS NOT NULL AND p.plate_id <> :plate_id AND p.t BETWEEN :t1 - :dt AND :t2 + :dt
+  AND ABS(p.t - tb.target_t) <= :dt
+"""
+
 COMPANIONS = """
 WITH m AS (
-  SELECT p.plate_id, p.id, p.camera_id, p.t, tb.target_id,
-         CAST(FLOOR((p.t + :offset) / 86400) AS BIGINT) AS day
-  FROM passes p JOIN target_buckets tb ON p.camera_id = tb.camera_id AND CAST(FLOOR(p.t / :dt) AS BIGINT) = tb.b
-  WHERE p.plate_id IS NOT NULL AND p.plate_id <> :plate_id AND p.t BETWEEN :t1 - :dt AND :t2 + :dt
-    AND ABS(p.t - tb.target_t) <= :dt
+  SELECT * FROM companion_matches
 ), together AS (
   SELECT plate_id, day FROM m GROUP BY plate_id, day HAVING COUNT(DISTINCT camera_id) >= :k
 ), s AS (
@@ -193,11 +198,13 @@ ORDER BY s.n DESC, plates.plate, p.t, p.id
 """
 
 # Plates passing the cameras of >= :k scenes within their windows (scene_cameras: scene, camera, t1, t2).
+# :t1/:t2 span all the scenes' windows: a filter on the pass itself, which both engines push to the
+# Parquet row groups (each day file's lie within its day), so only the scenes' days are read.
 AREA_COLLISION = """
 WITH m AS (
   SELECT s.scene, p.plate_id, p.id, p.t
   FROM passes p JOIN scene_cameras s ON p.camera_id = s.camera_id AND p.t BETWEEN s.t1 AND s.t2
-  WHERE p.plate_id IS NOT NULL
+  WHERE p.plate_id IS NOT NULL AND p.t BETWEEN :t1 AND :t2
 ), c AS (
   SELECT plate_id, COUNT(DISTINCT scene) AS scenes FROM m GROUP BY plate_id HAVING COUNT(DISTINCT scene) >= :k
 )
