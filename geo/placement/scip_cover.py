@@ -3,14 +3,15 @@
 Where cameras overlap heavily the LP bound of set cover sits far below the optimum (44.3 against 47
 on 500 x 2,500 at 500 m; 161.8 against 178-183 on 2,000 x 10,000), so a faster LP cannot close the
 gap: the branch-and-bound must raise the bound itself. Measured on those two reduced models (one
-thread, 60 CPU seconds each, bench/placement_vs_spopt.py): SCIP proves 47 optimal on the small one
-in about 13 CPU seconds, where HiGHS stops at a bound of 45 after 60 s; on the large one SCIP's bound
-reaches 163.5 where HiGHS's stays at its root. SCIP's separators (zero-half, clique, knapsack
+thread, SCIP 10.0 from the pyscipopt 6.3 wheel against HiGHS 1.16): SCIP proves 47 optimal on
+the small one in 13 CPU seconds, HiGHS in 20; in 60 CPU seconds on the large one SCIP's bound
+reaches 163.5 (HiGHS's stays near the LP's 161.8). SCIP's separators (zero-half, clique, knapsack
 cover) and its conflict analysis are what HiGHS 1.16 lacks here. OR-Tools CP-SAT with one worker
 was tried as well and did worse than both (small: 54 cameras, bound 2; with its LP at level 2:
 47, bound 45).
 
-Only the plain cover (no quotas, no group limits) comes here; the rest stays with HiGHS. SCIP runs
+Only the plain cover (no quotas, no group limits) of at most ``lp_duals.MAX_NONZEROS`` nonzeros
+comes here (past that, neither solver reaches its root in time); the rest stays with HiGHS. SCIP runs
 one thread (it is sequential); our plan is handed over as its first solution, and with integral
 costs SCIP then searches only for strictly cheaper covers, so "infeasible" on a fixed model means
 "nothing cheaper exists" and the caller treats it so (see ``_Progress.milp``).

@@ -465,7 +465,8 @@ def solve_set_cover(
             log.milp_status = "time_limit"
             return
         solver = ""
-        if heavy and plain and feasible and scip_cover.available():  # SCIP measured stronger there
+        # SCIP measured stronger on heavy covers; past the LP's size limit neither reaches its root
+        if heavy and plain and feasible and rows.R.nnz <= MAX_NONZEROS and scip_cover.available():
             solver = "SCIP: "
             start = _redirected(st.selected, rows.redirect)[rows.cols]
             out = scip_cover.solve_row_cover_scip(
