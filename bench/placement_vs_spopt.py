@@ -286,6 +286,8 @@ def compare(args: argparse.Namespace) -> None:
                     f"{tag} xueliang: {t_ours:8.2f} s (cpu {c_ours:.2f} s, matrix {t_build:.2f} s)  {describe(ours)}"
                     f"  [{load()}]"
                 )
+                if ours.status != "optimal":
+                    print_stages(ours)  # where the time went, and which exact solver ran
                 better = "higher is better" if kind == "mclp" else "lower is better"
                 for b in baselines:
                     c0 = cpu_seconds()
