@@ -373,7 +373,9 @@ def solve_set_cover(
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
 
-    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`.
+    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`;
+    a heavy-overlap cover without quotas or groups goes to SCIP for its exact stage, which runs one
+    thread whatever ``threads`` says (HiGHS when pyscipopt is missing).
 
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.placement import CoverageProblem, solve_set_cover
+from geo.placement import CoverageProblem, scip_cover, solve_set_cover
 from geo.placement._model import build_model
 from geo.placement._reduce import reduce_rows
 from geo.placement.lagrange import granularity, set_cover_lagrangian
@@ -66,16 +66,22 @@ def test_scip_stage_bound_and_plan_hold_against_enumeration(
     assert best_found == pytest.approx(optimum), "with time enough the optimum must be found or kept"
 
 
-def test_heavy_cover_goes_to_scip_and_matches_an_independent_exact_solve() -> None:
+@pytest.mark.parametrize("with_scip", [True, False])
+def test_heavy_cover_goes_to_scip_and_matches_an_independent_exact_solve(
+    with_scip: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """200 candidates, 1,000 points, about 14 candidates per point: the Lagrangian stage leaves a
-    gap, so SCIP runs the exact stage; its answer must equal HiGHS's on the unreduced model."""
+    gap, so SCIP runs the exact stage (HiGHS when pyscipopt is missing); either answer must equal
+    HiGHS's on the unreduced model."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    if not with_scip:
+        monkeypatch.setattr(scip_cover, "available", lambda: False)
     A = disks(0, 200, 1000, 0.15)
     A = sp.csc_array(A[np.diff(sp.csr_array(A).indptr) > 0])
     res = solve_set_cover(CoverageProblem.from_arrays(A, np.ones(200)), time_limit=60, threads=1)
     stage = next(s for s in res.stages if s.stage == "milp")
-    assert stage.detail.startswith("SCIP: ")
+    assert stage.detail.startswith("SCIP: ") == with_scip
     ref = milp(
         np.ones(200),
         constraints=LinearConstraint(A.astype(float), lb=1),
