@@ -4,7 +4,9 @@ Every side solves the same random-geometry instances end to end, with the same t
 (``--threads``, default 1) and the same time limit (``--time-limit``, default 120 s):
 
 * xueliang: a cKDTree builds the sparse coverage matrix; greedy, polish, set-cover local search,
-  Lagrangian bound and fixing, then HiGHS on the reduced model (``geo.placement``);
+  Lagrangian bound and fixing, then an exact solver on the reduced model (``geo.placement``):
+  SCIP (pyscipopt, one thread: it is sequential) for set covers with heavy overlap, handed our
+  plan as its first solution; HiGHS for everything else;
 * spopt as its users call it: ``MCLP/LSCP.from_geodataframe`` (a dense distance matrix and a
   PuLP model built from it), solved by PuLP's CBC;
 * a sparse PuLP model written by hand from the same cKDTree matrix (x binary, y continuous in
@@ -23,6 +25,7 @@ process so its peak RSS is its own.
     python bench/placement_vs_spopt.py                 # full run (an hour or more on 2 shared cores)
     python bench/placement_vs_spopt.py --quick         # small instances only, a few minutes
     python bench/placement_vs_spopt.py --only compare --sizes large
+    python bench/placement_vs_spopt.py --only compare --kinds lscp --radii 500 --baselines cbc,highs
     python bench/placement_vs_spopt.py --only county --county-radius 500
 """
 
@@ -261,7 +264,7 @@ def compare(args: argparse.Namespace) -> None:
         n_cand, n_dem, side = SIZES[size]
         p = n_cand // 10
         print(f"== comparison: {n_cand:,} candidates x {n_dem:,} demand points in {side / 1000:g} km square, p = {p}")
-        for radius in (250.0, 500.0):
+        for radius in map(float, args.radii.split(",")):
             inst = make_instance(f"r{radius:g}", n_cand, n_dem, side, radius, seed=args.seed)
             A = coverage_matrix(inst.demand, inst.candidates, radius)
             coverable = np.diff(A.tocsr().indptr) > 0
@@ -269,7 +272,7 @@ def compare(args: argparse.Namespace) -> None:
                 f"-- radius {radius:g} m: {A.nnz:,} coverage pairs, {A.nnz / n_dem:.1f} candidates per point, "
                 f"{int((~coverable).sum())} points no candidate sees (dropped for LSCP)"
             )
-            for kind in ("mclp", "lscp"):
+            for kind in args.kinds.split(","):
                 case = (
                     inst
                     if kind == "mclp"
@@ -283,6 +286,8 @@ def compare(args: argparse.Namespace) -> None:
                     f"{tag} xueliang: {t_ours:8.2f} s (cpu {c_ours:.2f} s, matrix {t_build:.2f} s)  {describe(ours)}"
                     f"  [{load()}]"
                 )
+                if ours.status != "optimal":
+                    print_stages(ours)  # where the time went, and which exact solver ran
                 better = "higher is better" if kind == "mclp" else "lower is better"
                 for b in baselines:
                     c0 = cpu_seconds()
@@ -353,6 +358,8 @@ def main() -> None:
     ap.add_argument("--only", choices=["compare", "county"], help="run one part only")
     ap.add_argument("--sizes", default=None, help="comparison sizes: small,large (default both; --quick: small)")
     ap.add_argument("--baselines", default="spopt,cbc,highs", help="comma-separated: spopt,cbc,highs")
+    ap.add_argument("--kinds", default="mclp,lscp", help="comparison problems: mclp,lscp (default both)")
+    ap.add_argument("--radii", default="250,500", help="comparison radii in metres (comma-separated)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="solver threads, every side (default 1)")
     ap.add_argument("--time-limit", type=float, default=120.0, help="per solve, every side (s)")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from geo.placement import scip_cover
 from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
 from geo.placement._model import Model, build_model, counts_for, covered_weight, units_covered
 from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows, reduce_units
@@ -170,7 +171,7 @@ class _Progress:
         self.log("lagrangian", lag.seconds, objective, lag.bound, _fix_detail(lag.iterations, fixed_to))
         return fixed_to
 
-    def milp(self, out: MilpOutcome, incumbent: float, fixed: bool) -> None:
+    def milp(self, out: MilpOutcome, incumbent: float, fixed: bool, solver: str = "") -> None:
         """Log the MILP stage and keep its bound.
 
         Fixings exclude only plans no better than the incumbent they were computed against, so
@@ -182,7 +183,7 @@ class _Progress:
             out.seconds,
             out.objective,
             out.bound,
-            f"{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
+            f"{solver}{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
         )
         value = incumbent if out.status == "infeasible" else out.bound
         if fixed:
@@ -372,7 +373,9 @@ def solve_set_cover(
 ) -> PlacementResult:
     """Minimum-cost set of added cameras covering every required target (LSCP) and every quota.
 
-    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`.
+    Time limit, ``exact``, ``rel_gap``, ``seed`` and ``threads`` as for :func:`solve_max_coverage`;
+    a heavy-overlap cover without quotas or groups goes to SCIP for its exact stage, which runs one
+    thread whatever ``threads`` says (HiGHS when pyscipopt is missing).
 
     Raises:
         UncoverableTargetsError: required targets that no candidate or fixed camera sees
@@ -463,20 +466,29 @@ def solve_set_cover(
         if feasible and remaining < 0.02 * time_limit:  # out of time (see solve_max_coverage)
             log.milp_status = "time_limit"
             return
-        out = solve_row_cover_milp(
-            model,
-            rows,
-            quota_units,
-            rhs,
-            # no warm start: HiGHS 1.16 sometimes hands a warm start back as its answer, which
-            # costs a second solve (and, on heavy covers, its root bound); our plan is kept anyway
-            None,
-            time_limit=max(remaining * 0.95, 0.5),
-            rel_gap=rel_gap,
-            seed=seed,
-            threads=threads,
-            fixed_to=fixed_to,
-        )
+        solver = ""
+        # SCIP measured stronger on heavy covers; past the LP's size limit neither reaches its root
+        if heavy and plain and feasible and rows.R.nnz <= MAX_NONZEROS and scip_cover.available():
+            solver = "SCIP: "
+            start = _redirected(st.selected, rows.redirect)[rows.cols]
+            out = scip_cover.solve_row_cover_scip(
+                model, rows, start, time_limit=max(remaining * 0.95, 0.5), rel_gap=rel_gap, seed=seed, fixed_to=fixed_to
+            )
+        else:
+            out = solve_row_cover_milp(
+                model,
+                rows,
+                quota_units,
+                rhs,
+                # no warm start: HiGHS 1.16 sometimes hands a warm start back as its answer, which
+                # costs a second solve (and, on heavy covers, its root bound); our plan is kept anyway
+                None,
+                time_limit=max(remaining * 0.95, 0.5),
+                rel_gap=rel_gap,
+                seed=seed,
+                threads=threads,
+                fixed_to=fixed_to,
+            )
         if out.status == "infeasible" and not feasible:
             raise InfeasiblePlanError("placement: no plan meets the group limits, quotas and required targets")
         if out.chosen is not None:
@@ -489,7 +501,7 @@ def solve_set_cover(
             raise InfeasiblePlanError(
                 f"placement: no feasible plan found within {time_limit:g} s (MILP status {out.status})"
             )
-        log.milp(out, incumbent, fixed=fixed_to is not None)
+        log.milp(out, incumbent, fixed=fixed_to is not None, solver=solver)
 
     def settled() -> bool:
         return feasible and not log.open(st.spent, rel_gap)
