@@ -29,6 +29,7 @@ from vision.tables import SOURCE_CHECKPOINT, SightingRow
 from xueliang.errors import StorageError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
 from xueliang.investigate.passes import PassRejection
+from xueliang.investigate.plate_index import refresh_with
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
@@ -102,8 +103,12 @@ def _cameras(batch: PassBatch, devices: dict[str, str]) -> tuple[list[str | None
 def sql_times(at_us: npt.NDArray[np.int64], *, offset: str = "") -> list[str]:
     """UTC microseconds as SQLAlchemy stores a UTC ``DateTime`` on SQLite (``2024-05-01 00:30:00.000000``),
     with ``offset`` appended (``+00:00`` for PostgreSQL's COPY)."""
-    iso = np.datetime_as_string(at_us.astype("datetime64[us]"), unit="us")
-    return [t.replace("T", " ", 1) + offset for t in iso.tolist()]
+    if len(at_us) == 0:
+        return []
+    iso = np.datetime_as_string(at_us.astype("datetime64[us]"), unit="us")  # fixed width: 'T' at 10
+    iso.view(np.uint32).reshape(len(iso), -1)[:, 10] = ord(" ")
+    out: list[str] = (np.char.add(iso, offset) if offset else iso).tolist()
+    return out
 
 
 def _rows(batch: PassBatch, cams: list[str | None], times: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -212,6 +217,8 @@ def ingest(
         if added:
             first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
             last_id = s.scalar(select(func.max(SightingRow.id)))
+            assert last_id is not None
+            refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)  # searchable on commit
         already = len(batch) - added
         db.audit(
             actor=who,
