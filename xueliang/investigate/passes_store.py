@@ -16,8 +16,12 @@ row and index); nothing else changes, and a failure rolls the whole file back, i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import multiprocessing as mp
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,9 +30,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from vision.tables import SOURCE_CHECKPOINT, SightingRow
-from xueliang.errors import StorageError
+from xueliang.errors import InputError, StorageError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
-from xueliang.investigate.passes import PassRejection
+from xueliang.investigate.passes import CHINA_TZ, PassColumns, PassRejection, read_passes
 from xueliang.investigate.plate_index import refresh_with
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
@@ -228,3 +232,62 @@ def ingest(
             session=s,
         )
     return IngestResult(parsed.source, parsed.records_read, added, already, tuple(rejections), first_id, last_id)
+
+
+# --- several files: the next one read in a second process while this one is stored -----------------
+@dataclass(frozen=True)
+class _Unreadable:
+    """A file the reader refused, as values (an InputError does not survive pickling): raised in turn."""
+
+    kind: type[InputError]
+    source: str
+    detail: str
+    where: str | None
+    field: str | None
+
+    def error(self) -> InputError:
+        return self.kind(self.source, self.detail, where=self.where, field=self.field)
+
+
+def _read(path: str | Path, columns: PassColumns | None, tz: dt.tzinfo) -> ParsedPasses | _Unreadable:
+    try:
+        return read_passes(path, columns=columns, tz=tz)
+    except InputError as exc:
+        return _Unreadable(type(exc), exc.source, exc.detail, exc.where, exc.field)
+
+
+def import_files(
+    db: Database,
+    paths: Sequence[str | Path],
+    *,
+    columns: PassColumns | None = None,
+    tz: dt.tzinfo = CHINA_TZ,
+    devices: dict[str, str] | None = None,
+    actor: str | None = None,
+) -> Iterator[IngestResult]:
+    """Read and store ``paths`` in order, each file as :func:`ingest` does (one transaction), yielding
+    each file's result once it has committed. With several files a second process reads file k+1
+    while this one stores file k (reading is Python, storing mostly SQLite: the two cores overlap).
+    A file the reader refuses raises its :class:`InputError` when its turn comes: the files before it
+    are stored, the ones after it are not read."""
+    devices = device_map(db) if devices is None else devices
+    if len(paths) < 2:
+        for path in paths:
+            yield ingest(db, read_passes(path, columns=columns, tz=tz), devices=devices, actor=actor)
+        return
+    # fork: the reader needs only the code already imported here and never touches the database
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        ahead: Future[ParsedPasses | _Unreadable] = pool.submit(_read, paths[1], columns, tz)
+        current = _read(paths[0], columns, tz)  # here, while the other process reads the second file
+        for k in range(len(paths)):
+            if isinstance(current, _Unreadable):
+                raise current.error()
+            yield ingest(db, current, devices=devices, actor=actor)
+            if k + 1 < len(paths):
+                current = ahead.result()
+                if k + 2 < len(paths):
+                    ahead = pool.submit(_read, paths[k + 2], columns, tz)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
