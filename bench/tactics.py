@@ -46,6 +46,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -69,7 +70,7 @@ from xueliang.investigate.passes_generate import (  # noqa: E402
     register_checkpoints,
     to_gat1400,
 )
-from xueliang.investigate.passes_store import ingest  # noqa: E402
+from xueliang.investigate.passes_store import import_files, ingest  # noqa: E402
 from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, write_parquet  # noqa: E402
 from xueliang.investigate.tactics.engines import DuckEngine  # noqa: E402
 from xueliang.investigate.tactics.planted import (  # noqa: E402
@@ -160,6 +161,15 @@ def bench_ingest(n: int, tmp: Path) -> None:
     assert res.added == n_rec // 4, res
     rows.append((f"ours: {n_rec // 4:,} into {2 * n_rec:,} (indexes kept)", w, c))
     db.dispose()
+    # both files through `passes import FILE FILE`: the second read in another process meanwhile
+    db = open_database(f"sqlite:///{tmp / 'pipelined.db'}")
+    register_checkpoints(db, city)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w_pipe, c_pipe, res2 = cpu_timed(lambda: list(import_files(db, [path, second])))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    c_kids = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
+    assert [r.added for r in res2] == [n_rec, n_rec], res2
+    db.dispose()
 
     def pandas_parse() -> pd.DataFrame:
         doc = json.loads(path.read_bytes())
@@ -181,6 +191,10 @@ def bench_ingest(n: int, tmp: Path) -> None:
         print(f"{label:46}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}")
     by = {label: (wall, cpu) for label, wall, cpu in rows}
     ours, theirs = by["ours: parse + check + import (empty table)"], by["pandas: parse + to_sql (no checks, no index)"]
+    print(
+        f"{'ours: 2 files pipelined (empty, then same size)':46}{w_pipe:8.2f}{c_pipe:8.2f}{2 * n_rec / c_pipe:16,.0f}"
+        f"{2 * n_rec / w_pipe:17,.0f}  (+ reader process {c_kids:.2f} cpu s)"
+    )
     print(
         f"ratio ours / pandas CPU time: parse {by['ours: parse + check'][1] / c_pd:.2f}, "
         f"import {ours[1] / theirs[1]:.2f} (wall {ours[0] / theirs[0]:.2f}); "

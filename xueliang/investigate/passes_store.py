@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vision.tables import SOURCE_CHECKPOINT, SightingRow
@@ -212,17 +213,18 @@ def ingest(
                     added = _insert_postgresql(s, batch, cams)
                 else:
                     added = _insert_sqlite(s, batch, cams, stored=before)
-            except Exception as exc:  # the driver's own error class (sqlite3, psycopg): rolled back
-                if not type(exc).__module__.startswith(("sqlite3", "psycopg")):
+                if added:
+                    first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
+                    last_id = s.scalar(select(func.max(SightingRow.id)))
+                    assert last_id is not None
+                    # the plate index takes the file's plates in this transaction: searchable on commit
+                    refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)
+            except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
+                if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
                     raise
                 raise StorageError(
                     f"{parsed.source}: storing its passes failed ({exc}); nothing of this file was written"
                 ) from exc
-        if added:
-            first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
-            last_id = s.scalar(select(func.max(SightingRow.id)))
-            assert last_id is not None
-            refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)  # searchable on commit
         already = len(batch) - added
         db.audit(
             actor=who,

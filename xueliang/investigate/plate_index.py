@@ -121,7 +121,7 @@ def add_plates(conn: Connection, plates: set[str]) -> int:
     if not new:
         return 0
     # gram '' marks an indexed plate (the dictionary of distinct plates)
-    entries = [(g, p) for p in new for g in ("", *sorted(grams(p)))]
+    entries = sorted((g, p) for p in new for g in ("", *grams(p)))  # in key order: B-tree appends
     counts = Counter(g for p in new for g in grams(p))
     stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
     up = [(n, g) for g, n in counts.items() if g in stored]
