@@ -124,7 +124,7 @@ def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - w, time.process_time() - c, out
 
 
-def bench_ingest(n: int, tmp: Path) -> None:
+def bench_ingest(n: int, tmp: Path, pg_url: str | None = None) -> None:
     """Section 1 (see the module text): ours keeps every check, the rejection report and idempotence."""
     from xueliang.investigate.passes_store import DEFER_MIN
     from xueliang.storage import open_database
@@ -170,6 +170,31 @@ def bench_ingest(n: int, tmp: Path) -> None:
     c_kids = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
     assert [r.added for r in res2] == [n_rec, n_rec], res2
     db.dispose()
+
+    if pg_url:  # the same files into a throwaway database on that server (its own CPU is not counted)
+        import sqlalchemy as sa
+
+        server = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        name = f"xueliang_bench_ingest_{os.getpid()}"
+        with server.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        try:
+            pg = open_database(server.url.set(database=name).render_as_string(hide_password=False))
+            register_checkpoints(pg, city)
+            w, c, res = cpu_timed(lambda: ingest(pg, read_passes(path)))
+            assert res.added == n_rec, res
+            rows.append(("postgresql: parse + import (empty table)", w, c))
+            w, c, res = cpu_timed(lambda: ingest(pg, read_passes(second)))
+            assert res.added == n_rec, res
+            rows.append((f"postgresql: same into a table of {n_rec:,}", w, c))
+            w, c, res = cpu_timed(lambda: ingest(pg, read_passes(path)))
+            assert res.already == n_rec, res
+            rows.append(("postgresql: re-import (all already stored)", w, c))
+            pg.dispose()
+        finally:
+            with server.connect() as c:
+                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            server.dispose()
 
     def pandas_parse() -> pd.DataFrame:
         doc = json.loads(path.read_bytes())
@@ -518,6 +543,12 @@ def main() -> None:
     ap.add_argument("--passes", type=int, default=10_000_000)
     ap.add_argument("--ingest", type=int, default=200_000)
     ap.add_argument("--pandas-max", type=int, default=3_000_000)
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("XUELIANG_TEST_PG", ""),
+        help="Ingest also into PostgreSQL: a postgresql+psycopg:// URL of a server where databases may be created "
+        "(default $XUELIANG_TEST_PG; empty = skip).",
+    )
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
@@ -530,7 +561,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=a.out) as tmp_name:
         tmp = Path(tmp_name)
         if a.ingest:
-            bench_ingest(a.ingest, tmp)
+            bench_ingest(a.ingest, tmp, a.pg or None)
         if a.passes:
             bench_tactics(a.passes, a.days, a.pandas_max, a.threads, tmp, a.keep)
         if a.plate_sightings:

@@ -266,3 +266,33 @@ def test_several_files_import_as_one_by_one(db: Database, tmp_path: Path) -> Non
         for r in passes_store.import_files(db, [files[1], bad, more]):
             done.append(r.added)
     assert done == [0] and _count(db) == 125
+
+
+def _any_indexes(db: Database) -> list[tuple[str, str]]:
+    if db.engine.dialect.name == "sqlite":
+        return _indexes(db)
+    with db.engine.connect() as c:
+        q = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sightings' ORDER BY indexname"
+        return [(r[0], r[1]) for r in c.execute(sa.text(q))]
+
+
+@pytest.mark.postgresql
+def test_bulk_load_on_either_database_keeps_indexes_and_rolls_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _camera(db)
+    before = _any_indexes(db)
+    assert len(before) >= 8
+    monkeypatch.setattr(passes_store, "DEFER_MIN", 50)
+    res = passes_store.ingest(db, parse_json(_passes(120), source="a.json"))  # into an empty table: deferred
+    assert (res.added, res.first_id, res.last_id) == (120, 1, 120)
+    assert _any_indexes(db) == before
+    # a failing bulk load (its device maps to a camera the registry does not hold) changes nothing
+    with pytest.raises(StorageError, match=r"b.json: storing its passes failed .*nothing of this"):
+        passes_store.ingest(db, parse_json(_passes(300, "b"), source="b.json"), devices={"34020000001320000001": "x"})
+    assert _count(db) == 120 and _any_indexes(db) == before
+    res = passes_store.ingest(db, parse_json(_passes(300, "c"), source="c.json"))  # 300 >= 120 stored: deferred
+    assert (res.added, res.already) == (300, 0) and _any_indexes(db) == before
+    with db.engine.connect() as c:
+        q = "SELECT external_id FROM sightings WHERE plate_text = '晋A00007'"
+        assert sorted(r[0] for r in c.execute(sa.text(q))) == ["c7", "p7"]  # through the rebuilt plate index

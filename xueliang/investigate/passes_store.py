@@ -8,10 +8,14 @@ The rows go straight to the database driver, column by column, not through ORM o
 per-value bind processing: SQLite gets one prepared ``INSERT OR IGNORE`` run by ``executemany``
 (the unique index on ``external_id`` is the MotorVehicleID check: an id already stored is skipped
 and counted); PostgreSQL gets ``COPY`` into a temporary table, then one ``INSERT ... SELECT ... ON
-CONFLICT (external_id) DO NOTHING``. On SQLite a load larger than the table it goes into
+CONFLICT (external_id) DO NOTHING``. A load larger than the table it goes into
 (:data:`DEFER_MIN` passes or more) drops the sightings' secondary indexes first and builds them
 again after the rows, in the same transaction (one sort per index instead of a B-tree insert per
-row and index); nothing else changes, and a failure rolls the whole file back, indexes included.
+row and index; on PostgreSQL readers of the table wait for the commit meanwhile); nothing else
+changes, and a failure rolls the whole file back, indexes included. The file's plates go into the
+plate gram index in the same transaction (:func:`~xueliang.investigate.plate_index.refresh_with`),
+so the passes are searchable by plate pattern when they commit. :func:`import_files` reads the
+next file in a second process while one is stored.
 """
 
 from __future__ import annotations
@@ -161,9 +165,28 @@ def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stor
     return added
 
 
-def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> int:
+def pg_secondary_indexes(s: Session) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild (not the unique ones)."""
+    rows = s.execute(
+        text(
+            "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS ddl FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'sightings'::regclass "
+            "AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname"
+        )
+    ).all()
+    return [(r.name, r.ddl) for r in rows]
+
+
+def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None], *, stored: int) -> int:
     raw = s.connection().connection.driver_connection
     assert raw is not None
+    # as on SQLite: a load at least as large as the table rebuilds the secondary indexes after the rows (in
+    # this transaction: DDL rolls back too); readers of sightings wait for the commit meanwhile
+    deferred = pg_secondary_indexes(s) if len(batch) >= max(DEFER_MIN, stored) else []
+    if deferred:
+        s.execute(text(f"SET LOCAL maintenance_work_mem = '{CACHE_KIB // 1024}MB'"))
+    for name, _ in deferred:
+        s.execute(text(f'DROP INDEX "{name}"'))
     with raw.cursor() as cur:
         cur.execute(
             "CREATE TEMPORARY TABLE passes_in (n integer, camera_id text, first_seen timestamptz, "
@@ -176,6 +199,8 @@ def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> 
         cur.execute(_PG_SELECT)
         added = max(int(cur.rowcount), 0)
         cur.execute("DROP TABLE passes_in")
+    for _, ddl in deferred:
+        s.execute(text(ddl))
     return added
 
 
@@ -210,7 +235,7 @@ def ingest(
         if len(batch):
             try:
                 if db.engine.dialect.name == "postgresql":
-                    added = _insert_postgresql(s, batch, cams)
+                    added = _insert_postgresql(s, batch, cams, stored=before)
                 else:
                     added = _insert_sqlite(s, batch, cams, stored=before)
                 if added:
@@ -223,7 +248,8 @@ def ingest(
                 if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
                     raise
                 raise StorageError(
-                    f"{parsed.source}: storing its passes failed ({exc}); nothing of this file was written"
+                    f"{parsed.source}: storing its passes failed ({' '.join(str(exc).split())}); "
+                    "nothing of this file was written"
                 ) from exc
         already = len(batch) - added
         db.audit(
