@@ -138,18 +138,19 @@ def _rows(batch: PassBatch, cams: list[str | None], times: list[str]) -> Iterato
     )
 
 
-def secondary_indexes(s: Session) -> list[tuple[str, str]]:
-    """SQLite: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild (not the unique ones)."""
+def secondary_indexes(s: Session, *, unique: bool = False) -> list[tuple[str, str]]:
+    """SQLite: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild: not the unique ones,
+    unless ``unique`` (a load into an empty table: no stored id to skip, and the file's ids are distinct)."""
     rows = s.execute(
         text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL")
     ).all()
-    return [(r.name, r.sql) for r in rows if not r.sql.upper().startswith("CREATE UNIQUE")]
+    return [(r.name, r.sql) for r in rows if unique or not r.sql.upper().startswith("CREATE UNIQUE")]
 
 
 def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stored: int) -> int:
     raw = s.connection().connection.driver_connection
     assert raw is not None
-    deferred = secondary_indexes(s) if len(batch) >= max(DEFER_MIN, stored) else []
+    deferred = secondary_indexes(s, unique=stored == 0) if len(batch) >= max(DEFER_MIN, stored) else []
     for name, _ in deferred:
         s.execute(text(f'DROP INDEX "{name}"'))
     cur = raw.cursor()
