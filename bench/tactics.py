@@ -1,17 +1,24 @@
 """Checkpoint passes: ingest speed and each tactic on DuckDB (and Spark local), with same-run pandas ratios.
 
     python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000]
-                            [--spark-passes 1000000] [--threads 2] [--out DIR]
+                            [--spark-passes 1000000] [--threads 2] [--pg URL] [--out DIR]
 
 1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
    * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
      once per distinct value, times with numpy; rejections kept, as record by record);
    * ours, import: parse + ``ingest`` into a fresh SQLite file: the devices checked, one prepared
      ``INSERT OR IGNORE`` run by the driver's executemany (the unique MotorVehicleID index is the
-     idempotence check), one transaction, audit row; a load larger than the table drops the
-     secondary indexes and rebuilds them after (so an empty table takes that path);
+     idempotence check), the file's new plates into the plate gram index (searchable on commit), one
+     transaction, audit row; a load larger than the table drops the secondary indexes and rebuilds
+     them after (so an empty table takes that path, its unique index included);
    * ours, a second file of as many new passes into that table (the same path: as large as the
-     table), then a re-import of the first file (every pass already stored: nothing added);
+     table), then a re-import of the first file (every pass already stored: nothing added), then a
+     quarter-size file (indexes kept);
+   * ours, both files through ``import_files`` (what ``passes import A B`` runs) into another fresh
+     file: the second file is read in a second process while the first is stored (that process's CPU
+     printed apart);
+   * with ``--pg URL`` (default ``$XUELIANG_TEST_PG``): the first three into a throwaway PostgreSQL
+     database (COPY + ON CONFLICT; the same deferred index rebuild); the server's CPU is not counted;
    * pandas: ``json.loads`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
      no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
      into a table with no indexes and no idempotence.
