@@ -14,6 +14,9 @@
    * ours, a second file of as many new passes into that table (the same path: as large as the
      table), then a re-import of the first file (every pass already stored: nothing added), then a
      quarter-size file (indexes kept);
+   * SQLite alone: the first file's rows, ready as tuples, by one executemany into an empty table with
+     its indexes dropped, then the indexes built again and commit: what the database itself costs (no
+     parse, no check, no plate index), the floor of any import into this table;
    * ours, both files through ``import_files`` (what ``passes import A B`` runs) into another fresh
      file: the second file is read in a second process while the first is stored (that process's CPU
      printed apart);
@@ -133,7 +136,8 @@ def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 def bench_ingest(n: int, tmp: Path, pg_url: str | None = None) -> None:
     """Section 1 (see the module text): ours keeps every check, the rejection report and idempotence."""
-    from xueliang.investigate.passes_store import DEFER_MIN
+    from xueliang.investigate import passes_store
+    from xueliang.investigate.passes_store import DEFER_MIN, device_map
     from xueliang.storage import open_database
 
     city = city_for(n, days=2)
@@ -168,6 +172,30 @@ def bench_ingest(n: int, tmp: Path, pg_url: str | None = None) -> None:
     assert res.added == n_rec // 4, res
     rows.append((f"ours: {n_rec // 4:,} into {2 * n_rec:,} (indexes kept)", w, c))
     db.dispose()
+    # SQLite's own part: the rows of the first file ready as tuples, one executemany into an empty table
+    # with its indexes dropped, the indexes built again, commit (no parse, no check, no plate index)
+    floor_db = open_database(f"sqlite:///{tmp / 'floor.db'}")
+    register_checkpoints(floor_db, city)
+    cams = passes_store._cameras(parsed.batch, device_map(floor_db))[0]
+    floor_db.dispose()
+    ready = list(passes_store._rows(parsed.batch, cams, passes_store.sql_times(parsed.batch.at_us)))
+    con = sqlite3.connect(tmp / "floor.db", isolation_level=None)
+    con.execute(f"PRAGMA cache_size = {-passes_store.CACHE_KIB}")
+
+    def floor() -> None:
+        con.execute("BEGIN IMMEDIATE")
+        q = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL"
+        ddl = con.execute(q).fetchall()
+        for name, _ in ddl:
+            con.execute(f'DROP INDEX "{name}"')
+        con.executemany(passes_store._SQLITE_INSERT, ready)
+        for _, sql in ddl:
+            con.execute(sql)
+        con.execute("COMMIT")
+
+    w, c, _ = cpu_timed(floor)
+    con.close()
+    rows.append(("sqlite alone: rows + indexes + commit", w, c))
     # both files through `passes import FILE FILE`: the second read in another process meanwhile
     db = open_database(f"sqlite:///{tmp / 'pipelined.db'}")
     register_checkpoints(db, city)
