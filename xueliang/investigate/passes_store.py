@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -240,11 +241,14 @@ def ingest(
                 else:
                     added = _insert_sqlite(s, batch, cams, stored=before)
                 if added:
-                    first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
-                    last_id = s.scalar(select(func.max(SightingRow.id)))
-                    assert last_id is not None
-                    # the plate index takes the file's plates in this transaction: searchable on commit
-                    refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)
+                    first_id, last_id, above = s.execute(
+                        select(func.min(SightingRow.id), func.max(SightingRow.id), func.count()).where(
+                            SightingRow.id > before
+                        )
+                    ).one()
+                    if above == added:  # only this file's rows above `before` (no other writer's in between)
+                        # the plate index takes the file's plates in this transaction: searchable on commit
+                        refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)
             except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
                 if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
                     raise
@@ -304,8 +308,8 @@ def import_files(
         for path in paths:
             yield ingest(db, read_passes(path, columns=columns, tz=tz), devices=devices, actor=actor)
         return
-    # fork: the reader needs only the code already imported here and never touches the database
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    # fork on Linux: the reader needs only the code already imported here and never touches the database
+    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     try:
         ahead: Future[ParsedPasses | _Unreadable] = pool.submit(_read, paths[1], columns, tz)
