@@ -8,10 +8,20 @@
      once per distinct value, times with numpy; rejections kept, as record by record);
    * ours, import: parse + ``ingest`` into a fresh SQLite file: the devices checked, one prepared
      ``INSERT OR IGNORE`` run by the driver's executemany (the unique MotorVehicleID index is the
-     idempotence check), one transaction, audit row; a load larger than the table drops the
-     secondary indexes and rebuilds them after (so an empty table takes that path);
+     idempotence check), the file's new plates into the plate gram index (searchable on commit), one
+     transaction, audit row; a load larger than the table drops the secondary indexes and rebuilds
+     them after (so an empty table takes that path, its unique index included);
    * ours, a second file of as many new passes into that table (the same path: as large as the
-     table), then a re-import of the first file (every pass already stored: nothing added);
+     table), then a re-import of the first file (every pass already stored: nothing added), then a
+     quarter-size file (indexes kept);
+   * SQLite alone: the first file's rows, ready as tuples, by one executemany into an empty table with
+     its indexes dropped, then the indexes built again and commit: what the database itself costs (no
+     parse, no check, no plate index), the floor of any import into this table;
+   * ours, both files through ``import_files`` (what ``passes import A B`` runs) into another fresh
+     file: the second file is read in a second process while the first is stored (that process's CPU
+     printed apart);
+   * with ``--pg URL`` (default ``$XUELIANG_TEST_PG``): the first three into a throwaway PostgreSQL
+     database (COPY + ON CONFLICT; the same deferred index rebuild); the server's CPU is not counted;
    * pandas: ``json.loads`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
      no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
      into a table with no indexes and no idempotence.
@@ -51,6 +61,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -74,7 +85,7 @@ from xueliang.investigate.passes_generate import (  # noqa: E402
     register_checkpoints,
     to_gat1400,
 )
-from xueliang.investigate.passes_store import ingest  # noqa: E402
+from xueliang.investigate.passes_store import import_files, ingest  # noqa: E402
 from xueliang.investigate.tactics.columnar import city_plates, passes_from_city, write_parquet  # noqa: E402
 from xueliang.investigate.tactics.engines import DuckEngine  # noqa: E402
 from xueliang.investigate.tactics.planted import (  # noqa: E402
@@ -140,7 +151,8 @@ def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 def bench_ingest(n: int, tmp: Path) -> None:
     """Section 1 (see the module text): ours keeps every check, the rejection report and idempotence."""
-    from xueliang.investigate.passes_store import DEFER_MIN
+    from xueliang.investigate import passes_store
+    from xueliang.investigate.passes_store import DEFER_MIN, device_map
     from xueliang.storage import open_database
 
     city = city_for(n, days=2)
@@ -175,6 +187,39 @@ def bench_ingest(n: int, tmp: Path) -> None:
     assert res.added == n_rec // 4, res
     rows.append((f"ours: {n_rec // 4:,} into {2 * n_rec:,} (indexes kept)", w, c))
     db.dispose()
+    # SQLite's own part: the rows of the first file ready as tuples, one executemany into an empty table
+    # with its indexes dropped, the indexes built again, commit (no parse, no check, no plate index)
+    floor_db = open_database(f"sqlite:///{tmp / 'floor.db'}")
+    register_checkpoints(floor_db, city)
+    cams = passes_store._cameras(parsed.batch, device_map(floor_db))[0]
+    floor_db.dispose()
+    ready = list(passes_store._rows(parsed.batch, cams, passes_store.sql_times(parsed.batch.at_us)))
+    con = sqlite3.connect(tmp / "floor.db", isolation_level=None)
+    con.execute(f"PRAGMA cache_size = {-passes_store.CACHE_KIB}")
+
+    def floor() -> None:
+        con.execute("BEGIN IMMEDIATE")
+        q = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL"
+        ddl = con.execute(q).fetchall()
+        for name, _ in ddl:
+            con.execute(f'DROP INDEX "{name}"')
+        con.executemany(passes_store._SQLITE_INSERT, ready)
+        for _, sql in ddl:
+            con.execute(sql)
+        con.execute("COMMIT")
+
+    w, c, _ = cpu_timed(floor)
+    con.close()
+    rows.append(("sqlite alone: rows + indexes + commit", w, c))
+    # both files through `passes import FILE FILE`: the second read in another process meanwhile
+    db = open_database(f"sqlite:///{tmp / 'pipelined.db'}")
+    register_checkpoints(db, city)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w_pipe, c_pipe, res2 = cpu_timed(lambda: list(import_files(db, [path, second])))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    c_kids = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
+    assert [r.added for r in res2] == [n_rec, n_rec], res2
+    db.dispose()
 
     def pandas_parse() -> pd.DataFrame:
         doc = json.loads(path.read_bytes())
@@ -196,6 +241,10 @@ def bench_ingest(n: int, tmp: Path) -> None:
         print(f"{label:46}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}")
     by = {label: (wall, cpu) for label, wall, cpu in rows}
     ours, theirs = by["ours: parse + check + import (empty table)"], by["pandas: parse + to_sql (no checks, no index)"]
+    print(
+        f"{'ours: 2 files pipelined (empty, then same size)':46}{w_pipe:8.2f}{c_pipe:8.2f}{2 * n_rec / c_pipe:16,.0f}"
+        f"{2 * n_rec / w_pipe:17,.0f}  (+ reader process {c_kids:.2f} cpu s)"
+    )
     print(
         f"ratio ours / pandas CPU time: parse {by['ours: parse + check'][1] / c_pd:.2f}, "
         f"import {ours[1] / theirs[1]:.2f} (wall {ours[0] / theirs[0]:.2f}); "
@@ -626,7 +675,12 @@ def main() -> None:
     ap.add_argument("--pandas-max", type=int, default=3_000_000)
     ap.add_argument("--spark-passes", type=int, default=1_000_000, help="0 = skip Spark")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--pg", default=None, help="A PostgreSQL server URL (may create databases): the ingest there too.")
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("XUELIANG_TEST_PG", ""),
+        help="Ingest also into PostgreSQL: a postgresql+psycopg:// URL of a server where databases may be created "
+        "(default $XUELIANG_TEST_PG; empty = skip).",
+    )
     ap.add_argument("--spark-memory", default="4g", help="Spark's driver memory (local mode: its whole heap).")
     ap.add_argument("--days", type=int, default=30, help="Days of the tactic cities (vehicles sized to --passes).")
     ap.add_argument("--plate-sightings", type=int, default=10_000_000, help="0 = skip the plate search")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xueliang.errors import StorageError
+from xueliang.errors import InputError, StorageError
 from xueliang.investigate import passes_store
 from xueliang.investigate.pass_batch import digit_times
 from xueliang.investigate.pass_cells import CHINA_TZ, FIELDS, Pass, PassRejection, _Bad, check_record
@@ -187,3 +189,110 @@ def test_a_failed_bulk_load_leaves_rows_and_indexes_as_they_were(db: Database, m
     assert _count(db) == 10
     assert _indexes(db) == before
     assert [a.action for a in db.audit_log()].count("passes-import") == 1
+
+
+def _grams(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, int]], int | None]:
+    with db.engine.connect() as c:
+        grams = [(r[0], r[1]) for r in c.execute(sa.text("SELECT gram, plate FROM plate_grams ORDER BY gram, plate"))]
+        counts = [(r[0], r[1]) for r in c.execute(sa.text("SELECT gram, n FROM plate_gram_counts ORDER BY gram"))]
+        mark = c.execute(sa.text("SELECT last_sighting_id FROM plate_index_state")).scalar()
+    return grams, counts, mark
+
+
+def test_an_import_indexes_its_plates_as_refresh_would(db: Database, tmp_path: Path) -> None:
+    from xueliang.investigate.plate_index import refresh
+
+    _camera(db)
+    passes_store.ingest(db, parse_json(_passes(300), source="a.json"))  # 300 passes, 297 plates (i % 997)
+    passes_store.ingest(db, parse_json(_passes(60, "q"), source="b.json"))  # 60 more, plates known
+    ours = _grams(db)
+    assert ours[2] == 360 and len([g for g, _ in ours[0] if g == ""]) == 300
+    assert refresh(db) == 0  # nothing left for refresh to do
+    # the same sightings indexed by refresh from scratch give the same tables
+    with db.engine.begin() as c:
+        for table in ("plate_grams", "plate_gram_counts", "plate_index_state"):
+            c.execute(sa.text(f"DELETE FROM {table}"))
+    assert refresh(db) == 300
+    assert _grams(db) == ours
+
+
+def test_an_import_leaves_a_lagging_plate_index_to_refresh(db: Database) -> None:
+    from xueliang.investigate.plate_index import refresh
+
+    _camera(db)
+    passes_store.ingest(db, parse_json(_passes(20), source="a.json"))
+    with db.engine.begin() as c:  # as if sightings had been added behind the index's back
+        c.execute(sa.text("UPDATE plate_index_state SET last_sighting_id = 5"))
+    passes_store.ingest(db, parse_json(_passes(30, "z"), source="b.json"))
+    assert _grams(db)[2] == 5  # not moved past sightings it has not indexed
+    assert refresh(db) == 10 and _grams(db)[2] == 50  # plates 20-29 are new
+
+
+def test_a_failed_load_leaves_the_plate_index_as_it_was(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _camera(db)
+    passes_store.ingest(db, parse_json(_passes(10, "old"), source="old.json"))
+    before = _grams(db)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error (injected after the rows)")
+
+    monkeypatch.setattr(passes_store, "refresh_with", boom)
+    with pytest.raises(StorageError, match=r"new.json: storing its passes failed .*injected.*nothing of this"):
+        passes_store.ingest(db, parse_json(_passes(50), source="new.json"))
+    assert _count(db) == 10 and _grams(db) == before
+
+
+def test_several_files_import_as_one_by_one(db: Database, tmp_path: Path) -> None:
+    _camera(db)
+    files = []
+    for k, n in enumerate((40, 25, 60)):
+        files.append(tmp_path / f"f{k}.json")
+        files[-1].write_bytes(_passes(n, f"f{k}-"))
+    results = list(passes_store.import_files(db, [*files, files[0]]))  # the last one again: nothing new
+    assert [(r.source, r.added, r.already) for r in results] == [
+        (str(files[0]), 40, 0),
+        (str(files[1]), 25, 0),
+        (str(files[2]), 60, 0),
+        (str(files[0]), 0, 40),
+    ]
+    assert [(r.first_id, r.last_id) for r in results[:3]] == [(1, 40), (41, 65), (66, 125)]
+    # a file the reader refuses stops the run at its turn: those before it are stored, those after not read
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"MotorVehicleListObject": []}')
+    more = tmp_path / "more.json"
+    more.write_bytes(_passes(5, "more-"))
+    done = []
+    with pytest.raises(InputError, match=r"bad.json: expected \{\"MotorVehicleListObject\""):
+        for r in passes_store.import_files(db, [files[1], bad, more]):
+            done.append(r.added)
+    assert done == [0] and _count(db) == 125
+
+
+def _any_indexes(db: Database) -> list[tuple[str, str]]:
+    if db.engine.dialect.name == "sqlite":
+        return _indexes(db)
+    with db.engine.connect() as c:
+        q = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sightings' ORDER BY indexname"
+        return [(r[0], r[1]) for r in c.execute(sa.text(q))]
+
+
+@pytest.mark.postgresql
+def test_bulk_load_on_either_database_keeps_indexes_and_rolls_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _camera(db)
+    before = _any_indexes(db)
+    assert len(before) >= 8
+    monkeypatch.setattr(passes_store, "DEFER_MIN", 50)
+    res = passes_store.ingest(db, parse_json(_passes(120), source="a.json"))  # into an empty table: deferred
+    assert (res.added, res.first_id, res.last_id) == (120, 1, 120)
+    assert _any_indexes(db) == before
+    # a failing bulk load (its device maps to a camera the registry does not hold) changes nothing
+    with pytest.raises(StorageError, match=r"b.json: storing its passes failed .*nothing of this"):
+        passes_store.ingest(db, parse_json(_passes(300, "b"), source="b.json"), devices={"34020000001320000001": "x"})
+    assert _count(db) == 120 and _any_indexes(db) == before
+    res = passes_store.ingest(db, parse_json(_passes(300, "c"), source="c.json"))  # 300 >= 120 stored: deferred
+    assert (res.added, res.already) == (300, 0) and _any_indexes(db) == before
+    with db.engine.connect() as c:
+        q = "SELECT external_id FROM sightings WHERE plate_text = '晋A00007'"
+        assert sorted(r[0] for r in c.execute(sa.text(q))) == ["c7", "p7"]  # through the rebuilt plate index

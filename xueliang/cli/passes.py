@@ -41,8 +41,8 @@ def import_cmd(
     nothing); records with bad fields or an unregistered DeviceID are rejected and reported.
     Active watch-list rules are checked against the new passes.
     """
-    from xueliang.investigate.passes import load_columns, parse_offset, read_passes, write_rejections
-    from xueliang.investigate.passes_store import device_map, ingest
+    from xueliang.investigate.passes import load_columns, parse_offset, write_rejections
+    from xueliang.investigate.passes_store import device_map, import_files
     from xueliang.investigate.watch import check_new, describe_alert
 
     offset = parse_offset(tz)
@@ -50,10 +50,10 @@ def import_cmd(
     db = open_db(db_url)
     devices = device_map(db)
     reports = []
-    for f in files:
-        t0 = time.perf_counter()
-        parsed = read_passes(f, columns=columns, tz=offset)
-        result = ingest(db, parsed, devices=devices, actor=actor)
+    t0 = time.perf_counter()
+    # the next file is read in a second process while this one is stored; strict: the reader is shut down
+    results = import_files(db, files, columns=columns, tz=offset, devices=devices, actor=actor)
+    for f, result in zip(files, results, strict=True):
         took = time.perf_counter() - t0
         reports.append((f, result.rejections))
         if not quiet:
@@ -69,6 +69,7 @@ def import_cmd(
         if result.first_id is not None:
             for alert in check_new(db, after_id=result.first_id - 1, actor=actor):
                 click.echo(describe_alert(alert))
+        t0 = time.perf_counter()
     from xueliang.investigate.plate_index import refresh
 
     refresh(db)  # the plate index of `search --plate` without a window

@@ -320,6 +320,8 @@ def _id_of(rec: Any) -> str | None:
 
 
 def _first_of_each_id(batch: PassBatch) -> tuple[PassBatch, list[PassRejection]]:
+    if len(set(batch.external_id.tolist())) == len(batch):  # the usual file: every id once
+        return batch, []
     codes, _ = pd.factorize(batch.external_id)
     _, first = np.unique(codes, return_index=True)
     keep = np.zeros(len(batch), dtype=bool)

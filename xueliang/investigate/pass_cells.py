@@ -69,7 +69,8 @@ class PassRejection:
     value: str | None
 
     def message(self, source: str) -> str:
-        where = f"record {self.record}" + (f" ({self.external_id})" if self.external_id else "")
+        shown = " ".join((self.external_id or "").split())  # one line, whatever whitespace the id holds
+        where = f"record {self.record}" + (f" ({shown})" if shown else "")
         return str(SchemaError(source, self.reason, where=where, field=self.field))
 
 

@@ -8,27 +8,38 @@ The rows go straight to the database driver, column by column, not through ORM o
 per-value bind processing: SQLite gets one prepared ``INSERT OR IGNORE`` run by ``executemany``
 (the unique index on ``external_id`` is the MotorVehicleID check: an id already stored is skipped
 and counted); PostgreSQL gets ``COPY`` into a temporary table, then one ``INSERT ... SELECT ... ON
-CONFLICT (external_id) DO NOTHING``. On SQLite a load larger than the table it goes into
+CONFLICT (external_id) DO NOTHING``. A load larger than the table it goes into
 (:data:`DEFER_MIN` passes or more) drops the sightings' secondary indexes first and builds them
 again after the rows, in the same transaction (one sort per index instead of a B-tree insert per
-row and index); nothing else changes, and a failure rolls the whole file back, indexes included.
+row and index; on PostgreSQL readers of the table wait for the commit meanwhile); nothing else
+changes, and a failure rolls the whole file back, indexes included. The file's plates go into the
+plate gram index in the same transaction (:func:`~xueliang.investigate.plate_index.refresh_with`),
+so the passes are searchable by plate pattern when they commit. :func:`import_files` reads the
+next file in a second process while one is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import multiprocessing as mp
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vision.tables import SOURCE_CHECKPOINT, SightingRow
-from xueliang.errors import StorageError
+from xueliang.errors import InputError, StorageError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
-from xueliang.investigate.passes import PassRejection
+from xueliang.investigate.passes import CHINA_TZ, PassColumns, PassRejection, read_passes
+from xueliang.investigate.plate_index import refresh_with
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
@@ -102,8 +113,12 @@ def _cameras(batch: PassBatch, devices: dict[str, str]) -> tuple[list[str | None
 def sql_times(at_us: npt.NDArray[np.int64], *, offset: str = "") -> list[str]:
     """UTC microseconds as SQLAlchemy stores a UTC ``DateTime`` on SQLite (``2024-05-01 00:30:00.000000``),
     with ``offset`` appended (``+00:00`` for PostgreSQL's COPY)."""
-    iso = np.datetime_as_string(at_us.astype("datetime64[us]"), unit="us")
-    return [t.replace("T", " ", 1) + offset for t in iso.tolist()]
+    if len(at_us) == 0:
+        return []
+    iso = np.datetime_as_string(at_us.astype("datetime64[us]"), unit="us")  # fixed width: 'T' at 10
+    iso.view(np.uint32).reshape(len(iso), -1)[:, 10] = ord(" ")
+    out: list[str] = (np.char.add(iso, offset) if offset else iso).tolist()
+    return out
 
 
 def _rows(batch: PassBatch, cams: list[str | None], times: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -124,18 +139,19 @@ def _rows(batch: PassBatch, cams: list[str | None], times: list[str]) -> Iterato
     )
 
 
-def secondary_indexes(s: Session) -> list[tuple[str, str]]:
-    """SQLite: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild (not the unique ones)."""
+def secondary_indexes(s: Session, *, unique: bool = False) -> list[tuple[str, str]]:
+    """SQLite: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild: not the unique ones,
+    unless ``unique`` (a load into an empty table: no stored id to skip, and the file's ids are distinct)."""
     rows = s.execute(
         text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL")
     ).all()
-    return [(r.name, r.sql) for r in rows if not r.sql.upper().startswith("CREATE UNIQUE")]
+    return [(r.name, r.sql) for r in rows if unique or not r.sql.upper().startswith("CREATE UNIQUE")]
 
 
 def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stored: int) -> int:
     raw = s.connection().connection.driver_connection
     assert raw is not None
-    deferred = secondary_indexes(s) if len(batch) >= max(DEFER_MIN, stored) else []
+    deferred = secondary_indexes(s, unique=stored == 0) if len(batch) >= max(DEFER_MIN, stored) else []
     for name, _ in deferred:
         s.execute(text(f'DROP INDEX "{name}"'))
     cur = raw.cursor()
@@ -151,9 +167,28 @@ def _insert_sqlite(s: Session, batch: PassBatch, cams: list[str | None], *, stor
     return added
 
 
-def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> int:
+def pg_secondary_indexes(s: Session) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, DDL) of the sightings' indexes a bulk load may drop and rebuild (not the unique ones)."""
+    rows = s.execute(
+        text(
+            "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS ddl FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'sightings'::regclass "
+            "AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname"
+        )
+    ).all()
+    return [(r.name, r.ddl) for r in rows]
+
+
+def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None], *, stored: int) -> int:
     raw = s.connection().connection.driver_connection
     assert raw is not None
+    # as on SQLite: a load at least as large as the table rebuilds the secondary indexes after the rows (in
+    # this transaction: DDL rolls back too); readers of sightings wait for the commit meanwhile
+    deferred = pg_secondary_indexes(s) if len(batch) >= max(DEFER_MIN, stored) else []
+    if deferred:
+        s.execute(text(f"SET LOCAL maintenance_work_mem = '{CACHE_KIB // 1024}MB'"))
+    for name, _ in deferred:
+        s.execute(text(f'DROP INDEX "{name}"'))
     with raw.cursor() as cur:
         cur.execute(
             "CREATE TEMPORARY TABLE passes_in (n integer, camera_id text, first_seen timestamptz, "
@@ -166,6 +201,8 @@ def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None]) -> 
         cur.execute(_PG_SELECT)
         added = max(int(cur.rowcount), 0)
         cur.execute("DROP TABLE passes_in")
+    for _, ddl in deferred:
+        s.execute(text(ddl))
     return added
 
 
@@ -200,18 +237,25 @@ def ingest(
         if len(batch):
             try:
                 if db.engine.dialect.name == "postgresql":
-                    added = _insert_postgresql(s, batch, cams)
+                    added = _insert_postgresql(s, batch, cams, stored=before)
                 else:
                     added = _insert_sqlite(s, batch, cams, stored=before)
-            except Exception as exc:  # the driver's own error class (sqlite3, psycopg): rolled back
-                if not type(exc).__module__.startswith(("sqlite3", "psycopg")):
+                if added:
+                    first_id, last_id, above = s.execute(
+                        select(func.min(SightingRow.id), func.max(SightingRow.id), func.count()).where(
+                            SightingRow.id > before
+                        )
+                    ).one()
+                    if above == added:  # only this file's rows above `before` (no other writer's in between)
+                        # the plate index takes the file's plates in this transaction: searchable on commit
+                        refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)
+            except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
+                if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
                     raise
                 raise StorageError(
-                    f"{parsed.source}: storing its passes failed ({exc}); nothing of this file was written"
+                    f"{parsed.source}: storing its passes failed ({' '.join(str(exc).split())}); "
+                    "nothing of this file was written"
                 ) from exc
-        if added:
-            first_id = s.scalar(select(func.min(SightingRow.id)).where(SightingRow.id > before))
-            last_id = s.scalar(select(func.max(SightingRow.id)))
         already = len(batch) - added
         db.audit(
             actor=who,
@@ -221,3 +265,62 @@ def ingest(
             session=s,
         )
     return IngestResult(parsed.source, parsed.records_read, added, already, tuple(rejections), first_id, last_id)
+
+
+# --- several files: the next one read in a second process while this one is stored -----------------
+@dataclass(frozen=True)
+class _Unreadable:
+    """A file the reader refused, as values (an InputError does not survive pickling): raised in turn."""
+
+    kind: type[InputError]
+    source: str
+    detail: str
+    where: str | None
+    field: str | None
+
+    def error(self) -> InputError:
+        return self.kind(self.source, self.detail, where=self.where, field=self.field)
+
+
+def _read(path: str | Path, columns: PassColumns | None, tz: dt.tzinfo) -> ParsedPasses | _Unreadable:
+    try:
+        return read_passes(path, columns=columns, tz=tz)
+    except InputError as exc:
+        return _Unreadable(type(exc), exc.source, exc.detail, exc.where, exc.field)
+
+
+def import_files(
+    db: Database,
+    paths: Sequence[str | Path],
+    *,
+    columns: PassColumns | None = None,
+    tz: dt.tzinfo = CHINA_TZ,
+    devices: dict[str, str] | None = None,
+    actor: str | None = None,
+) -> Iterator[IngestResult]:
+    """Read and store ``paths`` in order, each file as :func:`ingest` does (one transaction), yielding
+    each file's result once it has committed. With several files a second process reads file k+1
+    while this one stores file k (reading is Python, storing mostly SQLite: the two cores overlap).
+    A file the reader refuses raises its :class:`InputError` when its turn comes: the files before it
+    are stored, the ones after it are not read."""
+    devices = device_map(db) if devices is None else devices
+    if len(paths) < 2:
+        for path in paths:
+            yield ingest(db, read_passes(path, columns=columns, tz=tz), devices=devices, actor=actor)
+        return
+    # fork on Linux: the reader needs only the code already imported here and never touches the database
+    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        ahead: Future[ParsedPasses | _Unreadable] = pool.submit(_read, paths[1], columns, tz)
+        current = _read(paths[0], columns, tz)  # here, while the other process reads the second file
+        for k in range(len(paths)):
+            if isinstance(current, _Unreadable):
+                raise current.error()
+            yield ingest(db, current, devices=devices, actor=actor)
+            if k + 1 < len(paths):
+                current = ahead.result()
+                if k + 2 < len(paths):
+                    ahead = pool.submit(_read, paths[k + 2], columns, tz)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

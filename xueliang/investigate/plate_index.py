@@ -11,16 +11,19 @@ match may miss any one fixed character, so each variant (one fixed character mad
 up the same way and the matches are united.
 
 Kept current incrementally: :func:`refresh` adds the plates of sightings above the id it recorded
-(``plate_index_state``); ``passes import`` and ``index`` call it, and :func:`candidate_plates`
-calls it first (cheap when nothing is new). Tables: migration ``investigate_0002``.
+(``plate_index_state``); ``index`` calls it, and :func:`candidate_plates` calls it first (cheap when
+nothing is new). ``passes import`` indexes its file's plates in the transaction that stores the
+passes (:func:`refresh_with`), from the plates it already holds. Tables: migration ``investigate_0002``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, bindparam, func, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Connection, Integer, String, bindparam, func, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vision.tables import SightingRow
 from xueliang.investigate.plates_match import PlatePattern
@@ -83,39 +86,61 @@ def refresh(db: Database, *, batch: int = 200_000) -> int:
             ).all()
             if not rows:
                 return added
-            plates = {r.plate_text for r in rows if r.plate_text}
-            known = set()
-            plate_list = sorted(plates)
-            for i in range(0, len(plate_list), 500):
-                chunk = plate_list[i : i + 500]
-                known |= set(
-                    s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == "", PlateGramRow.plate.in_(chunk)))
-                )
-            new = [p for p in plate_list if p not in known]
-            if new:
-                conn = s.connection()  # Core executemany: no ORM bookkeeping for millions of grams
-                # gram '' marks an indexed plate (the dictionary of distinct plates)
-                conn.execute(insert(GRAMS), [{"gram": g, "plate": p} for p in new for g in ("", *sorted(grams(p)))])
-                counts: dict[str, int] = {}
-                for p in new:
-                    for g in grams(p):
-                        counts[g] = counts.get(g, 0) + 1
-                stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
-                up = [{"g": g, "dn": n} for g, n in counts.items() if g in stored]
-                if up:
-                    conn.execute(
-                        update(COUNTS).where(COUNTS.c.gram == bindparam("g")).values(n=COUNTS.c.n + bindparam("dn")),
-                        up,
-                    )
-                fresh = [{"gram": g, "n": n} for g, n in counts.items() if g not in stored]
-                if fresh:
-                    conn.execute(insert(COUNTS), fresh)
-                added += len(new)
-            top = rows[-1].id
-            if state is None:
-                s.add(PlateIndexStateRow(id=1, last_sighting_id=top))
-            else:
-                state.last_sighting_id = top
+            added += add_plates(s.connection(), {r.plate_text for r in rows if r.plate_text})
+            _mark(s, state, rows[-1].id)
+
+
+def refresh_with(s: Session, plates: Iterable[str | None], *, after_id: int, last_id: int) -> bool:
+    """Inside the transaction ``s`` that just added sightings ``after_id + 1 .. last_id`` whose plates are
+    ``plates``: index those plates and move the mark to ``last_id``, so that the index is current when
+    the sightings commit (``passes import`` knows its plates: nothing is read back). Only when the index
+    was current up to ``after_id``; otherwise False and nothing done (:func:`refresh` catches up later)."""
+    state = s.get(PlateIndexStateRow, 1)
+    if (0 if state is None else state.last_sighting_id) != after_id:
+        return False
+    add_plates(s.connection(), {p for p in plates if p})
+    _mark(s, state, last_id)
+    return True
+
+
+def _mark(s: Session, state: PlateIndexStateRow | None, top: int) -> None:
+    if state is None:
+        s.add(PlateIndexStateRow(id=1, last_sighting_id=top))
+    else:
+        state.last_sighting_id = top
+
+
+def add_plates(conn: Connection, plates: set[str]) -> int:
+    """Index the plates of ``plates`` that are not yet indexed; returns how many were new."""
+    plate_list = sorted(plates)
+    known: set[str] = set()
+    for i in range(0, len(plate_list), 500):
+        chunk = plate_list[i : i + 500]
+        known |= set(conn.scalars(select(GRAMS.c.plate).where(GRAMS.c.gram == "", GRAMS.c.plate.in_(chunk))))
+    new = [p for p in plate_list if p not in known]
+    if not new:
+        return 0
+    # gram '' marks an indexed plate (the dictionary of distinct plates)
+    entries = sorted((g, p) for p in new for g in ("", *grams(p)))  # in key order: B-tree appends
+    counts = Counter(g for p in new for g in grams(p))
+    stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
+    up = [(n, g) for g, n in counts.items() if g in stored]
+    fresh = [(g, n) for g, n in counts.items() if g not in stored]
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and raw is not None:  # the driver's executemany: no per-row dicts
+        raw.executemany("INSERT INTO plate_grams (gram, plate) VALUES (?, ?)", entries)
+        raw.executemany("UPDATE plate_gram_counts SET n = n + ? WHERE gram = ?", up)
+        raw.executemany("INSERT INTO plate_gram_counts (gram, n) VALUES (?, ?)", fresh)
+        return len(new)
+    conn.execute(insert(GRAMS), [{"gram": g, "plate": p} for g, p in entries])  # Core executemany
+    if up:
+        conn.execute(
+            update(COUNTS).where(COUNTS.c.gram == bindparam("g")).values(n=COUNTS.c.n + bindparam("dn")),
+            [{"g": g, "dn": n} for n, g in up],
+        )
+    if fresh:
+        conn.execute(insert(COUNTS), [{"gram": g, "n": n} for g, n in fresh])
+    return len(new)
 
 
 def _fixed_runs(tokens: tuple[str, ...]) -> list[str]:
