@@ -37,6 +37,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
+from geo.placement.lns import window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
@@ -45,6 +46,7 @@ from geo.placement.result import Kind, PlacementResult, StageLog, Status
 _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
+_WINDOWS_FROM = MAX_NONZEROS  # MCLP: reduced nonzeros past which windows replace the whole MILP
 
 
 def _check_time(time_limit: float) -> None:
@@ -115,6 +117,38 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     chosen[red.cols[plan]] = True
     st = state_from_selection(model, chosen)
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
+
+
+def _by_windows(model: Model, red: UnitCover) -> bool:
+    """Window search instead of the whole MILP: a model too large for it, and no group limits."""
+    return red.R.nnz > _WINDOWS_FROM and not (model.group >= 0).any()
+
+
+def _window_stage(
+    model: Model,
+    red: UnitCover,
+    budget: float,
+    st: SelectionState,
+    log: _Progress,
+    *,
+    deadline: float,
+    seed: int,
+    threads: int,
+) -> SelectionState:
+    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows"."""
+    t = time.monotonic()
+    out = window_search(
+        model, red, budget, _redirected(st.selected, red.redirect)[red.cols], deadline=deadline, seed=seed, threads=threads
+    )
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[red.cols[out.plan]] = True
+    cand = state_from_selection(model, chosen)
+    if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+        st = cand
+    if out.timed_out:
+        log.milp_status = "time_limit"
+    log.log("windows", time.monotonic() - t, st.covered_weight, detail=f"{out.windows} solved, {out.improved} improved")
+    return st
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -319,9 +353,12 @@ def solve_max_coverage(
     lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
     fixed_to = log.lagrangian(lag, st.covered_weight)
 
-    # the exact stage on the fixed model
+    # the exact stage on the fixed model; past MAX_NONZEROS (county scale) the whole MILP does not
+    # finish its root LP in time, so windows of it are solved exactly instead
     remaining = deadline - time.monotonic()
-    if exact and log.open(st.covered_weight, rel_gap):
+    if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
+        st = _window_stage(model, red, budget, st, log, deadline=deadline, seed=seed, threads=threads)
+    elif exact and log.open(st.covered_weight, rel_gap):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
             log.milp_status = "time_limit"
         else:
