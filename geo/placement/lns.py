@@ -9,7 +9,8 @@ gets the budget it spends now plus what the whole plan leaves unspent. HiGHS the
 window's MCLP exactly, warm-started from the current plan, and its answer replaces the window's
 part of the plan when it covers more weight, or the same weight for less money (which frees budget
 for later windows). Each accepted step is feasible and never worse, so the search can stop at
-any time. Windows start from seeds in a seeded random order; a sweep that improves nothing ends it.
+any time. Each sweep seeds windows first at the candidates that would see the most uncovered weight,
+then at the rest in a seeded random order; a sweep that improves nothing ends the search.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ class _Windows:
     def value(self) -> float:
         missing = np.bincount(self.red.row_unit[self.cnt == 0], minlength=self.n_units)
         return float(self.w[missing == 0].sum())
+
+    def seeds(self, rng: np.random.Generator) -> IntArray:
+        """Every column once: first those seeing uncovered weight (most first), then the rest at random."""
+        unseen = self.w[self.red.row_unit] * (self.cnt == 0)
+        gain = np.asarray(self.Rc.T @ unseen)
+        order = rng.permutation(self.x.size)
+        return order[np.argsort(-gain[order], kind="stable")]  # type: ignore[no-any-return]
 
     def grow(self, seed: int, size: int) -> IntArray:
         """Breadth-first over shared rows from ``seed`` until ``size`` candidates (last ring cut short)."""
@@ -145,6 +153,7 @@ def window_search(
     state = _Windows(red, cost, plan)
     n = red.cols.size
     rng = np.random.default_rng(seed)
+    cheapest = float(cost.min()) if cost.size else 0.0
     windows = improved = 0
     sweep_improved = True
     timed_out = False
@@ -154,7 +163,7 @@ def window_search(
             break
         sweep_improved = False
         done = np.zeros(n, dtype=bool)
-        for s in rng.permutation(n):
+        for s in state.seeds(rng):
             if time.monotonic() >= deadline:
                 timed_out = True
                 break
@@ -196,6 +205,9 @@ def window_search(
                 state.apply(window, new)
                 improved += 1
                 sweep_improved = True
+                slack = local_budget - new_spent
+                if slack >= cheapest and local_budget - spent_window < cheapest:
+                    break  # enough money freed for another camera: back to the uncovered weight first
     return WindowSearchOutcome(
         plan=state.x,
         value=state.value(),
