@@ -65,7 +65,7 @@ class _Windows:
         unseen = self.w[self.red.row_unit] * (self.cnt == 0)
         gain = np.asarray(self.Rc.T @ unseen)
         order = rng.permutation(self.x.size)
-        return order[np.argsort(-gain[order], kind="stable")]  # type: ignore[no-any-return]
+        return order[np.argsort(-gain[order], kind="stable")]
 
     def grow(self, seed: int, size: int) -> IntArray:
         """Breadth-first over shared rows from ``seed`` until ``size`` candidates (last ring cut short)."""
@@ -109,7 +109,9 @@ class _Windows:
         local_unit = np.full(self.n_units, -1, dtype=np.int64)
         local_unit[units] = np.arange(units.size)
         R_sub = sp.csr_array(self.R[open_rows][:, window])
-        before_missing = np.bincount(local_unit[red.row_unit[open_rows[self.cnt[open_rows] == 0]]], minlength=units.size)
+        before_missing = np.bincount(
+            local_unit[red.row_unit[open_rows[self.cnt[open_rows] == 0]]], minlength=units.size
+        )
         current = float(self.w[units][before_missing == 0].sum())
         sub_red = UnitCover(
             cols=window,

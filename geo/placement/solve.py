@@ -138,7 +138,13 @@ def _window_stage(
     """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows"."""
     t = time.monotonic()
     out = window_search(
-        model, red, budget, _redirected(st.selected, red.redirect)[red.cols], deadline=deadline, seed=seed, threads=threads
+        model,
+        red,
+        budget,
+        _redirected(st.selected, red.redirect)[red.cols],
+        deadline=deadline,
+        seed=seed,
+        threads=threads,
     )
     chosen = np.zeros(model.cost.size, dtype=bool)
     chosen[red.cols[out.plan]] = True

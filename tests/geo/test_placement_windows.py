@@ -39,7 +39,7 @@ def plan_values(red: UnitCover, X: np.ndarray) -> np.ndarray:
     unit_ok = np.ones((red.coef.shape[0], X.shape[0]), dtype=bool)
     for r, u in enumerate(red.row_unit):
         unit_ok[u] &= seen[r]
-    return red.coef[:, 0] @ unit_ok  # type: ignore[no-any-return]
+    return red.coef[:, 0] @ unit_ok
 
 
 def connected(red: UnitCover) -> bool:
