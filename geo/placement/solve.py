@@ -46,7 +46,7 @@ from geo.placement.result import Kind, PlacementResult, StageLog, Status
 _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
-_WINDOWS_FROM = MAX_NONZEROS  # MCLP: reduced nonzeros past which windows replace the whole MILP
+_WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 
 
 def _check_time(time_limit: float) -> None:
@@ -359,12 +359,15 @@ def solve_max_coverage(
     lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
     fixed_to = log.lagrangian(lag, st.covered_weight)
 
-    # the exact stage on the fixed model; past MAX_NONZEROS (county scale) the whole MILP does not
-    # finish its root LP in time, so windows of it are solved exactly instead
-    remaining = deadline - time.monotonic()
+    # the exact stage on the fixed model. From _WINDOWS_FROM nonzeros windows of it are solved
+    # exactly first (half the time left), and past MAX_NONZEROS (county scale: the whole MILP does
+    # not finish its root LP in time) instead of it
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
-        st = _window_stage(model, red, budget, st, log, deadline=deadline, seed=seed, threads=threads)
-    elif exact and log.open(st.covered_weight, rel_gap):
+        share = 1.0 if red.R.nnz > MAX_NONZEROS else 0.5
+        until = time.monotonic() + share * (deadline - time.monotonic())
+        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads)
+    remaining = deadline - time.monotonic()
+    if exact and log.open(st.covered_weight, rel_gap) and red.R.nnz <= max(MAX_NONZEROS, _WINDOWS_FROM):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
             log.milp_status = "time_limit"
         else:

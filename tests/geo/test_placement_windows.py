@@ -117,8 +117,29 @@ def county_path_case(seed: int) -> bool:
 def test_county_path_by_windows_reports_a_valid_bound_against_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:
     """The windows replace the whole MILP (as past 500k nonzeros); bound and status must stay honest."""
     monkeypatch.setattr(solve_module, "_WINDOWS_FROM", -1)
+    monkeypatch.setattr(solve_module, "MAX_NONZEROS", -1)
     ran = [county_path_case(seed) for seed in range(10)]
     assert sum(ran) >= 3, "too few cases left the gap open for the windows: the test checks too little"
+
+
+def test_windows_then_milp_still_proves_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between _WINDOWS_FROM and MAX_NONZEROS the windows run first, then the MILP closes the gap."""
+    monkeypatch.setattr(solve_module, "_WINDOWS_FROM", -1)
+    both = 0
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        A = disks(seed, 12, 60, 0.25)
+        cost = rng.integers(1, 4, 12).astype(float)
+        weight = rng.integers(1, 10, A.shape[0]).astype(float)
+        res = solve_max_coverage(CoverageProblem.from_arrays(A, cost, weight=weight), 3.0, time_limit=10, threads=1)
+        X = all_subsets(12)
+        X = X[X.astype(float) @ cost <= 3.0 + 1e-9]
+        best = float((((A.toarray().astype(float) @ X.T.astype(float)) >= 1) * weight[:, None]).sum(axis=0).max())
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(best)
+        stages = [s.stage for s in res.stages]
+        both += "windows" in stages and "milp" in stages
+    assert both >= 2, "too few cases reached the MILP after the windows: the test checks too little"
 
 
 def test_group_limits_keep_the_whole_milp() -> None:
