@@ -4,7 +4,9 @@ Every side solves the same random-geometry instances end to end, with the same t
 (``--threads``, default 1) and the same time limit (``--time-limit``, default 120 s):
 
 * xueliang: a cKDTree builds the sparse coverage matrix; greedy, polish, set-cover local search,
-  Lagrangian bound and fixing, then HiGHS on the reduced model (``geo.placement``);
+  Lagrangian bound and fixing, then HiGHS on the reduced model (``geo.placement``); for MCLP on
+  large models HiGHS first (100k+ reduced nonzeros) or only (500k+, the county) solves windows of
+  80 neighbouring candidates exactly, one after another;
 * spopt as its users call it: ``MCLP/LSCP.from_geodataframe`` (a dense distance matrix and a
   PuLP model built from it), solved by PuLP's CBC;
 * a sparse PuLP model written by hand from the same cKDTree matrix (x binary, y continuous in
