@@ -24,7 +24,7 @@ process so its peak RSS is its own.
 
     python bench/placement_vs_spopt.py                 # full run (an hour or more on 2 shared cores)
     python bench/placement_vs_spopt.py --quick         # small instances only, a few minutes
-    python bench/placement_vs_spopt.py --only compare --sizes large
+    python bench/placement_vs_spopt.py --only compare --sizes large --kinds mclp
     python bench/placement_vs_spopt.py --only county --county-radius 500
 """
 
@@ -271,7 +271,7 @@ def compare(args: argparse.Namespace) -> None:
                 f"-- radius {radius:g} m: {A.nnz:,} coverage pairs, {A.nnz / n_dem:.1f} candidates per point, "
                 f"{int((~coverable).sum())} points no candidate sees (dropped for LSCP)"
             )
-            for kind in ("mclp", "lscp"):
+            for kind in args.kinds.split(","):
                 case = (
                     inst
                     if kind == "mclp"
@@ -355,6 +355,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["compare", "county"], help="run one part only")
     ap.add_argument("--sizes", default=None, help="comparison sizes: small,large (default both; --quick: small)")
     ap.add_argument("--baselines", default="spopt,cbc,highs", help="comma-separated: spopt,cbc,highs")
+    ap.add_argument("--kinds", default="mclp,lscp", help="comparison problems: mclp,lscp (default both)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="solver threads, every side (default 1)")
     ap.add_argument("--time-limit", type=float, default=120.0, help="per solve, every side (s)")
