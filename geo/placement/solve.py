@@ -348,10 +348,13 @@ def solve_max_coverage(
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
     # bound it gives is often the only useful one at county scale: it gets at least a tenth of the
-    # limit, even past the deadline
+    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets half of what is left:
+    # there its subgradient gains more gap per second than the windows after it
     incumbent = st.covered_weight
     cost = model.cost[red.cols]
     seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+    if red.R.nnz > MAX_NONZEROS:
+        seconds = max(0.5 * (deadline - time.monotonic()), 0.1 * time_limit)
     t = time.monotonic()
     duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
     log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
