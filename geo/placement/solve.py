@@ -295,9 +295,10 @@ def solve_max_coverage(
     of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that;
     half of what is left past 500k reduced nonzeros, where the LP is not tried) and the exact
     stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
-    windows only (``lns.py``); building the model and the greedy pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
-    cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
-    polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
+    windows only (``lns.py``); building the model and the greedy pass come on top. When
+    the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
+    first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy, polish and the
+    Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
