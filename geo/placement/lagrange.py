@@ -70,7 +70,13 @@ def _fractional_knapsack(value: FloatArray, cost: FloatArray, budget: float) -> 
     pos = np.flatnonzero(value > 0)
     if pos.size == 0 or budget <= 0:
         return 0.0, x, 0.0
-    order = pos[np.argsort(-value[pos] / cost[pos], kind="stable")]
+    ratio = value[pos] / cost[pos]
+    # at most budget / cheapest items fit whole, plus one in part: only those need sorting
+    n_top = min(pos.size, int(budget / float(cost[pos].min())) + 1)
+    if n_top < pos.size:
+        top = np.argpartition(-ratio, n_top - 1)[:n_top]
+        pos, ratio = pos[top], ratio[top]
+    order = pos[np.argsort(-ratio, kind="stable")]
     csum = np.cumsum(cost[order])
     full = int(np.searchsorted(csum, budget, side="right"))
     x[order[:full]] = 1.0

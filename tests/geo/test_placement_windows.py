@@ -20,6 +20,7 @@ import geo.placement.solve as solve_module
 from geo.placement import CoverageProblem, solve_max_coverage
 from geo.placement._model import build_model
 from geo.placement._reduce import UnitCover, reduce_units
+from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.lns import window_search
 
 
@@ -149,3 +150,22 @@ def test_group_limits_keep_the_whole_milp() -> None:
     model = build_model(problem)
     red = reduce_units(model, problem.weight[:, None], dominance=False)
     assert not solve_module._by_windows(model, red)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.floats(0.5, 30.0))
+def test_fractional_knapsack_sorting_only_what_fits_matches_the_lp(seed: int, n: int, budget: float) -> None:
+    """The knapsack of the MCLP Lagrangian sorts only the items that can fit; it must equal the LP."""
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(seed)
+    value = np.round(rng.uniform(-1, 5, n), 1)
+    cost = rng.choice([1.0, 1.6, 2.5], n)
+    total, x, rho = _fractional_knapsack(value, cost, budget)
+    lp = linprog(-value, A_ub=cost[None, :], b_ub=[budget], bounds=[(0, 1)] * n, method="highs")
+    assert total == pytest.approx(-lp.fun, abs=1e-7)
+    assert float(value @ x) == pytest.approx(total, abs=1e-7)
+    assert float(cost @ x) <= budget + 1e-9 and ((x >= 0) & (x <= 1)).all()
+    # rho is the budget row's dual: no item outside the plan beats it, none inside falls below it
+    assert (value[x == 0] <= rho * cost[x == 0] + 1e-9).all()
+    assert (value[x == 1] >= rho * cost[x == 1] - 1e-9).all()
