@@ -6,7 +6,9 @@ Every side solves the same random-geometry instances end to end, with the same t
 * xueliang: a cKDTree builds the sparse coverage matrix; greedy, polish, set-cover local search,
   Lagrangian bound and fixing, then an exact solver on the reduced model (``geo.placement``):
   SCIP (pyscipopt, one thread: it is sequential) for set covers with heavy overlap, handed our
-  plan as its first solution; HiGHS for everything else;
+  plan as its first solution; HiGHS for everything else; for MCLP on large models HiGHS first
+  (100k+ reduced nonzeros) or only (500k+, the county) solves windows of 80 neighbouring
+  candidates exactly, one after another;
 * spopt as its users call it: ``MCLP/LSCP.from_geodataframe`` (a dense distance matrix and a
   PuLP model built from it), solved by PuLP's CBC;
 * a sparse PuLP model written by hand from the same cKDTree matrix (x binary, y continuous in
@@ -24,7 +26,7 @@ process so its peak RSS is its own.
 
     python bench/placement_vs_spopt.py                 # full run (an hour or more on 2 shared cores)
     python bench/placement_vs_spopt.py --quick         # small instances only, a few minutes
-    python bench/placement_vs_spopt.py --only compare --sizes large
+    python bench/placement_vs_spopt.py --only compare --sizes large --kinds mclp
     python bench/placement_vs_spopt.py --only compare --kinds lscp --radii 500 --baselines cbc,highs
     python bench/placement_vs_spopt.py --only county --county-radius 500
 """

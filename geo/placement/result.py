@@ -15,7 +15,7 @@ Status = Literal["optimal", "time_limit", "feasible"]
 class StageLog:
     """One solver stage: what it found and how long it took (``nan`` where not applicable)."""
 
-    stage: str  # "greedy" | "polish" | "cover_all" | "lp_duals" | "lagrangian" | "local_search" | "milp"
+    stage: str  # "greedy" | "polish" | "cover_all" | "lp_duals" | "lagrangian" | "local_search" | "windows" | "milp"
     seconds: float
     objective: float
     bound: float

@@ -38,6 +38,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
+from geo.placement.lns import window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
@@ -46,6 +47,7 @@ from geo.placement.result import Kind, PlacementResult, StageLog, Status
 _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
+_WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 
 
 def _check_time(time_limit: float) -> None:
@@ -116,6 +118,44 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     chosen[red.cols[plan]] = True
     st = state_from_selection(model, chosen)
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
+
+
+def _by_windows(model: Model, red: UnitCover) -> bool:
+    """Window search instead of the whole MILP: a model too large for it, and no group limits."""
+    return red.R.nnz > _WINDOWS_FROM and not (model.group >= 0).any()
+
+
+def _window_stage(
+    model: Model,
+    red: UnitCover,
+    budget: float,
+    st: SelectionState,
+    log: _Progress,
+    *,
+    deadline: float,
+    seed: int,
+    threads: int,
+) -> SelectionState:
+    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows"."""
+    t = time.monotonic()
+    out = window_search(
+        model,
+        red,
+        budget,
+        _redirected(st.selected, red.redirect)[red.cols],
+        deadline=deadline,
+        seed=seed,
+        threads=threads,
+    )
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[red.cols[out.plan]] = True
+    cand = state_from_selection(model, chosen)
+    if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+        st = cand
+    if out.timed_out:
+        log.milp_status = "time_limit"
+    log.log("windows", time.monotonic() - t, st.covered_weight, detail=f"{out.windows} solved, {out.improved} improved")
+    return st
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -253,11 +293,13 @@ def solve_max_coverage(
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
     polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
-    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that)
-    and the MILP; building the model and the greedy
-    pass come on top. When the heuristic plan already covers 99 % of what can be covered, a
-    cover-everything search runs first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy,
-    polish and the Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
+    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that;
+    half of what is left past 500k reduced nonzeros, where the LP is not tried) and the exact
+    stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
+    windows only (``lns.py``); building the model and the greedy pass come on top. When
+    the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
+    first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy, polish and the
+    Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -309,10 +351,13 @@ def solve_max_coverage(
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
     # bound it gives is often the only useful one at county scale: it gets at least a tenth of the
-    # limit, even past the deadline
+    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets half of what is left:
+    # there its subgradient gains more gap per second than the windows after it
     incumbent = st.covered_weight
     cost = model.cost[red.cols]
     seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
+    if red.R.nnz > MAX_NONZEROS:
+        seconds = max(0.5 * (deadline - time.monotonic()), 0.1 * time_limit)
     t = time.monotonic()
     duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
     log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
@@ -320,9 +365,15 @@ def solve_max_coverage(
     lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
     fixed_to = log.lagrangian(lag, st.covered_weight)
 
-    # the exact stage on the fixed model
+    # the exact stage on the fixed model. From _WINDOWS_FROM nonzeros windows of it are solved
+    # exactly first (half the time left), and past MAX_NONZEROS (county scale: the whole MILP does
+    # not finish its root LP in time) instead of it
+    if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
+        share = 1.0 if red.R.nnz > MAX_NONZEROS else 0.5
+        until = time.monotonic() + share * (deadline - time.monotonic())
+        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads)
     remaining = deadline - time.monotonic()
-    if exact and log.open(st.covered_weight, rel_gap):
+    if exact and log.open(st.covered_weight, rel_gap) and red.R.nnz <= max(MAX_NONZEROS, _WINDOWS_FROM):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
             log.milp_status = "time_limit"
         else:

@@ -1,0 +1,239 @@
+"""MCLP plan improvement by re-solving windows exactly (MILP-based large neighbourhood search).
+
+At county scale the MILP over the whole reduced model does not even finish its root LP within the
+time limit, while a window of a few hundred neighbouring candidates solves to optimality in a
+fraction of a second. A *window* is a seed candidate grown by breadth-first search over shared
+rows (candidates that see a common target) until it holds ``size`` candidates. Every candidate
+outside it keeps its current value; rows that an outside camera already sees drop out; the window
+gets the budget it spends now plus what the whole plan leaves unspent. HiGHS then solves the
+window's MCLP exactly, warm-started from the current plan, and its answer replaces the window's
+part of the plan when it covers more weight, or the same weight for less money (which frees budget
+for later windows). Each accepted step is feasible and never worse, so the search can stop at
+any time. Each sweep seeds windows first at the candidates that would see the most uncovered weight,
+then at the rest in a seeded random order; a sweep that improves nothing ends the search.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from geo.placement._model import Model
+from geo.placement._reduce import UnitCover
+from geo.placement.milp import solve_unit_cover_milp
+from geo.placement.problem import BoolArray, FloatArray, IntArray
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSearchOutcome:
+    """The improved plan over ``red.cols``, its covered weight (without ``red.constant``) and counts."""
+
+    plan: BoolArray
+    value: float
+    spent: float
+    windows: int
+    improved: int
+    seconds: float
+    timed_out: bool  # stopped by the deadline, not by a sweep that improved nothing
+
+
+class _Windows:
+    """The reduced instance's adjacency and the current plan's per-row counts."""
+
+    def __init__(self, red: UnitCover, cost: FloatArray, plan: BoolArray) -> None:
+        self.red = red
+        self.R = sp.csr_array(red.R)
+        self.Rc = sp.csc_array(red.R)
+        self.Rc.sort_indices()
+        self.cost = cost
+        self.w = red.coef[:, 0]
+        self.x = plan.copy()
+        self.cnt: IntArray = np.asarray(self.R @ self.x.astype(np.float64)).round().astype(np.int64)
+        self.n_units = self.w.size
+
+    def value(self) -> float:
+        missing = np.bincount(self.red.row_unit[self.cnt == 0], minlength=self.n_units)
+        return float(self.w[missing == 0].sum())
+
+    def seeds(self, rng: np.random.Generator) -> IntArray:
+        """Every column once: first those seeing uncovered weight (most first), then the rest at random."""
+        unseen = self.w[self.red.row_unit] * (self.cnt == 0)
+        gain = np.asarray(self.Rc.T @ unseen)
+        order = rng.permutation(self.x.size)
+        return order[np.argsort(-gain[order], kind="stable")]
+
+    def grow(self, seed: int, size: int) -> IntArray:
+        """Breadth-first over shared rows from ``seed`` until ``size`` candidates (last ring cut short)."""
+        window = np.array([seed], dtype=np.int64)
+        seen = np.zeros(self.x.size, dtype=bool)
+        seen[seed] = True
+        frontier = window
+        while window.size < size and frontier.size:
+            rows = np.unique(self.Rc[:, frontier].indices)
+            cols = np.unique(self.R[rows].indices)
+            new = cols[~seen[cols]]
+            if new.size == 0:
+                break
+            new = new[: size - window.size]
+            seen[new] = True
+            window = np.concatenate([window, new])
+            frontier = new
+        return window
+
+    def subproblem(self, window: IntArray) -> tuple[UnitCover, IntArray, float]:
+        """The window's MCLP: rows only the window can still cover, units that can still count.
+
+        Returns the sub-instance (columns = positions in ``window``), the units it holds (ids of
+        ``red``) and the weight those units have under the current plan.
+        """
+        red = self.red
+        rows = np.unique(self.Rc[:, window].indices)
+        sub = sp.csr_array(self.R[rows][:, window])
+        inside = np.asarray(sub @ self.x[window].astype(np.float64)).round().astype(np.int64)
+        open_rows = rows[self.cnt[rows] - inside == 0]  # no outside camera sees them
+        units = np.unique(red.row_unit[open_rows])
+        # a unit counts only if its rows outside the window are already seen
+        in_window = np.zeros(red.row_unit.size, dtype=bool)
+        in_window[open_rows] = True
+        blocked = np.zeros(self.n_units, dtype=bool)
+        blocked[red.row_unit[(self.cnt == 0) & ~in_window]] = True
+        units = units[~blocked[units]]
+        keep_unit = np.zeros(self.n_units, dtype=bool)
+        keep_unit[units] = True
+        open_rows = open_rows[keep_unit[red.row_unit[open_rows]]]
+        local_unit = np.full(self.n_units, -1, dtype=np.int64)
+        local_unit[units] = np.arange(units.size)
+        R_sub = sp.csr_array(self.R[open_rows][:, window])
+        before_missing = np.bincount(
+            local_unit[red.row_unit[open_rows[self.cnt[open_rows] == 0]]], minlength=units.size
+        )
+        current = float(self.w[units][before_missing == 0].sum())
+        sub_red = UnitCover(
+            cols=window,
+            R=R_sub,
+            row_unit=local_unit[red.row_unit[open_rows]],
+            coef=self.w[units][:, None],
+            constant=np.zeros(1),
+            redirect=np.arange(window.size, dtype=np.int64),
+        )
+        return sub_red, units, current
+
+    def apply(self, window: IntArray, new: BoolArray) -> None:
+        old = self.x[window].astype(np.float64)
+        delta = new.astype(np.float64) - old
+        changed = np.flatnonzero(delta)
+        if changed.size == 0:
+            return
+        cols = window[changed]
+        self.cnt += np.asarray(self.Rc[:, cols] @ delta[changed]).round().astype(np.int64)
+        self.x[cols] = new[changed]
+
+
+def window_search(
+    model: Model,
+    red: UnitCover,
+    budget: float,
+    plan: BoolArray,
+    *,
+    deadline: float,
+    size: int = 80,
+    window_seconds: float = 1.0,
+    seed: int = 0,
+    threads: int = 0,
+) -> WindowSearchOutcome:
+    """Improve ``plan`` (a bool mask over ``red.cols`` within ``budget``) window by window until ``deadline``.
+
+    Needs a model without group limits (a window's group rows would not see the rest of the plan).
+    """
+    t0 = time.monotonic()
+    cost = model.cost[red.cols]
+    state = _Windows(red, cost, plan)
+    n = red.cols.size
+    rng = np.random.default_rng(seed)
+    cheapest = float(cost.min()) if cost.size else 0.0
+    windows = improved = 0
+    sweep_improved = True
+    timed_out = False
+    while sweep_improved:
+        if time.monotonic() >= deadline:
+            timed_out = True
+            break
+        sweep_improved = False
+        done = np.zeros(n, dtype=bool)
+        for s in state.seeds(rng):
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            if done[s]:
+                continue
+            window = state.grow(int(s), size)
+            done[window[: max(window.size // 4, 1)]] = True  # the core: no seed there this sweep
+            sub, _, current = state.subproblem(window)
+            if sub.R.shape[0] == 0:
+                continue
+            spent_window = float(cost[window][state.x[window]].sum())
+            spent = float(cost[state.x].sum())
+            local_budget = budget - (spent - spent_window)
+            left = deadline - time.monotonic()
+            if left < 0.05:
+                timed_out = True
+                break
+            start = np.zeros(model.cost.size, dtype=bool)
+            start[red.cols[window[state.x[window]]]] = True
+            out = solve_unit_cover_milp(
+                model,
+                _in_candidates(sub, red.cols),
+                local_budget,
+                start,
+                time_limit=min(window_seconds, left),
+                rel_gap=1e-9,
+                seed=seed,
+                threads=threads,
+            )
+            windows += 1
+            if out.chosen is None:
+                continue
+            new = out.chosen[red.cols[window]]
+            new_spent = float(cost[window][new].sum())
+            gain = _covered(sub, new) - current  # recounted: the solver's word is not taken
+            if new_spent > local_budget + _TOL:
+                continue
+            if gain > _TOL * max(1.0, current) or (gain > -_TOL and new_spent < spent_window - _TOL):
+                state.apply(window, new)
+                improved += 1
+                sweep_improved = True
+                slack = local_budget - new_spent
+                if slack >= cheapest and local_budget - spent_window < cheapest:
+                    break  # enough money freed for another camera: back to the uncovered weight first
+    return WindowSearchOutcome(
+        plan=state.x,
+        value=state.value(),
+        spent=float(cost[state.x].sum()),
+        windows=windows,
+        improved=improved,
+        seconds=time.monotonic() - t0,
+        timed_out=timed_out,
+    )
+
+
+def _covered(sub: UnitCover, new: BoolArray) -> float:
+    seen = np.asarray(sub.R @ new.astype(np.float64)) > 0.5
+    missing = np.bincount(sub.row_unit[~seen], minlength=sub.coef.shape[0])
+    return float(sub.coef[missing == 0, 0].sum())
+
+
+def _in_candidates(sub: UnitCover, cols: IntArray) -> UnitCover:
+    """``sub`` with its columns named by candidate index (what the MILP maps its answer back through)."""
+    return UnitCover(
+        cols=cols[sub.cols],
+        R=sub.R,
+        row_unit=sub.row_unit,
+        coef=sub.coef,
+        constant=sub.constant,
+        redirect=sub.redirect,
+    )
