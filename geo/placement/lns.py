@@ -16,14 +16,14 @@ then at the rest in a seeded random order; a sweep that improves nothing ends th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._model import Model
 from geo.placement._reduce import UnitCover
-from geo.placement.milp import solve_unit_cover_milp
+from geo.placement.milp import MilpLimits, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, FloatArray, IntArray
 
 _TOL = 1e-9
@@ -134,6 +134,9 @@ class _Windows:
         self.x[cols] = new[changed]
 
 
+WINDOW_LIMITS = MilpLimits(time_limit=1.0, rel_gap=1e-9)  # one window's exact solve, by default
+
+
 def window_search(
     model: Model,
     red: UnitCover,
@@ -142,11 +145,12 @@ def window_search(
     *,
     deadline: float,
     size: int = 80,
-    window_seconds: float = 1.0,
-    seed: int = 0,
-    threads: int = 0,
+    each: MilpLimits = WINDOW_LIMITS,
 ) -> WindowSearchOutcome:
     """Improve ``plan`` (a bool mask over ``red.cols`` within ``budget``) window by window until ``deadline``.
+
+    ``each``: the limits of one window's exact solve (its time limit is cut to what is left); its seed
+    also orders the windows.
 
     Needs a model without group limits (a window's group rows would not see the rest of the plan).
     """
@@ -154,7 +158,7 @@ def window_search(
     cost = model.cost[red.cols]
     state = _Windows(red, cost, plan)
     n = red.cols.size
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(each.seed)
     cheapest = float(cost.min()) if cost.size else 0.0
     windows = improved = 0
     sweep_improved = True
@@ -190,10 +194,7 @@ def window_search(
                 _in_candidates(sub, red.cols),
                 local_budget,
                 start,
-                time_limit=min(window_seconds, left),
-                rel_gap=1e-9,
-                seed=seed,
-                threads=threads,
+                replace(each, time_limit=min(each.time_limit, left)),
             )
             windows += 1
             if out.chosen is None:

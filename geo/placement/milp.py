@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,17 @@ def _stdout_silenced() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@dataclass(frozen=True)
+class MilpLimits:
+    """How one exact solve runs: wall seconds, relative gap at which it stops, seed, threads (0 = the
+    solver's default)."""
+
+    time_limit: float
+    rel_gap: float
+    seed: int = 0
+    threads: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,19 +178,13 @@ def lp_row_duals(f: Formulation, *, time_limit: float, threads: int = 0) -> Floa
 
 
 def _run(
-    f: Formulation,
-    start: FloatArray | None,
-    *,
-    time_limit: float,
-    rel_gap: float,
-    seed: int,
-    threads: int,
+    f: Formulation, start: FloatArray | None, limits: MilpLimits
 ) -> tuple[str, float, float, FloatArray | None, float]:
     import highspy
 
     t0 = time.monotonic()
-    h = _highs(f, time_limit=time_limit, seed=seed, threads=threads)
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h = _highs(f, time_limit=limits.time_limit, seed=limits.seed, threads=limits.threads)
+    h.setOptionValue("mip_rel_gap", float(limits.rel_gap))
     if start is not None and ((start < f.col_lower - 1e-9).any() or (start > f.col_upper + 1e-9).any()):
         start = None  # the fixings exclude the incumbent: the exact stage looks for a better one
     if start is not None:
@@ -213,10 +218,8 @@ def _run(
         # solution (seen when presolve solves the whole model); never trust one without the other
         got = float(f.col_cost @ values)
         if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
-            left = max(time_limit - elapsed, 1.0)
-            name, objective, bound, values, more = _run(
-                f, None, time_limit=left, rel_gap=rel_gap, seed=seed, threads=threads
-            )
+            left = max(limits.time_limit - elapsed, 1.0)
+            name, objective, bound, values, more = _run(f, None, replace(limits, time_limit=left))
             elapsed += more
     return name, objective, bound, values, elapsed
 
@@ -270,11 +273,8 @@ def solve_unit_cover_milp(
     red: UnitCover,
     budget: float,
     start: BoolArray | None,
+    limits: MilpLimits,
     *,
-    time_limit: float,
-    rel_gap: float,
-    seed: int,
-    threads: int = 0,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
 ) -> MilpOutcome:
     """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0)."""
@@ -301,7 +301,7 @@ def solve_unit_cover_milp(
         maximize=True,
         integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
-    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
+    run = _run(f, x_start, limits)
     return _outcome(model, red.cols, run, mat, n_u, float(red.constant[0]))
 
 
@@ -311,11 +311,8 @@ def solve_row_cover_milp(
     quota_units: UnitCover | None,
     quota_rhs: FloatArray,
     start: BoolArray | None,
+    limits: MilpLimits,
     *,
-    time_limit: float,
-    rel_gap: float,
-    seed: int,
-    threads: int = 0,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
 ) -> MilpOutcome:
     """Minimum-cost cover of ``rows`` plus quota rows on ``quota_units`` (one coef column each)."""
@@ -355,5 +352,5 @@ def solve_row_cover_milp(
         row_upper=np.concatenate(upper),
         integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_u, dtype=bool)]),
     )
-    run = _run(f, x_start, time_limit=time_limit, rel_gap=rel_gap, seed=seed, threads=threads)
+    run = _run(f, x_start, limits)
     return _outcome(model, cols, run, mat, n_u)

@@ -27,7 +27,7 @@ import numpy as np
 
 from geo.placement._model import Model
 from geo.placement._reduce import RowCover
-from geo.placement.milp import MilpOutcome
+from geo.placement.milp import MilpLimits, MilpOutcome
 from geo.placement.problem import BoolArray, FloatArray
 
 
@@ -55,17 +55,16 @@ def solve_row_cover_scip(
     model: Model,
     rows: RowCover,
     start: BoolArray | None,
+    limits: MilpLimits,
     *,
-    time_limit: float,
-    rel_gap: float,
-    seed: int,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
 ) -> MilpOutcome:
     """Minimum-cost cover of every row of ``rows.R`` (``R x >= 1``, x binary) by SCIP.
 
     ``start`` is a plan over ``rows``' columns (used as SCIP's first solution when the fixings
-    keep it), ``fixed_to`` = (fix to 0, fix to 1) over the same columns. ``time_limit`` is wall
-    seconds; the answer maps back to candidates like :func:`geo.placement.milp.solve_row_cover_milp`.
+    keep it), ``fixed_to`` = (fix to 0, fix to 1) over the same columns. ``limits.time_limit`` is
+    wall seconds; SCIP runs one thread whatever ``limits.threads`` says. The answer maps back to
+    candidates like :func:`geo.placement.milp.solve_row_cover_milp`.
     """
     from pyscipopt import Model as ScipModel
     from pyscipopt import quicksum
@@ -77,9 +76,9 @@ def solve_row_cover_scip(
     n_x = cols.size
     m = ScipModel("set_cover")
     m.hideOutput()
-    m.setParam("limits/time", max(float(time_limit), 0.01))
-    m.setParam("limits/gap", float(rel_gap))
-    m.setParam("randomization/randomseedshift", int(seed) % 2**31)
+    m.setParam("limits/time", max(float(limits.time_limit), 0.01))
+    m.setParam("limits/gap", float(limits.rel_gap))
+    m.setParam("randomization/randomseedshift", int(limits.seed) % 2**31)
     m.setParam("lp/threads", 1)
     lower, upper = np.zeros(n_x), np.ones(n_x)
     if fixed_to is not None:

@@ -14,6 +14,7 @@ import math
 import numbers
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,9 +39,9 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
-from geo.placement.lns import window_search
+from geo.placement.lns import WINDOW_LIMITS, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
-from geo.placement.milp import MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
@@ -144,8 +145,7 @@ def _window_stage(
         budget,
         _redirected(st.selected, red.redirect)[red.cols],
         deadline=deadline,
-        seed=seed,
-        threads=threads,
+        each=replace(WINDOW_LIMITS, seed=seed, threads=threads),
     )
     chosen = np.zeros(model.cost.size, dtype=bool)
     chosen[red.cols[out.plan]] = True
@@ -382,10 +382,7 @@ def solve_max_coverage(
                 red,
                 budget,
                 _redirected(st.selected, red.redirect),
-                time_limit=max(remaining * 0.95, 0.5),
-                rel_gap=rel_gap,
-                seed=seed,
-                threads=threads,
+                MilpLimits(max(remaining * 0.95, 0.5), rel_gap, seed, threads),
                 fixed_to=fixed_to,
             )
             if out.chosen is not None:
@@ -523,7 +520,7 @@ def solve_set_cover(
             solver = "SCIP: "
             start = _redirected(st.selected, rows.redirect)[rows.cols]
             out = scip_cover.solve_row_cover_scip(
-                model, rows, start, time_limit=max(remaining * 0.95, 0.5), rel_gap=rel_gap, seed=seed, fixed_to=fixed_to
+                model, rows, start, MilpLimits(max(remaining * 0.95, 0.5), rel_gap, seed), fixed_to=fixed_to
             )
         else:
             out = solve_row_cover_milp(
@@ -534,10 +531,7 @@ def solve_set_cover(
                 # no warm start: HiGHS 1.16 sometimes hands a warm start back as its answer, which
                 # costs a second solve (and, on heavy covers, its root bound); our plan is kept anyway
                 None,
-                time_limit=max(remaining * 0.95, 0.5),
-                rel_gap=rel_gap,
-                seed=seed,
-                threads=threads,
+                MilpLimits(max(remaining * 0.95, 0.5), rel_gap, seed, threads),
                 fixed_to=fixed_to,
             )
         if out.status == "infeasible" and not feasible:

@@ -19,6 +19,7 @@ from geo.placement import CoverageProblem, scip_cover, solve_set_cover
 from geo.placement._model import build_model
 from geo.placement._reduce import reduce_rows
 from geo.placement.lagrange import granularity, set_cover_lagrangian
+from geo.placement.milp import MilpLimits
 from geo.placement.scip_cover import available, solve_row_cover_scip
 from tests.geo.test_placement_heavy import costs, cover_case, disks
 
@@ -51,7 +52,7 @@ def test_scip_stage_bound_and_plan_hold_against_enumeration(
         lag = set_cover_lagrangian(rows, c, incumbent, seconds=5.0, step=granularity(c), heuristic_every=5)
         fixed_to, incumbent = (lag.fix_zero, lag.fix_one), lag.incumbent
     # the stage runs on the same reduced rows as `cover_case`, whose model is built from the same data
-    out = solve_row_cover_scip(model, rows, start, time_limit=20.0, rel_gap=1e-9, seed=seed, fixed_to=fixed_to)
+    out = solve_row_cover_scip(model, rows, start, MilpLimits(20.0, 1e-9, seed), fixed_to=fixed_to)
     value = incumbent if out.status == "infeasible" else out.bound
     if fixed_to is not None:
         value = min(value, incumbent)  # what `_Progress.milp` keeps
@@ -101,6 +102,6 @@ def test_scip_proves_a_cover_whose_lp_bound_is_weak() -> None:
     A = sp.csc_array(np.array([[1 if j in (i, (i + 1) % n) else 0 for j in range(n)] for i in range(n)], dtype=bool))
     model = build_model(CoverageProblem.from_arrays(A, np.ones(n)))
     rows = reduce_rows(model, np.ones(n, dtype=bool), column_dominance=False)
-    out = solve_row_cover_scip(model, rows, None, time_limit=10.0, rel_gap=1e-9, seed=0)
+    out = solve_row_cover_scip(model, rows, None, MilpLimits(10.0, 1e-9))
     assert out.status == "optimal"
     assert out.objective == pytest.approx(3.0) and out.bound == pytest.approx(3.0)

@@ -22,6 +22,7 @@ from geo.placement._model import build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.lns import window_search
+from geo.placement.milp import MilpLimits
 
 
 def disks(seed: int, n_cand: int, n_dem: int, radius: float) -> sp.csc_array:
@@ -82,7 +83,9 @@ def test_window_search_keeps_the_budget_never_loses_weight_and_a_whole_window_is
     start = X[int(rng.integers(0, X.shape[0]))]
     start_value = float(plan_values(red, start[None, :])[0])
 
-    out = window_search(model, red, budget, start, deadline=time.monotonic() + 20.0, size=size, threads=1)
+    out = window_search(
+        model, red, budget, start, deadline=time.monotonic() + 20.0, size=size, each=MilpLimits(1.0, 1e-9, threads=1)
+    )
 
     assert float(c[out.plan].sum()) <= budget + 1e-9
     assert out.spent == pytest.approx(float(c[out.plan].sum()))
