@@ -6,24 +6,33 @@ Three ways in, chosen per query (:attr:`PlatePage.method` says which):
   gives the plate's sightings already in time order, a window is a range of the same index, the
   total an index-only count.
 * ``plates`` — the gram index (:mod:`xueliang.investigate.plate_index`) gives the distinct plates
-  the pattern matches; when they are few (:data:`FEW_PLATES`, :data:`WINDOW_PLATES` with a window),
-  their sightings are read through the same B-tree (one range per plate) and the total is exact.
-* ``scan`` — a pattern matching more plates than that, or too loose for the gram index
-  (``晋*``): the sightings are walked in time order through the index that starts with
-  ``first_seen`` (``ix_sightings_window_plate``, which holds ``plate_text``: no table reads) and the
-  walk stops once the page is full, so a 58,000-hit pattern reads about ``limit / share`` index
-  entries, not 58,000 rows. The total is then an estimate (hits found × the time span in range ÷ the
-  span walked: sightings are spread over time) unless the walk reached the end.
+  the pattern matches; when their sightings are few, they are read through the same B-tree (one
+  range per plate), paged and counted in SQL: the total is exact.
+* ``scan`` — a pattern matching many sightings, or too loose for the gram index (``晋*``): the
+  sightings are walked in time order through the index that starts with ``first_seen``
+  (``ix_sightings_window_plate``, which holds ``plate_text``: no table reads), each plate tested
+  against the matched plate set (or the pattern), and the walk stops once the page is full, so a
+  120,000-hit pattern reads about ``limit / share`` index entries, not 120,000 rows. The total is
+  then an estimate (hits found × the time span in range ÷ the span walked: sightings are spread over
+  time) unless the walk reached the end.
 
-Partial plates (``粤B6R*``, a half-covered plate) are matched as :class:`PlatePattern` scores them,
-on every path. The next page starts after the last hit (``after=(first_seen, sighting_id)``).
+The choice between ``plates`` and ``scan`` is by selectivity (:func:`_walk_is_cheaper`): the
+sightings of a sample of the matched plates are counted (one index-only count), which estimates the
+hits; the walk costs about ``page × sightings in range ÷ hits`` index entries, the plate ranges one
+seek per plate plus every hit.
+
+Other filters (colour, type, plate state, class, cameras) narrow every path in SQL. Partial plates
+(``粤B6R*``, a half-covered plate) are matched as :class:`PlatePattern` scores them, on every path.
+The next page starts after the last hit (``after=(first_seen, sighting_id)``).
+:func:`ranked_plate_search` pages by score first (exact matches, then one character off, then
+partial plates), each band in time order, with a :class:`Cursor` the CLI and the web pass on.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +40,27 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from vision.tables import SightingRow
+from xueliang.errors import InputError
 from xueliang.investigate.plate_index import GRAMS, candidate_plates
-from xueliang.investigate.plates_match import PlatePattern
-from xueliang.investigate.search import MAX_TRACK, Hit, TimeWindow, camera_positions, fetch_hits, window_clause
+from xueliang.investigate.plates_match import EXACT_SCORE, ONE_OFF_SCORE, PARTIAL_SCORE, PlatePattern
+from xueliang.investigate.search import (
+    MAX_TRACK,
+    Hit,
+    SightingQuery,
+    TimeWindow,
+    attribute_clauses,
+    camera_positions,
+    fetch_hits,
+    resolve_cameras,
+    window_clause,
+)
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
 
-FEW_PLATES = 20_000  # without a window, up to this many matched plates are read plate by plate
-WINDOW_PLATES = 20_000  # with a window (one short index range per plate), up to this many
+FEW_PLATES = 20_000  # above this many matched plates the plate ranges are never read one by one
+WINDOW_PLATES = 20_000  # the same with a window
+SEEK_COST = 8  # one plate range costs about this many index entries read (a B-tree descent)
+SAMPLE_PLATES = 64  # matched plates whose sightings are counted to estimate the hits
 _STREAM = 2_000
 
 
@@ -51,8 +73,9 @@ class PlatePage:
     hits: tuple[Hit, ...]
     total: int
     total_is_estimate: bool
-    method: str  # exact | plates | scan
+    method: str  # exact | plates | scan (several, joined by '+', for a ranked page)
     more: bool  # hits after this page exist
+    next: Cursor | None = None  # where the next page starts (None: this is the last page)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,11 +86,50 @@ class PlatePage:
             "total_is_estimate": self.total_is_estimate,
             "method": self.method,
             "more": self.more,
+            "next": None if self.next is None else self.next.text(),
             "hits": [h.to_json() for h in self.hits],
         }
 
 
 Key = tuple[dt.datetime, int]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the score band (1.0 exact, 0.5 one off, 0.4 partial; the time-ordered search
+    uses 1.0 throughout) and the last hit's (first_seen, sighting id). As text:
+    ``SCORE~ISO-TIME~ID``, the form the CLI's ``--after`` and the web's ``after`` take."""
+
+    score: float
+    first_seen: dt.datetime
+    sighting_id: int
+
+    def text(self) -> str:
+        return f"{self.score:g}~{as_utc(self.first_seen).isoformat()}~{self.sighting_id}"
+
+    @property
+    def key(self) -> Key:
+        return as_utc(self.first_seen), self.sighting_id
+
+    @classmethod
+    def parse(cls, value: str, *, source: str = "--after") -> Cursor:
+        parts = value.strip().split("~")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            score, at, sid = float(parts[0]), dt.datetime.fromisoformat(parts[1]), int(parts[2])
+            if score not in _BANDS or at.tzinfo is None or not 1 <= sid <= 2**63 - 1:
+                raise ValueError
+        except (ValueError, OverflowError):
+            raise InputError(
+                source,
+                f"expected the next-page cursor a search printed (SCORE~ISO-TIME~ID, e.g. "
+                f"1~2024-05-01T08:00:00+00:00~123), got {value!r}",
+            ) from None
+        return cls(score, as_utc(at), sid)
+
+
+_BANDS = (EXACT_SCORE, ONE_OFF_SCORE, PARTIAL_SCORE)
 
 
 def _after(rows: Iterable[Any], after: Key | None) -> Iterable[Any]:
@@ -94,13 +156,18 @@ def _time_bounds(window: TimeWindow | None, after: Key | None) -> list[Any]:
 
 
 def _by_plates(
-    conn: Connection, plates: Sequence[str], window: TimeWindow | None, after: Key | None, limit: int
+    conn: Connection,
+    plates: Sequence[str],
+    window: TimeWindow | None,
+    after: Key | None,
+    limit: int,
+    extra: Sequence[Any],
 ) -> tuple[list[Any], int]:
     """The first ``limit + 1`` (id, first_seen) of these plates' sightings after ``after``, and how many
     in all: one range of ``(plate_text, first_seen)`` per plate, ordered, limited and counted in SQL."""
     if not plates:
         return [], 0
-    where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None)]
+    where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None), *extra]
     total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
     page = select(SightingRow.id, SightingRow.first_seen).where(*where)
     if after is not None:
@@ -113,18 +180,19 @@ def _by_plates(
 def _scan(
     conn: Connection,
     pattern: PlatePattern,
-    plates: set[str] | None,
+    keep: Callable[[str], bool],
     window: TimeWindow | None,
     after: Key | None,
     limit: int,
+    extra: Sequence[Any],
 ) -> tuple[list[Any], bool]:
     """Walk the sightings in time order until ``limit + 1`` hits (ties on first_seen kept together);
-    returns them (in walk order) and whether the walk reached the end. ``plates``, when given, already
-    holds the stored partial plates the pattern matches."""
+    returns them (in walk order) and whether the walk reached the end. ``keep`` says whether a plate
+    the pattern's ``LIKE`` let through is a hit (membership in the matched plate set, or the score)."""
     likes = or_(*(SightingRow.plate_text.like(p) for p in pattern.like_patterns()))
     stmt = (
         select(SightingRow.id, SightingRow.first_seen, SightingRow.plate_text)
-        .where(likes, *_time_bounds(window, after))
+        .where(likes, *_time_bounds(window, after), *extra)
         .order_by(SightingRow.first_seen)
         .execution_options(stream_results=True, yield_per=_STREAM)
     )
@@ -134,8 +202,7 @@ def _scan(
         for r in _after(result, after):
             if len(hits) > limit and r.first_seen != hits[-1].first_seen:
                 return hits, False
-            p = r.plate_text
-            if p in plates if plates is not None else pattern.score(p) > 0:
+            if keep(r.plate_text):
                 hits.append(r)
     finally:
         result.close()
@@ -155,10 +222,9 @@ def _span(conn: Connection, window: TimeWindow | None) -> tuple[dt.datetime, dt.
     return (lo, hi) if hi > lo else None
 
 
-def _estimate(conn: Connection, hits: list[Any], window: TimeWindow | None, after: Key | None) -> int:
+def _estimate(hits: list[Any], span: tuple[dt.datetime, dt.datetime] | None, after: Key | None) -> int:
     """Hits in the whole range, from those found in the part walked: sightings are spread over time
     roughly evenly, so the count scales with the time span (found ÷ span walked × span in range)."""
-    span = _span(conn, window)
     if span is None or not hits:
         return len(hits)
     start = span[0] if after is None else max(span[0], after[0])
@@ -166,6 +232,100 @@ def _estimate(conn: Connection, hits: list[Any], window: TimeWindow | None, afte
     if walked <= 0:
         return len(hits)
     return max(len(hits), round(len(hits) * (span[1] - start).total_seconds() / walked))
+
+
+def _walk_is_cheaper(
+    conn: Connection,
+    plates: Sequence[str],
+    window: TimeWindow | None,
+    span: tuple[dt.datetime, dt.datetime] | None,
+    limit: int,
+) -> bool:
+    """Whether walking the time index costs fewer index entries than reading each plate's range.
+
+    Hits are estimated from a sample of the plates (their sightings counted through the
+    ``(plate_text, first_seen)`` index, the window's ``first_seen`` bounds applied); the sightings in
+    range from the largest id and the share of the time span in range."""
+    if not plates or span is None:
+        return False
+    if len(plates) > (FEW_PLATES if window is None else WINDOW_PLATES):
+        return True
+    step = max(1, len(plates) // SAMPLE_PLATES)
+    sample = list(plates[::step])
+    where: list[Any] = [SightingRow.plate_text.in_(sample)]
+    if window is not None:
+        where += [SightingRow.first_seen >= window.start - MAX_TRACK, SightingRow.first_seen <= window.end]
+    counted = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
+    hits = counted * len(plates) / len(sample)
+    rows = float(conn.execute(select(func.max(SightingRow.id))).scalar() or 0)
+    if window is not None:
+        whole = _span(conn, None)
+        if whole is not None:
+            rows = rows * (span[1] - span[0]).total_seconds() / max(1.0, (whole[1] - whole[0]).total_seconds())
+    walk = (limit + 1) * rows / max(hits, 1.0)
+    return walk < SEEK_COST * len(plates) + hits
+
+
+def _restriction(filters: SightingQuery | None, positions: dict[str, tuple[float, float]]) -> list[Any] | None:
+    """The other filters as SQL clauses (cameras resolved from the registry); None when no camera
+    qualifies (nothing can match)."""
+    if filters is None:
+        return []
+    rest = dataclasses.replace(filters, plate=None, plates=None, window=None)
+    extra: list[Any] = attribute_clauses(rest)
+    cams = resolve_cameras(rest, positions)
+    if cams == ():
+        return None
+    if cams is not None:
+        extra.append(SightingRow.camera_id.in_(cams))
+    return extra
+
+
+def _matched(conn: Connection, db: Database, pattern: PlatePattern) -> list[str] | None:
+    """Every plate the pattern matches (stored partial plates included), or None when the pattern is
+    too loose for the gram index."""
+    if _is_whole(pattern):
+        return [pattern.text, *_partials(conn, pattern)]
+    found = candidate_plates(db, pattern)
+    return None if found.plates is None else [*found.plates, *_partials(conn, pattern)]
+
+
+def _page(
+    conn: Connection,
+    pattern: PlatePattern,
+    matched: list[str] | None,
+    band: float | None,
+    window: TimeWindow | None,
+    after: Key | None,
+    limit: int,
+    extra: Sequence[Any],
+) -> tuple[list[Any], int, bool, str]:
+    """Rows (id, first_seen) of one page (``limit + 1`` at most, sorted), the total, whether it is an
+    estimate, and the way taken; ``band`` keeps only hits of that score."""
+
+    def in_band(plate: str | None) -> bool:
+        score = pattern.score(plate)
+        return score > 0 if band is None else score == band
+
+    plates = None if matched is None else [p for p in matched if in_band(p)]
+    if _is_whole(pattern):
+        rows, total = _by_plates(conn, plates or [], window, after, limit, extra)
+        return rows, total, False, "exact"
+    span = _span(conn, window)
+    if plates is not None and not _walk_is_cheaper(conn, plates, window, span, limit):
+        rows, total = _by_plates(conn, plates, window, after, limit, extra)
+        return rows, total, False, "plates"
+    keep: Callable[[str], bool] = in_band if plates is None else set(plates).__contains__
+    hits, done = _scan(conn, pattern, keep, window, after, limit, extra)
+    rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
+    return rows, (len(rows) if done else _estimate(hits, span, after)), not done, "scan"
+
+
+def _hits(
+    db: Database, pattern: PlatePattern, ids: list[int], positions: dict[str, tuple[float, float]]
+) -> tuple[Hit, ...]:
+    by_id = fetch_hits(db, ids, positions=positions)
+    return tuple(dataclasses.replace(by_id[i], score=pattern.score(by_id[i].plate_text)) for i in ids)
 
 
 def plate_search(
@@ -176,36 +336,69 @@ def plate_search(
     limit: int = 50,
     after: Key | None = None,
     positions: dict[str, tuple[float, float]] | None = None,
+    filters: SightingQuery | None = None,
 ) -> PlatePage:
-    """One page of ``pattern``'s sightings (see the module text for the way each query takes)."""
+    """One page of ``pattern``'s sightings in time order (see the module text for the way each query
+    takes); ``filters`` (its attributes and cameras; not its plate or window) narrow it."""
     if limit < 1:
         raise ValueError(f"limit: expected a positive number, got {limit}")
     after = None if after is None else (as_utc(after[0]), int(after[1]))
-    estimate = False
-    with db.engine.connect() as conn:
-        if _is_whole(pattern):
-            method = "exact"
-            rows, total = _by_plates(conn, [pattern.text, *_partials(conn, pattern)], window, after, limit)
-        else:
-            found = candidate_plates(db, pattern)
-            plates = None if found.plates is None else [*found.plates, *_partials(conn, pattern)]
-            if plates is not None and len(plates) <= (FEW_PLATES if window is None else WINDOW_PLATES):
-                method = "plates"
-                rows, total = _by_plates(conn, plates, window, after, limit)
-            else:
-                method = "scan"
-                hits, done = _scan(conn, pattern, None if plates is None else set(plates), window, after, limit)
-                rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
-                total = len(rows) if done else _estimate(conn, hits, window, after)
-                estimate = not done
-    more = len(rows) > limit
-    ids = [r.id for r in rows[:limit]]
     positions = camera_positions(db) if positions is None else positions
-    by_id = fetch_hits(db, ids, positions=positions)
-    hits_out = tuple(dataclasses.replace(by_id[i], score=pattern.score(by_id[i].plate_text)) for i in ids)
+    extra = _restriction(filters, positions)
+    if extra is None:
+        return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
+    with db.engine.connect() as conn:
+        rows, total, estimate, method = _page(
+            conn, pattern, _matched(conn, db, pattern), None, window, after, limit, extra
+        )
+    more = len(rows) > limit
+    hits_out = _hits(db, pattern, [r.id for r in rows[:limit]], positions)
     if after is None and not estimate:
         total = max(total, len(hits_out))
-    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, method, more)
+    last = hits_out[-1] if more and hits_out else None
+    nxt = None if last is None else Cursor(EXACT_SCORE, last.first_seen, last.sighting_id)
+    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, method, more, nxt)
 
 
-__all__ = ["FEW_PLATES", "PlatePage", "plate_search"]
+def ranked_plate_search(
+    db: Database,
+    pattern: PlatePattern,
+    *,
+    window: TimeWindow | None = None,
+    limit: int = 50,
+    after: Cursor | None = None,
+    positions: dict[str, tuple[float, float]] | None = None,
+    filters: SightingQuery | None = None,
+) -> PlatePage:
+    """One page by score, then time: exact matches first, then one character off, then partial plates
+    (as :func:`~xueliang.investigate.search.run_query` ranks with ``sort="score"``), each band paged as
+    :func:`plate_search` pages. The total counts every band (an estimate if any band's is)."""
+    if limit < 1:
+        raise ValueError(f"limit: expected a positive number, got {limit}")
+    positions = camera_positions(db) if positions is None else positions
+    extra = _restriction(filters, positions)
+    if extra is None:
+        return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
+    bands = [b for b in _BANDS if after is None or b <= after.score]
+    picked: list[tuple[float, Any]] = []
+    total, estimate, methods = 0, False, []
+    with db.engine.connect() as conn:
+        matched = _matched(conn, db, pattern)
+        for band in bands:
+            band_after = after.key if after is not None and band == after.score else None
+            want = max(0, limit - len(picked))
+            rows, n, est, method = _page(conn, pattern, matched, band, window, band_after, max(1, want), extra)
+            picked += [(band, r) for r in rows[: want + 1]]
+            total, estimate = total + n, estimate or est
+            methods.append(method)
+    more = len(picked) > limit
+    picked = picked[:limit]
+    hits_out = _hits(db, pattern, [r.id for _, r in picked], positions)
+    last = hits_out[-1] if more and hits_out else None
+    nxt = None if last is None else Cursor(picked[-1][0], last.first_seen, last.sighting_id)
+    if after is None and not estimate:
+        total = max(total, len(hits_out))
+    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, "+".join(methods), more, nxt)
+
+
+__all__ = ["FEW_PLATES", "Cursor", "PlatePage", "plate_search", "ranked_plate_search"]
