@@ -181,12 +181,15 @@ def _by_plates(
     if not plates:
         return [], 0
     where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None), *extra]
-    total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
-    page = select(SightingRow.id, SightingRow.first_seen).where(*where)
+    page = select(SightingRow.id, SightingRow.first_seen, func.count().over().label("n")).where(*where)
     if after is not None:
         t, i = after
         page = page.where(or_(SightingRow.first_seen > t, and_(SightingRow.first_seen == t, SightingRow.id > i)))
+        total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
+    # the count over every match rides on the page query (one pass over the plate ranges)
     rows = conn.execute(page.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
+    if after is None:
+        total = rows[0].n if rows else 0
     return list(rows), total
 
 
@@ -237,14 +240,22 @@ def _cut(conn: Connection, window: TimeWindow | None, after: Key | None, n: int)
     return None if found is None else as_utc(found)
 
 
-def _span(conn: Connection, window: TimeWindow | None) -> tuple[dt.datetime, dt.datetime] | None:
-    """The times the sightings in range span (each bound one index lookup: SQLite answers a lone
+Span = tuple[dt.datetime, dt.datetime]
+
+
+def _span(conn: Connection) -> Span | None:
+    """The times the sightings span (each bound one index lookup: SQLite answers a lone
     ``min()``/``max()`` from the index, not several in one SELECT)."""
     lo = conn.execute(select(func.min(SightingRow.first_seen))).scalar()
     hi = conn.execute(select(func.max(SightingRow.first_seen))).scalar()
-    if lo is None or hi is None:
+    return None if lo is None or hi is None else (as_utc(lo), as_utc(hi))
+
+
+def _in_range(whole: Span | None, window: TimeWindow | None) -> Span | None:
+    """The part of ``whole`` the window can reach (sightings starting up to MAX_TRACK before it)."""
+    if whole is None:
         return None
-    lo, hi = as_utc(lo), as_utc(hi)
+    lo, hi = whole
     if window is not None:
         lo, hi = max(lo, window.start - MAX_TRACK), min(hi, window.end)
     return (lo, hi) if hi > lo else None
@@ -266,7 +277,7 @@ def _walk_is_cheaper(
     conn: Connection,
     plates: Sequence[str],
     window: TimeWindow | None,
-    span: tuple[dt.datetime, dt.datetime] | None,
+    whole: Span | None,
     limit: int,
 ) -> bool:
     """Whether walking the time index costs fewer index entries than reading each plate's range.
@@ -274,7 +285,8 @@ def _walk_is_cheaper(
     Hits are estimated from a sample of the plates (their sightings counted through the
     ``(plate_text, first_seen)`` index, the window's ``first_seen`` bounds applied); the sightings in
     range from the largest id and the share of the time span in range."""
-    if not plates or span is None:
+    span = _in_range(whole, window)
+    if not plates or whole is None or span is None:
         return False
     if len(plates) > (FEW_PLATES if window is None else WINDOW_PLATES):
         return True
@@ -287,9 +299,7 @@ def _walk_is_cheaper(
     hits = counted * len(plates) / len(sample)
     rows = float(conn.execute(select(func.max(SightingRow.id))).scalar() or 0)
     if window is not None:
-        whole = _span(conn, None)
-        if whole is not None:
-            rows = rows * (span[1] - span[0]).total_seconds() / max(1.0, (whole[1] - whole[0]).total_seconds())
+        rows = rows * (span[1] - span[0]).total_seconds() / max(1.0, (whole[1] - whole[0]).total_seconds())
     walk = (limit + 1) * rows / max(hits, 1.0)
     return walk < SEEK_COST * len(plates) + hits
 
@@ -340,14 +350,16 @@ def _walk(
     after: Key | None,
     limit: int,
     extra: Sequence[Any],
-    span: tuple[dt.datetime, dt.datetime] | None,
-    hits: list[Any] | None = None,
+    span: Span | None,
+    hits: list[Any],
+    since: Key | None,
 ) -> tuple[list[Any], int, bool, str]:
-    """The rest of a walk (after the probe's ``hits``, if any): the page sorted, the total or estimate."""
-    found, done = _scan(conn, pattern, keep, window, after, limit - len(hits or []), extra)
-    walked = [*(hits or []), *found]
+    """The rest of a walk from ``after`` (the probe found ``hits`` since ``since``): the page sorted,
+    the total or estimate."""
+    found, done = _scan(conn, pattern, keep, window, after, limit - len(hits), extra)
+    walked = [*hits, *found]
     rows = sorted(walked, key=lambda r: (as_utc(r.first_seen), r.id))
-    return rows, (len(rows) if done else _estimate(walked, span, after)), not done, "scan"
+    return rows, (len(rows) if done else _estimate(walked, span, since)), not done, "scan"
 
 
 def _page(
@@ -374,28 +386,28 @@ def _page(
         return score > 0 if band is None else score == band
 
     if _is_whole(pattern):
-        whole = [p for p in matched.get() or [] if in_band(p)]
-        rows, total = _by_plates(conn, whole, window, after, limit, extra)
+        exact = [p for p in matched.get() or [] if in_band(p)]
+        rows, total = _by_plates(conn, exact, window, after, limit, extra)
         return rows, total, False, "exact"
-    span = _span(conn, window)
+    whole = _span(conn)
+    span = _in_range(whole, window)
     cut = _cut(conn, window, after, PROBE)
     hits, done = _scan(conn, pattern, in_band, window, after, limit, extra, until=cut)
-    if len(hits) > limit and not done:
+    if len(hits) > limit or cut is None:  # the page is full, or the probe walked the whole range
         rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
-        return rows, _estimate(hits, span, after), True, "scan"
-    if cut is None:  # the probe walked the whole range
-        rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
-        return rows, len(rows), False, "scan"
-    rest = (cut, 0)  # the walk goes on from the probe's end (every sighting at ``cut`` included)
+        counted = done and cut is None
+        return rows, (len(rows) if counted else _estimate(hits, span, after)), not counted, "scan"
+    # the walk goes on from the probe's end (every sighting at ``cut`` included, none before ``after``)
+    rest = (cut, 0) if after is None else max((cut, 0), after)
     if PROBE * (limit + 1) / max(len(hits), 1) <= MAX_WALK:
-        return _walk(conn, pattern, in_band, window, rest, limit, extra, span, hits)
+        return _walk(conn, pattern, in_band, window, rest, limit, extra, span, hits, after)
     found = matched.get()
     plates = None if found is None else [p for p in found if band is None or in_band(p)]
-    if plates is not None and not _walk_is_cheaper(conn, plates, window, span, limit):
+    if plates is not None and not _walk_is_cheaper(conn, plates, window, whole, limit):
         rows, total = _by_plates(conn, plates, window, after, limit, extra)
         return rows, total, False, "plates"
     keep: Callable[[str], bool] = in_band if plates is None else set(plates).__contains__
-    return _walk(conn, pattern, keep, window, rest, limit, extra, span, hits)
+    return _walk(conn, pattern, keep, window, rest, limit, extra, span, hits, after)
 
 
 def _hits(
