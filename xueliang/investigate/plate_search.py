@@ -202,6 +202,7 @@ def _scan(
     limit: int,
     extra: Sequence[Any],
     until: dt.datetime | None = None,
+    count_all: bool = False,
 ) -> tuple[list[Any], bool]:
     """Walk the sightings in time order (before ``until`` when given) until ``limit + 1`` hits (ties on
     first_seen kept together); returns them (in walk order) and whether the walk reached the end of its
@@ -219,7 +220,7 @@ def _scan(
     result = conn.execute(stmt)
     try:
         for r in _after(result, after):
-            if len(hits) > limit and r.first_seen != hits[-1].first_seen:
+            if len(hits) > limit and not count_all and r.first_seen != hits[-1].first_seen:
                 return hits, False
             if keep(r.plate_text):
                 hits.append(r)
@@ -392,11 +393,12 @@ def _page(
     whole = _span(conn)
     span = _in_range(whole, window)
     cut = _cut(conn, window, after, PROBE)
-    hits, done = _scan(conn, pattern, in_band, window, after, limit, extra, until=cut)
+    # a range shorter than the probe is walked to its end: the total is then exact
+    hits, done = _scan(conn, pattern, in_band, window, after, limit, extra, until=cut, count_all=cut is None)
     if len(hits) > limit or cut is None:  # the page is full, or the probe walked the whole range
         rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
         counted = done and cut is None
-        return rows, (len(rows) if counted else _estimate(hits, span, after)), not counted, "scan"
+        return rows[: limit + 1], (len(rows) if counted else _estimate(hits, span, after)), not counted, "scan"
     # the walk goes on from the probe's end (every sighting at ``cut`` included, none before ``after``)
     rest = (cut, 0) if after is None else max((cut, 0), after)
     if PROBE * (limit + 1) / max(len(hits), 1) <= MAX_WALK:
