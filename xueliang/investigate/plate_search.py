@@ -419,6 +419,45 @@ def _hits(
     return tuple(dataclasses.replace(by_id[i], score=pattern.score(by_id[i].plate_text)) for i in ids)
 
 
+def _paged(
+    db: Database,
+    pattern: PlatePattern,
+    bands: Sequence[float | None],
+    after: tuple[float | None, Key] | None,
+    window: TimeWindow | None,
+    limit: int,
+    positions: dict[str, tuple[float, float]] | None,
+    filters: SightingQuery | None,
+) -> PlatePage:
+    """One page over ``bands`` in turn (None: every match), starting in band ``after[0]`` after its key."""
+    if limit < 1:
+        raise ValueError(f"limit: expected a positive number, got {limit}")
+    positions = camera_positions(db) if positions is None else positions
+    extra = _restriction(filters, positions)
+    if extra is None:
+        return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
+    picked: list[tuple[float | None, Any]] = []
+    total, estimate, methods = 0, False, []
+    with db.engine.connect() as conn:
+        matched = _Matched(conn, db, pattern)
+        for band in bands:
+            band_after = after[1] if after is not None and band == after[0] else None
+            want = max(0, limit - len(picked))
+            rows, n, est, method = _page(conn, pattern, matched, band, window, band_after, max(1, want), extra)
+            picked += [(band, r) for r in rows[: want + 1]]
+            total, estimate = total + n, estimate or est
+            methods.append(method)
+    more = len(picked) > limit
+    picked = picked[:limit]
+    hits_out = _hits(db, pattern, [r.id for _, r in picked], positions)
+    last = hits_out[-1] if more and hits_out else None
+    band_of_last = EXACT_SCORE if not picked or picked[-1][0] is None else picked[-1][0]
+    nxt = None if last is None else Cursor(band_of_last, last.first_seen, last.sighting_id)
+    if after is None and not estimate:
+        total = max(total, len(hits_out))
+    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, "+".join(methods), more, nxt)
+
+
 def plate_search(
     db: Database,
     pattern: PlatePattern,
@@ -431,24 +470,8 @@ def plate_search(
 ) -> PlatePage:
     """One page of ``pattern``'s sightings in time order (see the module text for the way each query
     takes); ``filters`` (its attributes and cameras; not its plate or window) narrow it."""
-    if limit < 1:
-        raise ValueError(f"limit: expected a positive number, got {limit}")
-    after = None if after is None else (as_utc(after[0]), int(after[1]))
-    positions = camera_positions(db) if positions is None else positions
-    extra = _restriction(filters, positions)
-    if extra is None:
-        return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
-    with db.engine.connect() as conn:
-        rows, total, estimate, method = _page(
-            conn, pattern, _Matched(conn, db, pattern), None, window, after, limit, extra
-        )
-    more = len(rows) > limit
-    hits_out = _hits(db, pattern, [r.id for r in rows[:limit]], positions)
-    if after is None and not estimate:
-        total = max(total, len(hits_out))
-    last = hits_out[-1] if more and hits_out else None
-    nxt = None if last is None else Cursor(EXACT_SCORE, last.first_seen, last.sighting_id)
-    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, method, more, nxt)
+    start = None if after is None else (None, (as_utc(after[0]), int(after[1])))
+    return _paged(db, pattern, [None], start, window, limit, positions, filters)
 
 
 def ranked_plate_search(
@@ -464,32 +487,9 @@ def ranked_plate_search(
     """One page by score, then time: exact matches first, then one character off, then partial plates
     (as :func:`~xueliang.investigate.search.run_query` ranks with ``sort="score"``), each band paged as
     :func:`plate_search` pages. The total counts every band (an estimate if any band's is)."""
-    if limit < 1:
-        raise ValueError(f"limit: expected a positive number, got {limit}")
-    positions = camera_positions(db) if positions is None else positions
-    extra = _restriction(filters, positions)
-    if extra is None:
-        return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
     bands = [b for b in _BANDS if after is None or b <= after.score]
-    picked: list[tuple[float, Any]] = []
-    total, estimate, methods = 0, False, []
-    with db.engine.connect() as conn:
-        matched = _Matched(conn, db, pattern)
-        for band in bands:
-            band_after = after.key if after is not None and band == after.score else None
-            want = max(0, limit - len(picked))
-            rows, n, est, method = _page(conn, pattern, matched, band, window, band_after, max(1, want), extra)
-            picked += [(band, r) for r in rows[: want + 1]]
-            total, estimate = total + n, estimate or est
-            methods.append(method)
-    more = len(picked) > limit
-    picked = picked[:limit]
-    hits_out = _hits(db, pattern, [r.id for _, r in picked], positions)
-    last = hits_out[-1] if more and hits_out else None
-    nxt = None if last is None else Cursor(picked[-1][0], last.first_seen, last.sighting_id)
-    if after is None and not estimate:
-        total = max(total, len(hits_out))
-    return PlatePage(pattern.text, pattern.max_edits, hits_out, total, estimate, "+".join(methods), more, nxt)
+    start = None if after is None else (after.score, after.key)
+    return _paged(db, pattern, bands, start, window, limit, positions, filters)
 
 
 __all__ = ["FEW_PLATES", "Cursor", "PlatePage", "plate_search", "ranked_plate_search"]
