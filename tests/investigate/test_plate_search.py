@@ -115,3 +115,29 @@ def test_methods_and_scores(plates_db: Database, monkeypatch: pytest.MonkeyPatch
     assert loose.method == "scan" and loose.more and loose.total_is_estimate
     assert 0.5 * 2940 < loose.total < 1.5 * 2940  # 49 in 50 sightings have a plate
     assert [h.sighting_id for h in loose.hits] == reference(plates_db, "晋*", 0, None)[:10]
+
+
+@pytest.mark.parametrize(("probe", "max_walk"), [(8000, 10**9), (40, 0), (1, 10**9)])
+@pytest.mark.parametrize("limit", [1, 7])
+def test_ranked_pages_equal_the_scan_by_score(
+    plates_db: Database, monkeypatch: pytest.MonkeyPatch, probe: int, max_walk: int, limit: int
+) -> None:
+    """Exact matches, then one character off, then partial plates, each by time; page after page with no
+    gap or repeat, whichever way each band takes (a band after a full page only adds to the total)."""
+    monkeypatch.setattr(ps, "PROBE", probe)
+    monkeypatch.setattr(ps, "MAX_WALK", max_walk)
+    for text, windowed in (("晋AB*", False), ("*12", True), ("晋?B*", False)):
+        window = TimeWindow(T0 + dt.timedelta(hours=20), T0 + dt.timedelta(hours=44)) if windowed else None
+        pattern = parse_plate_pattern(text, max_edits=1)
+        q = SightingQuery(plate=pattern, window=window, limit=100_000, sort="score")
+        want = [h.sighting_id for h in run_query(plates_db, q).hits]
+        got: list[int] = []
+        after = None
+        for _ in range(len(want) // limit + 5):
+            page = ps.ranked_plate_search(plates_db, pattern, window=window, limit=limit, after=after)
+            got += [h.sighting_id for h in page.hits]
+            if not page.more:
+                break
+            assert page.next is not None and ps.Cursor.parse(page.next.text()) == page.next
+            after = page.next
+        assert got == want, text

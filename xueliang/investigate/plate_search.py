@@ -262,13 +262,15 @@ def _in_range(whole: Span | None, window: TimeWindow | None) -> Span | None:
     return (lo, hi) if hi > lo else None
 
 
-def _estimate(hits: list[Any], span: tuple[dt.datetime, dt.datetime] | None, after: Key | None) -> int:
-    """Hits in the whole range, from those found in the part walked: sightings are spread over time
-    roughly evenly, so the count scales with the time span (found ÷ span walked × span in range)."""
+def _estimate(hits: list[Any], span: Span | None, after: Key | None, walked_to: dt.datetime | None = None) -> int:
+    """Hits in the whole range, from those found in the part walked (up to the last hit, or
+    ``walked_to`` when the walk ran to that bound): sightings are spread over time roughly evenly, so
+    the count scales with the time span (found ÷ span walked × span in range)."""
     if span is None or not hits:
         return len(hits)
     start = span[0] if after is None else max(span[0], after[0])
-    walked = (as_utc(hits[-1].first_seen) - start).total_seconds()
+    end = as_utc(hits[-1].first_seen) if walked_to is None else walked_to
+    walked = (end - start).total_seconds()
     if walked <= 0:
         return len(hits)
     return max(len(hits), round(len(hits) * (span[1] - start).total_seconds() / walked))
@@ -372,9 +374,11 @@ def _page(
     after: Key | None,
     limit: int,
     extra: Sequence[Any],
+    probe_only: bool = False,
 ) -> tuple[list[Any], int, bool, str]:
     """Rows (id, first_seen) of one page (``limit + 1`` at most, sorted), the total, whether it is an
-    estimate, and the way taken; ``band`` keeps only hits of that score.
+    estimate, and the way taken; ``band`` keeps only hits of that score. ``probe_only``: only the
+    total is wanted (a ranked page already full), from the probe walk alone.
 
     A pattern that is not a whole plate first walks :data:`PROBE` index entries of the time index: a
     common pattern (``晋M*12*``, 1 in 80 sightings) fills its page there, without looking up its
@@ -394,14 +398,18 @@ def _page(
     span = _in_range(whole, window)
     cut = _cut(conn, window, after, PROBE)
     # a range shorter than the probe is walked to its end: the total is then exact
-    hits, done = _scan(conn, pattern, in_band, window, after, limit, extra, until=cut, count_all=cut is None)
-    if len(hits) > limit or cut is None:  # the page is full, or the probe walked the whole range
+    hits, done = _scan(
+        conn, pattern, in_band, window, after, limit, extra, until=cut, count_all=cut is None or probe_only
+    )
+    if len(hits) > limit or cut is None or probe_only:  # the page is full, or the probe walked the whole range
         rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
         counted = done and cut is None
-        return rows[: limit + 1], (len(rows) if counted else _estimate(hits, span, after)), not counted, "scan"
+        walked_to = cut if done else None  # the probe ran to its bound: the whole probe was walked
+        total = len(rows) if counted else _estimate(hits, span, after, walked_to)
+        return rows[: limit + 1], total, not counted, "scan"
     # the walk goes on from the probe's end (every sighting at ``cut`` included, none before ``after``)
     rest = (cut, 0) if after is None else max((cut, 0), after)
-    if PROBE * (limit + 1) / max(len(hits), 1) <= MAX_WALK:
+    if hits and PROBE * (limit + 1) / len(hits) <= MAX_WALK:  # no hit: the share is unknown, maybe 0
         return _walk(conn, pattern, in_band, window, rest, limit, extra, span, hits, after)
     found = matched.get()
     plates = None if found is None else [p for p in found if band is None or in_band(p)]
@@ -437,17 +445,24 @@ def _paged(
     if extra is None:
         return PlatePage(pattern.text, pattern.max_edits, (), 0, False, "none", False)
     picked: list[tuple[float | None, Any]] = []
-    total, estimate, methods = 0, False, []
+    total, estimate, methods, unsure = 0, False, [], False
     with db.engine.connect() as conn:
         matched = _Matched(conn, db, pattern)
+        if len(bands) > 1:  # a band that cannot have hits is not searched
+            possible = {EXACT_SCORE, ONE_OFF_SCORE if pattern.max_edits else EXACT_SCORE}
+            bands = [b for b in bands if b in possible or (b == PARTIAL_SCORE and _partials(conn, pattern))]
         for band in bands:
             band_after = after[1] if after is not None and band == after[0] else None
             want = max(0, limit - len(picked))
-            rows, n, est, method = _page(conn, pattern, matched, band, window, band_after, max(1, want), extra)
+            # once the page is full, a later band only adds to the total (from its probe walk)
+            rows, n, est, method = _page(
+                conn, pattern, matched, band, window, band_after, max(1, want), extra, probe_only=want == 0
+            )
             picked += [(band, r) for r in rows[: want + 1]]
             total, estimate = total + n, estimate or est
             methods.append(method)
-    more = len(picked) > limit
+            unsure = unsure or (want == 0 and est and not rows)  # its hits may lie past the probe
+    more = len(picked) > limit or unsure
     picked = picked[:limit]
     hits_out = _hits(db, pattern, [r.id for _, r in picked], positions)
     last = hits_out[-1] if more and hits_out else None
