@@ -59,6 +59,8 @@ def reference(db: Database, text: str, edits: int, window: TimeWindow | None) ->
     limit=st.sampled_from([1, 5, 40]),
     few=st.sampled_from([0, 2000]),
     loose=st.booleans(),
+    probe=st.sampled_from([8000, 40, 1]),
+    max_walk=st.sampled_from([0, 10**9]),
 )
 def test_pages_equal_the_scan(
     plates_db: Database,
@@ -69,7 +71,11 @@ def test_pages_equal_the_scan(
     limit: int,
     few: int,
     loose: bool,
+    probe: int,
+    max_walk: int,
 ) -> None:
+    monkeypatch.setattr(ps, "PROBE", probe)  # 8000: the probe walks the whole table; 1: it finds nothing
+    monkeypatch.setattr(ps, "MAX_WALK", max_walk)  # 0: after the probe, the plates (or a walk by plate set)
     monkeypatch.setattr(ps, "FEW_PLATES", few)  # 0: every pattern walks the time index
     monkeypatch.setattr(ps, "WINDOW_PLATES", few)
     if loose:  # as when the gram index finds the pattern too loose (晋*): the walk tests each plate
@@ -94,8 +100,14 @@ def test_pages_equal_the_scan(
 def test_methods_and_scores(plates_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     some = reference(plates_db, "晋A*", 0, None)
     assert some
+    walked = ps.plate_search(plates_db, parse_plate_pattern("晋AB*", max_edits=0), limit=3)
+    assert walked.method == "scan" and walked.more  # common here: the walk fills the page
+    monkeypatch.setattr(ps, "PROBE", 100)
+    monkeypatch.setattr(ps, "MAX_WALK", 0)  # the probe's share of hits says: too rare to walk on
     page = ps.plate_search(plates_db, parse_plate_pattern("晋AB*", max_edits=0), limit=3)
     assert page.method == "plates" and all(h.score > 0 for h in page.hits)
+    assert page.total == len(some_ab := reference(plates_db, "晋AB*", 0, None)) > 3 and not page.total_is_estimate
+    assert [h.sighting_id for h in page.hits] == [h.sighting_id for h in walked.hits] == some_ab[:3]
     whole = ps.plate_search(plates_db, parse_plate_pattern("晋" + "0" * 4, max_edits=0), limit=3)
     assert whole.method == "exact"
     monkeypatch.setattr(ps, "FEW_PLATES", 0)
@@ -103,3 +115,29 @@ def test_methods_and_scores(plates_db: Database, monkeypatch: pytest.MonkeyPatch
     assert loose.method == "scan" and loose.more and loose.total_is_estimate
     assert 0.5 * 2940 < loose.total < 1.5 * 2940  # 49 in 50 sightings have a plate
     assert [h.sighting_id for h in loose.hits] == reference(plates_db, "晋*", 0, None)[:10]
+
+
+@pytest.mark.parametrize(("probe", "max_walk"), [(8000, 10**9), (40, 0), (1, 10**9)])
+@pytest.mark.parametrize("limit", [1, 7])
+def test_ranked_pages_equal_the_scan_by_score(
+    plates_db: Database, monkeypatch: pytest.MonkeyPatch, probe: int, max_walk: int, limit: int
+) -> None:
+    """Exact matches, then one character off, then partial plates, each by time; page after page with no
+    gap or repeat, whichever way each band takes (a band after a full page only adds to the total)."""
+    monkeypatch.setattr(ps, "PROBE", probe)
+    monkeypatch.setattr(ps, "MAX_WALK", max_walk)
+    for text, windowed in (("晋AB*", False), ("*12", True), ("晋?B*", False)):
+        window = TimeWindow(T0 + dt.timedelta(hours=20), T0 + dt.timedelta(hours=44)) if windowed else None
+        pattern = parse_plate_pattern(text, max_edits=1)
+        q = SightingQuery(plate=pattern, window=window, limit=100_000, sort="score")
+        want = [h.sighting_id for h in run_query(plates_db, q).hits]
+        got: list[int] = []
+        after = None
+        for _ in range(len(want) // limit + 5):
+            page = ps.ranked_plate_search(plates_db, pattern, window=window, limit=limit, after=after)
+            got += [h.sighting_id for h in page.hits]
+            if not page.more:
+                break
+            assert page.next is not None and ps.Cursor.parse(page.next.text()) == page.next
+            after = page.next
+        assert got == want, text

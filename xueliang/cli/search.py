@@ -50,6 +50,7 @@ def _audit_refusals(action: str) -> Callable[[Callable[..., None]], Callable[...
 
 if TYPE_CHECKING:
     from xueliang.investigate.search import SightingQuery
+    from xueliang.storage import Database
 
 
 def _check_actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -200,7 +201,12 @@ def filter_options(func: Callable[..., None]) -> Callable[..., None]:
     help="Link score: appearance cosine plus type/colour agreement (xueliang.investigate.link).",
 )
 @click.option("--sort", type=click.Choice(["time", "score"]), default="time", show_default=True)
-@click.option("--limit", type=SQL_INT, default=200, show_default=True)
+@click.option(
+    "--limit", type=SQL_INT, default=200, show_default=True, help="At most this many (with --plate: one page)."
+)
+@click.option(
+    "--after", metavar="CURSOR", help="With --plate: the next page, from the cursor the previous page printed."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_case
 @_actor
@@ -213,6 +219,7 @@ def search(
     min_similarity: float,
     sort: str,
     limit: int,
+    after: str | None,
     as_json: bool,
     case_id: str | None,
     actor: str | None,
@@ -257,12 +264,13 @@ def search(
             )
             _emit(res, as_json, lines, _("%(n)s candidate vehicles", n=len(res.candidates)))
             return
-        if q.plate is not None and q.window is None:  # no window: the plate index instead of a scan
-            from xueliang.investigate.plate_index import candidate_plates
-
-            found = candidate_plates(db, q.plate)
-            if found.plates is not None:
-                q = dataclasses.replace(q, plates=found.plates)
+        if q.plate is not None:
+            _plate_page(db, q, after, as_json, actor, case_id)
+            return
+        if after is not None:
+            raise InputError(
+                "--after", "expected it with --plate (the cursor of a plate search's next page), got no --plate"
+            )
         r = run_search(db, q, actor=actor, case_id=case_id)
         more = _(" (more: raise --limit)") if r.truncated else ""
         hit_lines = (
@@ -271,6 +279,43 @@ def search(
             for h in r.hits
         )
         _emit(r, as_json, hit_lines, _("%(n)s sightings%(more)s", n=len(r.hits), more=more))
+
+
+def _plate_page(
+    db: Database, q: SightingQuery, after: str | None, as_json: bool, actor: str | None, case_id: str | None
+) -> None:
+    """A plate search, one page of ``--limit`` hits (by time, or by score band then time with ``--sort
+    score``), the total (or an estimate, said so) and the cursor of the next page; audited as a search."""
+    from xueliang.investigate.plate_search import Cursor, plate_search, ranked_plate_search
+    from xueliang.investigate.search import record
+
+    assert q.plate is not None
+    cursor = None if after is None else Cursor.parse(after)
+    if q.sort == "score":
+        page = ranked_plate_search(db, q.plate, window=q.window, limit=q.limit, after=cursor, filters=q)
+    else:
+        if cursor is not None and cursor.score != 1:
+            raise InputError("--after", f"expected a cursor of a search by time (1~...), got {after!r} of --sort score")
+        key = None if cursor is None else cursor.key
+        page = plate_search(db, q.plate, window=q.window, limit=q.limit, after=key, filters=q)
+    query = q.describe() | {"after": after, "total": page.total, "total_is_estimate": page.total_is_estimate}
+    record(
+        db, kind="search", query=query, sighting_ids=[h.sighting_id for h in page.hits], actor=actor, case_id=case_id
+    )
+    if as_json:
+        _echo_json({"query": q.describe() | {"after": after}, "truncated": page.more} | page.to_json())
+        return
+    for h in page.hits:
+        click.echo(
+            f"{h.sighting_id}\t{iso_time(h.first_seen)}\t{h.camera_id}\t{h.colour}\t{h.vehicle_type}\t"
+            f"{h.plate_state}\t{h.plate_text or '-'}\t{h.score:.2f}"
+        )
+    if page.total_is_estimate:
+        click.echo(_("%(n)s sightings of about %(total)s (estimated)", n=len(page.hits), total=page.total))
+    else:
+        click.echo(_("%(n)s sightings of %(total)s", n=len(page.hits), total=page.total))
+    if page.next is not None:
+        click.echo(_("next page: --after %(cursor)s", cursor=page.next.text()))
 
 
 @click.command("similar")

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Integer, String, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vision.tables import SightingRow
@@ -172,26 +172,37 @@ def candidate_plates(
     reads its rarest gram's plates (at most ``max_read`` index entries, the pattern's ``LIKE`` applied in
     SQL); more than ``max_candidates`` plates passing is too loose (None: the caller walks or scans)."""
     refresh(db)
+    variants = [
+        (toks, sorted({g for run in _fixed_runs(toks) for g in grams(run) if len(g) == min(2, len(run))}))
+        for toks in _variant_tokens(pattern)
+    ]
+    if any(not wanted for _, wanted in variants):
+        return Lookup(None, 0)
     with db.sessions() as s:
-        pool: set[str] = set()
-        for toks in _variant_tokens(pattern):
-            wanted = sorted({g for run in _fixed_runs(toks) for g in grams(run) if len(g) == min(2, len(run))})
-            if not wanted:
-                return Lookup(None, 0)
-            counts = {
-                r.gram: r.n
-                for r in s.execute(
-                    select(PlateGramCountRow.gram, PlateGramCountRow.n).where(PlateGramCountRow.gram.in_(wanted))
-                )
-            }
-            if len(counts) < len(wanted):  # a gram no plate has: nothing matches this variant
+        every = sorted({g for _, wanted in variants for g in wanted})  # one lookup for every variant's grams
+        counts = {
+            r.gram: r.n
+            for r in s.execute(
+                select(PlateGramCountRow.gram, PlateGramCountRow.n).where(PlateGramCountRow.gram.in_(every))
+            )
+        }
+        by_gram: dict[str, list[str]] = {}  # variants read through the same gram: one read, their LIKEs or-ed
+        for toks, wanted in variants:
+            if any(g not in counts for g in wanted):  # a gram no plate has: nothing matches this variant
                 continue
             rarest = min(wanted, key=lambda g: (counts[g], g))
             if counts[rarest] > (max_candidates if len(wanted) == 1 else max_read):  # one gram: no LIKE narrows it
                 return Lookup(None, counts[rarest])
             like = "".join("%" if t == "*" else "_" if t == "?" else t for t in toks)  # in SQL, before Python
+            by_gram.setdefault(rarest, []).append(like)
+        pool: set[str] = set()
+        for gram, likes in sorted(by_gram.items()):
             pool |= set(
-                s.scalars(select(PlateGramRow.plate).where(PlateGramRow.gram == rarest, PlateGramRow.plate.like(like)))
+                s.scalars(
+                    select(PlateGramRow.plate).where(
+                        PlateGramRow.gram == gram, or_(*(PlateGramRow.plate.like(x) for x in sorted(set(likes))))
+                    )
+                )
             )
             if len(pool) > max_candidates:
                 return Lookup(None, len(pool))

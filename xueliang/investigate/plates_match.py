@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from xueliang.errors import InputError
 
@@ -67,13 +68,25 @@ class PlatePattern:
             return None
         return p, p[:-1] + chr(ord(p[-1]) + 1)
 
-    def _regex(self, tokens: tuple[str, ...]) -> re.Pattern[str]:
+    @staticmethod
+    def _regex(tokens: tuple[str, ...]) -> re.Pattern[str]:
         body = "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
         return re.compile(rf"^{body}$")
 
-    def _variants(self) -> list[re.Pattern[str]]:
+    @cached_property
+    def _exact(self) -> re.Pattern[str]:
+        """The exact match, compiled once per pattern (``watch check_new`` scores every new pass)."""
+        return self._regex(self.tokens)
+
+    @cached_property
+    def _one_off(self) -> re.Pattern[str] | None:
+        """One regex for every one-character-off variant (each fixed character in turn made ``?``),
+        compiled once; None when the pattern allows no edits."""
+        if self.max_edits < 1:
+            return None
         toks = self.tokens
-        return [self._regex((*toks[:i], "?", *toks[i + 1 :])) for i in self.fixed_positions]
+        bodies = [self._regex((*toks[:i], "?", *toks[i + 1 :])).pattern for i in self.fixed_positions]
+        return re.compile("|".join(f"(?:{b})" for b in bodies))
 
     def matches_partial(self, stored: str) -> bool:
         """Whether a stored partial plate (``粤B6R*`` or ``*6R678``) can be this pattern's plate."""
@@ -96,9 +109,9 @@ class PlatePattern:
         plate = plate.upper()
         if "*" in plate:
             return PARTIAL_SCORE if self.matches_partial(plate) else 0.0
-        if self._regex(self.tokens).match(plate):
+        if self._exact.match(plate):
             return EXACT_SCORE
-        if self.max_edits >= 1 and any(v.match(plate) for v in self._variants()):
+        if self._one_off is not None and self._one_off.match(plate):
             return ONE_OFF_SCORE
         return 0.0
 

@@ -12,6 +12,7 @@ import json
 import zipfile
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -28,8 +29,8 @@ from xueliang.web.media import safe_media_file, url_media_file
 from xueliang.web.routes_common import ERRORS, page, page_language
 from xueliang.web.sightings import (
     WEB_CASE,
-    MarkedHit,
     SearchForm,
+    SightingsPage,
     add_mark,
     check_sighting,
     facets,
@@ -120,10 +121,11 @@ def _trajectory(db: Database, user: User, sighting_id: int, min_similarity: floa
     return fc
 
 
-def _search(db: Database, user: User, q: SearchForm) -> list[MarkedHit]:
-    rows = search_sightings(db, q)
-    db.audit(actor=user.name, action="web.search", query=q.active() | {"limit": q.limit}, result_count=len(rows))
-    return rows
+def _search(db: Database, user: User, q: SearchForm) -> SightingsPage:
+    found = search_sightings(db, q)
+    query = q.active() | {"limit": q.limit, "total": found.total, "total_is_estimate": found.total_is_estimate}
+    db.audit(actor=user.name, action="web.search", query=query, result_count=len(found.hits))
+    return found
 
 
 def _detail_page(request: Request, user: User, sighting_id: int, error: str | None) -> HTMLResponse:
@@ -164,15 +166,30 @@ def router() -> APIRouter:
         db: Database = request.app.state.db
         raw = {k: v for k, v in request.query_params.items() if v.strip()}
         error = None
-        results: list[MarkedHit] = []
+        found = SightingsPage([], 0, False, None)
         try:
             q = SearchForm.model_validate(raw)
-            results = _search(db, user, q)
+            found = _search(db, user, q)
         except ValidationError as exc:
             audit_refusal(request, user, format_validation_error(exc))
             error = validation_line(exc.errors(), translator(page_language(request)), SEARCH_LABELS)
             q = SearchForm()
-        return page(request, "investigator.html", user, q=q, raw=raw, results=results, facets=facets(db), error=error)
+        except InputError as exc:  # a cursor that is not one (the form's own fields are checked above)
+            audit_refusal(request, user, str(exc))
+            error = str(exc)
+        nxt = found.next_query(q)
+        return page(
+            request,
+            "investigator.html",
+            user,
+            q=q,
+            raw=raw,
+            results=found.hits,
+            found=found,
+            next_url=None if nxt is None else "/investigator?" + urlencode(nxt),
+            facets=facets(db),
+            error=error,
+        )
 
     @r.get("/investigator/scenes", response_class=HTMLResponse, include_in_schema=False)
     def scenes_page(request: Request, user: Investigator, scenes: str = "", k: int = 2) -> HTMLResponse:
@@ -198,8 +215,16 @@ def router() -> APIRouter:
 
     @r.get("/api/sightings", tags=["investigator"])
     def api_search(request: Request, user: Investigator, q: Annotated[SearchForm, Query()]) -> dict[str, Any]:
-        """Sightings matching every filter, newest first (audited)."""
-        return {"results": [r.to_json() for r in _search(request.app.state.db, user, q)]}
+        """Sightings matching every filter (audited). With a plate, one page of ``limit`` (exact matches
+        first, then one character off, then partial plates, each by time), ``total`` (an estimate when
+        ``total_is_estimate``) and ``next``, the ``after`` of the next page (null on the last)."""
+        found = _search(request.app.state.db, user, q)
+        return {
+            "results": [r.to_json() for r in found.hits],
+            "total": found.total,
+            "total_is_estimate": found.total_is_estimate,
+            "next": found.next,
+        }
 
     @r.get("/investigator/sightings/{sighting_id}", response_class=HTMLResponse, include_in_schema=False)
     def detail_page(request: Request, user: Investigator, sighting_id: SightingId) -> HTMLResponse:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from vision.tables import SightingRow
-from xueliang.errors import NotFoundError
+from xueliang.errors import InputError, NotFoundError
 from xueliang.investigate.search import Hit, SightingDetail, SightingQuery, TimeWindow, run_query, sighting_detail
 from xueliang.storage import Database
 from xueliang.storage.times import as_utc
@@ -37,6 +37,8 @@ class SearchForm(BaseModel):
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     limit: int = Field(default=60, ge=1, le=500)
+    #: with a plate: the cursor of the next page (``SCORE~ISO-TIME~ID``, from the previous page)
+    after: str | None = Field(default=None, max_length=80)
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -145,11 +147,42 @@ def _latest_marks(db: Database, ids: list[int]) -> dict[int, Mark]:
     }
 
 
-def search_sightings(db: Database, form: SearchForm) -> list[MarkedHit]:
-    """Sightings matching every given filter, in the order the search API ranks them, with their marks."""
-    hits = run_query(db, form.to_query()).hits
+@dataclass(frozen=True)
+class SightingsPage:
+    """One page of the search page's results: the hits with marks, the total (or an estimate) and the
+    cursor of the next page (a plate search is paged; other searches give their first ``limit``)."""
+
+    hits: list[MarkedHit]
+    total: int
+    total_is_estimate: bool
+    next: str | None
+
+    def next_query(self, form: SearchForm) -> dict[str, str] | None:
+        """The query string of the next page: the same filters with ``after`` set; None on the last page."""
+        if self.next is None:
+            return None
+        return form.active() | {"limit": str(form.limit), "after": self.next}
+
+
+def search_sightings(db: Database, form: SearchForm) -> SightingsPage:
+    """Sightings matching every given filter, with their marks: a plate pattern pages through
+    :func:`~xueliang.investigate.plate_search.ranked_plate_search` (exact matches first, then one off,
+    then partial plates, each by time); other searches newest last, the first ``limit``."""
+    from xueliang.investigate.plate_search import Cursor, ranked_plate_search
+
+    q = form.to_query()
+    if q.plate is not None:
+        after = None if form.after is None else Cursor.parse(form.after, source="after")
+        page = ranked_plate_search(db, q.plate, window=q.window, limit=q.limit, after=after, filters=q)
+        hits, total, estimate = list(page.hits), page.total, page.total_is_estimate
+        nxt = None if page.next is None else page.next.text()
+    else:
+        if form.after is not None:
+            raise InputError("after", "expected it with a plate (the next page of a plate search), got no plate")
+        r = run_query(db, q)
+        hits, total, estimate, nxt = list(r.hits), len(r.hits), r.truncated, None
     marks = _latest_marks(db, [h.sighting_id for h in hits])
-    return [MarkedHit(h, marks.get(h.sighting_id)) for h in hits]
+    return SightingsPage([MarkedHit(h, marks.get(h.sighting_id)) for h in hits], total, estimate, nxt)
 
 
 def facets(db: Database) -> dict[str, list[str]]:
