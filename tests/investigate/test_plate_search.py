@@ -134,7 +134,7 @@ def test_ranked_pages_equal_the_scan_by_score(
         got: list[int] = []
         after = None
         for _ in range(len(want) // limit + 5):
-            page = ps.ranked_plate_search(plates_db, pattern, window=window, limit=limit, after=after)
+            page = ps.plate_search(plates_db, pattern, window=window, limit=limit, after=after, ranked=True)
             got += [h.sighting_id for h in page.hits]
             if not page.more:
                 break

@@ -286,13 +286,13 @@ def _plate_page(
 ) -> None:
     """A plate search, one page of ``--limit`` hits (by time, or by score band then time with ``--sort
     score``), the total (or an estimate, said so) and the cursor of the next page; audited as a search."""
-    from xueliang.investigate.plate_search import Cursor, plate_search, ranked_plate_search
+    from xueliang.investigate.plate_search import Cursor, plate_search
     from xueliang.investigate.search import record
 
     assert q.plate is not None
     cursor = None if after is None else Cursor.parse(after)
     if q.sort == "score":
-        page = ranked_plate_search(db, q.plate, window=q.window, limit=q.limit, after=cursor, filters=q)
+        page = plate_search(db, q.plate, window=q.window, limit=q.limit, after=cursor, ranked=True, filters=q)
     else:
         if cursor is not None and cursor.score != 1:
             raise InputError("--after", f"expected a cursor of a search by time (1~...), got {after!r} of --sort score")

@@ -24,7 +24,7 @@ seek per plate plus every hit.
 Other filters (colour, type, plate state, class, cameras) narrow every path in SQL. Partial plates
 (``粤B6R*``, a half-covered plate) are matched as :class:`PlatePattern` scores them, on every path.
 The next page starts after the last hit (``after=(first_seen, sighting_id)``).
-:func:`ranked_plate_search` pages by score first (exact matches, then one character off, then
+:func:`plate_search` with ``ranked=True`` pages by score first (exact matches, then one character off, then
 partial plates), each band in time order, with a :class:`Cursor` the CLI and the web pass on.
 """
 
@@ -193,14 +193,22 @@ def _by_plates(
     return list(rows), total
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What every walk of one page's query shares: the connection, the pattern, the window and the other
+    filters as SQL."""
+
+    conn: Connection
+    pattern: PlatePattern
+    window: TimeWindow | None
+    extra: Sequence[Any]
+
+
 def _scan(
-    conn: Connection,
-    pattern: PlatePattern,
+    scope: _Scope,
     keep: Callable[[str], bool],
-    window: TimeWindow | None,
     after: Key | None,
     limit: int,
-    extra: Sequence[Any],
     until: dt.datetime | None = None,
     count_all: bool = False,
 ) -> tuple[list[Any], bool]:
@@ -209,15 +217,15 @@ def _scan(
     range. ``keep`` says whether a plate the pattern's ``LIKE`` let through is a hit (membership in the
     matched plate set, or the score). Rows come in small batches: a large fetch would make SQLite walk
     on past the page for hits nobody reads."""
-    likes = or_(*(SightingRow.plate_text.like(p) for p in pattern.like_patterns()))
+    likes = or_(*(SightingRow.plate_text.like(p) for p in scope.pattern.like_patterns()))
     stmt = select(SightingRow.id, SightingRow.first_seen, SightingRow.plate_text).where(
-        likes, *_time_bounds(window, after, until), *extra
+        likes, *_time_bounds(scope.window, after, until), *scope.extra
     )
     stmt = stmt.order_by(SightingRow.first_seen).execution_options(
         stream_results=True, yield_per=min(_STREAM, limit + 2)
     )
     hits: list[Any] = []
-    result = conn.execute(stmt)
+    result = scope.conn.execute(stmt)
     try:
         for r in _after(result, after):
             if len(hits) > limit and not count_all and r.first_seen != hits[-1].first_seen:
@@ -346,20 +354,17 @@ class _Matched:
 
 
 def _walk(
-    conn: Connection,
-    pattern: PlatePattern,
+    scope: _Scope,
     keep: Callable[[str], bool],
-    window: TimeWindow | None,
     after: Key | None,
     limit: int,
-    extra: Sequence[Any],
     span: Span | None,
     hits: list[Any],
     since: Key | None,
 ) -> tuple[list[Any], int, bool, str]:
     """The rest of a walk from ``after`` (the probe found ``hits`` since ``since``): the page sorted,
     the total or estimate."""
-    found, done = _scan(conn, pattern, keep, window, after, limit - len(hits), extra)
+    found, done = _scan(scope, keep, after, limit - len(hits))
     walked = [*hits, *found]
     rows = sorted(walked, key=lambda r: (as_utc(r.first_seen), r.id))
     return rows, (len(rows) if done else _estimate(walked, span, since)), not done, "scan"
@@ -398,9 +403,8 @@ def _page(
     span = _in_range(whole, window)
     cut = _cut(conn, window, after, PROBE)
     # a range shorter than the probe is walked to its end: the total is then exact
-    hits, done = _scan(
-        conn, pattern, in_band, window, after, limit, extra, until=cut, count_all=cut is None or probe_only
-    )
+    scope = _Scope(conn, pattern, window, extra)
+    hits, done = _scan(scope, in_band, after, limit, until=cut, count_all=cut is None or probe_only)
     if len(hits) > limit or cut is None or probe_only:  # the page is full, or the probe walked the whole range
         rows = sorted(hits, key=lambda r: (as_utc(r.first_seen), r.id))
         counted = done and cut is None
@@ -410,14 +414,14 @@ def _page(
     # the walk goes on from the probe's end (every sighting at ``cut`` included, none before ``after``)
     rest = (cut, 0) if after is None else max((cut, 0), after)
     if hits and PROBE * (limit + 1) / len(hits) <= MAX_WALK:  # no hit: the share is unknown, maybe 0
-        return _walk(conn, pattern, in_band, window, rest, limit, extra, span, hits, after)
+        return _walk(scope, in_band, rest, limit, span, hits, after)
     found = matched.get()
     plates = None if found is None else [p for p in found if band is None or in_band(p)]
     if plates is not None and not _walk_is_cheaper(conn, plates, window, whole, limit):
         rows, total = _by_plates(conn, plates, window, after, limit, extra)
         return rows, total, False, "plates"
     keep: Callable[[str], bool] = in_band if plates is None else set(plates).__contains__
-    return _walk(conn, pattern, keep, window, rest, limit, extra, span, hits, after)
+    return _walk(scope, keep, rest, limit, span, hits, after)
 
 
 def _hits(
@@ -479,32 +483,28 @@ def plate_search(
     *,
     window: TimeWindow | None = None,
     limit: int = 50,
-    after: Key | None = None,
+    after: Key | Cursor | None = None,
+    ranked: bool = False,
     positions: dict[str, tuple[float, float]] | None = None,
     filters: SightingQuery | None = None,
 ) -> PlatePage:
     """One page of ``pattern``'s sightings in time order (see the module text for the way each query
-    takes); ``filters`` (its attributes and cameras; not its plate or window) narrow it."""
-    start = None if after is None else (None, (as_utc(after[0]), int(after[1])))
-    return _paged(db, pattern, [None], start, window, limit, positions, filters)
+    takes); ``filters`` (its attributes and cameras; not its plate or window) narrow it.
 
-
-def ranked_plate_search(
-    db: Database,
-    pattern: PlatePattern,
-    *,
-    window: TimeWindow | None = None,
-    limit: int = 50,
-    after: Cursor | None = None,
-    positions: dict[str, tuple[float, float]] | None = None,
-    filters: SightingQuery | None = None,
-) -> PlatePage:
-    """One page by score, then time: exact matches first, then one character off, then partial plates
-    (as :func:`~xueliang.investigate.search.run_query` ranks with ``sort="score"``), each band paged as
-    :func:`plate_search` pages. The total counts every band (an estimate if any band's is)."""
-    bands = [b for b in _BANDS if after is None or b <= after.score]
-    start = None if after is None else (after.score, after.key)
+    ``ranked``: by score, then time: exact matches first, then one character off, then partial plates
+    (as :func:`~xueliang.investigate.search.run_query` ranks with ``sort="score"``), each band paged
+    in time order; the total counts every band (an estimate if any band's is). ``after``: the previous
+    page's ``next`` (a :class:`Cursor`), or in time order its last (first_seen, id) as well."""
+    start: tuple[float | None, Key] | None
+    if ranked:
+        cursor = after if after is None or isinstance(after, Cursor) else Cursor(EXACT_SCORE, *after)
+        bands: list[float | None] = [b for b in _BANDS if cursor is None or b <= cursor.score]
+        start = None if cursor is None else (cursor.score, cursor.key)
+    else:
+        key = after.key if isinstance(after, Cursor) else after
+        bands = [None]
+        start = None if key is None else (None, (as_utc(key[0]), int(key[1])))
     return _paged(db, pattern, bands, start, window, limit, positions, filters)
 
 
-__all__ = ["FEW_PLATES", "Cursor", "PlatePage", "plate_search", "ranked_plate_search"]
+__all__ = ["FEW_PLATES", "Cursor", "PlatePage", "plate_search"]

@@ -166,14 +166,14 @@ class SightingsPage:
 
 def search_sightings(db: Database, form: SearchForm) -> SightingsPage:
     """Sightings matching every given filter, with their marks: a plate pattern pages through
-    :func:`~xueliang.investigate.plate_search.ranked_plate_search` (exact matches first, then one off,
+    :func:`~xueliang.investigate.plate_search.plate_search` with ``ranked=True`` (exact matches first, then one off,
     then partial plates, each by time); other searches newest last, the first ``limit``."""
-    from xueliang.investigate.plate_search import Cursor, ranked_plate_search
+    from xueliang.investigate.plate_search import Cursor, plate_search
 
     q = form.to_query()
     if q.plate is not None:
         after = None if form.after is None else Cursor.parse(form.after, source="after")
-        page = ranked_plate_search(db, q.plate, window=q.window, limit=q.limit, after=after, filters=q)
+        page = plate_search(db, q.plate, window=q.window, limit=q.limit, after=after, ranked=True, filters=q)
         hits, total, estimate = list(page.hits), page.total, page.total_is_estimate
         nxt = None if page.next is None else page.next.text()
     else:
