@@ -58,6 +58,7 @@ def test_ledger_rejection_report_escapes_values(tmp_path: Path) -> None:
     parsed = read_ledger(f, now=NOW)
     report = tmp_path / "report.csv"
     write_rejections(report, parsed)
-    values = [r["value"] for r in csv.DictReader(report.open(encoding="utf-8"))]
+    lines = report.read_text(encoding="utf-8").splitlines()
+    values = [r["value"] for r in csv.DictReader(lines)]
     assert "'" + bad in values and bad not in values
-    assert not any(v.startswith(FORMULA_START) for r in csv.reader(report.open(encoding="utf-8")) for v in r)
+    assert not any(v.startswith(FORMULA_START) for r in csv.reader(lines) for v in r)

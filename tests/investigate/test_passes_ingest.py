@@ -70,7 +70,7 @@ def test_cli_import_report_and_watch_alerts(db_url: str, small_city: Path, tmp_p
     report = tmp_path / "rejected.csv"
     out = _cli(db_url, "passes", "import", *files, str(bad), "--report", str(report))
     assert "ALERT rule 1" in out and plate in out
-    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    rows = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines()))
     assert [(r["file"], r["MotorVehicleID"], r["field"]) for r in rows] == [(str(bad), "x", "DeviceID")]
     listed = json.loads(_cli(db_url, "watch", "alerts", "--json"))
     assert listed and all(a["plate"].startswith(plate[:3]) and a["colour"] == "black" for a in listed)
