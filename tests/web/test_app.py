@@ -9,13 +9,14 @@ import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from tests.web.factories import PASSWORD, WebData
-from xueliang.storage import open_database
+from xueliang.storage import Database, open_database
 from xueliang.web.media import MediaPathError, safe_media_file
 
 AsRole = Callable[[str], TestClient]
@@ -279,3 +280,47 @@ def test_sighting_json_is_the_search_hit_with_confidences_and_no_stored_paths(
     assert [p["frame"] for p in track] == [25 * i for i in range(8)]
     assert [dt.datetime.fromisoformat(p["at"]) for p in track] == [first + dt.timedelta(seconds=i) for i in range(8)]
     assert [(p["cx"], p["cy"]) for p in track] == [(120 + 60 * i, 190 + 5 * i) for i in range(8)]
+
+
+def test_reviewer_ledger_figures_are_reused_until_the_ledger_changes(
+    as_role: AsRole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard and the API fit the ledger's models once; the next loads reuse the figures while the
+    ledger's history, its camera links and the registry are unchanged."""
+    import xueliang.ledger.metrics as metrics
+
+    fits: list[int] = []
+    real = metrics.ledger_stats
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        fits.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(metrics, "ledger_stats", counted)
+    c = as_role("reviewer")
+    first = c.get("/api/reviewer/ledger").json()["ledger"]
+    assert c.get("/reviewer").status_code == 200
+    again = c.get("/api/reviewer/ledger").json()["ledger"]
+    assert len(fits) == 1 and again == first and first["cases"] > 0
+
+
+def test_ledger_fingerprint_changes_with_an_import_and_a_camera(db: Database, tmp_path: Path) -> None:
+    """Equal while nothing changes; different after a ledger import and after a camera is registered."""
+    from click.testing import CliRunner
+
+    from xueliang.cli import cli
+    from xueliang.report.data import ledger_fingerprint
+    from xueliang.storage import CameraRow
+
+    empty = ledger_fingerprint(db)
+    assert ledger_fingerprint(db) == empty
+    out = tmp_path / "ledger.csv"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ledger", "generate", "--n", "40", "--seed", "1", "--out", str(out)]).exit_code == 0
+    r = runner.invoke(cli, ["ledger", "import", str(out), "--quiet", "--db", db.url])
+    assert r.exit_code == 0, r.output
+    imported = ledger_fingerprint(db)
+    assert imported != empty and ledger_fingerprint(db) == imported
+    with db.transaction() as s:
+        s.add(CameraRow(id="cam-new", lon=116.4, lat=39.9, imported_at=dt.datetime.now(dt.UTC)))
+    assert ledger_fingerprint(db) != imported

@@ -197,6 +197,25 @@ def ledger_sources(db: Any) -> list[dict[str, str]]:
         return [{"source": a, "sha256": b, "imported": str(c)} for a, b, c in s.execute(stmt)]
 
 
+def ledger_fingerprint(db: Any) -> tuple[Any, ...]:
+    """What the ledger's figures depend on besides the clock: its append-only history (every import that
+    changes a case writes rows there), the cases' camera links and the camera registry. Equal
+    fingerprints mean the figures can be reused."""
+    import hashlib
+
+    from sqlalchemy import func, select
+
+    from xueliang.ledger.store import registered_camera_ids
+    from xueliang.ledger.tables import LedgerCaseCameraRow as C
+    from xueliang.ledger.tables import LedgerHistoryRow as H
+
+    with db.sessions() as s:
+        history = tuple(s.execute(select(func.count(), func.max(H.changed_at)).select_from(H)).one())
+        links = s.scalar(select(func.count()).select_from(C))
+    cameras = hashlib.sha256("\n".join(sorted(registered_camera_ids(db))).encode()).hexdigest()
+    return (*history, links, cameras)
+
+
 def load_ledger_stats(db_url: str) -> dict[str, Any] | None:
     """``ledger stats --json`` by year as a dict, or None when the database holds no cases."""
     from xueliang.ledger.metrics import ledger_stats

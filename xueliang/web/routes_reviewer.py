@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -15,13 +16,31 @@ from xueliang.web.users import User
 Reviewer = Annotated[User, Depends(require("reviewer"))]
 
 
+LEDGER_REUSE_S = 600.0  # the ledger's figures are reused this long while the ledger is unchanged
+
+
+def _ledger(request: Request) -> dict[str, Any] | None:
+    """The ledger's figures, fitted again only when the ledger or the camera registry changed, or after
+    :data:`LEDGER_REUSE_S` (retention is counted against the clock); the page shows when they were made."""
+    from xueliang.report.data import ledger_fingerprint, load_ledger_stats
+
+    state = request.app.state
+    key = ledger_fingerprint(state.db)
+    cached: tuple[Any, float, dict[str, Any] | None] | None = getattr(state, "ledger_figures", None)
+    if cached is not None and cached[0] == key and time.monotonic() - cached[1] < LEDGER_REUSE_S:
+        return cached[2]
+    ledger = load_ledger_stats(state.settings.db_url)
+    state.ledger_figures = (key, time.monotonic(), ledger)
+    return ledger
+
+
 def _figures(request: Request, *, with_ledger: bool = True) -> dict[str, Any]:
-    from xueliang.report.data import load_coverage, load_ledger_stats
+    from xueliang.report.data import load_coverage
 
     st = request.app.state.settings
     cov = load_coverage(st.coverage_dir) if st.coverage_dir else None
     # the ledger's figures fit its models (seconds on a large ledger): only where they are shown
-    ledger = load_ledger_stats(st.db_url) if with_ledger else None
+    ledger = _ledger(request) if with_ledger else None
     charts = None
     if ledger is not None and ledger.get("analysis"):
         from xueliang.web.reviewer_charts import forest_plot, km_chart
