@@ -165,6 +165,36 @@ def test_admin_sees_every_page(login: Any, server: str) -> None:
         assert _status(page, f"{server}{url}") == 200
 
 
+def test_pages_keep_to_the_strict_csp(login: Any, server: str, web_data: WebData) -> None:
+    """No page needs an exception to the CSP (no inline script or style): Chromium reports none, the maps
+    and the ledger's interval bars still draw, and the header allows no inline style."""
+    page = login("admin")
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    csp = page.request.get(f"{server}/reviewer").headers["content-security-policy"]
+    assert "style-src 'self';" in csp and "unsafe-inline" not in csp
+    urls = (
+        "/planner",
+        "/investigator",
+        f"/investigator/sightings/{web_data.sighting_ids[0]}",
+        "/investigator/scenes",
+        "/investigator/tactics?tactic=nocturnal",
+        "/investigator/alerts",
+        "/reviewer",
+    )
+    for url in urls:
+        page.goto(server + url)
+        page.wait_for_load_state("networkidle")
+        if url == "/reviewer":
+            bars = page.locator("#ledger svg.bar rect.ci")
+            assert bars.count() > 3
+            box = bars.first.bounding_box()
+            assert box is not None and 0 < box["width"] < 200  # an interval drawn inside its 200 px bar
+        if url.startswith("/investigator/alerts"):
+            assert page.locator("#alert-map").bounding_box()["height"] == 360  # type: ignore[index]
+    assert not refused, refused
+
+
 def test_trajectory_map_on_the_sighting_page(
     browser: Any, traj_server: str, traj_data: TrajData, artifacts: Path
 ) -> None:

@@ -32,7 +32,7 @@ DIGEST_PREFIX = "/VIID/"
 HEADERS = (
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     ),
     (b"x-frame-options", b"DENY"),
