@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -181,15 +182,16 @@ def _by_plates(
     if not plates:
         return [], 0
     where = [SightingRow.plate_text.in_(list(plates)), *_time_bounds(window, None), *extra]
-    page = select(SightingRow.id, SightingRow.first_seen, func.count().over().label("n")).where(*where)
-    if after is not None:
-        t, i = after
-        page = page.where(or_(SightingRow.first_seen > t, and_(SightingRow.first_seen == t, SightingRow.id > i)))
-        total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
-    # the count over every match rides on the page query (one pass over the plate ranges)
-    rows = conn.execute(page.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
-    if after is None:
-        total = rows[0].n if rows else 0
+    if after is None:  # the count over every match rides on the page query (one pass over the plate ranges)
+        page = select(SightingRow.id, SightingRow.first_seen, func.count().over().label("n")).where(*where)
+        first = conn.execute(page.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
+        return list(first), (first[0].n if first else 0)
+    t, i = after
+    later = select(SightingRow.id, SightingRow.first_seen).where(
+        *where, or_(SightingRow.first_seen > t, and_(SightingRow.first_seen == t, SightingRow.id > i))
+    )
+    total = int(conn.execute(select(func.count()).select_from(SightingRow).where(*where)).scalar_one())
+    rows = conn.execute(later.order_by(SightingRow.first_seen, SightingRow.id).limit(limit + 1)).all()
     return list(rows), total
 
 
@@ -330,27 +332,30 @@ def _restriction(filters: SightingQuery | None, positions: dict[str, tuple[float
     return extra
 
 
-def _matched(conn: Connection, db: Database, pattern: PlatePattern) -> list[str] | None:
-    """Every plate the pattern matches (stored partial plates included), or None when the pattern is
-    too loose for the gram index."""
-    if _is_whole(pattern):
-        return [pattern.text, *_partials(conn, pattern)]
-    found = candidate_plates(db, pattern)
-    return None if found.plates is None else [*found.plates, *_partials(conn, pattern)]
-
-
-class _Matched:
-    """The matched plates, looked up once and only when a way needs them (a walk that fills its page
-    in the probe never asks)."""
+class _Lookups:
+    """What a page's ways read besides the sightings, each once per page and only when a way needs it (a
+    walk that fills its page in the probe never asks for the matched plates; an exact plate never asks
+    for the time span)."""
 
     def __init__(self, conn: Connection, db: Database, pattern: PlatePattern) -> None:
-        self._args = (conn, db, pattern)
-        self._found: tuple[list[str] | None] | None = None
+        self.conn, self.db, self.pattern = conn, db, pattern
 
-    def get(self) -> list[str] | None:
-        if self._found is None:
-            self._found = (_matched(*self._args),)
-        return self._found[0]
+    @functools.cached_property
+    def partials(self) -> list[str]:
+        return _partials(self.conn, self.pattern)
+
+    @functools.cached_property
+    def plates(self) -> list[str] | None:
+        """Every plate the pattern matches (stored partial plates included), or None when the pattern is
+        too loose for the gram index."""
+        if _is_whole(self.pattern):
+            return [self.pattern.text, *self.partials]
+        found = candidate_plates(self.db, self.pattern)
+        return None if found.plates is None else [*found.plates, *self.partials]
+
+    @functools.cached_property
+    def span(self) -> Span | None:
+        return _span(self.conn)
 
 
 def _walk(
@@ -373,7 +378,7 @@ def _walk(
 def _page(
     conn: Connection,
     pattern: PlatePattern,
-    matched: _Matched,
+    looked: _Lookups,
     band: float | None,
     window: TimeWindow | None,
     after: Key | None,
@@ -396,10 +401,10 @@ def _page(
         return score > 0 if band is None else score == band
 
     if _is_whole(pattern):
-        exact = [p for p in matched.get() or [] if in_band(p)]
+        exact = [p for p in looked.plates or [] if in_band(p)]
         rows, total = _by_plates(conn, exact, window, after, limit, extra)
         return rows, total, False, "exact"
-    whole = _span(conn)
+    whole = looked.span
     span = _in_range(whole, window)
     cut = _cut(conn, window, after, PROBE)
     # a range shorter than the probe is walked to its end: the total is then exact
@@ -415,7 +420,7 @@ def _page(
     rest = (cut, 0) if after is None else max((cut, 0), after)
     if hits and PROBE * (limit + 1) / len(hits) <= MAX_WALK:  # no hit: the share is unknown, maybe 0
         return _walk(scope, in_band, rest, limit, span, hits, after)
-    found = matched.get()
+    found = looked.plates
     plates = None if found is None else [p for p in found if band is None or in_band(p)]
     if plates is not None and not _walk_is_cheaper(conn, plates, window, whole, limit):
         rows, total = _by_plates(conn, plates, window, after, limit, extra)
@@ -451,16 +456,16 @@ def _paged(
     picked: list[tuple[float | None, Any]] = []
     total, estimate, methods, unsure = 0, False, [], False
     with db.engine.connect() as conn:
-        matched = _Matched(conn, db, pattern)
+        looked = _Lookups(conn, db, pattern)
         if len(bands) > 1:  # a band that cannot have hits is not searched
             possible = {EXACT_SCORE, ONE_OFF_SCORE if pattern.max_edits else EXACT_SCORE}
-            bands = [b for b in bands if b in possible or (b == PARTIAL_SCORE and _partials(conn, pattern))]
+            bands = [b for b in bands if b in possible or (b == PARTIAL_SCORE and looked.partials)]
         for band in bands:
             band_after = after[1] if after is not None and band == after[0] else None
             want = max(0, limit - len(picked))
             # once the page is full, a later band only adds to the total (from its probe walk)
             rows, n, est, method = _page(
-                conn, pattern, matched, band, window, band_after, max(1, want), extra, probe_only=want == 0
+                conn, pattern, looked, band, window, band_after, max(1, want), extra, probe_only=want == 0
             )
             picked += [(band, r) for r in rows[: want + 1]]
             total, estimate = total + n, estimate or est
