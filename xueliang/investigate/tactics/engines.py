@@ -60,6 +60,16 @@ def _local_cores(master: str) -> int:
     return int(inner) if inner.isdigit() else (os.cpu_count() or 1) if inner in ("*", "") else 1
 
 
+def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters ``sql`` names (``:name``): the engines refuse unused ones."""
+    return {k: params[k] for k in set(_PARAM.findall(sql))}
+
+
+def _dollars(sql: str) -> str:
+    """DuckDB's parameter markers: ``:name`` -> ``$name``."""
+    return _PARAM.sub(r"$\1", sql)
+
+
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -109,13 +119,10 @@ class DuckEngine:
             raise InputError("engine", "expected Parquet files or Arrow tables of passes and plates, got neither")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
-        used = set(_PARAM.findall(sql))
-        return [tuple(r) for r in self.con.execute(_PARAM.sub(r"$\1", sql), {k: params[k] for k in used}).fetchall()]
+        return [tuple(r) for r in self.con.execute(_dollars(sql), _used(sql, params)).fetchall()]
 
     def materialize(self, name: str, sql: str, params: dict[str, Any]) -> None:
-        used = set(_PARAM.findall(sql))
-        body = _PARAM.sub(r"$\1", sql)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {body}", {k: params[k] for k in used})
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_dollars(sql)}", _used(sql, params))
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
         import pyarrow as pa
@@ -181,8 +188,7 @@ class SparkEngine:
         return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def query(self, sql: str, params: dict[str, Any]) -> list[Row]:
-        used = set(_PARAM.findall(sql))
-        return [tuple(r) for r in self.spark.sql(sql, args={k: params[k] for k in used}).collect()]
+        return [tuple(r) for r in self.spark.sql(sql, args=_used(sql, params)).collect()]
 
     def register(self, name: str, schema: str, rows: Sequence[Row]) -> None:
         """A small relation, hinted for broadcast: a local DataFrame has no size statistics, so Spark
@@ -194,8 +200,7 @@ class SparkEngine:
 
     def materialize(self, name: str, sql: str, params: dict[str, Any]) -> None:
         """``sql``'s rows computed once and kept as ``name`` (cached: Spark inlines a CTE at each use)."""
-        used = set(_PARAM.findall(sql))
-        frame = self.spark.sql(sql, args={k: params[k] for k in used}).persist()
+        frame = self.spark.sql(sql, args=_used(sql, params)).persist()
         frame.count()
         frame.createOrReplaceTempView(name)
         old = self._kept.pop(name, None)
