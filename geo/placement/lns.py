@@ -57,8 +57,7 @@ class _Windows:
         self.n_units = self.w.size
 
     def value(self) -> float:
-        missing = np.bincount(self.red.row_unit[self.cnt == 0], minlength=self.n_units)
-        return float(self.w[missing == 0].sum())
+        return _seen_weight(self.red.row_unit, self.cnt == 0, self.w)
 
     def seeds(self, rng: np.random.Generator) -> IntArray:
         """Every column once: first those seeing uncovered weight (most first), then the rest at random."""
@@ -109,14 +108,12 @@ class _Windows:
         local_unit = np.full(self.n_units, -1, dtype=np.int64)
         local_unit[units] = np.arange(units.size)
         R_sub = sp.csr_array(self.R[open_rows][:, window])
-        before_missing = np.bincount(
-            local_unit[red.row_unit[open_rows[self.cnt[open_rows] == 0]]], minlength=units.size
-        )
-        current = float(self.w[units][before_missing == 0].sum())
+        row_unit = local_unit[red.row_unit[open_rows]]
+        current = _seen_weight(row_unit, self.cnt[open_rows] == 0, self.w[units])
         sub_red = UnitCover(
             cols=window,
             R=R_sub,
-            row_unit=local_unit[red.row_unit[open_rows]],
+            row_unit=row_unit,
             coef=self.w[units][:, None],
             constant=np.zeros(1),
             redirect=np.arange(window.size, dtype=np.int64),
@@ -222,10 +219,15 @@ def window_search(
     )
 
 
+def _seen_weight(row_unit: IntArray, unseen: BoolArray, w: FloatArray) -> float:
+    """The weight of the units none of whose rows is ``unseen`` (a unit counts once all its rows are seen)."""
+    missing = np.bincount(row_unit[unseen], minlength=w.size)
+    return float(w[missing == 0].sum())
+
+
 def _covered(sub: UnitCover, new: BoolArray) -> float:
     seen = np.asarray(sub.R @ new.astype(np.float64)) > 0.5
-    missing = np.bincount(sub.row_unit[~seen], minlength=sub.coef.shape[0])
-    return float(sub.coef[missing == 0, 0].sum())
+    return _seen_weight(sub.row_unit, ~seen, sub.coef[:, 0])
 
 
 def _in_candidates(sub: UnitCover, cols: IntArray) -> UnitCover:
