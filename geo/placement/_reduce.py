@@ -44,7 +44,11 @@ class RowCover:
     implied_rows: int  # rows dropped because covering another row covers them
 
 
-_MAX_PRODUCT = 40_000_000  # skip a dominance test whose overlap matrix would be larger than this
+_MAX_PRODUCT = 40_000_000  # skip a dominance test whose overlap work (products) would exceed this
+# set cover tests in chunks up to this: the county at 500 m (4.1 M nonzeros) takes 5 CPU s per round
+_MAX_COVER_PRODUCT = 4_000_000_000
+_ROUNDS = 10  # set cover: rounds of row and column dominance (each can enable the other)
+_CHUNK = 20_000_000  # products per chunk of an overlap matrix (bounds its memory)
 
 
 def _product_size(mat: sp.csr_array | sp.csc_array, axis: int) -> int:
@@ -52,7 +56,40 @@ def _product_size(mat: sp.csr_array | sp.csc_array, axis: int) -> int:
     return int((counts.astype(np.int64) ** 2).sum())
 
 
-def dominated_columns(R: sp.csr_array, cost: FloatArray) -> tuple[BoolArray, IntArray]:
+def _contained_pairs(sets: sp.csr_array) -> tuple[IntArray, IntArray]:
+    """Pairs ``(a, b)``, ``a != b``, where row ``a``'s support is a subset of row ``b``'s.
+
+    Row by row through ``sets @ sets.T`` in chunks of about ``_CHUNK`` products, so county-sized
+    matrices (4 M nonzeros) are tested without holding the whole overlap matrix.
+    """
+    A = sp.csr_array(sets, dtype=np.int32)
+    A.sum_duplicates()
+    A.data[:] = 1
+    AT = sp.csr_array(A.T)
+    size = np.diff(A.indptr).astype(np.int64)
+    item_count = np.diff(AT.indptr).astype(np.int64)
+    work = np.asarray(A @ item_count).astype(np.int64)  # products each row adds to the overlap
+    bounds = np.searchsorted(np.cumsum(work), np.arange(_CHUNK, int(work.sum()) + _CHUNK, _CHUNK), side="right")
+    starts = np.unique(np.concatenate([[0], np.minimum(bounds, A.shape[0])]))
+    if starts[-1] != A.shape[0]:
+        starts = np.append(starts, A.shape[0])
+    out_a: list[IntArray] = []
+    out_b: list[IntArray] = []
+    for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+        block = sp.coo_array(A[lo:hi] @ AT)
+        a = block.row.astype(np.int64) + lo
+        b = block.col.astype(np.int64)
+        sel = (a != b) & (block.data == size[a]) & (size[a] > 0)
+        out_a.append(a[sel])
+        out_b.append(b[sel])
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def dominated_columns(
+    R: sp.csr_array, cost: FloatArray, *, max_product: int = _MAX_PRODUCT
+) -> tuple[BoolArray, IntArray]:
     """Columns ``j`` with another column ``k`` that sees every row ``j`` sees at no higher cost.
 
     ``k`` dominates ``j`` when rows(j) <= rows(k), c_k <= c_j, and (rows strictly larger, or c_k
@@ -65,12 +102,10 @@ def dominated_columns(R: sp.csr_array, cost: FloatArray) -> tuple[BoolArray, Int
     size = np.bincount(R.indices, minlength=n).astype(np.int64)
     drop = size == 0
     dom = np.full(n, -1, dtype=np.int64)
-    if R.nnz == 0 or _product_size(sp.csr_array(R), 0) > _MAX_PRODUCT:
+    if R.nnz == 0 or _product_size(sp.csr_array(R), 0) > max_product:
         return drop, dom
-    C = R.T
-    overlap = sp.coo_array(sp.csr_array(C) @ sp.csc_array(R))
-    j, k, v = overlap.row, overlap.col, np.rint(overlap.data).astype(np.int64)
-    sel = (j != k) & (v == size[j]) & (cost[k] <= cost[j]) & (size[j] > 0)
+    j, k = _contained_pairs(sp.csr_array(sp.csc_array(R).T))
+    sel = cost[k] <= cost[j]
     j, k = j[sel], k[sel]
     better = (size[k] > size[j]) | (cost[k] < cost[j]) | (k < j)
     j, k = j[better], k[better]
@@ -86,20 +121,18 @@ def dominated_columns(R: sp.csr_array, cost: FloatArray) -> tuple[BoolArray, Int
     return drop, dom
 
 
-def implied_rows(R: sp.csr_array) -> BoolArray:
+def implied_rows(R: sp.csr_array, *, max_product: int = _MAX_PRODUCT) -> BoolArray:
     """Rows whose pattern strictly contains another row's (covering that one covers them).
 
     ``R`` must hold distinct non-empty rows. Skipped (nothing dropped) when too large to test.
     """
     n = R.shape[0]
     out = np.zeros(n, dtype=bool)
-    if n < 2 or _product_size(sp.csc_array(R), 1) > _MAX_PRODUCT:
+    if n < 2 or _product_size(sp.csc_array(R), 1) > max_product:
         return out
     size = np.diff(R.indptr).astype(np.int64)
-    overlap = sp.coo_array(R @ sp.csr_array(R.T))
-    a, b, v = overlap.row, overlap.col, np.rint(overlap.data).astype(np.int64)
-    sel = (a != b) & (v == size[a]) & (size[b] > size[a])
-    out[b[sel]] = True
+    a, b = _contained_pairs(sp.csr_array(R))
+    out[b[size[b] > size[a]]] = True
     return out
 
 
@@ -166,20 +199,37 @@ def reduce_units(model: Model, row_weights: FloatArray, *, dominance: bool = Tru
     return UnitCover(cols=cols, R=R, row_unit=row_unit, coef=coef, constant=constant, redirect=redirect)
 
 
-def _apply_column_dominance(model: Model, cols: IntArray, R: sp.csr_array) -> tuple[IntArray, sp.csr_array, IntArray]:
-    redirect = np.arange(model.cost.size, dtype=np.int64)
-    drop, dom = dominated_columns(R, model.cost[cols])
+def _apply_column_dominance(
+    model: Model,
+    cols: IntArray,
+    R: sp.csr_array,
+    redirect: IntArray | None = None,
+    *,
+    max_product: int = _MAX_PRODUCT,
+) -> tuple[IntArray, sp.csr_array, IntArray]:
+    """Drop dominated columns; ``redirect`` (per candidate) is extended so every chain of dominators
+    (from earlier rounds too) ends at a kept column."""
+    redirect = np.arange(model.cost.size, dtype=np.int64) if redirect is None else redirect.copy()
+    drop, dom = dominated_columns(R, model.cost[cols], max_product=max_product)
     has = dom >= 0
     redirect[cols[has]] = cols[dom[has]]
+    for _ in range(64):
+        nxt = redirect[redirect]
+        if np.array_equal(nxt, redirect):
+            break
+        redirect = nxt
     keep = ~drop
     return cols[keep], sp.csr_array(sp.csc_array(R)[:, keep]), redirect
 
 
-def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True) -> RowCover:
+def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True, rounds: int = _ROUNDS) -> RowCover:
     """Reduce for covering every row in the boolean mask ``must`` (rows seen by fixed drop out).
 
     Identical rows are merged, rows implied by a smaller row are dropped, and (with
-    ``column_dominance`` and no groups) dominated candidate columns are dropped.
+    ``column_dominance`` and no groups) dominated candidate columns are dropped; repeated for up
+    to ``rounds`` rounds while the model shrinks (dropping a column can make rows identical or
+    nested, dropping a row can make columns dominated). Each step keeps at least one optimum and
+    makes any cover of the reduced rows a cover of the original ones.
     """
     cols = free_columns(model)
     rows = np.flatnonzero(must & (model.base_cnt == 0))
@@ -190,12 +240,19 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True)
     sub = sp.csr_array(sub[~empty])
     redirect = np.arange(model.cost.size, dtype=np.int64)
     n_implied = 0
-    if sub.shape[0]:
+    dominance = column_dominance and not (model.group >= 0).any()
+    for _ in range(max(rounds, 1)):
+        if not sub.shape[0]:
+            break
+        shape = sub.shape
         _, first = np.unique(row_keys(sub), return_index=True)
         sub = sp.csr_array(sub[np.sort(first)])
-        if column_dominance and not (model.group >= 0).any():
-            cols, sub, redirect = _apply_column_dominance(model, cols, sub)
-        implied = implied_rows(sub)
-        n_implied = int(implied.sum())
+        if dominance:
+            cols, sub, redirect = _apply_column_dominance(model, cols, sub, redirect, max_product=_MAX_COVER_PRODUCT)
+            sub.sort_indices()
+        implied = implied_rows(sub, max_product=_MAX_COVER_PRODUCT)
+        n_implied += int(implied.sum())
         sub = sp.csr_array(sub[~implied])
+        if sub.shape == shape:
+            break
     return RowCover(cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64), redirect=redirect, implied_rows=n_implied)
