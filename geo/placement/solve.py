@@ -40,7 +40,7 @@ from geo.placement.lagrange import (
     set_cover_lagrangian,
 )
 from geo.placement.lns import WINDOW_LIMITS, window_search
-from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
+from geo.placement.lp_duals import COVER_MAX_NONZEROS, MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
@@ -209,8 +209,8 @@ class _Progress:
     def open(self, objective: float, rel_gap: float) -> bool:
         return _gap(objective, self.bound) > rel_gap
 
-    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int) -> None:
-        if nnz > MAX_NONZEROS:
+    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int, limit: int = MAX_NONZEROS) -> None:
+        if nnz > limit:
             detail = f"not tried: {nnz:,} nonzeros"
         else:
             detail = "optimal duals" if duals is not None else "not reached in time"
@@ -500,7 +500,7 @@ def solve_set_cover(
         seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
         t = time.monotonic()
         duals = cover_duals(rows, cols_cost, seconds=_lp_seconds(seconds), threads=threads)
-        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz)
+        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz, COVER_MAX_NONZEROS)
         seconds = max(seconds - (time.monotonic() - t), 0.05)
         every = 50 if plain else 0
         lag = set_cover_lagrangian(
