@@ -47,7 +47,8 @@ class RowCover:
 _MAX_PRODUCT = 40_000_000  # skip a dominance test whose overlap work (products) would exceed this
 # set cover tests in chunks up to this: the county at 500 m (4.1 M nonzeros) takes 5 CPU s per round
 _MAX_COVER_PRODUCT = 4_000_000_000
-_ROUNDS = 10  # set cover: rounds of row and column dominance (each can enable the other)
+_ROUNDS = 10  # set cover: rounds of row and column dominance (each can enable the other) ...
+_MIN_SHRINK = 0.01  # ... while a round removes at least this share of the nonzeros left
 _CHUNK = 20_000_000  # products per chunk of an overlap matrix (bounds its memory)
 
 
@@ -227,8 +228,9 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True,
 
     Identical rows are merged, rows implied by a smaller row are dropped, and (with
     ``column_dominance`` and no groups) dominated candidate columns are dropped; repeated for up
-    to ``rounds`` rounds while the model shrinks (dropping a column can make rows identical or
-    nested, dropping a row can make columns dominated). Each step keeps at least one optimum and
+    to ``rounds`` rounds while a round removes at least 1 % of the nonzeros (dropping a column can
+    make rows identical or nested, dropping a row can make columns dominated). The county at 500 m:
+    4.1 M nonzeros to 1.37 M in the first round, 1.14 M after four (10 CPU s in all). Each step keeps at least one optimum and
     makes any cover of the reduced rows a cover of the original ones.
     """
     cols = free_columns(model)
@@ -244,7 +246,7 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True,
     for _ in range(max(rounds, 1)):
         if not sub.shape[0]:
             break
-        shape = sub.shape
+        nnz = sub.nnz
         _, first = np.unique(row_keys(sub), return_index=True)
         sub = sp.csr_array(sub[np.sort(first)])
         if dominance:
@@ -253,6 +255,6 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True,
         implied = implied_rows(sub, max_product=_MAX_COVER_PRODUCT)
         n_implied += int(implied.sum())
         sub = sp.csr_array(sub[~implied])
-        if sub.shape == shape:
+        if sub.nnz > (1.0 - _MIN_SHRINK) * nnz:
             break
     return RowCover(cols=cols, R=sub, empty_rows=empty_rows.astype(np.int64), redirect=redirect, implied_rows=n_implied)
