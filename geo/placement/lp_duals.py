@@ -7,7 +7,7 @@ to the Lagrangian stage as starting multipliers: the Lagrangian bound at any mul
 is valid, so a time-capped LP that stops early costs time but never correctness (the Lagrangian
 keeps its own start when that bounds better).
 
-Past ``MAX_NONZEROS`` (set cover: ``COVER_MAX_NONZEROS``) the LP is not tried: at county scale (1.4 M nonzeros for max coverage at
+Past ``MAX_NONZEROS`` the LP is not tried: at county scale (1.4 M nonzeros for max coverage at
 250 m, 4.1 M for set cover at 500 m) HiGHS's interior point had not converged after 88 and 31 CPU
 seconds, time the subgradient method uses better.
 """
@@ -22,15 +22,12 @@ from geo.placement.milp import Formulation, link_rows, lp_row_duals
 from geo.placement.problem import FloatArray
 
 MAX_NONZEROS = 500_000  # of the reduced covering matrix; larger LPs are not tried
-# set cover's LP is easier: the county at 500 m, 1.1 M nonzeros after the iterated reductions, solves
-# in 12.7 CPU s (bound 2,124.0, where the subgradient from its own start reached 2,087.5 in 17 s)
-COVER_MAX_NONZEROS = 1_500_000
 
 
 def cover_duals(rows: RowCover, cost: FloatArray, *, seconds: float, threads: int = 0) -> FloatArray | None:
     """Duals of ``R x >= 1`` in ``min c.x, 0 <= x <= 1`` (``>= 0``), or None (too large, or not in time)."""
     n_r, n_c = rows.R.shape
-    if n_r == 0 or rows.R.nnz > COVER_MAX_NONZEROS:
+    if n_r == 0 or rows.R.nnz > MAX_NONZEROS:
         return None
     f = Formulation(
         col_cost=cost,

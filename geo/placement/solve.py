@@ -40,7 +40,7 @@ from geo.placement.lagrange import (
     set_cover_lagrangian,
 )
 from geo.placement.lns import WINDOW_LIMITS, window_search
-from geo.placement.lp_duals import COVER_MAX_NONZEROS, MAX_NONZEROS, cover_duals, unit_cover_duals
+from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
@@ -209,8 +209,8 @@ class _Progress:
     def open(self, objective: float, rel_gap: float) -> bool:
         return _gap(objective, self.bound) > rel_gap
 
-    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int, limit: int = MAX_NONZEROS) -> None:
-        if nnz > limit:
+    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int) -> None:
+        if nnz > MAX_NONZEROS:
             detail = f"not tried: {nnz:,} nonzeros"
         else:
             detail = "optimal duals" if duals is not None else "not reached in time"
@@ -286,13 +286,9 @@ class _Progress:
         )
 
 
-def _lp_seconds(seconds: float, *, large: bool = False) -> float:
-    """The LP gets at most 60 % of the Lagrangian stage's time; the subgradient the rest.
-
-    A ``large`` set cover (past ``MAX_NONZEROS``) gives it 90 %: the 500 m county's LP needs about
-    13 CPU s of the stage's 26 s, and from its duals the subgradient has little left to gain.
-    """
-    return (0.9 if large else 0.6) * seconds
+def _lp_seconds(seconds: float) -> float:
+    """The LP gets at most 60 % of the Lagrangian stage's time; the subgradient the rest."""
+    return 0.6 * seconds
 
 
 def solve_max_coverage(
@@ -503,10 +499,12 @@ def solve_set_cover(
         nonlocal fixed_to
         seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
         t = time.monotonic()
-        lp_seconds = _lp_seconds(seconds, large=rows.R.nnz > MAX_NONZEROS)
-        duals = cover_duals(rows, cols_cost, seconds=lp_seconds, threads=threads)
-        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz, COVER_MAX_NONZEROS)
-        seconds = max(seconds - (time.monotonic() - t), 0.05)
+        duals = cover_duals(rows, cols_cost, seconds=_lp_seconds(seconds), threads=threads)
+        log.lp_duals(duals, time.monotonic() - t, rows.R.nnz)
+        # an LP that did not finish (a loaded machine) leaves the subgradient at least a tenth of
+        # the limit: its bound is then the only one until the MILP's root
+        floor = 0.05 if duals is not None else 0.1 * time_limit
+        seconds = max(seconds - (time.monotonic() - t), floor)
         every = 50 if plain else 0
         lag = set_cover_lagrangian(
             rows, cols_cost, st.spent, seconds=seconds, step=log.step, heuristic_every=every, start=duals
