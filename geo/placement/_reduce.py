@@ -8,6 +8,7 @@ the same candidates.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,7 @@ def _contained_pairs(sets: sp.csr_array) -> tuple[IntArray, IntArray]:
         starts = np.append(starts, A.shape[0])
     out_a: list[IntArray] = []
     out_b: list[IntArray] = []
-    for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+    for lo, hi in itertools.pairwise(starts):
         block = sp.coo_array(A[lo:hi] @ AT)
         a = block.row.astype(np.int64) + lo
         b = block.col.astype(np.int64)
@@ -230,8 +231,8 @@ def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True,
     ``column_dominance`` and no groups) dominated candidate columns are dropped; repeated for up
     to ``rounds`` rounds while a round removes at least 1 % of the nonzeros (dropping a column can
     make rows identical or nested, dropping a row can make columns dominated). The county at 500 m:
-    4.1 M nonzeros to 1.37 M in the first round, 1.14 M after four (10 CPU s in all). Each step keeps at least one optimum and
-    makes any cover of the reduced rows a cover of the original ones.
+    4.1 M nonzeros to 1.37 M in the first round, 1.14 M after four (10 CPU s in all). Each step
+    keeps at least one optimum and makes any cover of the reduced rows a cover of the original ones.
     """
     cols = free_columns(model)
     rows = np.flatnonzero(must & (model.base_cnt == 0))

@@ -30,7 +30,6 @@ from geo.placement._reduce import RowCover
 from geo.placement.milp import MilpLimits, MilpOutcome
 from geo.placement.problem import BoolArray, FloatArray
 
-
 # Up to this many nonzeros, with our plan as the start, SCIP runs in "proof" settings: no primal
 # heuristics, no cutting planes, no presolve, branching on pseudo-costs (no strong branching). On
 # 500 x 2,500 at 500 m (about 8k nonzeros after the reductions) the proof then takes 3.6 CPU s
@@ -42,11 +41,11 @@ _PROOF_SETTINGS_UP_TO = 20_000
 
 
 def _proof_settings(m: Any) -> None:
-    from pyscipopt import SCIP_PARAMSETTING
+    from pyscipopt.scip import PY_SCIP_PARAMSETTING
 
-    m.setHeuristics(SCIP_PARAMSETTING.OFF)
-    m.setSeparating(SCIP_PARAMSETTING.OFF)
-    m.setPresolve(SCIP_PARAMSETTING.OFF)
+    m.setHeuristics(PY_SCIP_PARAMSETTING.OFF)
+    m.setSeparating(PY_SCIP_PARAMSETTING.OFF)
+    m.setPresolve(PY_SCIP_PARAMSETTING.OFF)
     m.setParam("branching/pscost/priority", 100_000)
 
 
