@@ -299,21 +299,24 @@ def import_files(
     actor: str | None = None,
 ) -> Iterator[IngestResult]:
     """Read and store ``paths`` in order, each file as :func:`ingest` does (one transaction), yielding
-    each file's result once it has committed. With several files a second process reads file k+1
-    while this one stores file k (reading is Python, storing mostly SQLite: the two cores overlap).
+    each file's result once it has committed. Both cores work: the first file is read in two processes
+    (a big JSON file's halves, :func:`~xueliang.investigate.passes.read_passes` ``workers=2``); then a
+    second process reads file k+1 while this one stores file k (reading is Python, storing mostly SQLite).
     A file the reader refuses raises its :class:`InputError` when its turn comes: the files before it
     are stored, the ones after it are not read."""
     devices = device_map(db) if devices is None else devices
-    if len(paths) < 2:
-        for path in paths:
-            yield ingest(db, read_passes(path, columns=columns, tz=tz), devices=devices, actor=actor)
+    if not paths:
         return
+    first = read_passes(paths[0], columns=columns, tz=tz, workers=2)
+    if len(paths) < 2:
+        yield ingest(db, first, devices=devices, actor=actor)
+        return
+    current: ParsedPasses | _Unreadable = first
     # fork on Linux: the reader needs only the code already imported here and never touches the database
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     try:
         ahead: Future[ParsedPasses | _Unreadable] = pool.submit(_read, paths[1], columns, tz)
-        current = _read(paths[0], columns, tz)  # here, while the other process reads the second file
         for k in range(len(paths)):
             if isinstance(current, _Unreadable):
                 raise current.error()
