@@ -250,9 +250,14 @@ def _grams(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, int]], 
     return grams, counts, mark
 
 
-def test_an_import_indexes_its_plates_as_refresh_would(db: Database, tmp_path: Path) -> None:
+@pytest.mark.parametrize("defer_min", [passes_store.DEFER_MIN, 50])
+def test_an_import_indexes_its_plates_as_refresh_would(
+    db: Database, defer_min: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with the plates' entries computed in a thread during the load (a batch of DEFER_MIN or more)."""
     from xueliang.investigate.plate_index import refresh
 
+    monkeypatch.setattr(passes_store, "DEFER_MIN", defer_min)
     _camera(db)
     passes_store.ingest(db, parse_json(_passes(300), source="a.json"))  # 300 passes, 297 plates (i % 997)
     passes_store.ingest(db, parse_json(_passes(60, "q"), source="b.json"))  # 60 more, plates known
