@@ -199,6 +199,56 @@ def _sqlite_floor(path: Path, ready: list[tuple[Any, ...]], stored: int) -> tupl
     return w, c
 
 
+_NARROW = (
+    "CREATE TABLE passes (id INTEGER PRIMARY KEY, external_id TEXT NOT NULL, camera INTEGER NOT NULL, "
+    "at INTEGER NOT NULL, plate TEXT, plate_state INTEGER, plate_colour INTEGER, vehicle_type INTEGER, "
+    "colour INTEGER, brand TEXT, lane INTEGER, direction INTEGER)",
+    "CREATE UNIQUE INDEX ix_passes_external_id ON passes (external_id)",
+    "CREATE INDEX ix_passes_plate_at ON passes (plate, at)",
+    "CREATE INDEX ix_passes_camera_at ON passes (camera, at)",
+    "CREATE INDEX ix_passes_at ON passes (at)",
+)
+
+
+def _narrow_floor(path: Path, batch: Any, stored: int) -> tuple[float, float]:
+    """What a narrow pass table would cost SQLite (the "lean store" option, not built): integer times and
+    codes, 4 indexes (MotorVehicleID, plate+time, camera+time, time); the same load as :func:`_sqlite_floor`."""
+    codes = {n: pd.factorize(getattr(batch, n))[0].tolist() for n in ("device_id", "plate_state", "plate_colour")}
+    codes |= {n: pd.factorize(getattr(batch, n))[0].tolist() for n in ("vehicle_type", "colour", "direction")}
+    cols = [
+        batch.external_id.tolist(),
+        codes["device_id"],
+        (batch.at_us // 1_000_000).tolist(),
+        batch.plate_text.tolist(),
+        *(codes[n] for n in ("plate_state", "plate_colour", "vehicle_type", "colour")),
+        batch.brand.tolist(),
+        batch.lane.tolist(),
+        codes["direction"],
+    ]
+    ready = list(zip(*cols, strict=True))
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA cache_size = -262144")
+    for ddl in _NARROW:
+        con.execute(ddl)
+    insert = f"INSERT OR IGNORE INTO passes VALUES (NULL, {', '.join('?' * 11)})"
+    if stored:
+        con.executemany(insert, [(f"{r[0]}~", *r[1:]) for r in ready])
+
+    def floor() -> None:
+        con.execute("BEGIN IMMEDIATE")
+        for ddl in _NARROW[1:]:
+            con.execute(f"DROP INDEX {ddl.split(' ON ')[0].split()[-1]}")
+        con.executemany(insert, ready)
+        for ddl in _NARROW[1:]:
+            con.execute(ddl)
+        con.execute("COMMIT")
+
+    w, c, _ = cpu_timed(floor)
+    con.close()
+    return w, c
+
+
 def _grow(db: Any, copies: int) -> int:
     """The sightings' rows ``copies`` times more (other MotorVehicleIDs, times a day later per copy), straight
     in SQL with the indexes rebuilt once; the plate index marked current (same plates). Returns the rows."""
@@ -313,6 +363,10 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
     floor_db.dispose()
     w, c = _sqlite_floor(tmp / "floor2.db", ready, n_rec)
     rows.append((f"sqlite alone: the same into {n_rec:,}", n_rec, w, c))
+    w, c = _narrow_floor(tmp / "narrow.db", parsed.batch, 0)
+    rows.append(("sqlite alone, narrow table (not built), empty", n_rec, w, c))
+    w, c = _narrow_floor(tmp / "narrow2.db", parsed.batch, n_rec)
+    rows.append((f"sqlite alone, narrow table, into {n_rec:,}", n_rec, w, c))
 
     w_pd, c_pd, df = cpu_timed(lambda: pandas_parse(path.read_bytes()))
     rows.append(("pandas: parse (no checks), 1 process", n_rec, w_pd, c_pd))
