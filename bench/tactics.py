@@ -232,8 +232,10 @@ def _narrow_floor(path: Path, batch: Any, stored: int) -> tuple[float, float]:
     for ddl in _NARROW:
         con.execute(ddl)
     insert = f"INSERT OR IGNORE INTO passes VALUES (NULL, {', '.join('?' * 11)})"
-    if stored:
+    if stored:  # the same rows again under other ids, straight in (not timed)
+        con.execute("BEGIN IMMEDIATE")
         con.executemany(insert, [(f"{r[0]}~", *r[1:]) for r in ready])
+        con.execute("COMMIT")
 
     def floor() -> None:
         con.execute("BEGIN IMMEDIATE")
@@ -305,7 +307,8 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
     n_rec = len(recs)
     print(
         f"\n== ingest: {n_rec:,} passes per GA/T 1400 JSON file of {path.stat().st_size / 1e6:.0f} MB "
-        f"(load {load_average()}); cpu = this process + the child processes it waited for"
+        f"(load {load_average()}); cpu = this process + the child processes it waited for",
+        flush=True,
     )
 
     def fresh(name: str) -> Any:
@@ -317,32 +320,38 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
         return list(import_files(db, files))  # what `xueliang passes import FILE...` runs
 
     rows: list[tuple[str, int, float, float]] = []
+    print(f"{'':48}{'wall s':>8}{'cpu s':>8}{'passes/s (cpu)':>16}{'passes/s (wall)':>17}")
+
+    def add(label: str, k: int, wall: float, cpu: float) -> None:
+        rows.append((label, k, wall, cpu))
+        print(f"{label:48}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}", flush=True)
+
     read_passes(quarter)  # warm: the decoders are built, the code imported
     w, c, parsed = cpu_timed(lambda: read_passes(path))
-    rows.append(("ours: parse + check, 1 process", n_rec, w, c))
+    add("ours: parse + check, 1 process", n_rec, w, c)
     w, c, _ = cpu_timed(lambda: read_passes(path, workers=2))
-    rows.append(("ours: parse + check, 2 processes", n_rec, w, c))
+    add("ours: parse + check, 2 processes", n_rec, w, c)
     db = fresh("ingest.db")
     w, c, res = cpu_timed(lambda: run(db, [path]))
     assert [r.added for r in res] == [n_rec], res
-    rows.append(("ours: import 1 file, empty table", n_rec, w, c))
+    add("ours: import 1 file, empty table", n_rec, w, c)
     w, c, res = cpu_timed(lambda: run(db, [later[0]]))
     assert [r.added for r in res] == [n_rec], res
-    rows.append((f"ours: 1 later file into {n_rec:,}", n_rec, w, c))
+    add(f"ours: 1 later file into {n_rec:,}", n_rec, w, c)
     w, c, res = cpu_timed(lambda: run(db, [same]))
     assert [r.added for r in res] == [n_rec], res
-    rows.append((f"ours: same times, new ids, into {2 * n_rec:,}", n_rec, w, c))
+    add(f"ours: same times, new ids, into {2 * n_rec:,}", n_rec, w, c)
     w, c, res = cpu_timed(lambda: run(db, [path]))
     assert [(r.added, r.already) for r in res] == [(0, n_rec)], res
-    rows.append(("ours: re-import (all already stored)", n_rec, w, c))
+    add("ours: re-import (all already stored)", n_rec, w, c)
     w, c, res = cpu_timed(lambda: run(db, [quarter]))
     assert [r.added for r in res] == [len(recs) // 4], res
-    rows.append((f"ours: {len(recs) // 4:,} into {3 * n_rec:,} (indexes kept)", len(recs) // 4, w, c))
+    add(f"ours: {len(recs) // 4:,} into {3 * n_rec:,} (indexes kept)", len(recs) // 4, w, c)
     db.dispose()
     db = fresh("history.db")
     w, c, res = cpu_timed(lambda: run(db, [path, *later]))
     assert [r.added for r in res] == [n_rec] * 4, res
-    rows.append(("ours: 4 files in a row (8 days), empty table", 4 * n_rec, w, c))
+    add("ours: 4 files in a row (8 days), empty table", 4 * n_rec, w, c)
     db.dispose()
     if big:
         db = fresh("big.db")
@@ -350,7 +359,7 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
         stored = _grow(db, big - 1)
         w, c, res = cpu_timed(lambda: run(db, [later[2]]))
         assert [r.added for r in res] == [n_rec], res
-        rows.append((f"ours: 1 later file into {stored:,}", n_rec, w, c))
+        add(f"ours: 1 later file into {stored:,}", n_rec, w, c)
         db.dispose()
     # SQLite's own part: the first file's rows ready as tuples (no parse, no check, no plate index)
     floor_db = fresh("floor.db")
@@ -358,18 +367,18 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
     floor_db.dispose()
     ready = list(passes_store._rows(parsed.batch, cams, passes_store.sql_times(parsed.batch.at_us)))
     w, c = _sqlite_floor(tmp / "floor.db", ready, 0)
-    rows.append(("sqlite alone: rows + indexes + commit, empty", n_rec, w, c))
+    add("sqlite alone: rows + indexes + commit, empty", n_rec, w, c)
     floor_db = fresh("floor2.db")
     floor_db.dispose()
     w, c = _sqlite_floor(tmp / "floor2.db", ready, n_rec)
-    rows.append((f"sqlite alone: the same into {n_rec:,}", n_rec, w, c))
+    add(f"sqlite alone: the same into {n_rec:,}", n_rec, w, c)
     w, c = _narrow_floor(tmp / "narrow.db", parsed.batch, 0)
-    rows.append(("sqlite alone, narrow table (not built), empty", n_rec, w, c))
+    add("sqlite alone, narrow table (not built), empty", n_rec, w, c)
     w, c = _narrow_floor(tmp / "narrow2.db", parsed.batch, n_rec)
-    rows.append((f"sqlite alone, narrow table, into {n_rec:,}", n_rec, w, c))
+    add(f"sqlite alone, narrow table, into {n_rec:,}", n_rec, w, c)
 
     w_pd, c_pd, df = cpu_timed(lambda: pandas_parse(path.read_bytes()))
-    rows.append(("pandas: parse (no checks), 1 process", n_rec, w_pd, c_pd))
+    add("pandas: parse (no checks), 1 process", n_rec, w_pd, c_pd)
 
     def pandas_parse_2() -> pd.DataFrame:  # the two halves of the list parsed in 2 processes, as ours
         from concurrent.futures import ProcessPoolExecutor
@@ -382,17 +391,12 @@ def bench_ingest(n: int, tmp: Path, *, big: int = 0) -> None:
             return pd.concat(list(pool.map(pandas_parse, halves)), ignore_index=True)
 
     w_pd2, c_pd2, _ = cpu_timed(pandas_parse_2)
-    rows.append(("pandas: parse (no checks), 2 processes", n_rec, w_pd2, c_pd2))
+    add("pandas: parse (no checks), 2 processes", n_rec, w_pd2, c_pd2)
     con = sqlite3.connect(tmp / "pandas.db")
     w, c, _ = cpu_timed(lambda: df.to_sql("passes", con, index=False, chunksize=50_000))
     con.close()
     w_best = min(w_pd, w_pd2)
-    rows.append(
-        ("pandas: parse + to_sql (no checks, no index)", n_rec, w_best + w, (c_pd if w_pd <= w_pd2 else c_pd2) + c)
-    )
-    print(f"{'':48}{'wall s':>8}{'cpu s':>8}{'passes/s (cpu)':>16}{'passes/s (wall)':>17}")
-    for label, k, wall, cpu in rows:
-        print(f"{label:48}{wall:8.2f}{cpu:8.2f}{k / cpu:16,.0f}{k / wall:17,.0f}")
+    add("pandas: parse + to_sql (no checks, no index)", n_rec, w_best + w, (c_pd if w_pd <= w_pd2 else c_pd2) + c)
     by = {label: (wall, cpu) for label, _, wall, cpu in rows}
     ours, theirs = by["ours: import 1 file, empty table"], by["pandas: parse + to_sql (no checks, no index)"]
     print(
