@@ -3,29 +3,33 @@
     python bench/tactics.py [--passes 10000000] [--ingest 200000] [--pandas-max 3000000] [--pg URL]
                             [--spark-passes 1000000] [--spark-memory 4g] [--threads 2] [--keep DIR] [--out DIR]
 
-1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file.
-   * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise,
-     once per distinct value, times with numpy; rejections kept, as record by record);
-   * ours, import: parse + ``ingest`` into a fresh SQLite file: the devices checked, one prepared
-     ``INSERT OR IGNORE`` run by the driver's executemany (the unique MotorVehicleID index is the
-     idempotence check), the file's new plates into the plate gram index (searchable on commit), one
-     transaction, audit row; a load larger than the table drops the secondary indexes and rebuilds
-     them after (so an empty table takes that path, its unique index included);
-   * ours, a second file of as many new passes into that table (the same path: as large as the
-     table), then a re-import of the first file (every pass already stored: nothing added), then a
-     quarter-size file (indexes kept);
-   * SQLite alone: the first file's rows, ready as tuples, by one executemany into an empty table with
-     its indexes dropped, then the indexes built again and commit: what the database itself costs (no
-     parse, no check, no plate index), the floor of any import into this table;
-   * ours, both files through ``import_files`` (what ``passes import A B`` runs) into another fresh
-     file: the second file is read in a second process while the first is stored (that process's CPU
-     printed apart);
-   * with ``--pg URL`` (default ``$XUELIANG_TEST_PG``): the first three into a throwaway PostgreSQL
-     database (COPY + ON CONFLICT; the same deferred index rebuild); the server's CPU is not counted;
+1. Ingest. A generated city stream of about ``--ingest`` passes as one GA/T 1400 JSON file (and copies of it
+   2, 4, 6 days later, or under other MotorVehicleIDs). CPU is this process's plus that of the child
+   processes it waited for (ours forks one to check half of a big file, and one to read the next file).
+   * ours, parse: ``read_passes`` (msgspec decode; every field checked and code-mapped column-wise, once
+     per distinct value, times with numpy; rejections kept, as record by record), in 1 process and in 2
+     (``workers=2``: the two halves of the record list checked at once, joined);
+   * ours, import: ``import_files`` (what ``xueliang passes import FILE...`` runs): the file read in 2
+     processes, the devices checked, one prepared ``INSERT OR IGNORE`` run by the driver's executemany
+     (the unique MotorVehicleID index is the idempotence check), the file's new plates into the plate
+     gram index (their entries computed in a thread meanwhile), one transaction, audit row; a load at
+     least as large as the table drops the secondary indexes and rebuilds them after (into an empty
+     table the unique index too). Into an empty table; then a file 2 days later into that table (same
+     size: rebuilt); the first file's passes under new ids (same times) into twice that; a re-import
+     (nothing added); a quarter-size file (indexes kept);
+   * ours, 4 files in a row (8 days) into a fresh table: the bulk-history case (file k+1 read in a second
+     process while file k is stored);
+   * ours, one later file into a table of ``--ingest-big`` files' passes (built in SQL, not timed);
+   * SQLite alone: the first file's rows, ready as tuples, by one executemany with the indexes dropped,
+     the indexes built again, commit: what the database itself costs (no parse, no check, no plate
+     index), the floor of any import into this table; into an empty table and into one of the same size;
+   * SQLite alone, narrow table: the same rows as a table that is not built (integer times and codes,
+     4 indexes: MotorVehicleID, plate + time, camera + time, time): what the "lean store" would cost;
    * pandas: ``json.loads`` + ``DataFrame`` + ``to_datetime(format=...)`` + ``tz_convert`` (no checks,
-     no code mapping, no rejection report) and, for the import, ``DataFrame.to_sql`` (chunks of 50,000)
+     no code mapping, no rejection report), in 1 process and in 2 (the same two halves, a process pool:
+     what ours gets), and, for the import, the faster parse + ``DataFrame.to_sql`` (chunks of 50,000)
      into a table with no indexes and no idempotence.
-   Printed: wall and CPU seconds of this process, passes/s on each, the load average.
+   Printed: wall and CPU seconds, passes/s on each, the load average.
 1b. With ``--pg URL`` (a PostgreSQL server where the user may create databases): the same loads into a
    new database there (dropped after), against pandas ``to_sql``; the server's CPU too when it runs on
    this machine (``bench_ingest_pg``).
