@@ -128,6 +128,11 @@ def test_halves_cut_between_records_or_fail_to_decode() -> None:
         trap = [r | {"PlateNo": "},{"} if i == k else r for i, r in enumerate(recs)]
         halves = passes._halves(envelope(trap))
         assert halves is not None
+        with pytest.MonkeyPatch.context() as patch:  # either way, two processes give the one-process answer
+            patch.setattr(passes, "SPLIT_MIN_BYTES", 0)
+            two = parse_json(envelope(trap), source="t.json", workers=2)
+        one = parse_json(envelope(trap), source="t.json")
+        assert (two.numbered(), two.rejections, two.records_read) == (one.numbered(), one.rejections, 9)
         try:
             left, right = (json.loads(h) for h in halves)
         except json.JSONDecodeError:

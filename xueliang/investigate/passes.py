@@ -182,10 +182,15 @@ def _check_part(part: bytes, source: str, tz: dt.tzinfo) -> ParsedPasses | None:
 
 
 def _child(send: Any, part: bytes, source: str, tz: dt.tzinfo) -> None:
+    """The forked process: its half checked, sent back (None: the parent checks that half itself)."""
     try:
-        send.send(_check_part(part, source, tz))
-    except Exception:  # whatever it was, the parent checks this half itself
-        send.send(None)
+        result = _check_part(part, source, tz)
+    except Exception:
+        result = None
+    try:
+        send.send(result)
+    except (OSError, ValueError):  # the parent stopped listening: nothing to say, and no traceback
+        pass
     finally:
         send.close()
 
@@ -204,14 +209,18 @@ def _parse_split(data: bytes, *, source: str, tz: dt.tzinfo) -> ParsedPasses | N
     child = ctx.Process(target=_child, args=(send, halves[1], source, tz), daemon=True)
     child.start()
     send.close()
+    right = None
     try:
         left = _check_part(halves[0], source, tz)
-        try:
-            right = recv.recv()
-        except EOFError:  # the child died: this process checks the half
-            right = None
+        if left is not None:  # else a cut inside a text: the file is read whole
+            try:
+                right = recv.recv()
+            except EOFError:  # the child died: this process checks the half
+                right = None
     finally:
         recv.close()
+        if right is None:
+            child.kill()
         child.join()
     if left is None:
         return None
