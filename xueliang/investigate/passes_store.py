@@ -14,8 +14,10 @@ again after the rows, in the same transaction (one sort per index instead of a B
 row and index; on PostgreSQL readers of the table wait for the commit meanwhile); nothing else
 changes, and a failure rolls the whole file back, indexes included. The file's plates go into the
 plate gram index in the same transaction (:func:`~xueliang.investigate.plate_index.refresh_with`),
-so the passes are searchable by plate pattern when they commit. :func:`import_files` reads the
-next file in a second process while one is stored.
+so the passes are searchable by plate pattern when they commit (a big file's gram entries are
+computed in a thread while SQLite, which lets go of the GIL, stores the rows and builds the indexes).
+:func:`import_files` reads its first file in two processes (a big JSON file's halves at once) and
+then the next file in a second process while one is stored.
 """
 
 from __future__ import annotations
