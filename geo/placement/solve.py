@@ -39,6 +39,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
+from geo.placement.light_mclp import coverage_fixings, lagrangian_plans, solve_compact_milp
 from geo.placement.lns import WINDOW_LIMITS, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
@@ -49,6 +50,7 @@ _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
+_TRY_COVER_ALL_FROM = 0.98  # MCLP: greedy's share of the trivial bound from which cover_all runs before polish
 
 
 def _check_time(time_limit: float) -> None:
@@ -131,6 +133,52 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     chosen[red.cols[plan]] = True
     st = state_from_selection(model, chosen)
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
+
+
+def _light(model: Model, red: UnitCover) -> bool:
+    """The small-model path (``light_mclp.py``): light overlap, below the window search's size, no groups."""
+    nnz = red.R.nnz
+    return 0 < nnz <= _WINDOWS_FROM and nnz < _HEAVY_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
+
+
+def _light_stage(
+    model: Model,
+    red: UnitCover,
+    budget: float,
+    st: SelectionState,
+    log: _Progress,
+    *,
+    deadline: float,
+    exact: bool,
+    limits: MilpLimits,
+) -> SelectionState:
+    """Lagrangian plans and bound, polish of the best plan, then (if still open) the compact MILP."""
+    t = time.monotonic()
+    cost = model.cost[red.cols]
+    seconds = max(0.25 * (deadline - t), 0.05)
+    lag = lagrangian_plans(red, cost, budget, st.covered_weight, seconds=seconds, step=log.step)
+    log.tighten(lag.bound, "lagrangian")
+    # polished, the best Lagrangian plan beats the polished greedy plan even when it starts below it
+    if lag.plan is not None and log.open(st.covered_weight, limits.rel_gap):
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[red.cols[lag.plan]] = True
+        cand = state_from_selection(model, chosen)
+        polish_max_coverage(cand, budget, min(deadline, time.monotonic() + 0.2 * seconds))
+        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+            st = cand
+    incumbent = st.covered_weight
+    fixed_to = coverage_fixings(red, cost, budget, lag, incumbent, log.step)
+    detail = f"plans; {_fix_detail(lag.iterations, fixed_to)}"
+    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, detail)
+    if exact and log.open(incumbent, limits.rel_gap):
+        start = _redirected(st.selected, red.redirect)
+        out = solve_compact_milp(model, red, budget, fixed_to, start, limits)
+        if out.chosen is not None:
+            cand = state_from_selection(model, out.chosen)
+            if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+                st = cand
+        log.milp(out, incumbent, fixed=True)
+    return st
 
 
 def _by_windows(model: Model, red: UnitCover) -> bool:
@@ -344,21 +392,33 @@ def solve_max_coverage(
         "max_coverage", maximize=True, step=step, bound=float(red.constant[0] + red.coef[:, 0].sum()), source="trivial"
     )
     log.log("greedy", greedy_seconds, st.covered_weight, detail=f"{st.added().size} added")
-    t = time.monotonic()
-    polished = st.copy()
-    polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
-    if polished.covered_weight > st.covered_weight:
-        st = polished
-    log.log("polish", time.monotonic() - t, st.covered_weight)
 
-    # covering everything first (the trivial bound then proves it)
-    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound:
+    def cover_all() -> None:  # covering everything (the trivial bound then proves it)
+        nonlocal st, tried_all
         t = time.monotonic()
+        tried_all = True
         everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
         if everything is not None and everything.covered_weight > st.covered_weight:
             st = everything
         log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
-    if not log.open(st.covered_weight, rel_gap):
+
+    # where greedy comes close to everything, try covering everything before polishing
+    tried_all = False
+    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
+        cover_all()
+    if log.open(st.covered_weight, rel_gap):
+        t = time.monotonic()
+        polished = st.copy()
+        polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
+        if polished.covered_weight > st.covered_weight:
+            st = polished
+        log.log("polish", time.monotonic() - t, st.covered_weight)
+    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
+        cover_all()
+    if log.open(st.covered_weight, rel_gap) and _light(model, red):
+        limits = MilpLimits(max((deadline - time.monotonic()) * 0.95, 0.5), rel_gap, seed, threads)
+        st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
+    if not log.open(st.covered_weight, rel_gap) or _light(model, red):
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
