@@ -103,10 +103,13 @@ def lagrangian_plans(
         red_w = w - np.bincount(red.row_unit, weights=lam, minlength=w.size)
         val_x, x, _ = _fractional_knapsack(np.asarray(RT @ lam), cost, budget)
         value = float(np.maximum(red_w, 0).sum()) + val_x
+        seen_x = np.asarray(R @ x)
         whole = x >= 1.0 - 1e-9
         if it == 1 or not np.array_equal(whole, last):
             last = whole
-            got = plan_value(red, whole)
+            # the plan's rows seen: those of x unless x has a fractional item
+            seen = seen_x > 0.5 if np.array_equal(whole, x > 0) else np.asarray(R @ whole.astype(np.float64)) > 0.5
+            got = const + float(w[np.bincount(red.row_unit[~seen], minlength=w.size) == 0].sum())
             if got > plan_val:
                 plan, plan_val = whole.copy(), got
         since = 0 if value < ub - min_gain else since + 1
@@ -122,7 +125,7 @@ def lagrangian_plans(
             break
         if time.monotonic() - t0 > seconds or theta < 1e-4 or since >= patience:
             break
-        g = np.asarray(R @ x) - (red_w > 0)[red.row_unit]
+        g = seen_x - (red_w > 0)[red.row_unit]
         if direction is not None:
             g = g + _DEFLECTION * direction
         direction = g

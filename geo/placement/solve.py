@@ -50,7 +50,7 @@ _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
-_TRY_COVER_ALL_FROM = 0.98  # MCLP: greedy's share of the trivial bound from which cover_all runs before polish
+_TRY_COVER_ALL_FROM = 0.98  # MCLP below MAX_NONZEROS: greedy's share of everything from which cover_all runs first
 
 
 def _check_time(time_limit: float) -> None:
@@ -100,7 +100,9 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
         return None
     t_end = time.monotonic() + seconds
     R = sp.csr_array(red.R)
-    implied = implied_rows(R)
+    # below the LP's size limit the local search reaches a cover sooner on all the rows than the
+    # overlap product that finds the implied ones takes (500 x 2,500 at 500 m: 42 against 59 ms)
+    implied = implied_rows(R) if R.nnz > MAX_NONZEROS else np.zeros(R.shape[0], dtype=bool)
     rows = RowCover(
         cols=red.cols,
         R=sp.csr_array(R[~implied]),
@@ -404,7 +406,8 @@ def solve_max_coverage(
 
     # where greedy comes close to everything, try covering everything before polishing
     tried_all = False
-    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
+    small = red.R.nnz <= MAX_NONZEROS
+    if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
         cover_all()
     if log.open(st.covered_weight, rel_gap):
         t = time.monotonic()
