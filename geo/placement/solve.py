@@ -395,6 +395,8 @@ def solve_max_coverage(
     )
     log.log("greedy", greedy_seconds, st.covered_weight, detail=f"{st.added().size} added")
 
+    tried_all = False
+
     def cover_all() -> None:  # covering everything (the trivial bound then proves it)
         nonlocal st, tried_all
         t = time.monotonic()
@@ -405,7 +407,6 @@ def solve_max_coverage(
         log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
 
     # where greedy comes close to everything, try covering everything before polishing
-    tried_all = False
     small = red.R.nnz <= MAX_NONZEROS
     if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
         cover_all()
