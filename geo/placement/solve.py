@@ -154,7 +154,10 @@ def _light_stage(
     exact: bool,
     limits: MilpLimits,
 ) -> SelectionState:
-    """Lagrangian plans and bound, polish of the best plan, then (if still open) the compact MILP."""
+    """Lagrangian plans and bound, polish of the best plan, then (if still open) the compact MILP.
+
+    ``limits.time_limit`` is the whole limit; the MILP gets what is left of it by then.
+    """
     t = time.monotonic()
     cost = model.cost[red.cols]
     seconds = max(0.25 * (deadline - t), 0.05)
@@ -172,9 +175,13 @@ def _light_stage(
     fixed_to = coverage_fixings(red, cost, budget, lag, incumbent, log.step)
     detail = f"plans; {_fix_detail(lag.iterations, fixed_to)}"
     log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, detail)
-    if exact and log.open(incumbent, limits.rel_gap):
+    remaining = deadline - time.monotonic()
+    if exact and log.open(incumbent, limits.rel_gap) and remaining < 0.02 * limits.time_limit:
+        log.milp_status = "time_limit"  # out of time (see solve_max_coverage)
+    elif exact and log.open(incumbent, limits.rel_gap):
         start = _redirected(st.selected, red.redirect)
-        out = solve_compact_milp(model, red, budget, fixed_to, start, limits)
+        each = replace(limits, time_limit=max(remaining * 0.95, 0.5))
+        out = solve_compact_milp(model, red, budget, fixed_to, start, each)
         if out.chosen is not None:
             cand = state_from_selection(model, out.chosen)
             if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
@@ -420,7 +427,7 @@ def solve_max_coverage(
     if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
         cover_all()
     if log.open(st.covered_weight, rel_gap) and _light(model, red):
-        limits = MilpLimits(max((deadline - time.monotonic()) * 0.95, 0.5), rel_gap, seed, threads)
+        limits = MilpLimits(time_limit, rel_gap, seed, threads)
         st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
     if not log.open(st.covered_weight, rel_gap) or _light(model, red):
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
