@@ -70,7 +70,7 @@ def lagrangian_plans(
     *,
     seconds: float,
     step: float = 0.0,
-    max_iter: int = 400,
+    max_iter: int = 200,
     patience: int = 60,
 ) -> LagrangianPlans:
     """Subgradient on ``L(lam)`` (see ``lagrange.max_coverage_lagrangian``) keeping the best plan.
