@@ -194,8 +194,8 @@ def _spread(m: Model, rows: IntArray, values: FloatArray) -> FloatArray:
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if ends.size else 0
     idx = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
-    out: FloatArray = np.bincount(m.csr.indices[idx], weights=np.repeat(values, lengths), minlength=m.cost.size)
-    return out
+    sums = np.bincount(m.csr.indices[idx], weights=np.repeat(values, lengths), minlength=m.cost.size)
+    return sums.astype(np.float64, copy=False)
 
 
 def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, max_passes: int = 5) -> None:
