@@ -166,8 +166,9 @@ def greedy_max_coverage(
         single = SelectionState(model)
         gains = np.asarray(model.csc.T @ (model.row_credit * (single.cnt == 0)))
         ok = model.free & (model.cost <= budget + _TOL)
-        if ok.any():
-            j = int(np.flatnonzero(ok)[np.argmax(gains[ok])])
+        j = int(np.flatnonzero(ok)[np.argmax(gains[ok])]) if ok.any() else -1
+        # when that camera is greedy's own first pick, the rerun would only repeat greedy
+        if j >= 0 and not (trace.order.size and int(trace.order[0]) == j):
             single.add(j)
             _lazy_greedy(single, model.row_credit, budget)
             if single.covered_weight > st.covered_weight + _TOL:
