@@ -27,12 +27,16 @@ import scipy.sparse as sp
 
 from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
+from geo.placement.heuristic import SelectionState, polish_max_coverage, state_from_selection
 from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray
 
 # Camerini-Fratta-Maffioli deflection, as in lagrange.max_coverage_lagrangian
 _DEFLECTION = 0.5
+LIGHT_NONZEROS = 100_000  # reduced nonzeros up to which the path runs (the window search's threshold)
+_LIGHT_OVERLAP = 8  # candidates per reduced row below which overlap is light (as for set cover)
+_ITERATIONS = 200  # subgradient iterations up to 20k reduced nonzeros; twice that above
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +49,12 @@ class LagrangianPlans:
     plan_value: float  # covered weight of ``plan`` (constant included), or -inf
     iterations: int
     seconds: float
+
+
+def fits_light_path(model: Model, red: UnitCover) -> bool:
+    """Light overlap, at most ``LIGHT_NONZEROS`` reduced nonzeros and no group limits."""
+    nnz = red.R.nnz
+    return 0 < nnz <= LIGHT_NONZEROS and nnz < _LIGHT_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
 
 
 def _tol(x: float) -> float:
@@ -135,6 +145,33 @@ def lagrangian_plans(
         gap = max(value - (incumbent - const), 1e-9 * max(1.0, value))
         lam = np.maximum(0.0, lam - theta * gap / norm * g)
     return LagrangianPlans(ub + const, best_lam, plan, plan_val, it, time.monotonic() - t0)
+
+
+def improve_by_plans(
+    model: Model, red: UnitCover, budget: float, st: SelectionState, *, step: float, deadline: float
+) -> tuple[SelectionState, LagrangianPlans]:
+    """Run :func:`lagrangian_plans` against ``st``; its best plan, polished, replaces ``st`` when better.
+
+    Polished, the best Lagrangian plan beat the polished greedy plan on every 250 m seed tried,
+    even when it started below it, so it is polished whenever the bound leaves the gap open.
+    More iterations pay on larger models, where weaker fixings cost the MILP more (2,000 x 10,000
+    at 250 m: 0.93 CPU s in all with 400, 1.5 with 200; 500 x 2,500: 200 saved 10 ms at the
+    slowest seed).
+    """
+    seconds = max(0.25 * (deadline - time.monotonic()), 0.05)
+    its = _ITERATIONS if red.R.nnz <= 20_000 else 2 * _ITERATIONS
+    cost = model.cost[red.cols]
+    lag = lagrangian_plans(red, cost, budget, st.covered_weight, seconds=seconds, step=step, max_iter=its)
+    proven = math.floor(lag.bound + _tol(lag.bound)) <= st.covered_weight if step else lag.bound <= st.covered_weight
+    if lag.plan is None or proven:
+        return st, lag
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[red.cols[lag.plan]] = True
+    cand = state_from_selection(model, chosen)
+    polish_max_coverage(cand, budget, min(deadline, time.monotonic() + 0.2 * seconds))
+    if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+        return cand, lag
+    return st, lag
 
 
 def coverage_fixings(

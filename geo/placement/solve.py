@@ -39,7 +39,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
-from geo.placement.light_mclp import coverage_fixings, lagrangian_plans, solve_compact_milp
+from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
 from geo.placement.lns import WINDOW_LIMITS, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
@@ -50,7 +50,6 @@ _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
-_LIGHT_ITERATIONS = 200  # MCLP light path: subgradient iterations on models up to 20k reduced nonzeros
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below MAX_NONZEROS: greedy's share of everything from which cover_all runs first
 
 
@@ -138,12 +137,6 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
 
 
-def _light(model: Model, red: UnitCover) -> bool:
-    """The small-model path (``light_mclp.py``): light overlap, below the window search's size, no groups."""
-    nnz = red.R.nnz
-    return 0 < nnz <= _WINDOWS_FROM and nnz < _HEAVY_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
-
-
 def _light_stage(
     model: Model,
     red: UnitCover,
@@ -155,30 +148,17 @@ def _light_stage(
     exact: bool,
     limits: MilpLimits,
 ) -> SelectionState:
-    """Lagrangian plans and bound, polish of the best plan, then (if still open) the compact MILP.
+    """Lagrangian plans and bound (``light_mclp.py``), then (if still open) the compact MILP.
 
     ``limits.time_limit`` is the whole limit; the MILP gets what is left of it by then.
     """
     t = time.monotonic()
     cost = model.cost[red.cols]
-    seconds = max(0.25 * (deadline - t), 0.05)
-    # more iterations pay on larger models, where weaker fixings cost the MILP more (2,000 x 10,000 at
-    # 250 m: 0.95 CPU s in all with 400, 1.5 with 200; 500 x 2,500: 200 saved 10 ms at the slowest seed)
-    its = _LIGHT_ITERATIONS if red.R.nnz <= 20_000 else 2 * _LIGHT_ITERATIONS
-    lag = lagrangian_plans(red, cost, budget, st.covered_weight, seconds=seconds, step=log.step, max_iter=its)
+    st, lag = improve_by_plans(model, red, budget, st, step=log.step, deadline=deadline)
     log.tighten(lag.bound, "lagrangian")
-    # polished, the best Lagrangian plan beats the polished greedy plan even when it starts below it
-    if lag.plan is not None and log.open(st.covered_weight, limits.rel_gap):
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[red.cols[lag.plan]] = True
-        cand = state_from_selection(model, chosen)
-        polish_max_coverage(cand, budget, min(deadline, time.monotonic() + 0.2 * seconds))
-        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-            st = cand
     incumbent = st.covered_weight
     fixed_to = coverage_fixings(red, cost, budget, lag, incumbent, log.step)
-    detail = f"plans; {_fix_detail(lag.iterations, fixed_to)}"
-    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, detail)
+    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, f"plans; {_fix_detail(lag.iterations, fixed_to)}")
     remaining = deadline - time.monotonic()
     if exact and log.open(incumbent, limits.rel_gap) and remaining < 0.02 * limits.time_limit:
         log.milp_status = "time_limit"  # out of time (see solve_max_coverage)
@@ -371,8 +351,12 @@ def solve_max_coverage(
     stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
     windows only (``lns.py``); building the model and the greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
-    first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy, polish and the
-    Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
+    first (it shares the Lagrangian's quarter; up to 500k reduced nonzeros already when greedy
+    covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
+    path of ``light_mclp.py`` instead of the LP duals, Lagrangian and MILP stages: Lagrangian
+    plans and bound, then a MILP on the compacted fixed model with what is left of the limit.
+    With ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` and
+    ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -430,10 +414,10 @@ def solve_max_coverage(
         log.log("polish", time.monotonic() - t, st.covered_weight)
     if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
         cover_all()
-    if log.open(st.covered_weight, rel_gap) and _light(model, red):
+    if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red):
         limits = MilpLimits(time_limit, rel_gap, seed, threads)
         st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
-    if not log.open(st.covered_weight, rel_gap) or _light(model, red):
+    if not log.open(st.covered_weight, rel_gap) or fits_light_path(model, red):
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
