@@ -34,7 +34,6 @@ from geo.placement.problem import BoolArray, CoverageProblem, FloatArray
 
 # Camerini-Fratta-Maffioli deflection, as in lagrange.max_coverage_lagrangian
 _DEFLECTION = 0.5
-LIGHT_NONZEROS = 100_000  # reduced nonzeros up to which the path runs (the window search's threshold)
 _LIGHT_OVERLAP = 8  # candidates per reduced row below which overlap is light (as for set cover)
 
 
@@ -50,10 +49,10 @@ class LagrangianPlans:
     seconds: float
 
 
-def fits_light_path(model: Model, red: UnitCover) -> bool:
-    """Light overlap, at most ``LIGHT_NONZEROS`` reduced nonzeros and no group limits."""
+def fits_light_path(model: Model, red: UnitCover, max_nonzeros: int) -> bool:
+    """Light overlap, at most ``max_nonzeros`` reduced nonzeros and no group limits."""
     nnz = red.R.nnz
-    return 0 < nnz <= LIGHT_NONZEROS and nnz < _LIGHT_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
+    return 0 < nnz <= max_nonzeros and nnz < _LIGHT_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
 
 
 def _tol(x: float) -> float:

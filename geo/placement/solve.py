@@ -417,10 +417,10 @@ def solve_max_coverage(
         log.log("polish", time.monotonic() - t, st.covered_weight)
     if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
         cover_all()
-    if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red):
+    if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red, _WINDOWS_FROM):
         limits = MilpLimits(time_limit, rel_gap, seed, threads)
         st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
-    if not log.open(st.covered_weight, rel_gap) or fits_light_path(model, red):
+    if not log.open(st.covered_weight, rel_gap) or fits_light_path(model, red, _WINDOWS_FROM):
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
