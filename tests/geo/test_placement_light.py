@@ -69,12 +69,17 @@ def test_lagrangian_plans_bound_plan_and_fixings_hold_against_enumeration(
     X, value = enumerate_plans(red, cost, budget)
     step = granularity(red.coef[:, 0])
     incumbent = float(np.quantile(value, where))  # a middling plan up to the optimum (fixings bite near it)
-    lag = lagrangian_plans(red, cost, budget, incumbent, seconds=5.0, step=step)
+    lag = lagrangian_plans(red, cost, budget, incumbent, seconds=5.0, step=step, keep=3)
     assert lag.bound >= value.max() - 1e-7
     if lag.plan is not None:
-        assert float(cost[lag.plan].sum()) <= budget + 1e-9
-        row = np.flatnonzero((lag.plan == X).all(axis=1))
-        assert row.size == 1 and lag.plan_value == pytest.approx(float(value[row[0]]))
+        # the best plan and its runners-up: affordable, distinct, valued right, best first
+        rows = [np.flatnonzero((plan == X).all(axis=1)) for plan in (lag.plan, *lag.runners_up)]
+        assert all(r.size == 1 for r in rows) and len({int(r[0]) for r in rows}) == len(rows)
+        values = [float(value[r[0]]) for r in rows]
+        assert lag.plan_value == pytest.approx(values[0])
+        assert values == sorted(values, reverse=True) and len(lag.runners_up) <= 2
+    else:
+        assert lag.runners_up == ()
     zero, one = coverage_fixings(red, cost, budget, lag, incumbent, step)
     assert not (zero & one).any()
     better = X[value >= incumbent + max(step, 1e-9) - 1e-9]
