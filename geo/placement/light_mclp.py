@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.heuristic import SelectionState, polish_max_coverage, state_from_selection
-from geo.placement.lagrange import _fractional_knapsack
+from geo.placement.lagrange import _fractional_knapsack, knapsack_fixings
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray
 
@@ -183,15 +183,10 @@ def coverage_fixings(
 ) -> tuple[BoolArray, BoolArray]:
     """(fix to 0, fix to 1) over ``red.cols``: no plan better than ``incumbent`` by ``step`` differs there.
 
-    The reduced-cost test of ``lagrange.max_coverage_lagrangian`` at ``lag``'s multipliers.
+    The reduced-cost test of ``lagrange.knapsack_fixings`` at ``lag``'s multipliers.
     """
     v = np.asarray(red.R.T @ lag.multipliers) if red.R.shape[0] else np.zeros(red.cols.size)
-    _, _, rho = _fractional_knapsack(v, cost, budget)
-    d = v - rho * cost
-    limit = incumbent + step - _tol(lag.bound)  # a strictly better plan reaches at least this
-    zero = (lag.bound - np.maximum(0.0, -d)) < limit
-    one = (lag.bound - np.maximum(0.0, d)) < limit
-    return zero, one & ~zero
+    return knapsack_fixings(v, cost, budget, lag.bound, incumbent, step)
 
 
 def solve_compact_milp(

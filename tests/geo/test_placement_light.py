@@ -8,6 +8,8 @@ what enumeration (or scipy's MILP on the unreduced model) says is optimal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.placement import CoverageProblem, solve_max_coverage
-from geo.placement._model import build_model
+from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.heuristic import state_from_selection
 from geo.placement.lagrange import granularity
@@ -54,6 +56,29 @@ def enumerate_plans(red: UnitCover, cost: np.ndarray, budget: float) -> tuple[np
     return X, float(red.constant[0]) + red.coef[:, 0] @ ok
 
 
+@dataclass(frozen=True, eq=False)
+class Reduced:
+    """A case, its reduced model, and every affordable plan (``X``, one per row) with its value."""
+
+    problem: CoverageProblem
+    budget: float
+    model: Model
+    red: UnitCover
+    cost: np.ndarray
+    X: np.ndarray
+    value: np.ndarray
+    step: float
+
+
+def reduced_case(args: tuple[int, int, bool, bool]) -> Reduced:
+    problem, budget = case(*args)
+    model = build_model(problem)
+    red = reduce_units(model, problem.weight[:, None])
+    cost = model.cost[red.cols]
+    X, value = enumerate_plans(red, cost, budget)
+    return Reduced(problem, budget, model, red, cost, X, value, granularity(red.coef[:, 0]))
+
+
 instances = st.tuples(st.integers(0, 10_000), st.integers(6, 12), st.booleans(), st.booleans())
 
 
@@ -62,27 +87,22 @@ instances = st.tuples(st.integers(0, 10_000), st.integers(6, 12), st.booleans(),
 def test_lagrangian_plans_bound_plan_and_fixings_hold_against_enumeration(
     args: tuple[int, int, bool, bool], where: float
 ) -> None:
-    problem, budget = case(*args)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
-    cost = model.cost[red.cols]
-    X, value = enumerate_plans(red, cost, budget)
-    step = granularity(red.coef[:, 0])
-    incumbent = float(np.quantile(value, where))  # a middling plan up to the optimum (fixings bite near it)
-    lag = lagrangian_plans(red, cost, budget, incumbent, seconds=5.0, step=step, keep=3)
-    assert lag.bound >= value.max() - 1e-7
+    c = reduced_case(args)
+    incumbent = float(np.quantile(c.value, where))  # a middling plan up to the optimum (fixings bite near it)
+    lag = lagrangian_plans(c.red, c.cost, c.budget, incumbent, seconds=5.0, step=c.step, keep=3)
+    assert lag.bound >= c.value.max() - 1e-7
     if lag.plan is not None:
         # the best plan and its runners-up: affordable, distinct, valued right, best first
-        rows = [np.flatnonzero((plan == X).all(axis=1)) for plan in (lag.plan, *lag.runners_up)]
+        rows = [np.flatnonzero((plan == c.X).all(axis=1)) for plan in (lag.plan, *lag.runners_up)]
         assert all(r.size == 1 for r in rows) and len({int(r[0]) for r in rows}) == len(rows)
-        values = [float(value[r[0]]) for r in rows]
+        values = [float(c.value[r[0]]) for r in rows]
         assert lag.plan_value == pytest.approx(values[0])
         assert values == sorted(values, reverse=True) and len(lag.runners_up) <= 2
     else:
         assert lag.runners_up == ()
-    zero, one = coverage_fixings(red, cost, budget, lag, incumbent, step)
+    zero, one = coverage_fixings(c.red, c.cost, c.budget, lag, incumbent, c.step)
     assert not (zero & one).any()
-    better = X[value >= incumbent + max(step, 1e-9) - 1e-9]
+    better = c.X[c.value >= incumbent + max(c.step, 1e-9) - 1e-9]
     assert not better[:, zero].any(), "a fixed-out column is in a better plan"
     assert better[:, one].all(), "a fixed-in column is missing from a better plan"
 
@@ -90,38 +110,31 @@ def test_lagrangian_plans_bound_plan_and_fixings_hold_against_enumeration(
 @settings(max_examples=30, deadline=None)
 @given(instances, st.floats(0.0, 1.0))
 def test_compact_milp_finds_the_optimum_the_fixings_leave(args: tuple[int, int, bool, bool], where: float) -> None:
-    problem, budget = case(*args)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
-    cost = model.cost[red.cols]
-    X, value = enumerate_plans(red, cost, budget)
-    step = granularity(red.coef[:, 0])
-    k = int(np.argsort(value)[int(where * (value.size - 1))])  # an incumbent plan, worst to best
-    lag = lagrangian_plans(red, cost, budget, float(value[k]), seconds=5.0, step=step, max_iter=30)
-    fixed_to = coverage_fixings(red, cost, budget, lag, float(value[k]), step)
-    start = np.zeros(problem.n_candidates, dtype=bool)
-    start[red.cols[X[k]]] = True
-    start |= problem.fixed
-    out = solve_compact_milp(model, red, budget, fixed_to, start, MilpLimits(20.0, 1e-9, 0, 1))
-    if value.max() >= value[k] + max(step, 1e-9) - 1e-9:  # a better plan exists: the MILP must find the best
+    c = reduced_case(args)
+    k = int(np.argsort(c.value)[int(where * (c.value.size - 1))])  # an incumbent plan, worst to best
+    lag = lagrangian_plans(c.red, c.cost, c.budget, float(c.value[k]), seconds=5.0, step=c.step, max_iter=30)
+    fixed_to = coverage_fixings(c.red, c.cost, c.budget, lag, float(c.value[k]), c.step)
+    start = np.zeros(c.problem.n_candidates, dtype=bool)
+    start[c.red.cols[c.X[k]]] = True
+    start |= c.problem.fixed
+    out = solve_compact_milp(c.model, c.red, c.budget, fixed_to, start, MilpLimits(20.0, 1e-9, 0, 1))
+    if c.value.max() >= c.value[k] + max(c.step, 1e-9) - 1e-9:  # a better plan exists: the MILP must find the best
         assert out.status == "optimal"
-        assert out.objective == pytest.approx(float(value.max()))
+        assert out.objective == pytest.approx(float(c.value.max()))
         assert out.chosen is not None  # over all candidates, the fixed-in columns included
-        got = state_from_selection(model, out.chosen)
-        assert got.covered_weight == pytest.approx(float(value.max()))
-        assert got.spent <= budget + 1e-9
+        got = state_from_selection(c.model, out.chosen)
+        assert got.covered_weight == pytest.approx(float(c.value.max()))
+        assert got.spent <= c.budget + 1e-9
     else:  # nothing better: no plan above the incumbent may come back
-        assert out.status == "infeasible" or out.objective <= value[k] + max(step, 1e-9) - 1e-9
-        assert out.status == "infeasible" or out.bound <= value[k] + max(step, 1e-9) - 1e-9 + 1e-6
+        assert out.status == "infeasible" or out.objective <= c.value[k] + max(c.step, 1e-9) - 1e-9
+        assert out.status == "infeasible" or out.bound <= c.value[k] + max(c.step, 1e-9) - 1e-9 + 1e-6
 
 
 @settings(max_examples=25, deadline=None)
 @given(instances)
 def test_light_path_is_optimal_against_enumeration(args: tuple[int, int, bool, bool]) -> None:
-    problem, budget = case(*args)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
-    _, value = enumerate_plans(red, model.cost[red.cols], budget)
+    c = reduced_case(args)
+    problem, budget, value = c.problem, c.budget, c.value
     res = solve_max_coverage(problem, budget, time_limit=20)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(float(value.max()))
