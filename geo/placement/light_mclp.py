@@ -220,7 +220,12 @@ def solve_compact_milp(
     )
     sub_model = build_model(sub)
     left = budget - float(problem.cost[forced].sum())
+    if left < -1e-9:  # the fixed-in columns alone overspend: no better plan exists
+        return MilpOutcome("infeasible", math.nan, math.nan, None, 0.0, 0, 0, 0)
     sub_red = reduce_units(sub_model, sub.weight[:, None])
+    if sub_red.R.shape[0] == 0:  # nothing left to cover (HiGHS calls an empty model "unknown")
+        value = float(sub_red.constant[0])
+        return MilpOutcome("optimal", value, value, forced, 0.0, 0, 0, 0)
     sub_start = None
     if start is not None and not (start[red.cols] & zero).any() and start[red.cols][one].all():
         sub_start = np.zeros(keep.size, dtype=bool)
