@@ -166,8 +166,9 @@ def greedy_max_coverage(
         single = SelectionState(model)
         gains = np.asarray(model.csc.T @ (model.row_credit * (single.cnt == 0)))
         ok = model.free & (model.cost <= budget + _TOL)
-        if ok.any():
-            j = int(np.flatnonzero(ok)[np.argmax(gains[ok])])
+        j = int(np.flatnonzero(ok)[np.argmax(gains[ok])]) if ok.any() else -1
+        # when that camera is greedy's own first pick, the rerun would only repeat greedy
+        if j >= 0 and not (trace.order.size and int(trace.order[0]) == j):
             single.add(j)
             _lazy_greedy(single, model.row_credit, budget)
             if single.covered_weight > st.covered_weight + _TOL:
@@ -182,6 +183,20 @@ def _still_added(st: SelectionState, order: IntArray) -> Iterator[tuple[int, Int
         j = int(j)
         if st.selected[j] and not fixed[j]:
             yield j, column_rows(st.model, j)
+
+
+def _spread(m: Model, rows: IntArray, values: FloatArray) -> FloatArray:
+    """Per candidate: the sum of ``values`` over the ``rows`` it sees (``csr[rows].T @ values``).
+
+    One gather over the rows' index ranges; a sparse row slice costs more than the sum at this size.
+    """
+    ptr = m.csr.indptr
+    starts, lengths = ptr[rows], ptr[rows + 1] - ptr[rows]
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if ends.size else 0
+    idx = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
+    sums = np.bincount(m.csr.indices[idx], weights=np.repeat(values, lengths), minlength=m.cost.size)
+    return sums.astype(np.float64, copy=False)
 
 
 def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, max_passes: int = 5) -> None:
@@ -199,7 +214,7 @@ def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, m
                 return
             lost = rows[st.cnt[rows] == 1]
             loss_j = float(credit[lost].sum())
-            g2 = gains + np.asarray(m.csr[lost].T @ credit[lost]) if lost.size else gains.copy()
+            g2 = gains + _spread(m, lost, credit[lost]) if lost.size else gains.copy()
             room = budget - st.spent + float(m.cost[j]) + _TOL
             ok = m.free & ~st.selected & (m.cost <= room)
             ok &= ~st.swap_blocked(j)
@@ -214,7 +229,7 @@ def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, m
                 st.add(k)
                 unc[old_rows] = credit[old_rows] * (st.cnt[old_rows] == 0)
                 delta = unc[old_rows] - before
-                gains += np.asarray(m.csr[old_rows].T @ delta)
+                gains += _spread(m, old_rows, delta)
                 improved = True
         _lazy_greedy(st, credit, budget)
         if not improved:

@@ -166,15 +166,25 @@ def max_coverage_lagrangian(
             break
         gap = max(value - target, 1e-9 * max(1.0, value))
         lam = np.maximum(0.0, lam - theta * gap / norm * g)
-    # fixings from the best multipliers
-    v = np.asarray(RT @ best_lam)
+    bound = ub + const
+    fix_zero, fix_one = knapsack_fixings(np.asarray(RT @ best_lam), cost, budget, bound, best, step)
+    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one)
+
+
+def knapsack_fixings(
+    v: FloatArray, cost: FloatArray, budget: float, bound: float, best: float, step: float
+) -> tuple[BoolArray, BoolArray]:
+    """MCLP reduced-cost fixing (fix to 0, fix to 1) at multipliers with column sums ``v = R^T lam``.
+
+    ``bound`` is ``L(lam)`` (constant included), ``best`` the incumbent's value; see
+    :func:`max_coverage_lagrangian`. No plan better than ``best`` by ``step`` differs from a fixing.
+    """
     _, _, rho = _fractional_knapsack(v, cost, budget)
     d = v - rho * cost
-    bound = ub + const
     limit = best + step - _tol(bound)  # a strictly better plan reaches at least this
     fix_zero = (bound - np.maximum(0.0, -d)) < limit
     fix_one = (bound - np.maximum(0.0, d)) < limit
-    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one & ~fix_zero)
+    return fix_zero, fix_one & ~fix_zero
 
 
 def _greedy_cover(Rc: sp.csc_array, Rr: sp.csr_array, reduced: FloatArray, cost: FloatArray) -> BoolArray:

@@ -46,12 +46,13 @@ def _stdout_silenced() -> Iterator[None]:
 @dataclass(frozen=True)
 class MilpLimits:
     """How one exact solve runs: wall seconds, relative gap at which it stops, seed, threads (0 = the
-    solver's default)."""
+    solver's default), and whether HiGHS presolves (off for models we have reduced ourselves)."""
 
     time_limit: float
     rel_gap: float
     seed: int = 0
     threads: int = 0
+    presolve: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,6 +186,8 @@ def _run(
     t0 = time.monotonic()
     h = _highs(f, time_limit=limits.time_limit, seed=limits.seed, threads=limits.threads)
     h.setOptionValue("mip_rel_gap", float(limits.rel_gap))
+    if not limits.presolve:
+        h.setOptionValue("presolve", "off")
     if start is not None and ((start < f.col_lower - 1e-9).any() or (start > f.col_upper + 1e-9).any()):
         start = None  # the fixings exclude the incumbent: the exact stage looks for a better one
     if start is not None:

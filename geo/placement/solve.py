@@ -39,6 +39,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
+from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
 from geo.placement.lns import WINDOW_LIMITS, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
@@ -54,6 +55,11 @@ _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic alre
 # 179 -> 178 after 6 runs on seed 7 (tuning), 179 unchanged on seed 1 (held back)
 _LS_RESTARTS_FROM = 20_000
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
+_TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
+# MCLP: reduced nonzeros up to which cover_all may run before polish, on all rows (no implied-row product).
+# Past it both cost more than they save: the quick county at 500 m (414k) found nothing in 14.9 s that way,
+# against 5.2 s after polish with the implied rows dropped; 2,000 x 10,000 at 500 m (122k) gains
+_EARLY_COVER_ALL = 200_000
 
 
 def _check_time(time_limit: float) -> None:
@@ -103,7 +109,9 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
         return None
     t_end = time.monotonic() + seconds
     R = sp.csr_array(red.R)
-    implied = implied_rows(R)
+    # on small models the local search reaches a cover sooner on all the rows than the overlap
+    # product that finds the implied ones takes (500 x 2,500 at 500 m: 42 against 59 ms)
+    implied = implied_rows(R) if R.nnz > _EARLY_COVER_ALL else np.zeros(R.shape[0], dtype=bool)
     rows = RowCover(
         cols=red.cols,
         R=sp.csr_array(R[~implied]),
@@ -136,6 +144,46 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     chosen[red.cols[plan]] = True
     st = state_from_selection(model, chosen)
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
+
+
+def _light_stage(
+    model: Model,
+    red: UnitCover,
+    budget: float,
+    st: SelectionState,
+    log: _Progress,
+    *,
+    deadline: float,
+    exact: bool,
+    limits: MilpLimits,
+) -> SelectionState:
+    """Lagrangian plans and bound (``light_mclp.py``), then (if still open) the compact MILP.
+
+    ``limits.time_limit`` is the whole limit; the MILP gets what is left of it by then.
+    """
+    t = time.monotonic()
+    cost = model.cost[red.cols]
+    st, lag = improve_by_plans(model, red, budget, st, step=log.step, deadline=deadline)
+    log.tighten(lag.bound, "lagrangian")
+    incumbent = st.covered_weight
+    fixed_to = coverage_fixings(red, cost, budget, lag, incumbent, log.step)
+    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, f"plans; {_fix_detail(lag.iterations, fixed_to)}")
+    remaining = deadline - time.monotonic()
+    if exact and log.open(incumbent, limits.rel_gap) and remaining < 0.02 * limits.time_limit:
+        log.milp_status = "time_limit"  # out of time (see solve_max_coverage)
+    elif exact and log.open(incumbent, limits.rel_gap):
+        start = _redirected(st.selected, red.redirect)
+        # without presolve: the compacted model is reduced already (500 x 2,500 at 250 m, the four
+        # seeds that reach this MILP: 52-78 against 51-115 CPU ms end to end; 2,000 x 10,000: 0.23-0.82
+        # against 0.36-0.98 CPU s)
+        each = replace(limits, time_limit=max(remaining * 0.95, 0.5), presolve=False)
+        out = solve_compact_milp(model, red, budget, fixed_to, start, each)
+        if out.chosen is not None:
+            cand = state_from_selection(model, out.chosen)
+            if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+                st = cand
+        log.milp(out, incumbent, fixed=True)
+    return st
 
 
 def _by_windows(model: Model, red: UnitCover) -> bool:
@@ -315,8 +363,12 @@ def solve_max_coverage(
     stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
     windows only (``lns.py``); building the model and the greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
-    first (it shares the Lagrangian's quarter). With ``exact=False`` only greedy, polish and the
-    Lagrangian bound run. ``seed`` and ``threads`` (0: HiGHS's choice) go to HiGHS.
+    first (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
+    covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
+    path of ``light_mclp.py`` instead of the LP duals, Lagrangian and MILP stages: Lagrangian
+    plans and bound, then a MILP on the compacted fixed model with what is left of the limit.
+    With ``exact=False`` only greedy, polish and the Lagrangian bound run. ``seed`` and
+    ``threads`` (0: HiGHS's choice) go to HiGHS.
 
     Raises:
         PlacementInputError: budget not a finite number >= the cheapest addable candidate, or no
@@ -349,21 +401,35 @@ def solve_max_coverage(
         "max_coverage", maximize=True, step=step, bound=float(red.constant[0] + red.coef[:, 0].sum()), source="trivial"
     )
     log.log("greedy", greedy_seconds, st.covered_weight, detail=f"{st.added().size} added")
-    t = time.monotonic()
-    polished = st.copy()
-    polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
-    if polished.covered_weight > st.covered_weight:
-        st = polished
-    log.log("polish", time.monotonic() - t, st.covered_weight)
 
-    # covering everything first (the trivial bound then proves it)
-    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound:
+    tried_all = False
+
+    def cover_all() -> None:  # covering everything (the trivial bound then proves it)
+        nonlocal st, tried_all
         t = time.monotonic()
+        tried_all = True
         everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
         if everything is not None and everything.covered_weight > st.covered_weight:
             st = everything
         log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
-    if not log.open(st.covered_weight, rel_gap):
+
+    # where greedy comes close to everything, try covering everything before polishing
+    small = red.R.nnz <= _EARLY_COVER_ALL
+    if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
+        cover_all()
+    if log.open(st.covered_weight, rel_gap):
+        t = time.monotonic()
+        polished = st.copy()
+        polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
+        if polished.covered_weight > st.covered_weight:
+            st = polished
+        log.log("polish", time.monotonic() - t, st.covered_weight)
+    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
+        cover_all()
+    if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red, _WINDOWS_FROM):
+        limits = MilpLimits(time_limit, rel_gap, seed, threads)
+        st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
+    if not log.open(st.covered_weight, rel_gap) or fits_light_path(model, red, _WINDOWS_FROM):
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xueliang.errors import InputError, StorageError
-from xueliang.investigate import passes_store
+from xueliang.investigate import passes, passes_store
 from xueliang.investigate.pass_batch import digit_times
 from xueliang.investigate.pass_cells import CHINA_TZ, FIELDS, Pass, PassRejection, _Bad, check_record
 from xueliang.investigate.passes import parse_csv, parse_json
@@ -84,6 +84,62 @@ def test_column_wise_check_equals_record_by_record(records: list[Any]) -> None:
     assert parsed.numbered() == kept
     assert list(parsed.rejections) == rejected
     assert parsed.records_read == len(records)
+
+
+# cells a record boundary search can trip on: the boundary itself inside a text or between nested objects
+TRAP = st.one_of(
+    CELL,
+    st.sampled_from(["},{", "a} , {b", '"},{"', "}]", "[{"]),
+    st.lists(st.fixed_dictionaries({"k": st.integers(0, 3)}), min_size=2, max_size=3),
+)
+SPLIT_RECORD = st.one_of(
+    RECORD,
+    st.builds(lambda base, extra: base | extra, BASE, st.dictionaries(KEYS, TRAP, max_size=4)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(SPLIT_RECORD, max_size=10), st.sampled_from(["", " ", "\n  "]))
+def test_a_file_checked_in_two_processes_equals_one(records: list[Any], space: str) -> None:
+    """``workers=2`` (the halves of the list in this process and a forked one, joined) gives exactly the
+    one-process answer: passes, numbers, rejections (an id repeated across the halves included)."""
+    data = envelope(records)
+    if space:
+        data = data.replace(b"}, {", b"}" + space.encode() + b"," + space.encode() + b"{")
+    whole = parse_json(data, source="f.json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passes, "SPLIT_MIN_BYTES", 0)
+        split = parse_json(data, source="f.json", workers=2)
+    assert split.numbered() == whole.numbered()
+    assert split.rejections == whole.rejections
+    assert split.records_read == whole.records_read == len(records)
+
+
+def test_halves_cut_between_records_or_fail_to_decode() -> None:
+    recs = [{"MotorVehicleID": f"r{i}", "PlateNo": "京A"} for i in range(9)]
+    halves = passes._halves(envelope(recs))
+    assert halves is not None
+    left, right = (json.loads(h) for h in halves)
+    assert left + right == recs and left and right
+    split = passes._parse_split(envelope(recs + recs[:2]), source="f.json", tz=CHINA_TZ)  # two processes
+    assert split is not None and split.records_read == 11 and len(split.batch) == 0
+    assert [(r.record, r.field) for r in split.rejections][:2] == [(1, "DeviceID"), (2, "DeviceID")]
+    for k in range(9):  # a record boundary's look-alike in a text: cut there, neither half is JSON
+        trap = [r | {"PlateNo": "},{"} if i == k else r for i, r in enumerate(recs)]
+        halves = passes._halves(envelope(trap))
+        assert halves is not None
+        with pytest.MonkeyPatch.context() as patch:  # either way, two processes give the one-process answer
+            patch.setattr(passes, "SPLIT_MIN_BYTES", 0)
+            two = parse_json(envelope(trap), source="t.json", workers=2)
+        one = parse_json(envelope(trap), source="t.json")
+        assert (two.numbered(), two.rejections, two.records_read) == (one.numbered(), one.rejections, 9)
+        try:
+            left, right = (json.loads(h) for h in halves)
+        except json.JSONDecodeError:
+            continue
+        assert left + right == trap
+    assert passes._halves(b'{"MotorVehicleListObject": {"Other": 1, "MotorVehicleObject": [{}, {}]}}') is None
+    assert passes._halves(envelope(recs)[:-1] + b', "Tail": 1}') is None  # only the bare envelope is cut
 
 
 @settings(max_examples=100, deadline=None)
@@ -199,9 +255,14 @@ def _grams(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, int]], 
     return grams, counts, mark
 
 
-def test_an_import_indexes_its_plates_as_refresh_would(db: Database, tmp_path: Path) -> None:
+@pytest.mark.parametrize("defer_min", [passes_store.DEFER_MIN, 50])
+def test_an_import_indexes_its_plates_as_refresh_would(
+    db: Database, defer_min: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with the plates' entries computed in a thread during the load (a batch of DEFER_MIN or more)."""
     from xueliang.investigate.plate_index import refresh
 
+    monkeypatch.setattr(passes_store, "DEFER_MIN", defer_min)
     _camera(db)
     passes_store.ingest(db, parse_json(_passes(300), source="a.json"))  # 300 passes, 297 plates (i % 997)
     passes_store.ingest(db, parse_json(_passes(60, "q"), source="b.json"))  # 60 more, plates known

@@ -12,6 +12,7 @@ record by record, at a fraction of the cost.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -236,10 +237,12 @@ def check_columns(
     source: str,
     tz: dt.tzinfo,
     records_read: int,
+    dedupe: bool = True,
 ) -> ParsedPasses:
     """Check the records given as columns (``columns[field][i]`` is record ``numbers[i]``'s raw value;
     ``record_of(i)`` the record itself). A MotorVehicleID repeated within the file keeps its first
-    record (the later ones are rejected, naming the first)."""
+    record (the later ones are rejected, naming the first); not with ``dedupe=False`` (a part of a file,
+    joined by :func:`join_parts`)."""
     n = len(numbers)
     none: list[Any] = [None] * n
 
@@ -308,10 +311,30 @@ def check_columns(
     batch = PassBatch.concat([fast, PassBatch.from_passes(slow_numbers, slow)]) if slow else fast
     if slow:
         batch = batch.take(np.argsort(batch.record, kind="stable"))
-    batch, repeats = _first_of_each_id(batch)
+    if dedupe:
+        batch, repeats = _first_of_each_id(batch)
+        rejections += repeats
+        rejections.sort(key=lambda r: r.record)
+    return ParsedPasses(source, records_read, batch, tuple(rejections))
+
+
+def join_parts(source: str, parts: Sequence[ParsedPasses]) -> ParsedPasses:
+    """Consecutive parts of one file, each checked with ``dedupe=False`` and numbered from 1, as the whole
+    file checked at once: numbers follow on, and an id repeated anywhere keeps its first record."""
+    batches: list[PassBatch] = []
+    rejections: list[PassRejection] = []
+    before = 0
+    for part in parts:
+        b = part.batch
+        batches.append(
+            PassBatch(**{f.name: getattr(b, f.name) for f in fields(b) if f.name != "record"}, record=b.record + before)
+        )
+        rejections += [dataclasses.replace(r, record=r.record + before) for r in part.rejections]
+        before += part.records_read
+    batch, repeats = _first_of_each_id(PassBatch.concat(batches))
     rejections += repeats
     rejections.sort(key=lambda r: r.record)
-    return ParsedPasses(source, records_read, batch, tuple(rejections))
+    return ParsedPasses(source, before, batch, tuple(rejections))
 
 
 def _id_of(rec: Any) -> str | None:

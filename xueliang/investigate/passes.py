@@ -24,6 +24,7 @@ import io
 import json
 import operator
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from pydantic import ConfigDict
 
 from xueliang.config import ColumnMap, load_column_map
 from xueliang.errors import InputError, SchemaError
-from xueliang.investigate.pass_batch import ParsedPasses, PassBatch, check_columns
+from xueliang.investigate.pass_batch import ParsedPasses, PassBatch, check_columns, join_parts
 from xueliang.investigate.pass_cells import (
     CHINA_TZ,
     FIELDS,
@@ -104,17 +105,24 @@ def parse_offset(value: str, *, source: str = "--tz") -> dt.timezone:
 _LISTED = (*FIELDS, "ShotTime")
 
 
-def _decoder() -> Any:
-    """A msgspec decoder of the envelope into typed records (no dict per record), or None."""
+_DECODERS: dict[str, Any] = {}
+SPLIT_MIN_BYTES = 8_000_000  # a JSON file at least this big may be checked in two processes (``workers=2``)
+_BETWEEN = re.compile(rb"\}\s*,\s*\{")  # where one record ends and the next begins (or inside a text)
+_HEAD = re.compile(rb'\s*\{\s*"MotorVehicleListObject"\s*:\s*\{\s*"MotorVehicleObject"\s*:\s*\[')
+_TAIL = re.compile(rb"\]\s*\}\s*\}\s*\Z")
+
+
+def _decoders() -> dict[str, Any]:
+    """msgspec decoders: the envelope into typed records (no dict per record); a bare list of records."""
     import msgspec
 
-    record = msgspec.defstruct("MotorVehicleObject", [(f, Any, None) for f in _LISTED])
-    listing = msgspec.defstruct("MotorVehicleListObject", [("MotorVehicleObject", list[record])])  # type: ignore[valid-type]
-    envelope = msgspec.defstruct("Envelope", [("MotorVehicleListObject", listing)])
-    return msgspec.json.Decoder(envelope)
-
-
-_DECODER: list[Any] = []
+    if not _DECODERS:
+        record = msgspec.defstruct("MotorVehicleObject", [(f, Any, None) for f in _LISTED])
+        listing = msgspec.defstruct("MotorVehicleListObject", [("MotorVehicleObject", list[record])])  # type: ignore[valid-type]
+        envelope = msgspec.defstruct("Envelope", [("MotorVehicleListObject", listing)])
+        _DECODERS["records"] = msgspec.json.Decoder(envelope)
+        _DECODERS["list"] = msgspec.json.Decoder(list[record])  # type: ignore[valid-type]
+    return _DECODERS
 
 
 def _fast_records(data: bytes) -> list[Any] | None:
@@ -122,26 +130,116 @@ def _fast_records(data: bytes) -> list[Any] | None:
     not the envelope, a record that is not an object): that reader then says what is wrong."""
     import msgspec
 
-    if not _DECODER:
-        _DECODER.append(_decoder())
     try:
-        doc = _DECODER[0].decode(data)
+        doc = _decoders()["records"].decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     return list(doc.MotorVehicleListObject.MotorVehicleObject)
 
 
-def parse_json(data: bytes, *, source: str, tz: dt.tzinfo = CHINA_TZ) -> ParsedPasses:
-    """``{"MotorVehicleListObject": {"MotorVehicleObject": [...]}}``."""
+def _halves(data: bytes) -> tuple[bytes, bytes] | None:
+    """The record list cut in two JSON lists at a record boundary near its middle, or None. Only for a file
+    that is the bare envelope (``{"MotorVehicleListObject": {"MotorVehicleObject": [`` ... ``]}}``): a cut
+    there lies inside the list, and a cut inside a text or a nested value leaves its half unbalanced, so
+    that half fails to decode and the caller reads the file whole."""
+    head = _HEAD.match(data)
+    if head is None:
+        return None
+    tail = _TAIL.search(data, max(head.end(), len(data) - 64))
+    if tail is None:
+        return None
+    m = _BETWEEN.search(data, max(head.end(), len(data) // 2), tail.start())
+    if m is None:
+        return None
+    view = memoryview(data)
+    return b"".join((b"[", view[head.end() : m.start() + 1], b"]")), b"".join(
+        (b"[", view[m.end() - 1 : tail.start()], b"]")
+    )
+
+
+def _check_structs(structs: list[Any], *, source: str, tz: dt.tzinfo, dedupe: bool = True) -> ParsedPasses:
+    columns = {f: list(map(operator.attrgetter(f), structs)) for f in _LISTED}
+
+    def struct_record(i: int) -> dict[str, Any]:
+        return {f: columns[f][i] for f in _LISTED if columns[f][i] is not None}
+
+    numbers = np.arange(1, len(structs) + 1, dtype=np.int64)
+    return check_columns(
+        columns, numbers, struct_record, source=source, tz=tz, records_read=len(structs), dedupe=dedupe
+    )
+
+
+def _check_part(part: bytes, source: str, tz: dt.tzinfo) -> ParsedPasses | None:
+    """One half's records checked (numbered from 1; repeated ids left for :func:`join_parts`), or None when
+    the half is no list of records."""
+    import msgspec
+
+    try:
+        structs = _decoders()["list"].decode(part)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return _check_structs(structs, source=source, tz=tz, dedupe=False)
+
+
+def _child(send: Any, part: bytes, source: str, tz: dt.tzinfo) -> None:
+    """The forked process: its half checked, sent back (None: the parent checks that half itself)."""
+    try:
+        result = _check_part(part, source, tz)
+    except Exception:
+        result = None
+    try:
+        send.send(result)
+    except (OSError, ValueError):  # the parent stopped listening: nothing to say, and no traceback
+        pass
+    finally:
+        send.close()
+
+
+def _parse_split(data: bytes, *, source: str, tz: dt.tzinfo) -> ParsedPasses | None:
+    """The file's records checked in two processes (this one and a forked child, each half the list),
+    joined as checking them in one would (the same passes, rejections and numbers; an id repeated
+    across the halves keeps its first record). None when the file does not split (read it whole)."""
+    import multiprocessing as mp
+
+    halves = _halves(data)
+    if halves is None:
+        return None
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, halves[1], source, tz), daemon=True)
+    child.start()
+    send.close()
+    right = None
+    try:
+        left = _check_part(halves[0], source, tz)
+        if left is not None:  # else a cut inside a text: the file is read whole
+            try:
+                right = recv.recv()
+            except EOFError:  # the child died: this process checks the half
+                right = None
+    finally:
+        recv.close()
+        if right is None:
+            child.kill()
+        child.join()
+    if left is None:
+        return None
+    right = right or _check_part(halves[1], source, tz)
+    if right is None:
+        return None
+    return join_parts(source, [left, right])
+
+
+def parse_json(data: bytes, *, source: str, tz: dt.tzinfo = CHINA_TZ, workers: int = 1) -> ParsedPasses:
+    """``{"MotorVehicleListObject": {"MotorVehicleObject": [...]}}``. With ``workers=2`` (and fork, and a
+    file of :data:`SPLIT_MIN_BYTES` or more) the records are checked in two processes; the result is the same."""
+    if workers > 1 and len(data) >= SPLIT_MIN_BYTES and sys.platform == "linux":
+        split = _parse_split(data, source=source, tz=tz)
+        if split is not None:
+            return split
     structs = _fast_records(data)
     if structs is not None:
-        columns = {f: list(map(operator.attrgetter(f), structs)) for f in _LISTED}
-
-        def struct_record(i: int) -> dict[str, Any]:
-            return {f: columns[f][i] for f in _LISTED if columns[f][i] is not None}
-
-        numbers = np.arange(1, len(structs) + 1, dtype=np.int64)
-        return check_columns(columns, numbers, struct_record, source=source, tz=tz, records_read=len(structs))
+        return _check_structs(structs, source=source, tz=tz)
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -200,15 +298,18 @@ def parse_csv(
     return check_columns(cells, numbers, csv_record, source=source, tz=tz, records_read=len(kept))
 
 
-def read_passes(path: str | Path, *, columns: PassColumns | None = None, tz: dt.tzinfo = CHINA_TZ) -> ParsedPasses:
-    """Read one file by its extension: ``.json`` (GA/T 1400) or ``.csv``/``.tsv``/``.txt``."""
+def read_passes(
+    path: str | Path, *, columns: PassColumns | None = None, tz: dt.tzinfo = CHINA_TZ, workers: int = 1
+) -> ParsedPasses:
+    """Read one file by its extension: ``.json`` (GA/T 1400; a big one checked in two processes with
+    ``workers=2``) or ``.csv``/``.tsv``/``.txt``."""
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
     if p.suffix.lower() == ".json":
-        return parse_json(data, source=str(p), tz=tz)
+        return parse_json(data, source=str(p), tz=tz, workers=workers)
     if p.suffix.lower() in (".csv", ".tsv", ".txt"):
         return parse_csv(data, source=str(p), columns=columns, tz=tz)
     raise InputError(str(p), f"expected a .json (GA/T 1400) or .csv file, got {p.suffix or 'no extension'!r}")

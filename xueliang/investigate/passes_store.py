@@ -14,8 +14,10 @@ again after the rows, in the same transaction (one sort per index instead of a B
 row and index; on PostgreSQL readers of the table wait for the commit meanwhile); nothing else
 changes, and a failure rolls the whole file back, indexes included. The file's plates go into the
 plate gram index in the same transaction (:func:`~xueliang.investigate.plate_index.refresh_with`),
-so the passes are searchable by plate pattern when they commit. :func:`import_files` reads the
-next file in a second process while one is stored.
+so the passes are searchable by plate pattern when they commit (a big file's gram entries are
+computed in a thread while SQLite, which lets go of the GIL, stores the rows and builds the indexes).
+:func:`import_files` reads its first file in two processes (a big JSON file's halves at once) and
+then the next file in a second process while one is stored.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import datetime as dt
 import multiprocessing as mp
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,7 @@ from vision.tables import SOURCE_CHECKPOINT, SightingRow
 from xueliang.errors import InputError, StorageError
 from xueliang.investigate.pass_batch import ParsedPasses, PassBatch
 from xueliang.investigate.passes import CHINA_TZ, PassColumns, PassRejection, read_passes
-from xueliang.investigate.plate_index import refresh_with
+from xueliang.investigate.plate_index import PlateGrams, plate_grams, refresh_with
 from xueliang.storage import CameraRow, Database
 from xueliang.storage.database import check_actor, current_user
 
@@ -206,6 +208,36 @@ def _insert_postgresql(s: Session, batch: PassBatch, cams: list[str | None], *, 
     return added
 
 
+def _store(
+    db: Database, s: Session, batch: PassBatch, cams: list[str | None], source: str, ahead: Future[PlateGrams] | None
+) -> tuple[int, int | None, int | None]:
+    """``batch``'s new rows, in ``s``, and their plates into the plate index: (added, first id, last id)."""
+    before = s.scalar(select(func.max(SightingRow.id))) or 0
+    if not len(batch):
+        return 0, None, None
+    try:
+        if db.engine.dialect.name == "postgresql":
+            added = _insert_postgresql(s, batch, cams, stored=before)
+        else:
+            added = _insert_sqlite(s, batch, cams, stored=before)
+        if not added:
+            return 0, None, None
+        first_id, last_id, above = s.execute(
+            select(func.min(SightingRow.id), func.max(SightingRow.id), func.count()).where(SightingRow.id > before)
+        ).one()
+        if above == added:  # only this file's rows above `before` (no other writer's in between)
+            # the plate index takes the file's plates in this transaction: searchable on commit
+            plates = batch.plate_text.tolist() if ahead is None else ()
+            refresh_with(s, plates, after_id=before, last_id=last_id, ahead=None if ahead is None else ahead.result())
+    except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
+        if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
+            raise
+        raise StorageError(
+            f"{source}: storing its passes failed ({' '.join(str(exc).split())}); nothing of this file was written"
+        ) from exc
+    return added, first_id, last_id
+
+
 def ingest(
     db: Database,
     parsed: ParsedPasses,
@@ -230,40 +262,19 @@ def ingest(
         rejections.sort(key=lambda r: r.record)
         batch = batch.take(known)
         cams = [c for c in cams if c is not None]
-    added = 0
-    first_id = last_id = None
-    with db.exclusive_transaction("passes import") as s:
-        before = s.scalar(select(func.max(SightingRow.id))) or 0
-        if len(batch):
-            try:
-                if db.engine.dialect.name == "postgresql":
-                    added = _insert_postgresql(s, batch, cams, stored=before)
-                else:
-                    added = _insert_sqlite(s, batch, cams, stored=before)
-                if added:
-                    first_id, last_id, above = s.execute(
-                        select(func.min(SightingRow.id), func.max(SightingRow.id), func.count()).where(
-                            SightingRow.id > before
-                        )
-                    ).one()
-                    if above == added:  # only this file's rows above `before` (no other writer's in between)
-                        # the plate index takes the file's plates in this transaction: searchable on commit
-                        refresh_with(s, batch.plate_text.tolist(), after_id=before, last_id=last_id)
-            except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
-                if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
-                    raise
-                raise StorageError(
-                    f"{parsed.source}: storing its passes failed ({' '.join(str(exc).split())}); "
-                    "nothing of this file was written"
-                ) from exc
-        already = len(batch) - added
-        db.audit(
-            actor=who,
-            action="passes-import",
-            query={"file": parsed.source, "read": parsed.records_read, "already": already, "rejected": len(rejections)},
-            result_count=added,
-            session=s,
-        )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # a big file's plate index entries are computed in a thread meanwhile (SQLite lets go of the GIL)
+        ahead = pool.submit(plate_grams, batch.plate_text.tolist()) if len(batch) >= DEFER_MIN else None
+        with db.exclusive_transaction("passes import") as s:
+            added, first_id, last_id = _store(db, s, batch, cams, parsed.source, ahead)
+            already = len(batch) - added
+            query = {
+                "file": parsed.source,
+                "read": parsed.records_read,
+                "already": already,
+                "rejected": len(rejections),
+            }
+            db.audit(actor=who, action="passes-import", query=query, result_count=added, session=s)
     return IngestResult(parsed.source, parsed.records_read, added, already, tuple(rejections), first_id, last_id)
 
 
@@ -299,21 +310,24 @@ def import_files(
     actor: str | None = None,
 ) -> Iterator[IngestResult]:
     """Read and store ``paths`` in order, each file as :func:`ingest` does (one transaction), yielding
-    each file's result once it has committed. With several files a second process reads file k+1
-    while this one stores file k (reading is Python, storing mostly SQLite: the two cores overlap).
+    each file's result once it has committed. Both cores work: the first file is read in two processes
+    (a big JSON file's halves, :func:`~xueliang.investigate.passes.read_passes` ``workers=2``); then a
+    second process reads file k+1 while this one stores file k (reading is Python, storing mostly SQLite).
     A file the reader refuses raises its :class:`InputError` when its turn comes: the files before it
     are stored, the ones after it are not read."""
     devices = device_map(db) if devices is None else devices
-    if len(paths) < 2:
-        for path in paths:
-            yield ingest(db, read_passes(path, columns=columns, tz=tz), devices=devices, actor=actor)
+    if not paths:
         return
+    first = read_passes(paths[0], columns=columns, tz=tz, workers=2)
+    if len(paths) < 2:
+        yield ingest(db, first, devices=devices, actor=actor)
+        return
+    current: ParsedPasses | _Unreadable = first
     # fork on Linux: the reader needs only the code already imported here and never touches the database
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     try:
         ahead: Future[ParsedPasses | _Unreadable] = pool.submit(_read, paths[1], columns, tz)
-        current = _read(paths[0], columns, tz)  # here, while the other process reads the second file
         for k in range(len(paths)):
             if isinstance(current, _Unreadable):
                 raise current.error()

@@ -90,15 +90,32 @@ def refresh(db: Database, *, batch: int = 200_000) -> int:
             _mark(s, state, rows[-1].id)
 
 
-def refresh_with(s: Session, plates: Iterable[str | None], *, after_id: int, last_id: int) -> bool:
+@dataclass(frozen=True)
+class PlateGrams:
+    """The index entries of some plates, computed ahead (``passes import``: in a thread while SQLite, which
+    lets go of the GIL, stores the rows and builds their indexes)."""
+
+    entries: list[tuple[str, str]]  # (gram, plate) in key order, gram '' marking each plate
+    grams_of: dict[str, set[str]]
+
+
+def plate_grams(plates: Iterable[str | None]) -> PlateGrams:
+    grams_of = {p: grams(p) for p in {p for p in plates if p}}
+    return PlateGrams(sorted((g, p) for p, gs in grams_of.items() for g in ("", *gs)), grams_of)
+
+
+def refresh_with(
+    s: Session, plates: Iterable[str | None], *, after_id: int, last_id: int, ahead: PlateGrams | None = None
+) -> bool:
     """Inside the transaction ``s`` that just added sightings ``after_id + 1 .. last_id`` whose plates are
-    ``plates``: index those plates and move the mark to ``last_id``, so that the index is current when
-    the sightings commit (``passes import`` knows its plates: nothing is read back). Only when the index
-    was current up to ``after_id``; otherwise False and nothing done (:func:`refresh` catches up later)."""
+    ``plates`` (their entries ``ahead`` when computed already): index those plates and move the mark to
+    ``last_id``, so that the index is current when the sightings commit (``passes import`` knows its
+    plates: nothing is read back). Only when the index was current up to ``after_id``; otherwise False
+    and nothing done (:func:`refresh` catches up later)."""
     state = s.get(PlateIndexStateRow, 1)
     if (0 if state is None else state.last_sighting_id) != after_id:
         return False
-    add_plates(s.connection(), {p for p in plates if p})
+    add_plates(s.connection(), {p for p in plates if p} if ahead is None else set(ahead.grams_of), ahead=ahead)
     _mark(s, state, last_id)
     return True
 
@@ -110,8 +127,9 @@ def _mark(s: Session, state: PlateIndexStateRow | None, top: int) -> None:
         state.last_sighting_id = top
 
 
-def add_plates(conn: Connection, plates: set[str]) -> int:
-    """Index the plates of ``plates`` that are not yet indexed; returns how many were new."""
+def add_plates(conn: Connection, plates: set[str], *, ahead: PlateGrams | None = None) -> int:
+    """Index the plates of ``plates`` that are not yet indexed (their entries among ``ahead``'s when
+    given); returns how many were new."""
     plate_list = sorted(plates)
     known: set[str] = set()
     for i in range(0, len(plate_list), 500):
@@ -120,9 +138,13 @@ def add_plates(conn: Connection, plates: set[str]) -> int:
     new = [p for p in plate_list if p not in known]
     if not new:
         return 0
-    # gram '' marks an indexed plate (the dictionary of distinct plates)
-    entries = sorted((g, p) for p in new for g in ("", *grams(p)))  # in key order: B-tree appends
-    counts = Counter(g for p in new for g in grams(p))
+    # gram '' marks an indexed plate (the dictionary of distinct plates); in key order: B-tree appends
+    if ahead is None:
+        entries = sorted((g, p) for p in new for g in ("", *grams(p)))
+        counts = Counter(g for p in new for g in grams(p))
+    else:
+        entries = [e for e in ahead.entries if e[1] not in known] if known else ahead.entries
+        counts = Counter(g for p in new for g in ahead.grams_of[p])
     stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
     up = [(n, g) for g, n in counts.items() if g in stored]
     fresh = [(g, n) for g, n in counts.items() if g not in stored]
