@@ -276,8 +276,13 @@ def solve_unit_cover_milp(
     limits: MilpLimits,
     *,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
+    price: float = 0.0,
 ) -> MilpOutcome:
-    """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0)."""
+    """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0).
+
+    ``price`` > 0 charges each camera its cost times the price: the objective is then covered
+    weight minus ``price`` times the money spent (``budget`` may be ``math.inf``).
+    """
     n_x = red.cols.size
     n_u = red.coef.shape[0]
     n_r = red.R.shape[0]
@@ -292,7 +297,7 @@ def solve_unit_cover_milp(
         x_start = np.concatenate([xs, _units_seen(red.R, red.row_unit, n_u, xs)])
     lower, upper = _bounds(n_x, n_u, fixed_to)
     f = Formulation(
-        col_cost=np.concatenate([np.zeros(n_x), red.coef[:, 0]]),
+        col_cost=np.concatenate([-price * cost, red.coef[:, 0]]),
         col_lower=lower,
         col_upper=upper,
         mat=mat,

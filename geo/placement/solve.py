@@ -39,7 +39,7 @@ from geo.placement.lagrange import (
     max_coverage_lagrangian,
     set_cover_lagrangian,
 )
-from geo.placement.lns import WINDOW_LIMITS, window_search
+from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
@@ -148,25 +148,31 @@ def _window_stage(
     deadline: float,
     seed: int,
     threads: int,
+    priced: bool = False,
 ) -> SelectionState:
-    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows"."""
-    t = time.monotonic()
-    out = window_search(
-        model,
-        red,
-        budget,
-        _redirected(st.selected, red.redirect)[red.cols],
-        deadline=deadline,
-        each=replace(WINDOW_LIMITS, seed=seed, threads=threads),
-    )
-    chosen = np.zeros(model.cost.size, dtype=bool)
-    chosen[red.cols[out.plan]] = True
-    cand = state_from_selection(model, chosen)
-    if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-        st = cand
-    if out.timed_out:
-        log.milp_status = "time_limit"
-    log.log("windows", time.monotonic() - t, st.covered_weight, detail=f"{out.windows} solved, {out.improved} improved")
+    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows".
+
+    ``priced``: priced windows first (half the time, stage "priced"), then windows under the budget.
+    """
+    each = replace(WINDOW_LIMITS, seed=seed, threads=threads)
+    stages = ("priced", "windows") if priced else ("windows",)
+    for stage in stages:
+        t = time.monotonic()
+        plan = _redirected(st.selected, red.redirect)[red.cols]
+        price = start_price(red, model.cost[red.cols], plan) if stage == "priced" else None
+        until = t + 0.5 * (deadline - t) if stage == "priced" else deadline
+        out = window_search(model, red, budget, plan, deadline=until, each=each, price=price)
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[red.cols[out.plan]] = True
+        cand = state_from_selection(model, chosen)
+        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+            st = cand
+        if out.timed_out:
+            log.milp_status = "time_limit"
+        detail = f"{out.windows} solved, {out.improved} improved"
+        if price is not None:
+            detail += f"; price {price:.4g} to {out.price:.4g}"
+        log.log(stage, time.monotonic() - t, st.covered_weight, detail=detail)
     return st
 
 
@@ -383,7 +389,8 @@ def solve_max_coverage(
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
         share = 1.0 if red.R.nnz > MAX_NONZEROS else 0.5
         until = time.monotonic() + share * (deadline - time.monotonic())
-        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads)
+        county = red.R.nnz > MAX_NONZEROS
+        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads, priced=county)
     remaining = deadline - time.monotonic()
     if exact and log.open(st.covered_weight, rel_gap) and red.R.nnz <= max(MAX_NONZEROS, _WINDOWS_FROM):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model
