@@ -43,6 +43,7 @@ class LagrangianOutcome:
     fix_one: BoolArray
     plan: BoolArray | None = None
     plan_value: float = math.nan
+    multipliers: FloatArray | None = None  # max coverage: the multipliers of ``bound`` (one per row)
 
 
 # Camerini, Fratta and Maffioli's deflection for the max-coverage subgradient: on the 250 m county
@@ -174,7 +175,9 @@ def max_coverage_lagrangian(
     limit = best + step - _tol(bound)  # a strictly better plan reaches at least this
     fix_zero = (bound - np.maximum(0.0, -d)) < limit
     fix_one = (bound - np.maximum(0.0, d)) < limit
-    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one & ~fix_zero)
+    return LagrangianOutcome(
+        bound, it, time.monotonic() - t0, best, fix_zero, fix_one & ~fix_zero, multipliers=best_lam
+    )
 
 
 def _greedy_cover(Rc: sp.csc_array, Rr: sp.csr_array, reduced: FloatArray, cost: FloatArray) -> BoolArray:

@@ -276,12 +276,12 @@ def solve_unit_cover_milp(
     limits: MilpLimits,
     *,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
-    price: float = 0.0,
+    price: float | FloatArray = 0.0,
 ) -> MilpOutcome:
     """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0).
 
-    ``price`` > 0 charges each camera its cost times the price: the objective is then covered
-    weight minus ``price`` times the money spent (``budget`` may be ``math.inf``).
+    ``price`` > 0 charges each camera its cost times the price (one for all, or one per column of
+    ``red``): the objective is then covered weight minus the priced spend (``budget`` may be ``math.inf``).
     """
     n_x = red.cols.size
     n_u = red.coef.shape[0]

@@ -42,12 +42,14 @@ from geo.placement.lagrange import (
 from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.price_split import price_split_bound
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
 _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
+_SPLIT_SHARE = 0.3  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 
 
@@ -386,10 +388,18 @@ def solve_max_coverage(
     # the exact stage on the fixed model. From _WINDOWS_FROM nonzeros windows of it are solved
     # exactly first (half the time left), and past MAX_NONZEROS (county scale: the whole MILP does
     # not finish its root LP in time) instead of it
+    county = red.R.nnz > MAX_NONZEROS
+    if exact and county and log.open(st.covered_weight, rel_gap) and log.source == "lagrangian":
+        # past the LP's reach: the priced tile bound, tighter than the Lagrangian one (price_split.py)
+        assert lag.multipliers is not None
+        until = time.monotonic() + _SPLIT_SHARE * (deadline - time.monotonic())
+        split = price_split_bound(model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads)
+        log.tighten(split.bound, "price split")
+        detail = f"{split.solved} of {split.tiles} tiles solved; price {split.price:.4g}"
+        log.log("price_split", split.seconds, st.covered_weight, split.bound, detail)
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
-        share = 1.0 if red.R.nnz > MAX_NONZEROS else 0.5
+        share = 1.0 if county else 0.5
         until = time.monotonic() + share * (deadline - time.monotonic())
-        county = red.R.nnz > MAX_NONZEROS
         st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads, priced=county)
     remaining = deadline - time.monotonic()
     if exact and log.open(st.covered_weight, rel_gap) and red.R.nnz <= max(MAX_NONZEROS, _WINDOWS_FROM):
