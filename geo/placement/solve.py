@@ -50,6 +50,7 @@ _NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 _COUNTY_LAGRANGIAN = 0.2  # county MCLP: the Lagrangian stage's share of the time left
+_PRICED_SHARE = 0.7  # county MCLP: priced windows' share of the window time (budget windows get the rest)
 _SPLIT_SHARE = 0.3  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 
@@ -155,7 +156,9 @@ def _window_stage(
 ) -> SelectionState:
     """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows".
 
-    ``priced``: priced windows first (half the time, stage "priced"), then windows under the budget.
+    ``priced``: priced windows first (``_PRICED_SHARE`` of the time, stage "priced"), then windows
+    under the budget (on the 250 m county instance, seed 7, 59 s of priced windows gained 12,300
+    and the 59 s of budget windows after them 800).
     """
     each = replace(WINDOW_LIMITS, seed=seed, threads=threads)
     stages = ("priced", "windows") if priced else ("windows",)
@@ -163,7 +166,7 @@ def _window_stage(
         t = time.monotonic()
         plan = _redirected(st.selected, red.redirect)[red.cols]
         price = start_price(red, model.cost[red.cols], plan) if stage == "priced" else None
-        until = t + 0.5 * (deadline - t) if stage == "priced" else deadline
+        until = t + _PRICED_SHARE * (deadline - t) if stage == "priced" else deadline
         out = window_search(model, red, budget, plan, deadline=until, each=each, price=price)
         chosen = np.zeros(model.cost.size, dtype=bool)
         chosen[red.cols[out.plan]] = True
