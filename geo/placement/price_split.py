@@ -74,7 +74,7 @@ def tiles_of_units(red: UnitCover, n_tiles: int, seed: int = 0) -> IntArray:
     _, tile_of_row = np.unique(source[:n_r], return_inverse=True)
     out = np.zeros(n_u, dtype=np.int64)
     out[red.row_unit[::-1]] = tile_of_row.reshape(-1)[::-1]  # a unit goes with its first row
-    return out
+    return np.unique(out, return_inverse=True)[1].reshape(-1).astype(np.int64)  # no tile left empty
 
 
 def price_split_bound(
