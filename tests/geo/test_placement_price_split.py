@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,12 +19,7 @@ from geo.placement._model import build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack, max_coverage_lagrangian
 from geo.placement.price_split import price_split_bound, tiles_of_units
-
-
-def disks(seed: int, n_cand: int, n_dem: int, radius: float) -> sp.csc_array:
-    rng = np.random.default_rng(seed)
-    dem, cand = rng.random((n_dem, 2)), rng.random((n_cand, 2))
-    return sp.csc_array(np.linalg.norm(dem[:, None, :] - cand[None, :, :], axis=2) <= radius)
+from tests.geo.test_placement_windows import disks, random_instance
 
 
 def best_value(red: UnitCover, cost: np.ndarray, budget: float) -> float:
@@ -61,14 +55,7 @@ def test_price_split_bound_holds_and_never_exceeds_the_lagrangian_bound(
     seed: int, n_cand: int, n_tiles: int, budget: float, kind: str, composites: bool, no_time: bool
 ) -> None:
     rng = np.random.default_rng(seed + 3)
-    A = disks(seed, n_cand, 40, 0.3)
-    cost = rng.choice([1.0, 1.6, 2.5], n_cand)
-    weight = rng.integers(1, 10, A.shape[0]).astype(float)
-    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
-    fixed = rng.random(n_cand) < 0.15
-    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
+    model, red = random_instance(seed, n_cand, composites=composites, fixed_share=0.15, n_dem=40, salt=3)
     if red.cols.size == 0 or red.R.shape[0] == 0:
         return
     c = model.cost[red.cols]
@@ -131,18 +118,3 @@ def test_tiles_cover_every_unit_and_each_connected_part_has_its_own() -> None:
     row_part = part[: R.shape[0]]
     assert len(set(tiles.tolist())) == len(set(row_part.tolist()))
     assert all(len(set(row_part[tiles[red.row_unit] == t].tolist())) == 1 for t in set(tiles.tolist()))
-
-
-def test_bound_is_tighter_than_the_lagrangian_where_integrality_bites() -> None:
-    pytest.importorskip("highspy")
-    A = disks(5, 11, 60, 0.3)
-    rng = np.random.default_rng(5)
-    cost = rng.choice([1.0, 1.6, 2.5], 11)
-    problem = CoverageProblem.from_arrays(A, cost, weight=rng.integers(1, 10, 60).astype(float))
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
-    c = model.cost[red.cols]
-    lag = max_coverage_lagrangian(red, c, 2.5, 0.0, seconds=1.0, max_iter=300)
-    assert lag.multipliers is not None
-    out = price_split_bound(model, red, 2.5, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=2)
-    assert best_value(red, c, 2.5) - 1e-6 <= out.bound <= lag.bound + 1e-6

@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import connected_components
 
 import geo.placement.solve as solve_module
 from geo.placement import CoverageProblem, solve_max_coverage
-from geo.placement._model import build_model
+from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.lns import _Windows, fit_budget, start_price, window_search
@@ -50,6 +50,21 @@ def connected(red: UnitCover) -> bool:
     return bool(n == 1)
 
 
+def random_instance(
+    seed: int, n_cand: int, *, composites: bool, fixed_share: float, n_dem: int = 30, salt: int = 5
+) -> tuple[Model, UnitCover]:
+    """A small random disk instance (costs 1-3, weights 1-9, optional composites and fixed cameras), reduced."""
+    rng = np.random.default_rng(seed + salt)
+    A = disks(seed, n_cand, n_dem, 0.3)
+    cost = rng.integers(1, 4, n_cand).astype(float)
+    weight = rng.integers(1, 10, A.shape[0]).astype(float)
+    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
+    fixed = rng.random(n_cand) < fixed_share
+    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
+    model = build_model(problem)
+    return model, reduce_units(model, problem.weight[:, None])
+
+
 cases = st.tuples(
     st.integers(0, 10_000),  # seed
     st.integers(5, 10),  # candidates
@@ -66,14 +81,7 @@ def test_window_search_keeps_the_budget_never_loses_weight_and_a_whole_window_is
 ) -> None:
     seed, n_cand, size, composites, with_fixed = case
     rng = np.random.default_rng(seed + 5)
-    A = disks(seed, n_cand, 30, 0.3)
-    cost = rng.integers(1, 4, n_cand).astype(float)
-    weight = rng.integers(1, 10, A.shape[0]).astype(float)
-    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
-    fixed = (rng.random(n_cand) < 0.2) if with_fixed else None
-    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
+    model, red = random_instance(seed, n_cand, composites=composites, fixed_share=0.2 if with_fixed else 0.0)
     if red.cols.size == 0 or red.R.shape[0] == 0:
         return
     c = model.cost[red.cols]
@@ -104,14 +112,7 @@ def test_priced_windows_end_within_the_budget_at_a_value_no_plan_beats(
     """Priced windows may overspend on the way; the plan they return fits the budget and its value is real."""
     seed, n_cand, size, composites, with_fixed = case
     rng = np.random.default_rng(seed + 7)
-    A = disks(seed, n_cand, 30, 0.3)
-    cost = rng.integers(1, 4, n_cand).astype(float)
-    weight = rng.integers(1, 10, A.shape[0]).astype(float)
-    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
-    fixed = (rng.random(n_cand) < 0.2) if with_fixed else None
-    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
+    model, red = random_instance(seed, n_cand, composites=composites, fixed_share=0.2 if with_fixed else 0.0, salt=7)
     if red.cols.size == 0 or red.R.shape[0] == 0:
         return
     c = model.cost[red.cols]
