@@ -11,10 +11,23 @@ part of the plan when it covers more weight, or the same weight for less money (
 for later windows). Each accepted step is feasible and never worse, so the search can stop at
 any time. Each sweep seeds windows first at the candidates that would see the most uncovered weight,
 then at the rest in a seeded random order; a sweep that improves nothing ends the search.
+
+*Priced windows.* A window under the budget can only rearrange the money it already spends, so
+budget never moves between distant parts of the plan, while a greedy plan pays very different
+prices per unit of weight in different places. With a ``price`` instead, a window maximises its
+covered weight minus the price times its spend, with no budget: cameras that earn less than the
+price go, cameras that earn more come in, wherever they are. The price follows the spend (raised
+while the plan spends more than the budget, lowered while less), and at the end
+:func:`fit_budget` drops the cameras that lose least per unit of cost until the plan fits, then
+adds what still fits by gain per cost. On the 250 m county instance (seed 7), 40 s of priced
+windows from the polished plan reached 2,502,441 within the budget, against 2,492,835 for 40 s
+of budget windows (and 2,499,170 for 99 s of them).
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -40,6 +53,7 @@ class WindowSearchOutcome:
     improved: int
     seconds: float
     timed_out: bool  # stopped by the deadline, not by a sweep that improved nothing
+    price: float = math.nan  # priced windows: the price at the end
 
 
 class _Windows:
@@ -55,6 +69,8 @@ class _Windows:
         self.x = plan.copy()
         self.cnt: IntArray = np.asarray(self.R @ self.x.astype(np.float64)).round().astype(np.int64)
         self.n_units = self.w.size
+        size = np.bincount(red.row_unit, minlength=self.n_units)
+        self.credit = self.w[red.row_unit] / np.maximum(size, 1)[red.row_unit]  # a unit's weight over its rows
 
     def value(self) -> float:
         return _seen_weight(self.red.row_unit, self.cnt == 0, self.w)
@@ -143,11 +159,13 @@ def window_search(
     deadline: float,
     size: int = 80,
     each: MilpLimits = WINDOW_LIMITS,
+    price: float | None = None,
 ) -> WindowSearchOutcome:
     """Improve ``plan`` (a bool mask over ``red.cols`` within ``budget``) window by window until ``deadline``.
 
     ``each``: the limits of one window's exact solve (its time limit is cut to what is left); its seed
-    also orders the windows.
+    also orders the windows. ``price``: priced windows (see the module's doc) starting at that price,
+    the plan fitted back into the budget at the end.
 
     Needs a model without group limits (a window's group rows would not see the rest of the plan).
     """
@@ -160,6 +178,7 @@ def window_search(
     windows = improved = 0
     sweep_improved = True
     timed_out = False
+    spent = float(cost[state.x].sum())
     while sweep_improved:
         if time.monotonic() >= deadline:
             timed_out = True
@@ -178,8 +197,7 @@ def window_search(
             if sub.R.shape[0] == 0:
                 continue
             spent_window = float(cost[window][state.x[window]].sum())
-            spent = float(cost[state.x].sum())
-            local_budget = budget - (spent - spent_window)
+            local_budget = math.inf if price is not None else budget - (spent - spent_window)
             left = deadline - time.monotonic()
             if left < 0.05:
                 timed_out = True
@@ -192,22 +210,30 @@ def window_search(
                 local_budget,
                 start,
                 replace(each, time_limit=min(each.time_limit, left)),
+                price=price or 0.0,
             )
             windows += 1
+            if price is not None and windows % _PRICE_EVERY == 0:
+                price *= math.exp(_PRICE_GAIN * (spent - budget) / budget)
             if out.chosen is None:
                 continue
             new = out.chosen[red.cols[window]]
             new_spent = float(cost[window][new].sum())
             gain = _covered(sub, new) - current  # recounted: the solver's word is not taken
-            if new_spent > local_budget + _TOL:
+            if price is not None:
+                gain -= price * (new_spent - spent_window)
+            elif new_spent > local_budget + _TOL:
                 continue
             if gain > _TOL * max(1.0, current) or (gain > -_TOL and new_spent < spent_window - _TOL):
                 state.apply(window, new)
+                spent += new_spent - spent_window
                 improved += 1
                 sweep_improved = True
                 slack = local_budget - new_spent
-                if slack >= cheapest and local_budget - spent_window < cheapest:
+                if price is None and slack >= cheapest and local_budget - spent_window < cheapest:
                     break  # enough money freed for another camera: back to the uncovered weight first
+    if price is not None:
+        fit_budget(state, budget)
     return WindowSearchOutcome(
         plan=state.x,
         value=state.value(),
@@ -216,7 +242,68 @@ def window_search(
         improved=improved,
         seconds=time.monotonic() - t0,
         timed_out=timed_out,
+        price=math.nan if price is None else price,
     )
+
+
+_PRICE_EVERY = 50  # priced windows: the price is adjusted to the spend every this many windows
+_PRICE_GAIN = 10.0  # by exp(gain x relative overspend): 1 % over the budget raises it by 10.5 %
+
+
+def start_price(red: UnitCover, cost: FloatArray, plan: BoolArray) -> float:
+    """What the next camera would earn per unit of cost: a locally optimal plan's marginal price (> 0)."""
+    state = _Windows(red, cost, plan)
+    gain = np.asarray(state.Rc.T @ (state.credit * (state.cnt == 0))) / cost
+    gain = gain[~plan]
+    best = float(gain.max()) if gain.size else 0.0
+    return best if best > 0 else 1.0
+
+
+def fit_budget(state: _Windows, budget: float) -> None:
+    """Drop the cameras that lose least per unit of cost until the plan fits ``budget``, then add
+    the ones that gain most per unit of cost while they fit (lazy heaps: losses only grow as
+    cameras go, gains only shrink as they come)."""
+    Rc, cost, credit = state.Rc, state.cost, state.credit
+
+    def rows(j: int) -> IntArray:
+        return Rc.indices[Rc.indptr[j] : Rc.indptr[j + 1]]  # type: ignore[no-any-return]
+
+    def loss(j: int) -> float:
+        r = rows(j)
+        return float(credit[r[state.cnt[r] == 1]].sum()) / float(cost[j])
+
+    def gain(j: int) -> float:
+        r = rows(j)
+        return float(credit[r[state.cnt[r] == 0]].sum()) / float(cost[j])
+
+    one, zero = np.ones(1, dtype=bool), np.zeros(1, dtype=bool)
+    spent = float(cost[state.x].sum())
+    per_cost = np.asarray(Rc.T @ (credit * (state.cnt == 1))) / cost
+    heap = list(zip(per_cost[state.x].tolist(), np.flatnonzero(state.x).tolist(), strict=True))
+    heapq.heapify(heap)
+    while spent > budget + _TOL and heap:
+        _, j = heapq.heappop(heap)
+        now = loss(j)
+        if heap and now > heap[0][0] + _TOL:
+            heapq.heappush(heap, (now, j))
+            continue
+        state.apply(np.array([j]), zero)
+        spent -= float(cost[j])
+    per_cost = np.asarray(Rc.T @ (credit * (state.cnt == 0))) / cost
+    heap = list(zip((-per_cost[~state.x]).tolist(), np.flatnonzero(~state.x).tolist(), strict=True))
+    heapq.heapify(heap)
+    while heap:
+        _, j = heapq.heappop(heap)
+        if cost[j] > budget - spent + _TOL:
+            continue
+        now = gain(j)
+        if now <= 0:
+            break
+        if heap and -now > heap[0][0] + _TOL:
+            heapq.heappush(heap, (-now, j))
+            continue
+        state.apply(np.array([j]), one)
+        spent += float(cost[j])
 
 
 def _seen_weight(row_unit: IntArray, unseen: BoolArray, w: FloatArray) -> float:

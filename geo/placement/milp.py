@@ -279,8 +279,13 @@ def solve_unit_cover_milp(
     limits: MilpLimits,
     *,
     fixed_to: tuple[BoolArray, BoolArray] | None = None,
+    price: float | FloatArray = 0.0,
 ) -> MilpOutcome:
-    """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0)."""
+    """Max weighted coverage under a budget on the reduced instance ``red`` (objective column 0).
+
+    ``price`` > 0 charges each camera its cost times the price (one for all, or one per column of
+    ``red``): the objective is then covered weight minus the priced spend (``budget`` may be ``math.inf``).
+    """
     n_x = red.cols.size
     n_u = red.coef.shape[0]
     n_r = red.R.shape[0]
@@ -295,7 +300,7 @@ def solve_unit_cover_milp(
         x_start = np.concatenate([xs, _units_seen(red.R, red.row_unit, n_u, xs)])
     lower, upper = _bounds(n_x, n_u, fixed_to)
     f = Formulation(
-        col_cost=np.concatenate([np.zeros(n_x), red.coef[:, 0]]),
+        col_cost=np.concatenate([-price * cost, red.coef[:, 0]]),
         col_lower=lower,
         col_upper=upper,
         mat=mat,

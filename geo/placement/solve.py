@@ -40,9 +40,10 @@ from geo.placement.lagrange import (
     set_cover_lagrangian,
 )
 from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
-from geo.placement.lns import WINDOW_LIMITS, window_search
+from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.price_split import price_split_bound
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
 from geo.placement.result import Kind, PlacementResult, StageLog, Status
 
@@ -54,6 +55,10 @@ _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic alre
 # from the first run's plan. 2,000 x 10,000 at 500 m (50k nonzeros, SCIP's bound stuck at 163.5):
 # 179 -> 178 after 6 runs on seed 7 (tuning), 179 unchanged on seed 1 (held back)
 _LS_RESTARTS_FROM = 20_000
+_COUNTY_COVER_ALL = 0.4  # county MCLP: the cover-everything search's share of its usual time
+_COUNTY_LAGRANGIAN = 0.2  # county MCLP: the Lagrangian stage's share of the time left
+_PRICED_SHARE = 0.7  # county MCLP: priced windows' share of the window time (budget windows get the rest)
+_SPLIT_SHARE = 0.3  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
 # MCLP: reduced nonzeros up to which cover_all may run before polish, on all rows (no implied-row product).
@@ -201,25 +206,33 @@ def _window_stage(
     deadline: float,
     seed: int,
     threads: int,
+    priced: bool = False,
 ) -> SelectionState:
-    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows"."""
-    t = time.monotonic()
-    out = window_search(
-        model,
-        red,
-        budget,
-        _redirected(st.selected, red.redirect)[red.cols],
-        deadline=deadline,
-        each=replace(WINDOW_LIMITS, seed=seed, threads=threads),
-    )
-    chosen = np.zeros(model.cost.size, dtype=bool)
-    chosen[red.cols[out.plan]] = True
-    cand = state_from_selection(model, chosen)
-    if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-        st = cand
-    if out.timed_out:
-        log.milp_status = "time_limit"
-    log.log("windows", time.monotonic() - t, st.covered_weight, detail=f"{out.windows} solved, {out.improved} improved")
+    """Improve the plan window by window until the deadline (see ``lns.py``); logs stage "windows".
+
+    ``priced``: priced windows first (``_PRICED_SHARE`` of the time, stage "priced"), then windows
+    under the budget (on the 250 m county instance, seed 7, 59 s of priced windows gained 12,300
+    and the 59 s of budget windows after them 800).
+    """
+    each = replace(WINDOW_LIMITS, seed=seed, threads=threads)
+    stages = ("priced", "windows") if priced else ("windows",)
+    for stage in stages:
+        t = time.monotonic()
+        plan = _redirected(st.selected, red.redirect)[red.cols]
+        price = start_price(red, model.cost[red.cols], plan) if stage == "priced" else None
+        until = t + _PRICED_SHARE * (deadline - t) if stage == "priced" else deadline
+        out = window_search(model, red, budget, plan, deadline=until, each=each, price=price)
+        chosen = np.zeros(model.cost.size, dtype=bool)
+        chosen[red.cols[out.plan]] = True
+        cand = state_from_selection(model, chosen)
+        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
+            st = cand
+        if out.timed_out:
+            log.milp_status = "time_limit"
+        detail = f"{out.windows} solved, {out.improved} improved"
+        if price is not None:
+            detail += f"; price {price:.4g} to {out.price:.4g}"
+        log.log(stage, time.monotonic() - t, st.covered_weight, detail=detail)
     return st
 
 
@@ -408,7 +421,10 @@ def solve_max_coverage(
         nonlocal st, tried_all
         t = time.monotonic()
         tried_all = True
-        everything = _cover_everything(model, red, budget, _lagrangian_seconds(deadline))
+        seconds = _lagrangian_seconds(deadline)
+        if red.R.nnz > MAX_NONZEROS:  # county: it found nothing in 28 s at 500 m; the windows use time better
+            seconds *= _COUNTY_COVER_ALL
+        everything = _cover_everything(model, red, budget, seconds)
         if everything is not None and everything.covered_weight > st.covered_weight:
             st = everything
         log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
@@ -434,27 +450,39 @@ def solve_max_coverage(
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
     # bound it gives is often the only useful one at county scale: it gets at least a tenth of the
-    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets half of what is left:
-    # there its subgradient gains more gap per second than the windows after it
+    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets a fifth of what is left
+    # (its 1,000 iterations took 8 s at 250 m and 22 s at 500 m on the quiet county instance): the
+    # priced tile bound and the priced windows after it gain more per second
     incumbent = st.covered_weight
     cost = model.cost[red.cols]
     seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
     if red.R.nnz > MAX_NONZEROS:
-        seconds = max(0.5 * (deadline - time.monotonic()), 0.1 * time_limit)
+        seconds = max(_COUNTY_LAGRANGIAN * (deadline - time.monotonic()), 0.1 * time_limit)
     t = time.monotonic()
     duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
     log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
     seconds = max(seconds - (time.monotonic() - t), 0.05)
-    lag = max_coverage_lagrangian(red, cost, budget, incumbent, seconds=seconds, step=step, start=duals)
+    lag = max_coverage_lagrangian(
+        red, cost, budget, incumbent, seconds=seconds, step=step, start=duals, give_up_above=log.bound
+    )
     fixed_to = log.lagrangian(lag, st.covered_weight)
 
     # the exact stage on the fixed model. From _WINDOWS_FROM nonzeros windows of it are solved
     # exactly first (half the time left), and past MAX_NONZEROS (county scale: the whole MILP does
     # not finish its root LP in time) instead of it
+    county = red.R.nnz > MAX_NONZEROS
+    if exact and county and log.open(st.covered_weight, rel_gap) and log.source == "lagrangian":
+        # past the LP's reach: the priced tile bound, tighter than the Lagrangian one (price_split.py)
+        assert lag.multipliers is not None
+        until = time.monotonic() + _SPLIT_SHARE * (deadline - time.monotonic())
+        split = price_split_bound(model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads)
+        log.tighten(split.bound, "price split")
+        detail = f"{split.solved} of {split.tiles} tiles solved; price {split.price:.4g}"
+        log.log("price_split", split.seconds, st.covered_weight, split.bound, detail)
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
-        share = 1.0 if red.R.nnz > MAX_NONZEROS else 0.5
+        share = 1.0 if county else 0.5
         until = time.monotonic() + share * (deadline - time.monotonic())
-        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads)
+        st = _window_stage(model, red, budget, st, log, deadline=until, seed=seed, threads=threads, priced=county)
     remaining = deadline - time.monotonic()
     if exact and log.open(st.covered_weight, rel_gap) and red.R.nnz <= max(MAX_NONZEROS, _WINDOWS_FROM):
         if remaining < 0.02 * time_limit:  # out of time: HiGHS would overrun the limit loading the model

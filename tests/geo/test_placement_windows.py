@@ -18,10 +18,10 @@ from scipy.sparse.csgraph import connected_components
 
 import geo.placement.solve as solve_module
 from geo.placement import CoverageProblem, solve_max_coverage
-from geo.placement._model import build_model
+from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack
-from geo.placement.lns import window_search
+from geo.placement.lns import _Windows, fit_budget, start_price, window_search
 from geo.placement.milp import MilpLimits
 
 
@@ -50,6 +50,21 @@ def connected(red: UnitCover) -> bool:
     return bool(n == 1)
 
 
+def random_instance(
+    seed: int, n_cand: int, *, composites: bool, fixed_share: float, n_dem: int = 30, salt: int = 5
+) -> tuple[Model, UnitCover]:
+    """A small random disk instance (costs 1-3, weights 1-9, optional composites and fixed cameras), reduced."""
+    rng = np.random.default_rng(seed + salt)
+    A = disks(seed, n_cand, n_dem, 0.3)
+    cost = rng.integers(1, 4, n_cand).astype(float)
+    weight = rng.integers(1, 10, A.shape[0]).astype(float)
+    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
+    fixed = rng.random(n_cand) < fixed_share
+    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
+    model = build_model(problem)
+    return model, reduce_units(model, problem.weight[:, None])
+
+
 cases = st.tuples(
     st.integers(0, 10_000),  # seed
     st.integers(5, 10),  # candidates
@@ -66,14 +81,7 @@ def test_window_search_keeps_the_budget_never_loses_weight_and_a_whole_window_is
 ) -> None:
     seed, n_cand, size, composites, with_fixed = case
     rng = np.random.default_rng(seed + 5)
-    A = disks(seed, n_cand, 30, 0.3)
-    cost = rng.integers(1, 4, n_cand).astype(float)
-    weight = rng.integers(1, 10, A.shape[0]).astype(float)
-    all_of = np.maximum(rng.integers(-8, 8, A.shape[0]), -1) if composites else None
-    fixed = (rng.random(n_cand) < 0.2) if with_fixed else None
-    problem = CoverageProblem.from_arrays(A, cost, weight=weight, all_of=all_of, fixed=fixed)
-    model = build_model(problem)
-    red = reduce_units(model, problem.weight[:, None])
+    model, red = random_instance(seed, n_cand, composites=composites, fixed_share=0.2 if with_fixed else 0.0)
     if red.cols.size == 0 or red.R.shape[0] == 0:
         return
     c = model.cost[red.cols]
@@ -96,6 +104,70 @@ def test_window_search_keeps_the_budget_never_loses_weight_and_a_whole_window_is
         assert out.value == pytest.approx(float(values.max()))
 
 
+@settings(max_examples=40, deadline=None)
+@given(cases, st.floats(1.0, 5.0), st.floats(0.05, 3.0))
+def test_priced_windows_end_within_the_budget_at_a_value_no_plan_beats(
+    case: tuple[int, int, int, bool, bool], budget: float, price_scale: float
+) -> None:
+    """Priced windows may overspend on the way; the plan they return fits the budget and its value is real."""
+    seed, n_cand, size, composites, with_fixed = case
+    rng = np.random.default_rng(seed + 7)
+    model, red = random_instance(seed, n_cand, composites=composites, fixed_share=0.2 if with_fixed else 0.0, salt=7)
+    if red.cols.size == 0 or red.R.shape[0] == 0:
+        return
+    c = model.cost[red.cols]
+    X = all_subsets(red.cols.size)
+    X = X[X.astype(float) @ c <= budget + 1e-9]
+    best = float(plan_values(red, X).max())
+    start = X[int(rng.integers(0, X.shape[0]))]
+    price = price_scale * start_price(red, c, start)
+    assert price > 0
+
+    out = window_search(
+        model,
+        red,
+        budget,
+        start,
+        deadline=time.monotonic() + 20.0,
+        size=size,
+        each=MilpLimits(1.0, 1e-9, threads=1),
+        price=price,
+    )
+
+    assert float(c[out.plan].sum()) <= budget + 1e-9
+    assert out.spent == pytest.approx(float(c[out.plan].sum()))
+    assert out.value == pytest.approx(float(plan_values(red, out.plan[None, :])[0]))
+    assert out.value <= best + 1e-9
+    assert out.price > 0 and np.isfinite(out.price)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 12), st.floats(0.0, 8.0))
+def test_fit_budget_drops_until_the_plan_fits_then_leaves_nothing_affordable_that_gains(
+    seed: int, n_cand: int, budget: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    A = disks(seed, n_cand, 40, 0.3)
+    cost = rng.choice([1.0, 1.6, 2.5], n_cand)
+    problem = CoverageProblem.from_arrays(A, cost, weight=rng.integers(1, 10, A.shape[0]).astype(float))
+    model = build_model(problem)
+    red = reduce_units(model, problem.weight[:, None], dominance=False)
+    if red.R.shape[0] == 0:
+        return
+    c = model.cost[red.cols]
+    state = _Windows(red, c, rng.random(red.cols.size) < 0.6)  # any plan, over the budget or not
+
+    fit_budget(state, budget)
+
+    spent = float(c[state.x].sum())
+    assert spent <= budget + 1e-9
+    counts = np.asarray(sp.csr_array(red.R, dtype=float) @ state.x.astype(float)).round()
+    assert (state.cnt == counts).all()  # the per-row counts follow every drop and add
+    gains = np.asarray(sp.csc_array(red.R, dtype=float).T @ (state.cnt == 0).astype(float))
+    affordable = ~state.x & (c <= budget - spent + 1e-9)
+    assert not (affordable & (gains > 0)).any()
+
+
 def county_path_case(seed: int) -> bool:
     """Solve one small instance by the county path and check it; True if the windows ran."""
     n_cand = 12
@@ -113,8 +185,9 @@ def county_path_case(seed: int) -> bool:
     assert res.status != "optimal" or res.objective == pytest.approx(best)
     stages = [s.stage for s in res.stages]
     assert "milp" not in stages
-    # the windows run whenever the gap is still open after the Lagrangian bound
+    # the windows run whenever the gap is still open after the Lagrangian bound; priced ones first
     assert "windows" in stages or res.status == "optimal"
+    assert ("priced" in stages) == ("windows" in stages)
     return "windows" in stages
 
 
