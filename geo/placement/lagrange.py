@@ -94,6 +94,64 @@ def _fractional_knapsack(value: FloatArray, cost: FloatArray, budget: float) -> 
     return total, x, rho
 
 
+class CoverageSubgradient:
+    """A subgradient search on the max-coverage relaxation ``L(lam)`` (see :func:`max_coverage_lagrangian`):
+    the multipliers (one per reduced row, starting from each unit's weight spread over its rows), the
+    best bound met and its multipliers, and the step scale, halved after 20 iterations without a
+    better bound. Steps are deflected: half the previous direction damps the zig-zag."""
+
+    def __init__(self, red: UnitCover, cost: FloatArray, budget: float) -> None:
+        self.w = red.coef[:, 0]
+        self.row_unit = red.row_unit
+        self.R: sp.csr_array = red.R
+        self.RT = sp.csr_array(red.R.T)
+        self.cost, self.budget = cost, budget
+        sizes = np.bincount(self.row_unit, minlength=self.w.size).astype(np.float64)
+        self.lam: FloatArray = (self.w / sizes)[self.row_unit]
+        self.best_lam = self.lam
+        self.ub = math.inf
+        self.theta = 1.0
+        self.stall = 0
+        self.direction: FloatArray | None = None
+
+    def _reduced(self, mult: FloatArray) -> FloatArray:
+        reduced: FloatArray = self.w - np.bincount(self.row_unit, weights=mult, minlength=self.w.size)
+        return reduced
+
+    def value_at(self, mult: FloatArray) -> float:
+        """``L(mult)`` without the constant."""
+        knap = _fractional_knapsack(np.asarray(self.RT @ mult), self.cost, self.budget)[0]
+        return float(np.maximum(self._reduced(mult), 0).sum()) + knap
+
+    def evaluate(self) -> tuple[float, FloatArray, FloatArray]:
+        """At the current multipliers: ``L`` without the constant, the knapsack's ``x``, the units' reduced weights."""
+        red_w = self._reduced(self.lam)
+        val_x, x, _ = _fractional_knapsack(np.asarray(self.RT @ self.lam), self.cost, self.budget)
+        return float(np.maximum(red_w, 0).sum()) + val_x, x, red_w
+
+    def record(self, value: float) -> None:
+        """Keep ``value`` (at the current multipliers) if it is a better bound; else count a stall."""
+        if value < self.ub - 1e-9 * max(1.0, abs(value)):
+            self.ub, self.best_lam, self.stall = value, self.lam, 0
+        else:
+            self.stall += 1
+            if self.stall >= 20:
+                self.theta *= 0.5
+                self.stall = 0
+
+    def step(self, g: FloatArray, value: float, target: float) -> bool:
+        """A Polyak step along ``-g`` towards ``target`` (without the constant); False when ``g`` is zero."""
+        if self.direction is not None:
+            g = g + _DEFLECTION * self.direction
+        self.direction = g
+        norm = float(g @ g)
+        if norm <= 0:
+            return False
+        gap = max(value - target, 1e-9 * max(1.0, value))
+        self.lam = np.maximum(0.0, self.lam - self.theta * gap / norm * g)
+        return True
+
+
 def max_coverage_lagrangian(
     red: UnitCover,
     cost: FloatArray,
@@ -119,61 +177,29 @@ def max_coverage_lagrangian(
     1,000 iterations, 22 s).
     """
     t0 = time.monotonic()
-    w = red.coef[:, 0]
     const = float(red.constant[0])
-    n_r = red.R.shape[0]
-    n_c = red.cols.size
-    if n_r == 0:
-        none = np.zeros(n_c, dtype=bool)
+    if red.R.shape[0] == 0:
+        none = np.zeros(red.cols.size, dtype=bool)
         return LagrangianOutcome(const, 0, 0.0, best, none, none.copy())
-    R: sp.csr_array = red.R
-    RT = sp.csr_array(R.T)
-    sizes = np.bincount(red.row_unit, minlength=w.size).astype(np.float64)
-    lam = (w / sizes)[red.row_unit]
-
-    def value_at(mult: FloatArray) -> float:
-        red_w = w - np.bincount(red.row_unit, weights=mult, minlength=w.size)
-        return float(np.maximum(red_w, 0).sum()) + _fractional_knapsack(np.asarray(RT @ mult), cost, budget)[0]
-
+    sg = CoverageSubgradient(red, cost, budget)
     if start is not None:
         start = np.maximum(start, 0.0)
-        if value_at(start) < value_at(lam):
-            lam = start
-    target = best - const
-    ub = math.inf
-    best_lam = lam
-    theta = 1.0
-    stall = 0
+        if sg.value_at(start) < sg.value_at(sg.lam):
+            sg.lam = sg.best_lam = start
     it = 0
-    direction: FloatArray | None = None
     while it < max_iter:
         it += 1
-        red_w = w - np.bincount(red.row_unit, weights=lam, minlength=w.size)
-        y = (red_w > 0).astype(np.float64)
-        val_x, x, _ = _fractional_knapsack(np.asarray(RT @ lam), cost, budget)
-        value = float(np.maximum(red_w, 0).sum()) + val_x
-        if value < ub - 1e-9 * max(1.0, abs(value)):
-            ub, best_lam, stall = value, lam, 0
-        else:
-            stall += 1
-            if stall >= 20:
-                theta *= 0.5
-                stall = 0
-        if time.monotonic() - t0 > seconds or theta < 1e-4:
+        value, x, red_w = sg.evaluate()
+        sg.record(value)
+        if time.monotonic() - t0 > seconds or sg.theta < 1e-4:
             break
-        if it >= _GIVE_UP_AFTER and ub + const > give_up_above:
+        if it >= _GIVE_UP_AFTER and sg.ub + const > give_up_above:
             break
-        if ub + const - step - best <= _tol(ub + const):  # floor(ub) == best: proven
+        if sg.ub + const - step - best <= _tol(sg.ub + const):  # floor(ub) == best: proven
             break
-        g = np.asarray(R @ x) - y[red.row_unit]  # dL/dlam
-        if direction is not None:  # deflected: half the previous direction damps the zig-zag
-            g = g + _DEFLECTION * direction
-        direction = g
-        norm = float(g @ g)
-        if norm <= 0:
+        if not sg.step(np.asarray(sg.R @ x) - (red_w > 0)[red.row_unit], value, best - const):  # dL/dlam
             break
-        gap = max(value - target, 1e-9 * max(1.0, value))
-        lam = np.maximum(0.0, lam - theta * gap / norm * g)
+    ub, best_lam, RT = sg.ub, sg.best_lam, sg.RT
     bound = ub + const
     fix_zero, fix_one = knapsack_fixings(np.asarray(RT @ best_lam), cost, budget, bound, best, step)
     return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one, multipliers=best_lam)

@@ -23,12 +23,11 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.heuristic import SelectionState, polish_max_coverage, state_from_selection
-from geo.placement.lagrange import _DEFLECTION, _fractional_knapsack, knapsack_fixings
+from geo.placement.lagrange import CoverageSubgradient, knapsack_fixings
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray
 
@@ -96,24 +95,18 @@ def lagrangian_plans(
     t0 = time.monotonic()
     w = red.coef[:, 0]
     const = float(red.constant[0])
-    R: sp.csr_array = red.R
-    n_r, n_c = R.shape
+    n_r, n_c = red.R.shape
     if n_r == 0:
         return LagrangianPlans(const, np.zeros(0), None, -math.inf, 0, 0.0)
-    RT = sp.csr_array(R.T)
-    sizes = np.bincount(red.row_unit, minlength=w.size).astype(np.float64)
-    lam = (w / sizes)[red.row_unit]
-    ub, best_lam = math.inf, lam
+    sg = CoverageSubgradient(red, cost, budget)
+    R = sg.R
     top: list[tuple[float, BoolArray]] = []  # the best ``keep`` distinct plans, best first
     last = np.zeros(n_c, dtype=bool)
-    theta, stall, since, it = 1.0, 0, 0, 0
+    since, it = 0, 0
     min_gain = 0.1 * step if step else 1e-6 * max(1.0, abs(best))
-    direction: FloatArray | None = None
     while it < max_iter:
         it += 1
-        red_w = w - np.bincount(red.row_unit, weights=lam, minlength=w.size)
-        val_x, x, _ = _fractional_knapsack(np.asarray(RT @ lam), cost, budget)
-        value = float(np.maximum(red_w, 0).sum()) + val_x
+        value, x, red_w = sg.evaluate()
         seen_x = np.asarray(R @ x)
         whole = x >= 1.0 - 1e-9
         if it == 1 or not np.array_equal(whole, last):
@@ -125,28 +118,16 @@ def lagrangian_plans(
                 top.append((got, whole.copy()))
                 top.sort(key=lambda vq: -vq[0])  # stable: the first met wins a tie
                 del top[keep:]
-        since = 0 if value < ub - min_gain else since + 1
-        if value < ub - 1e-9 * max(1.0, abs(value)):
-            ub, best_lam, stall = value, lam, 0
-        else:
-            stall += 1
-            if stall >= 20:
-                theta *= 0.5
-                stall = 0
+        since = 0 if value < sg.ub - min_gain else since + 1
+        sg.record(value)
         incumbent = max(best, top[0][0]) if top else best
-        if ub + const - step - incumbent <= _tol(ub + const):  # rounded down, the bound is the plan: proven
+        if sg.ub + const - step - incumbent <= _tol(sg.ub + const):  # rounded down, the bound is the plan: proven
             break
-        if time.monotonic() - t0 > seconds or theta < 1e-4 or since >= patience:
+        if time.monotonic() - t0 > seconds or sg.theta < 1e-4 or since >= patience:
             break
-        g = seen_x - (red_w > 0)[red.row_unit]
-        if direction is not None:
-            g = g + _DEFLECTION * direction
-        direction = g
-        norm = float(g @ g)
-        if norm <= 0:
+        if not sg.step(seen_x - (red_w > 0)[red.row_unit], value, incumbent - const):
             break
-        gap = max(value - (incumbent - const), 1e-9 * max(1.0, value))
-        lam = np.maximum(0.0, lam - theta * gap / norm * g)
+    ub, best_lam = sg.ub, sg.best_lam
     plan, plan_val = (top[0][1], top[0][0]) if top else (None, -math.inf)
     runners_up = tuple(q for _, q in top[1:])
     return LagrangianPlans(ub + const, best_lam, plan, plan_val, it, time.monotonic() - t0, runners_up)

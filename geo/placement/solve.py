@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from geo.placement import scip_cover
 from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
-from geo.placement._model import Model, build_model, counts_for, covered_weight, units_covered
+from geo.placement._model import Model, build_model, counts_for, covered_weight
 from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows, reduce_units
 from geo.placement.cover_search import cover_local_search
 from geo.placement.heuristic import (
@@ -34,7 +34,6 @@ from geo.placement.heuristic import (
     state_from_selection,
 )
 from geo.placement.lagrange import (
-    LagrangianOutcome,
     granularity,
     max_coverage_lagrangian,
     set_cover_lagrangian,
@@ -42,12 +41,12 @@ from geo.placement.lagrange import (
 from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
 from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
-from geo.placement.milp import MilpLimits, MilpOutcome, solve_row_cover_milp, solve_unit_cover_milp
+from geo.placement.milp import MilpLimits, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.price_split import price_split_bound
-from geo.placement.problem import BoolArray, CoverageProblem, FloatArray, IntArray, Quota
-from geo.placement.result import Kind, PlacementResult, StageLog, Status
+from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
+from geo.placement.progress import Progress, fix_detail, round_up
+from geo.placement.result import PlacementResult
 
-_NAN = math.nan
 _HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 # set cover: reduced nonzeros from which the local search restarts (another seed, from its best plan)
@@ -79,23 +78,9 @@ def _redirected(selected: BoolArray, redirect: IntArray) -> BoolArray:
     return out
 
 
-def _round_down(bound: float, step: float) -> float:
-    """An upper bound on an objective that moves in whole steps can be rounded down to one."""
-    return math.floor(bound + 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
-
-
-def _round_up(bound: float, step: float) -> float:
-    return math.ceil(bound - 1e-7 * max(1.0, abs(bound))) if step and math.isfinite(bound) else bound
-
-
 def _lagrangian_seconds(deadline: float) -> float:
     """The Lagrangian stage gets at most a quarter of what is left (it stops early when proven)."""
     return max(0.25 * (deadline - time.monotonic()), 0.05)
-
-
-def _fix_detail(iterations: int, fixed_to: tuple[BoolArray, BoolArray]) -> str:
-    zero, one = fixed_to
-    return f"{iterations} iterations; fixed {int(zero.sum())} out, {int(one.sum())} in"
 
 
 def _groups_ok(model: Model, st: SelectionState) -> bool:
@@ -132,11 +117,11 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     if quick.plan is None:
         return None
     plan, value = quick.plan, quick.plan_value
-    if value > budget + 1e-9 and _round_up(quick.bound, step) <= budget + 1e-9:
+    if value > budget + 1e-9 and round_up(quick.bound, step) <= budget + 1e-9:
         plan, value = cover_local_search(rows.R, cost, plan, seconds=min(0.1 * seconds, 1.0), enough=budget)
     if value > budget + 1e-9:
         lag = set_cover_lagrangian(rows, cost, value, seconds=0.3 * seconds, step=step, enough=budget)
-        if _round_up(lag.bound, step) > budget + 1e-9:
+        if round_up(lag.bound, step) > budget + 1e-9:
             return None
         if lag.plan is not None and lag.plan_value < value:
             plan, value = lag.plan, lag.plan_value
@@ -151,12 +136,18 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
 
 
+def _better_coverage(model: Model, chosen: BoolArray, st: SelectionState, budget: float) -> SelectionState:
+    """``chosen`` as a plan if it covers more than ``st`` within the budget, else ``st``."""
+    cand = state_from_selection(model, chosen)
+    return cand if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9 else st
+
+
 def _light_stage(
     model: Model,
     red: UnitCover,
     budget: float,
     st: SelectionState,
-    log: _Progress,
+    log: Progress,
     *,
     deadline: float,
     exact: bool,
@@ -172,7 +163,7 @@ def _light_stage(
     log.tighten(lag.bound, "lagrangian")
     incumbent = st.covered_weight
     fixed_to = coverage_fixings(red, cost, budget, lag, incumbent, log.step)
-    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, f"plans; {_fix_detail(lag.iterations, fixed_to)}")
+    log.log("lagrangian", time.monotonic() - t, incumbent, lag.bound, f"plans; {fix_detail(lag.iterations, fixed_to)}")
     remaining = deadline - time.monotonic()
     if exact and log.open(incumbent, limits.rel_gap) and remaining < 0.02 * limits.time_limit:
         log.milp_status = "time_limit"  # out of time (see solve_max_coverage)
@@ -184,9 +175,7 @@ def _light_stage(
         each = replace(limits, time_limit=max(remaining * 0.95, 0.5), presolve=False)
         out = solve_compact_milp(model, red, budget, fixed_to, start, each)
         if out.chosen is not None:
-            cand = state_from_selection(model, out.chosen)
-            if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-                st = cand
+            st = _better_coverage(model, out.chosen, st, budget)
         log.milp(out, incumbent, fixed=True)
     return st
 
@@ -201,7 +190,7 @@ def _window_stage(
     red: UnitCover,
     budget: float,
     st: SelectionState,
-    log: _Progress,
+    log: Progress,
     *,
     deadline: float,
     seed: int,
@@ -224,9 +213,7 @@ def _window_stage(
         out = window_search(model, red, budget, plan, deadline=until, each=each, price=price)
         chosen = np.zeros(model.cost.size, dtype=bool)
         chosen[red.cols[out.plan]] = True
-        cand = state_from_selection(model, chosen)
-        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-            st = cand
+        st = _better_coverage(model, chosen, st, budget)
         if out.timed_out:
             log.milp_status = "time_limit"
         detail = f"{out.windows} solved, {out.improved} improved"
@@ -234,122 +221,6 @@ def _window_stage(
             detail += f"; price {price:.4g} to {out.price:.4g}"
         log.log(stage, time.monotonic() - t, st.covered_weight, detail=detail)
     return st
-
-
-def _gap(objective: float, bound: float) -> float:
-    if not math.isfinite(bound):
-        return math.inf
-    return abs(bound - objective) / max(abs(objective), 1e-12) if bound != objective else 0.0
-
-
-class _Progress:
-    """The best bound so far, its source, the MILP's status and the stage log of one solve call.
-
-    ``maximize``: the bound is an upper bound (max coverage), else a lower one (set cover);
-    bounds are rounded to ``step`` (see :func:`granularity`) in the direction that keeps them valid.
-    """
-
-    def __init__(self, kind: Kind, *, maximize: bool, step: float, bound: float, source: str) -> None:
-        self.kind: Kind = kind
-        self.maximize = maximize
-        self.step = step
-        self.bound = self._rounded(bound)
-        self.source = source
-        self.milp_status: str | None = None
-        self.stages: list[StageLog] = []
-
-    def _rounded(self, value: float) -> float:
-        return _round_down(value, self.step) if self.maximize else _round_up(value, self.step)
-
-    def log(self, stage: str, seconds: float, objective: float, bound: float = _NAN, detail: str = "") -> None:
-        self.stages.append(StageLog(stage, seconds, objective, bound, detail))
-
-    def tighten(self, value: float, source: str) -> None:
-        """Keep ``value`` (rounded to the step) if it is a tighter bound than the one held."""
-        if not math.isfinite(value):
-            return
-        value = self._rounded(value)
-        if (value < self.bound) if self.maximize else (value > self.bound):
-            self.bound, self.source = value, source
-
-    def open(self, objective: float, rel_gap: float) -> bool:
-        return _gap(objective, self.bound) > rel_gap
-
-    def lp_duals(self, duals: FloatArray | None, seconds: float, nnz: int) -> None:
-        if nnz > MAX_NONZEROS:
-            detail = f"not tried: {nnz:,} nonzeros"
-        else:
-            detail = "optimal duals" if duals is not None else "not reached in time"
-        self.log("lp_duals", seconds, _NAN, _NAN, detail)
-
-    def lagrangian(self, lag: LagrangianOutcome, objective: float) -> tuple[BoolArray, BoolArray]:
-        """Log the Lagrangian stage, keep its bound; returns its fixings (to 0, to 1)."""
-        self.tighten(lag.bound, "lagrangian")
-        fixed_to = (lag.fix_zero, lag.fix_one)
-        self.log("lagrangian", lag.seconds, objective, lag.bound, _fix_detail(lag.iterations, fixed_to))
-        return fixed_to
-
-    def milp(self, out: MilpOutcome, incumbent: float, fixed: bool, solver: str = "") -> None:
-        """Log the MILP stage and keep its bound.
-
-        Fixings exclude only plans no better than the incumbent they were computed against, so
-        over a fixed model the MILP's bound counts only together with that incumbent.
-        """
-        self.milp_status = out.status
-        self.log(
-            "milp",
-            out.seconds,
-            out.objective,
-            out.bound,
-            f"{solver}{out.status}; {out.n_cols} cols, {out.n_rows} rows, {out.nnz} nonzeros",
-        )
-        value = incumbent if out.status == "infeasible" else out.bound
-        if fixed:
-            value = max(value, incumbent) if self.maximize else min(value, incumbent)
-        self.tighten(value, "milp")
-
-    def finish(
-        self,
-        model: Model,
-        st: SelectionState,
-        *,
-        objective: float,
-        rel_gap: float,
-        t0: float,
-        budget: float | None,
-    ) -> PlacementResult:
-        # a plan is its own bound: never report a bound the returned plan beats
-        bound = max(self.bound, objective) if self.maximize else min(self.bound, objective)
-        gap = _gap(objective, bound)
-        status: Status
-        if gap <= rel_gap * 1.01 or abs(bound - objective) <= 1e-6:
-            # judged on the plan actually returned, never on the solver's word alone
-            status = "optimal"
-        elif self.milp_status == "time_limit":
-            status = "time_limit"
-        else:
-            status = "feasible"
-        problem = model.problem
-        counted = units_covered(model, st.cnt)[model.unit_of_row]
-        added = st.added()
-        return PlacementResult(
-            kind=self.kind,
-            selected=np.flatnonzero(st.selected).astype(np.int64),
-            added=added,
-            objective=objective,
-            bound=bound,
-            gap=gap,
-            status=status,
-            bound_source=self.source,
-            seconds=time.monotonic() - t0,
-            cost=float(problem.cost[added].sum()),
-            covered_weight=float(problem.weight[counted].sum()),
-            total_weight=float(problem.weight.sum()),
-            covered=st.cnt > 0,
-            counted=counted,
-            budget=budget,
-            stages=tuple(self.stages),
-        )
 
 
 def _lp_seconds(seconds: float) -> float:
@@ -410,7 +281,7 @@ def solve_max_coverage(
     red = reduce_units(model, problem.weight[:, None])
     step = granularity(red.coef[:, 0])
     # trivial bound: everything that can be covered at all
-    log = _Progress(
+    log = Progress(
         "max_coverage", maximize=True, step=step, bound=float(red.constant[0] + red.coef[:, 0].sum()), source="trivial"
     )
     log.log("greedy", greedy_seconds, st.covered_weight, detail=f"{st.added().size} added")
@@ -497,9 +368,7 @@ def solve_max_coverage(
                 fixed_to=fixed_to,
             )
             if out.chosen is not None:
-                cand = state_from_selection(model, out.chosen)
-                if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-                    st = cand
+                st = _better_coverage(model, out.chosen, st, budget)
             log.milp(out, incumbent, fixed=True)
     return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
@@ -567,7 +436,7 @@ def solve_set_cover(
     rows = reduce_rows(model, must, column_dominance=not quotas_t)
     heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
     cols_cost = model.cost[rows.cols]
-    log = _Progress("set_cover", maximize=False, step=granularity(cols_cost), bound=0.0, source="trivial")
+    log = Progress("set_cover", maximize=False, step=granularity(cols_cost), bound=0.0, source="trivial")
     st, feasible = SelectionState(model), False
     fixed_to: tuple[BoolArray, BoolArray] | None = None
     plain = not quotas_t and not (model.group >= 0).any()  # then any cover of the rows is a plan
