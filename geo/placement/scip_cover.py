@@ -14,7 +14,7 @@ Only the plain cover (no quotas, no group limits) of at most ``lp_duals.MAX_NONZ
 comes here (past that, neither solver reaches its root in time); the rest stays with HiGHS. SCIP runs
 one thread (it is sequential); our plan is handed over as its first solution, and with integral
 costs SCIP then searches only for strictly cheaper covers, so "infeasible" on a fixed model means
-"nothing cheaper exists" and the caller treats it so (see ``_Progress.milp``).
+"nothing cheaper exists" and the caller treats it so (see ``progress.Progress.milp``).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def test_scip_stage_bound_and_plan_hold_against_enumeration(
     out = solve_row_cover_scip(model, rows, start, MilpLimits(20.0, 1e-9, seed), fixed_to=fixed_to)
     value = incumbent if out.status == "infeasible" else out.bound
     if fixed_to is not None:
-        value = min(value, incumbent)  # what `_Progress.milp` keeps
+        value = min(value, incumbent)  # what `Progress.milp` keeps
     assert value <= optimum + 1e-6, "the bound exceeds the enumerated optimum"
     assert out.status in ("optimal", "infeasible")
     if out.chosen is not None:
