@@ -297,8 +297,8 @@ def fit_budget(state: _Windows, budget: float) -> None:
         if cost[j] > budget - spent + _TOL:
             continue
         now = gain(j)
-        if now <= 0:
-            break
+        if now <= 0:  # nothing left to gain by this one; others (their heap keys are stale) may still gain
+            continue
         if heap and -now > heap[0][0] + _TOL:
             heapq.heappush(heap, (-now, j))
             continue
