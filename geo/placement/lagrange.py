@@ -162,9 +162,8 @@ class CoverageSubgradient:
         """``R @ x`` from the columns ``x`` uses only (the knapsack's ``x`` holds a few of them)."""
         used = np.flatnonzero(x)
         part = self.RT[used]
-        counts: FloatArray = np.bincount(
-            part.indices, weights=np.repeat(x[used], np.diff(part.indptr)), minlength=self.R.shape[0]
-        )
+        weights = np.repeat(x[used], np.diff(part.indptr)).astype(np.float64)
+        counts: FloatArray = np.bincount(part.indices, weights=weights, minlength=self.R.shape[0]).astype(np.float64)
         return counts
 
     def step(self, g: FloatArray, value: float, target: float) -> bool:
