@@ -249,7 +249,7 @@ def solve_max_coverage(
     stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
     windows only (``lns.py``); building the model and the greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
-    first (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
+    first (not past MAX_NONZEROS) (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
     covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
     path of ``light_mclp.py`` instead of the LP duals, Lagrangian and MILP stages: Lagrangian
     plans and bound, then a MILP on the compacted fixed model with what is left of the limit.
