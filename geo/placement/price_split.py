@@ -115,20 +115,28 @@ def price_split_bound(
     solved = 0
     units_of = np.argsort(tile_of_unit, kind="stable")
     unit_starts = np.searchsorted(tile_of_unit[units_of], np.arange(n_t + 1))
-    for t in range(n_t):
+
+    def tile(t: int) -> tuple[IntArray, IntArray, FloatArray, float]:
+        """Tile ``t``'s units, cameras, their cost shares and its Lagrangian share (its units' free
+        weight and its cameras' positive reduced cost)."""
         units = units_of[unit_starts[t] : unit_starts[t + 1]]
-        rows = np.flatnonzero(tile_of_row == t)
         cols = rows_t.indices[rows_t.indptr[t] : rows_t.indptr[t + 1]]
         share = np.zeros(n_c)
         share[v_t.indices[v_t.indptr[t] : v_t.indptr[t + 1]]] = v_t.data[v_t.indptr[t] : v_t.indptr[t + 1]]
         share = share[cols]
         by_rows = rows_t.data[rows_t.indptr[t] : rows_t.indptr[t + 1]] / np.maximum(rows_all[cols], 1.0)
         share = np.where(v[cols] > 0, share / np.where(v[cols] > 0, v[cols], 1.0), by_rows)
-        # this tile's Lagrangian share: its units' free weight and its cameras' positive reduced cost
         lagrangian = float(free_weight[units].sum()) + float(np.maximum(share * (v[cols] - mu * cost[cols]), 0.0).sum())
+        return units, cols, share, lagrangian
+
+    # the tiles with the largest Lagrangian share first: where the relaxation has the most to lose
+    shares = np.array([tile(t)[3] for t in range(n_t)])
+    for t in np.argsort(-shares, kind="stable").tolist():
+        units, cols, share, lagrangian = tile(t)
         value = lagrangian
         left = deadline - time.monotonic()
-        if left > 0.05 and rows.size:
+        rows = np.flatnonzero(tile_of_row == t) if left > 0.05 else np.zeros(0, dtype=np.int64)
+        if rows.size:
             local = np.full(w.size, -1, dtype=np.int64)
             local[units] = np.arange(units.size)
             sub = UnitCover(

@@ -54,10 +54,12 @@ _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic alre
 # from the first run's plan. 2,000 x 10,000 at 500 m (50k nonzeros, SCIP's bound stuck at 163.5):
 # 179 -> 178 after 6 runs on seed 7 (tuning), 179 unchanged on seed 1 (held back)
 _LS_RESTARTS_FROM = 20_000
-_COUNTY_COVER_ALL = 0.4  # county MCLP: the cover-everything search's share of its usual time
-_COUNTY_LAGRANGIAN = 0.2  # county MCLP: the Lagrangian stage's share of the time left
-_PRICED_SHARE = 0.7  # county MCLP: priced windows' share of the window time (budget windows get the rest)
-_SPLIT_SHARE = 0.3  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
+_COUNTY_LAGRANGIAN = 0.12  # county MCLP: the Lagrangian stage's share of the time left
+_COUNTY_LAGRANGIAN_ITERATIONS = 3000  # county MCLP: its time share, not this cap, ends it (1,000: 8.5 s at 250 m)
+# county MCLP: priced windows' share of the window time, budget windows get the rest (at 500 m the
+# priced ones gained 21 per s, the budget ones 6)
+_PRICED_SHARE = 0.85
+_SPLIT_SHARE = 0.4  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
 # MCLP: reduced nonzeros up to which cover_all may run before polish, on all rows (no implied-row product).
@@ -247,7 +249,7 @@ def solve_max_coverage(
     stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
     windows only (``lns.py``); building the model and the greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
-    first (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
+    first (not past MAX_NONZEROS) (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
     covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
     path of ``light_mclp.py`` instead of the LP duals, Lagrangian and MILP stages: Lagrangian
     plans and bound, then a MILP on the compacted fixed model with what is left of the limit.
@@ -293,8 +295,6 @@ def solve_max_coverage(
         t = time.monotonic()
         tried_all = True
         seconds = _lagrangian_seconds(deadline)
-        if red.R.nnz > MAX_NONZEROS:  # county: it found nothing in 28 s at 500 m; the windows use time better
-            seconds *= _COUNTY_COVER_ALL
         everything = _cover_everything(model, red, budget, seconds)
         if everything is not None and everything.covered_weight > st.covered_weight:
             st = everything
@@ -311,7 +311,15 @@ def solve_max_coverage(
         if polished.covered_weight > st.covered_weight:
             st = polished
         log.log("polish", time.monotonic() - t, st.covered_weight)
-    if log.open(st.covered_weight, rel_gap) and st.covered_weight >= _COVER_ALL_FROM * log.bound and not tried_all:
+    # not at county scale: at 500 m it found nothing in 11, 22 and 24 s (seeds 7 and 11, 120 and
+    # 240 s limits); the priced windows gain more with that time
+    county = red.R.nnz > MAX_NONZEROS
+    if (
+        log.open(st.covered_weight, rel_gap)
+        and st.covered_weight >= _COVER_ALL_FROM * log.bound
+        and not tried_all
+        and not county
+    ):
         cover_all()
     if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red, _WINDOWS_FROM):
         limits = MilpLimits(time_limit, rel_gap, seed, threads)
@@ -334,14 +342,21 @@ def solve_max_coverage(
     log.lp_duals(duals, time.monotonic() - t, red.R.nnz)
     seconds = max(seconds - (time.monotonic() - t), 0.05)
     lag = max_coverage_lagrangian(
-        red, cost, budget, incumbent, seconds=seconds, step=step, start=duals, give_up_above=log.bound
+        red,
+        cost,
+        budget,
+        incumbent,
+        seconds=seconds,
+        step=step,
+        start=duals,
+        give_up_above=log.bound,
+        max_iter=_COUNTY_LAGRANGIAN_ITERATIONS if county else 1000,
     )
     fixed_to = log.lagrangian(lag, st.covered_weight)
 
     # the exact stage on the fixed model. From _WINDOWS_FROM nonzeros windows of it are solved
     # exactly first (half the time left), and past MAX_NONZEROS (county scale: the whole MILP does
     # not finish its root LP in time) instead of it
-    county = red.R.nnz > MAX_NONZEROS
     if exact and county and log.open(st.covered_weight, rel_gap) and log.source == "lagrangian":
         # past the LP's reach: the priced tile bound, tighter than the Lagrangian one (price_split.py)
         assert lag.multipliers is not None
