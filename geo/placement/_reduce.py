@@ -228,6 +228,12 @@ def _apply_column_dominance(
     return cols[keep], sp.csr_array(sp.csc_array(R)[:, keep]), redirect
 
 
+def seen_weight(row_unit: IntArray, unseen: BoolArray, w: FloatArray) -> float:
+    """The weight of the units none of whose rows is ``unseen`` (a unit counts once all its rows are seen)."""
+    missing = np.bincount(row_unit[unseen], minlength=w.size)
+    return float(w[missing == 0].sum())
+
+
 def reduce_rows(model: Model, must: BoolArray, *, column_dominance: bool = True, rounds: int = _ROUNDS) -> RowCover:
     """Reduce for covering every row in the boolean mask ``must`` (rows seen by fixed drop out).
 

@@ -332,3 +332,15 @@ def state_from_selection(model: Model, chosen: NDArray[np.bool_]) -> SelectionSt
     st.unit_missing = np.bincount(model.unit_of_row[st.cnt == 0], minlength=model.unit_weight.size).astype(np.int64)
     st.covered_weight = float(model.unit_weight[st.unit_missing == 0].sum())
     return st
+
+
+def state_of_plan(model: Model, cols: IntArray, plan: BoolArray) -> SelectionState:
+    """The state of a plan given over ``cols`` (a reduced model's candidates), with the fixed cameras."""
+    chosen = np.zeros(model.cost.size, dtype=bool)
+    chosen[cols[plan]] = True
+    return state_from_selection(model, chosen)
+
+
+def better_coverage(cand: SelectionState, st: SelectionState, budget: float) -> SelectionState:
+    """``cand`` if it covers more than ``st`` within ``budget``, else ``st``."""
+    return cand if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9 else st

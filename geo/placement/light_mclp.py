@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from geo.placement._model import Model, build_model
-from geo.placement._reduce import UnitCover, reduce_units
-from geo.placement.heuristic import SelectionState, polish_max_coverage, state_from_selection
-from geo.placement.lagrange import CoverageSubgradient, knapsack_fixings
+from geo.placement._reduce import UnitCover, reduce_units, seen_weight
+from geo.placement.heuristic import SelectionState, better_coverage, polish_max_coverage, state_of_plan
+from geo.placement.lagrange import CoverageSubgradient, _tol, knapsack_fixings
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, CoverageProblem, FloatArray
+from geo.placement.progress import round_down
 
 # plans polished after the subgradient (the best and two runners-up, while the bound leaves the gap
 # open): on ten 250 m seeds where the best alone fell short, end to end 42 against 51 CPU ms on average
@@ -54,21 +55,6 @@ def fits_light_path(model: Model, red: UnitCover, max_nonzeros: int) -> bool:
     """Light overlap, at most ``max_nonzeros`` reduced nonzeros and no group limits."""
     nnz = red.R.nnz
     return 0 < nnz <= max_nonzeros and nnz < _LIGHT_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
-
-
-def _tol(x: float) -> float:
-    return 1e-7 * max(1.0, abs(x))
-
-
-def plan_value(red: UnitCover, plan: BoolArray) -> float:
-    """Covered weight of a plan over ``red.cols``: units all of whose rows it sees, plus the constant."""
-    w = red.coef[:, 0]
-    const = float(red.constant[0])
-    if red.R.shape[0] == 0:
-        return const
-    seen = np.asarray(red.R @ plan.astype(np.float64)) > 0.5
-    ok = np.bincount(red.row_unit[~seen], minlength=w.size) == 0
-    return const + float(w[ok].sum())
 
 
 def lagrangian_plans(
@@ -113,7 +99,7 @@ def lagrangian_plans(
             last = whole
             # the plan's rows seen: those of x unless x has a fractional item
             seen = seen_x > 0.5 if np.array_equal(whole, x > 0) else np.asarray(R @ whole.astype(np.float64)) > 0.5
-            got = const + float(w[np.bincount(red.row_unit[~seen], minlength=w.size) == 0].sum())
+            got = const + seen_weight(red.row_unit, ~seen, w)
             if (len(top) < keep or got > top[-1][0]) and not any(np.array_equal(whole, q) for _, q in top):
                 top.append((got, whole.copy()))
                 top.sort(key=lambda vq: -vq[0])  # stable: the first met wins a tie
@@ -144,16 +130,13 @@ def improve_by_plans(
     seconds = max(0.25 * (deadline - time.monotonic()), 0.05)
     cost = model.cost[red.cols]
     lag = lagrangian_plans(red, cost, budget, st.covered_weight, seconds=seconds, step=step, keep=KEEP)
-    rounded = math.floor(lag.bound + _tol(lag.bound)) if step else lag.bound
+    rounded = round_down(lag.bound, step)
     for plan in ((lag.plan,) if lag.plan is not None else ()) + lag.runners_up:
         if rounded <= st.covered_weight:  # proven
             break
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[red.cols[plan]] = True
-        cand = state_from_selection(model, chosen)
+        cand = state_of_plan(model, red.cols, plan)
         polish_max_coverage(cand, budget, min(deadline, time.monotonic() + 0.2 * seconds))
-        if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9:
-            st = cand
+        st = better_coverage(cand, st, budget)
     return st, lag
 
 
@@ -190,6 +173,9 @@ def solve_compact_milp(
         return MilpOutcome("infeasible", math.nan, math.nan, None, 0.0, 0, 0, 0)
     forced = np.zeros(problem.cost.size, dtype=bool)
     forced[red.cols[one]] = True
+    left = budget - float(problem.cost[forced].sum())
+    if left < -1e-9:  # the fixed-in columns alone overspend: no better plan exists
+        return MilpOutcome("infeasible", math.nan, math.nan, None, 0.0, 0, 0, 0)
     sub = CoverageProblem.from_arrays(
         problem.coverage[:, keep],
         problem.cost[keep],
@@ -198,9 +184,6 @@ def solve_compact_milp(
         all_of=problem.all_of,
     )
     sub_model = build_model(sub)
-    left = budget - float(problem.cost[forced].sum())
-    if left < -1e-9:  # the fixed-in columns alone overspend: no better plan exists
-        return MilpOutcome("infeasible", math.nan, math.nan, None, 0.0, 0, 0, 0)
     sub_red = reduce_units(sub_model, sub.weight[:, None])
     if sub_red.R.shape[0] == 0:  # nothing left to cover (HiGHS calls an empty model "unknown")
         value = float(sub_red.constant[0])
@@ -210,17 +193,8 @@ def solve_compact_milp(
         sub_start = np.zeros(keep.size, dtype=bool)
         sub_start[sub_red.redirect[np.flatnonzero(start[keep])]] = True  # dominated columns to their dominators
     out = solve_unit_cover_milp(sub_model, sub_red, left, sub_start, limits)
-    chosen = None
-    if out.chosen is not None:
-        chosen = forced.copy()  # the sub-model's fixed cameras are not in its answer
-        chosen[keep[out.chosen]] = True
-    return MilpOutcome(
-        status=out.status,
-        objective=out.objective,
-        bound=out.bound,
-        chosen=chosen,
-        seconds=out.seconds,
-        n_cols=out.n_cols,
-        n_rows=out.n_rows,
-        nnz=out.nnz,
-    )
+    if out.chosen is None:
+        return out
+    chosen = forced.copy()  # the sub-model's fixed cameras are not in its answer
+    chosen[keep[out.chosen]] = True
+    return replace(out, chosen=chosen)

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._model import Model
-from geo.placement._reduce import UnitCover
+from geo.placement._reduce import UnitCover, seen_weight
 from geo.placement.milp import MilpLimits, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, FloatArray, IntArray
 
@@ -73,7 +73,7 @@ class _Windows:
         self.credit = self.w[red.row_unit] / np.maximum(size, 1)[red.row_unit]  # a unit's weight over its rows
 
     def value(self) -> float:
-        return _seen_weight(self.red.row_unit, self.cnt == 0, self.w)
+        return seen_weight(self.red.row_unit, self.cnt == 0, self.w)
 
     def seeds(self, rng: np.random.Generator) -> IntArray:
         """Every column once: first those seeing uncovered weight (most first), then the rest at random."""
@@ -125,7 +125,7 @@ class _Windows:
         local_unit[units] = np.arange(units.size)
         R_sub = sp.csr_array(self.R[open_rows][:, window])
         row_unit = local_unit[red.row_unit[open_rows]]
-        current = _seen_weight(row_unit, self.cnt[open_rows] == 0, self.w[units])
+        current = seen_weight(row_unit, self.cnt[open_rows] == 0, self.w[units])
         sub_red = UnitCover(
             cols=window,
             R=R_sub,
@@ -306,15 +306,9 @@ def fit_budget(state: _Windows, budget: float) -> None:
         spent += float(cost[j])
 
 
-def _seen_weight(row_unit: IntArray, unseen: BoolArray, w: FloatArray) -> float:
-    """The weight of the units none of whose rows is ``unseen`` (a unit counts once all its rows are seen)."""
-    missing = np.bincount(row_unit[unseen], minlength=w.size)
-    return float(w[missing == 0].sum())
-
-
 def _covered(sub: UnitCover, new: BoolArray) -> float:
     seen = np.asarray(sub.R @ new.astype(np.float64)) > 0.5
-    return _seen_weight(sub.row_unit, ~seen, sub.coef[:, 0])
+    return seen_weight(sub.row_unit, ~seen, sub.coef[:, 0])
 
 
 def _in_candidates(sub: UnitCover, cols: IntArray) -> UnitCover:

@@ -26,12 +26,14 @@ from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows
 from geo.placement.cover_search import cover_local_search
 from geo.placement.heuristic import (
     SelectionState,
+    better_coverage,
     greedy_max_coverage,
     greedy_set_cover,
     polish_max_coverage,
     polish_set_cover,
     quota_status,
     state_from_selection,
+    state_of_plan,
 )
 from geo.placement.lagrange import (
     granularity,
@@ -132,16 +134,8 @@ def _cover_everything(model: Model, red: UnitCover, budget: float, seconds: floa
             plan, value = cover_local_search(rows.R, cost, plan, seconds=left, enough=budget)
             if value > budget + 1e-9:
                 return None
-    chosen = np.zeros(model.cost.size, dtype=bool)
-    chosen[red.cols[plan]] = True
-    st = state_from_selection(model, chosen)
+    st = state_of_plan(model, red.cols, plan)
     return st if st.spent <= budget + 1e-9 and _groups_ok(model, st) else None
-
-
-def _better_coverage(model: Model, chosen: BoolArray, st: SelectionState, budget: float) -> SelectionState:
-    """``chosen`` as a plan if it covers more than ``st`` within the budget, else ``st``."""
-    cand = state_from_selection(model, chosen)
-    return cand if cand.covered_weight > st.covered_weight and cand.spent <= budget + 1e-9 else st
 
 
 def _light_stage(
@@ -177,7 +171,7 @@ def _light_stage(
         each = replace(limits, time_limit=max(remaining * 0.95, 0.5), presolve=False)
         out = solve_compact_milp(model, red, budget, fixed_to, start, each)
         if out.chosen is not None:
-            st = _better_coverage(model, out.chosen, st, budget)
+            st = better_coverage(state_from_selection(model, out.chosen), st, budget)
         log.milp(out, incumbent, fixed=True)
     return st
 
@@ -213,9 +207,7 @@ def _window_stage(
         price = start_price(red, model.cost[red.cols], plan) if stage == "priced" else None
         until = t + _PRICED_SHARE * (deadline - t) if stage == "priced" else deadline
         out = window_search(model, red, budget, plan, deadline=until, each=each, price=price)
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[red.cols[out.plan]] = True
-        st = _better_coverage(model, chosen, st, budget)
+        st = better_coverage(state_of_plan(model, red.cols, out.plan), st, budget)
         if out.timed_out:
             log.milp_status = "time_limit"
         detail = f"{out.windows} solved, {out.improved} improved"
@@ -383,7 +375,7 @@ def solve_max_coverage(
                 fixed_to=fixed_to,
             )
             if out.chosen is not None:
-                st = _better_coverage(model, out.chosen, st, budget)
+                st = better_coverage(state_from_selection(model, out.chosen), st, budget)
             log.milp(out, incumbent, fixed=True)
     return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
@@ -471,9 +463,7 @@ def solve_set_cover(
 
     def adopt(plan: BoolArray) -> None:
         nonlocal st
-        chosen = np.zeros(model.cost.size, dtype=bool)
-        chosen[rows.cols[plan]] = True
-        cand = state_from_selection(model, chosen)
+        cand = state_of_plan(model, rows.cols, plan)
         if not (must & (cand.cnt == 0)).any() and cand.spent < st.spent - 1e-9:
             st = cand
 
