@@ -8,6 +8,7 @@ what enumeration (or scipy's MILP on the unreduced model) says is optimal.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,7 @@ instances = st.tuples(st.integers(0, 10_000), st.integers(6, 12), st.booleans(),
 
 @settings(max_examples=40, deadline=None)
 @given(instances, st.floats(0.3, 1.0))
+@example((1, 8, False, False), 1.0)  # two plans of equal value, summed in different orders
 def test_lagrangian_plans_bound_plan_and_fixings_hold_against_enumeration(
     args: tuple[int, int, bool, bool], where: float
 ) -> None:
@@ -97,7 +99,9 @@ def test_lagrangian_plans_bound_plan_and_fixings_hold_against_enumeration(
         assert all(r.size == 1 for r in rows) and len({int(r[0]) for r in rows}) == len(rows)
         values = [float(c.value[r[0]]) for r in rows]
         assert lag.plan_value == pytest.approx(values[0])
-        assert values == sorted(values, reverse=True) and len(lag.runners_up) <= 2
+        # best first; plans of equal value (here summed in another order, 39.602 and 39.602000000000004) tie
+        assert all(a >= b - 1e-9 * max(1.0, abs(a)) for a, b in itertools.pairwise(values))
+        assert len(lag.runners_up) <= 2
     else:
         assert lag.runners_up == ()
     zero, one = coverage_fixings(c.red, c.cost, c.budget, lag, incumbent, c.step)
