@@ -16,6 +16,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from geo.placement._ranges import range_sums
 from geo.placement.problem import BoolArray, FloatArray
 
 
@@ -72,7 +73,7 @@ def cover_local_search(
                 best, best_cost, improved_at = x.copy(), spent, step
                 if best_cost <= enough:
                     break
-            j = _drop_choice(ind, ptr, w, cnt, x, cost, last, -1)
+            j = _drop_choice(Rc, w, cnt, x, cost, last, -1)
             if j < 0:
                 break
             flip(j, False)
@@ -81,7 +82,7 @@ def cover_local_search(
             break
         j = -1
         while True:  # drop one column, more if the plan would not be cheaper than the best
-            d = _drop_choice(ind, ptr, w, cnt, x, cost, last, tabu)
+            d = _drop_choice(Rc, w, cnt, x, cost, last, tabu)
             if d < 0:
                 break
             flip(d, False)
@@ -92,7 +93,7 @@ def cover_local_search(
         r = int(uncovered[rng.integers(uncovered.size)])
         cols = rind[rptr[r] : rptr[r + 1]]
         unc_w = w * (cnt == 0)
-        gain = _column_sums(ind, ptr, cols, unc_w) / cost[cols]
+        gain = range_sums(Rc, cols, unc_w) / cost[cols]
         order = np.lexsort((last[cols], -gain))
         k = int(cols[order[0]])
         if k == j and order.size > 1:
@@ -104,8 +105,7 @@ def cover_local_search(
 
 
 def _drop_choice(
-    ind: np.ndarray,
-    ptr: np.ndarray,
+    Rc: sp.csc_array,
     w: FloatArray,
     cnt: np.ndarray,
     x: BoolArray,
@@ -119,22 +119,6 @@ def _drop_choice(
         sel = sel[sel != tabu]
     if sel.size == 0:
         return -1
-    loss = _column_sums(ind, ptr, sel, w * (cnt == 1)) / cost[sel]
+    loss = range_sums(Rc, sel, w * (cnt == 1)) / cost[sel]
     order = np.lexsort((last[sel], loss))
     return int(sel[order[0]])
-
-
-def _column_sums(ind: np.ndarray, ptr: np.ndarray, cols: np.ndarray, values: FloatArray) -> FloatArray:
-    """Per column ``k`` of ``cols`` (CSC ``ind``/``ptr``): the sum of ``values`` over its rows (0 if none).
-
-    One gather over the columns' concatenated index ranges instead of one slice per column.
-    """
-    starts, lengths = ptr[cols], ptr[cols + 1] - ptr[cols]
-    ends = np.cumsum(lengths)
-    sums: FloatArray = np.zeros(cols.size)
-    if ends.size == 0 or ends[-1] == 0:
-        return sums
-    idx = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
-    some = lengths > 0
-    sums[some] = np.add.reduceat(values[ind[idx]], (ends - lengths)[some])
-    return sums

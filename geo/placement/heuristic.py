@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.placement._model import Model, column_rows, counts_for, units_covered
+from geo.placement._ranges import scatter
 from geo.placement.problem import BoolArray, FloatArray, IntArray, Quota
 
 _TOL = 1e-9
@@ -185,20 +186,6 @@ def _still_added(st: SelectionState, order: IntArray) -> Iterator[tuple[int, Int
             yield j, column_rows(st.model, j)
 
 
-def _spread(m: Model, rows: IntArray, values: FloatArray) -> FloatArray:
-    """Per candidate: the sum of ``values`` over the ``rows`` it sees (``csr[rows].T @ values``).
-
-    One gather over the rows' index ranges; a sparse row slice costs more than the sum at this size.
-    """
-    ptr = m.csr.indptr
-    starts, lengths = ptr[rows], ptr[rows + 1] - ptr[rows]
-    ends = np.cumsum(lengths)
-    total = int(ends[-1]) if ends.size else 0
-    idx = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
-    sums = np.bincount(m.csr.indices[idx], weights=np.repeat(values, lengths), minlength=m.cost.size)
-    return sums.astype(np.float64, copy=False)
-
-
 def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, max_passes: int = 5) -> None:
     """1-swap local search (drop one added camera, add the best affordable one), then refill."""
     m = st.model
@@ -214,7 +201,7 @@ def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, m
                 return
             lost = rows[st.cnt[rows] == 1]
             loss_j = float(credit[lost].sum())
-            g2 = gains + _spread(m, lost, credit[lost]) if lost.size else gains.copy()
+            g2 = gains + scatter(m.csr, lost, credit[lost]) if lost.size else gains.copy()
             room = budget - st.spent + float(m.cost[j]) + _TOL
             ok = m.free & ~st.selected & (m.cost <= room)
             ok &= ~st.swap_blocked(j)
@@ -229,7 +216,7 @@ def polish_max_coverage(st: SelectionState, budget: float, deadline: float, *, m
                 st.add(k)
                 unc[old_rows] = credit[old_rows] * (st.cnt[old_rows] == 0)
                 delta = unc[old_rows] - before
-                gains += _spread(m, old_rows, delta)
+                gains += scatter(m.csr, old_rows, delta)
                 improved = True
         _lazy_greedy(st, credit, budget)
         if not improved:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from geo.placement._ranges import scatter
 from geo.placement._reduce import RowCover, UnitCover
 from geo.placement.problem import BoolArray, FloatArray
 
@@ -161,10 +162,7 @@ class CoverageSubgradient:
     def cover_counts(self, x: FloatArray) -> FloatArray:
         """``R @ x`` from the columns ``x`` uses only (the knapsack's ``x`` holds a few of them)."""
         used = np.flatnonzero(x)
-        part = self.RT[used]
-        weights = np.repeat(x[used], np.diff(part.indptr)).astype(np.float64)
-        counts: FloatArray = np.bincount(part.indices, weights=weights, minlength=self.R.shape[0]).astype(np.float64)
-        return counts
+        return scatter(self.RT, used, x[used])
 
     def step(self, g: FloatArray, value: float, target: float) -> bool:
         """A Polyak step along ``-g`` towards ``target`` (without the constant); False when ``g`` is zero.
@@ -232,10 +230,9 @@ def max_coverage_lagrangian(
         g -= (red_w > 0)[red.row_unit]
         if not sg.step(g, value, best - const):  # dL/dlam
             break
-    ub, best_lam, RT = sg.ub, sg.best_lam, sg.RT
-    bound = ub + const
-    fix_zero, fix_one = knapsack_fixings(np.asarray(RT @ best_lam), cost, budget, bound, best, step)
-    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one, multipliers=best_lam)
+    bound = sg.ub + const
+    fix_zero, fix_one = knapsack_fixings(np.asarray(sg.RT @ sg.best_lam), cost, budget, bound, best, step)
+    return LagrangianOutcome(bound, it, time.monotonic() - t0, best, fix_zero, fix_one, multipliers=sg.best_lam)
 
 
 def knapsack_fixings(

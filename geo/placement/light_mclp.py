@@ -93,7 +93,7 @@ def lagrangian_plans(
     while it < max_iter:
         it += 1
         value, x, red_w = sg.evaluate()
-        seen_x = np.asarray(R @ x)
+        seen_x = sg.cover_counts(x)
         whole = x >= 1.0 - 1e-9
         if it == 1 or not np.array_equal(whole, last):
             last = whole
