@@ -75,6 +75,12 @@ class _Windows:
     def value(self) -> float:
         return seen_weight(self.red.row_unit, self.cnt == 0, self.w)
 
+    def per_cost(self, count: int) -> FloatArray:
+        """Per column, per unit of its cost: the credit of its rows the plan sees ``count`` times (0: what
+        adding it would gain; 1: what dropping it would lose)."""
+        out: FloatArray = np.asarray(self.Rc.T @ (self.credit * (self.cnt == count))) / self.cost
+        return out
+
     def seeds(self, rng: np.random.Generator) -> IntArray:
         """Every column once: first those seeing uncovered weight (most first), then the rest at random."""
         unseen = self.w[self.red.row_unit] * (self.cnt == 0)
@@ -252,9 +258,7 @@ _PRICE_GAIN = 10.0  # by exp(gain x relative overspend): 1 % over the budget rai
 
 def start_price(red: UnitCover, cost: FloatArray, plan: BoolArray) -> float:
     """What the next camera would earn per unit of cost: a locally optimal plan's marginal price (> 0)."""
-    state = _Windows(red, cost, plan)
-    gain = np.asarray(state.Rc.T @ (state.credit * (state.cnt == 0))) / cost
-    gain = gain[~plan]
+    gain = _Windows(red, cost, plan).per_cost(0)[~plan]
     best = float(gain.max()) if gain.size else 0.0
     return best if best > 0 else 1.0
 
@@ -265,38 +269,29 @@ def fit_budget(state: _Windows, budget: float) -> None:
     cameras go, gains only shrink as they come)."""
     Rc, cost, credit = state.Rc, state.cost, state.credit
 
-    def rows(j: int) -> IntArray:
-        return Rc.indices[Rc.indptr[j] : Rc.indptr[j + 1]]  # type: ignore[no-any-return]
-
-    def loss(j: int) -> float:
-        r = rows(j)
-        return float(credit[r[state.cnt[r] == 1]].sum()) / float(cost[j])
-
-    def gain(j: int) -> float:
-        r = rows(j)
-        return float(credit[r[state.cnt[r] == 0]].sum()) / float(cost[j])
+    def per_cost(j: int, count: int) -> float:  # state.per_cost(count)[j], now
+        r = Rc.indices[Rc.indptr[j] : Rc.indptr[j + 1]]
+        return float(credit[r[state.cnt[r] == count]].sum()) / float(cost[j])
 
     one, zero = np.ones(1, dtype=bool), np.zeros(1, dtype=bool)
     spent = float(cost[state.x].sum())
-    per_cost = np.asarray(Rc.T @ (credit * (state.cnt == 1))) / cost
-    heap = list(zip(per_cost[state.x].tolist(), np.flatnonzero(state.x).tolist(), strict=True))
+    heap = list(zip(state.per_cost(1)[state.x].tolist(), np.flatnonzero(state.x).tolist(), strict=True))
     heapq.heapify(heap)
     while spent > budget + _TOL and heap:
         _, j = heapq.heappop(heap)
-        now = loss(j)
+        now = per_cost(j, 1)
         if heap and now > heap[0][0] + _TOL:
             heapq.heappush(heap, (now, j))
             continue
         state.apply(np.array([j]), zero)
         spent -= float(cost[j])
-    per_cost = np.asarray(Rc.T @ (credit * (state.cnt == 0))) / cost
-    heap = list(zip((-per_cost[~state.x]).tolist(), np.flatnonzero(~state.x).tolist(), strict=True))
+    heap = list(zip((-state.per_cost(0)[~state.x]).tolist(), np.flatnonzero(~state.x).tolist(), strict=True))
     heapq.heapify(heap)
     while heap:
         _, j = heapq.heappop(heap)
         if cost[j] > budget - spent + _TOL:
             continue
-        now = gain(j)
+        now = per_cost(j, 0)
         if now <= 0:  # nothing left to gain by this one; others (their heap keys are stale) may still gain
             continue
         if heap and -now > heap[0][0] + _TOL:
