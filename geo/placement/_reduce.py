@@ -228,6 +228,22 @@ def _apply_column_dominance(
     return cols[keep], sp.csr_array(sp.csc_array(R)[:, keep]), redirect
 
 
+def sub_cover(red: UnitCover, rows: IntArray, cols: IntArray, units: IntArray, names: IntArray) -> UnitCover:
+    """``red``'s rows ``rows`` and columns ``cols`` as an instance of their own: ``units`` (every unit
+    of those rows) renumbered from 0 with their first objective weights, no constant, no redirect;
+    ``names`` the columns' names (what a MILP maps its answer back through)."""
+    local = np.full(red.coef.shape[0], -1, dtype=np.int64)
+    local[units] = np.arange(units.size)
+    return UnitCover(
+        cols=names,
+        R=sp.csr_array(red.R[rows][:, cols]),
+        row_unit=local[red.row_unit[rows]],
+        coef=red.coef[units, :1],
+        constant=np.zeros(1),
+        redirect=np.arange(cols.size, dtype=np.int64),
+    )
+
+
 def seen_weight(row_unit: IntArray, unseen: BoolArray, w: FloatArray) -> float:
     """The weight of the units none of whose rows is ``unseen`` (a unit counts once all its rows are seen)."""
     missing = np.bincount(row_unit[unseen], minlength=w.size)

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo.placement._model import Model
-from geo.placement._reduce import UnitCover, seen_weight
+from geo.placement._reduce import UnitCover, seen_weight, sub_cover
 from geo.placement.milp import MilpLimits, solve_unit_cover_milp
 from geo.placement.problem import BoolArray, FloatArray, IntArray
 
@@ -127,19 +127,8 @@ class _Windows:
         keep_unit = np.zeros(self.n_units, dtype=bool)
         keep_unit[units] = True
         open_rows = open_rows[keep_unit[red.row_unit[open_rows]]]
-        local_unit = np.full(self.n_units, -1, dtype=np.int64)
-        local_unit[units] = np.arange(units.size)
-        R_sub = sp.csr_array(self.R[open_rows][:, window])
-        row_unit = local_unit[red.row_unit[open_rows]]
-        current = seen_weight(row_unit, self.cnt[open_rows] == 0, self.w[units])
-        sub_red = UnitCover(
-            cols=window,
-            R=R_sub,
-            row_unit=row_unit,
-            coef=self.w[units][:, None],
-            constant=np.zeros(1),
-            redirect=np.arange(window.size, dtype=np.int64),
-        )
+        sub_red = sub_cover(red, open_rows, window, units, window)
+        current = seen_weight(sub_red.row_unit, self.cnt[open_rows] == 0, self.w[units])
         return sub_red, units, current
 
     def apply(self, window: IntArray, new: BoolArray) -> None:

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geo.placement._model import Model
-from geo.placement._reduce import UnitCover
+from geo.placement._reduce import UnitCover, sub_cover
 from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.milp import MilpLimits, solve_unit_cover_milp
 from geo.placement.problem import FloatArray, IntArray
@@ -130,23 +130,16 @@ def price_split_bound(
         return units, cols, share, lagrangian
 
     # the tiles with the largest Lagrangian share first: where the relaxation has the most to lose
-    shares = np.array([tile(t)[3] for t in range(n_t)])
-    for t in np.argsort(-shares, kind="stable").tolist():
-        units, cols, share, lagrangian = tile(t)
+    parts = [tile(t) for t in range(n_t)]
+    rows_of = np.argsort(tile_of_row, kind="stable")
+    row_starts = np.searchsorted(tile_of_row[rows_of], np.arange(n_t + 1))
+    for t in np.argsort(-np.array([part[3] for part in parts]), kind="stable").tolist():
+        units, cols, share, lagrangian = parts[t]
         value = lagrangian
         left = deadline - time.monotonic()
-        rows = np.flatnonzero(tile_of_row == t) if left > 0.05 else np.zeros(0, dtype=np.int64)
+        rows = rows_of[row_starts[t] : row_starts[t + 1]] if left > 0.05 else np.zeros(0, dtype=np.int64)
         if rows.size:
-            local = np.full(w.size, -1, dtype=np.int64)
-            local[units] = np.arange(units.size)
-            sub = UnitCover(
-                cols=red.cols[cols],
-                R=sp.csr_array(R[rows][:, cols]),
-                row_unit=local[red.row_unit[rows]],
-                coef=w[units][:, None],
-                constant=np.zeros(1),
-                redirect=np.arange(cols.size, dtype=np.int64),
-            )
+            sub = sub_cover(red, rows, cols, units, red.cols[cols])
             limits = MilpLimits(time_limit=left, rel_gap=rel_gap, seed=seed, threads=threads)
             out = solve_unit_cover_milp(model, sub, math.inf, None, limits, price=mu * share)
             if math.isfinite(out.bound):  # a margin for the solver's tolerances
