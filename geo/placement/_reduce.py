@@ -49,11 +49,11 @@ _MAX_PRODUCT = 40_000_000  # skip a dominance test whose overlap work (products)
 # set cover tests in chunks up to this: the county at 500 m (4.1 M nonzeros) takes 5 CPU s per round
 _MAX_COVER_PRODUCT = 4_000_000_000
 _ROUNDS = 10  # set cover: rounds of row and column dominance (each can enable the other) ...
+_MIN_SHRINK = 0.01  # ... while a round removes at least this share of the nonzeros left
 # a reduced cover this small goes to the MILP as it is: further rounds cost more than the MILP saves
 # (500 x 2,500 at 250 m: 8 rounds took 23 ms to reach 252 nonzeros for a 7 ms MILP; stopping at 1,051:
 # an 11 ms MILP, 21 ms end to end instead of 28)
 _SMALL_ENOUGH = 5_000
-_MIN_SHRINK = 0.01  # ... while a round removes at least this share of the nonzeros left
 _CHUNK = 20_000_000  # products per chunk of an overlap matrix (bounds its memory)
 
 

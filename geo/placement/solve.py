@@ -288,8 +288,8 @@ def solve_max_coverage(
         tried_all = True
         seconds = _lagrangian_seconds(deadline)
         everything = _cover_everything(model, red, budget, seconds)
-        if everything is not None and everything.covered_weight > st.covered_weight:
-            st = everything
+        if everything is not None:
+            st = better_coverage(everything, st, budget)
         log.log("cover_all", time.monotonic() - t, st.covered_weight, detail="found" if everything else "")
 
     # where greedy comes close to everything, try covering everything before polishing
@@ -300,8 +300,7 @@ def solve_max_coverage(
         t = time.monotonic()
         polished = st.copy()
         polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
-        if polished.covered_weight > st.covered_weight:
-            st = polished
+        st = better_coverage(polished, st, budget)
         log.log("polish", time.monotonic() - t, st.covered_weight)
     # not at county scale: at 500 m it found nothing in 11, 22 and 24 s (seeds 7 and 11, 120 and
     # 240 s limits); the priced windows gain more with that time
@@ -313,21 +312,21 @@ def solve_max_coverage(
         and not county
     ):
         cover_all()
-    if log.open(st.covered_weight, rel_gap) and fits_light_path(model, red, _WINDOWS_FROM):
+    light = fits_light_path(model, red, _WINDOWS_FROM)
+    if log.open(st.covered_weight, rel_gap) and light:
         limits = MilpLimits(time_limit, rel_gap, seed, threads)
         st = _light_stage(model, red, budget, st, log, deadline=deadline, exact=exact, limits=limits)
-    if not log.open(st.covered_weight, rel_gap) or fits_light_path(model, red, _WINDOWS_FROM):
+    if not log.open(st.covered_weight, rel_gap) or light:
         return log.finish(model, st, objective=covered_weight(model, st.cnt), rel_gap=rel_gap, t0=t0, budget=budget)
 
     # the Lagrangian bound (from the LP's duals) and fixings against the best plan so far; the
     # bound it gives is often the only useful one at county scale: it gets at least a tenth of the
-    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets a fifth of what is left
-    # (its 1,000 iterations took 8 s at 250 m and 22 s at 500 m on the quiet county instance): the
-    # priced tile bound and the priced windows after it gain more per second
+    # limit, even past the deadline. Past MAX_NONZEROS (no LP start) it gets _COUNTY_LAGRANGIAN of what
+    # is left: the priced tile bound and the priced windows after it gain more per second
     incumbent = st.covered_weight
     cost = model.cost[red.cols]
     seconds = max(_lagrangian_seconds(deadline), 0.1 * time_limit)
-    if red.R.nnz > MAX_NONZEROS:
+    if county:
         seconds = max(_COUNTY_LAGRANGIAN * (deadline - time.monotonic()), 0.1 * time_limit)
     t = time.monotonic()
     duals = unit_cover_duals(red, cost, budget, seconds=_lp_seconds(seconds), threads=threads)
