@@ -227,8 +227,8 @@ def _store(
         ).one()
         if above == added:  # only this file's rows above `before` (no other writer's in between)
             # the plate index takes the file's plates in this transaction: searchable on commit
-            plates = batch.plate_text.tolist() if ahead is None else ()
-            refresh_with(s, plates, after_id=before, last_id=last_id, ahead=None if ahead is None else ahead.result())
+            plates = plate_grams(batch.plate_text.tolist()) if ahead is None else ahead.result()
+            refresh_with(s, plates, after_id=before, last_id=last_id)
     except Exception as exc:  # the driver's own error (sqlite3, psycopg; or wrapped by SQLAlchemy): rolled back
         if not (isinstance(exc, DBAPIError) or type(exc).__module__.startswith(("sqlite3", "psycopg"))):
             raise

@@ -100,22 +100,21 @@ class PlateGrams:
 
 
 def plate_grams(plates: Iterable[str | None]) -> PlateGrams:
+    """The index entries of the distinct non-empty ``plates``."""
     grams_of = {p: grams(p) for p in {p for p in plates if p}}
     return PlateGrams(sorted((g, p) for p, gs in grams_of.items() for g in ("", *gs)), grams_of)
 
 
-def refresh_with(
-    s: Session, plates: Iterable[str | None], *, after_id: int, last_id: int, ahead: PlateGrams | None = None
-) -> bool:
-    """Inside the transaction ``s`` that just added sightings ``after_id + 1 .. last_id`` whose plates are
-    ``plates`` (their entries ``ahead`` when computed already): index those plates and move the mark to
-    ``last_id``, so that the index is current when the sightings commit (``passes import`` knows its
-    plates: nothing is read back). Only when the index was current up to ``after_id``; otherwise False
-    and nothing done (:func:`refresh` catches up later)."""
+def refresh_with(s: Session, plates: PlateGrams, *, after_id: int, last_id: int) -> bool:
+    """Inside the transaction ``s`` that just added sightings ``after_id + 1 .. last_id`` whose plates'
+    entries are ``plates``: index those plates and move the mark to ``last_id``, so that the index is
+    current when the sightings commit (``passes import`` knows its plates: nothing is read back). Only
+    when the index was current up to ``after_id``; otherwise False and nothing done (:func:`refresh`
+    catches up later)."""
     state = s.get(PlateIndexStateRow, 1)
     if (0 if state is None else state.last_sighting_id) != after_id:
         return False
-    add_plates(s.connection(), {p for p in plates if p} if ahead is None else set(ahead.grams_of), ahead=ahead)
+    add_plates(s.connection(), set(plates.grams_of), ahead=plates)
     _mark(s, state, last_id)
     return True
 
@@ -139,12 +138,9 @@ def add_plates(conn: Connection, plates: set[str], *, ahead: PlateGrams | None =
     if not new:
         return 0
     # gram '' marks an indexed plate (the dictionary of distinct plates); in key order: B-tree appends
-    if ahead is None:
-        entries = sorted((g, p) for p in new for g in ("", *grams(p)))
-        counts = Counter(g for p in new for g in grams(p))
-    else:
-        entries = [e for e in ahead.entries if e[1] not in known] if known else ahead.entries
-        counts = Counter(g for p in new for g in ahead.grams_of[p])
+    computed = plate_grams(new) if ahead is None else ahead
+    entries = [e for e in computed.entries if e[1] not in known] if known else computed.entries
+    counts = Counter(g for p in new for g in computed.grams_of[p])
     stored = set(conn.scalars(select(COUNTS.c.gram).where(COUNTS.c.gram.in_(list(counts)))))
     up = [(n, g) for g, n in counts.items() if g in stored]
     fresh = [(g, n) for g, n in counts.items() if g not in stored]
