@@ -128,13 +128,18 @@ def _decoders() -> dict[str, Any]:
 def _fast_records(data: bytes) -> list[Any] | None:
     """The records as msgspec structs, or None when the file needs the generic reader (not JSON,
     not the envelope, a record that is not an object): that reader then says what is wrong."""
+    doc = _decode("records", data)
+    return None if doc is None else list(doc.MotorVehicleListObject.MotorVehicleObject)
+
+
+def _decode(kind: str, data: bytes) -> Any:
+    """``data`` decoded by the ``kind`` decoder of :func:`_decoders`, or None when it does not fit."""
     import msgspec
 
     try:
-        doc = _decoders()["records"].decode(data)
+        return _decoders()[kind].decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    return list(doc.MotorVehicleListObject.MotorVehicleObject)
 
 
 def _halves(data: bytes) -> tuple[bytes, bytes] | None:
@@ -172,13 +177,8 @@ def _check_structs(structs: list[Any], *, source: str, tz: dt.tzinfo, dedupe: bo
 def _check_part(part: bytes, source: str, tz: dt.tzinfo) -> ParsedPasses | None:
     """One half's records checked (numbered from 1; repeated ids left for :func:`join_parts`), or None when
     the half is no list of records."""
-    import msgspec
-
-    try:
-        structs = _decoders()["list"].decode(part)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    return _check_structs(structs, source=source, tz=tz, dedupe=False)
+    structs = _decode("list", part)
+    return None if structs is None else _check_structs(structs, source=source, tz=tz, dedupe=False)
 
 
 def _child(send: Any, part: bytes, source: str, tz: dt.tzinfo) -> None:
@@ -214,20 +214,15 @@ def _parse_split(data: bytes, *, source: str, tz: dt.tzinfo) -> ParsedPasses | N
         left = _check_part(halves[0], source, tz)
         if left is not None:  # else a cut inside a text: the file is read whole
             try:
-                right = recv.recv()
+                right = recv.recv()  # None: the other half did not decode either (read whole)
             except EOFError:  # the child died: this process checks the half
-                right = None
+                right = _check_part(halves[1], source, tz)
     finally:
         recv.close()
         if right is None:
             child.kill()
         child.join()
-    if left is None:
-        return None
-    right = right or _check_part(halves[1], source, tz)
-    if right is None:
-        return None
-    return join_parts(source, [left, right])
+    return None if left is None or right is None else join_parts(source, [left, right])
 
 
 def parse_json(data: bytes, *, source: str, tz: dt.tzinfo = CHINA_TZ, workers: int = 1) -> ParsedPasses:
