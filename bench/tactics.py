@@ -175,17 +175,16 @@ def _gat_file(path: Path, recs: list[dict[str, Any]], *, days: int = 0, suffix: 
     return path
 
 
-def _sqlite_floor(path: Path, ready: list[tuple[Any, ...]], stored: int) -> tuple[float, float]:
-    """SQLite's own part of a load of ``ready`` (rows as tuples) into ``path``'s sightings holding ``stored``
-    rows: indexes dropped, one executemany, the indexes built again, commit; no parse, check or plate index."""
-    from xueliang.investigate import passes_store
-
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute(f"PRAGMA cache_size = {-passes_store.CACHE_KIB}")
-    q = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sightings' AND sql IS NOT NULL"
-    if stored:  # the same rows again under other ids, straight in (not timed)
+def _load_floor(
+    con: sqlite3.Connection, table: str, insert: str, ready: list[tuple[Any, ...]], id_at: int, stored: bool
+) -> tuple[float, float]:
+    """SQLite's own part of a load of ``ready`` (rows as tuples) into ``table``: with ``stored``, the same rows
+    first under other ids (column ``id_at``; not timed); then, timed: the table's indexes dropped, one
+    executemany, the indexes built again, commit. No parse, check or plate index. Closes ``con``."""
+    q = f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL"
+    if stored:
         con.execute("BEGIN IMMEDIATE")
-        con.executemany(passes_store._SQLITE_INSERT, [(*r[:9], f"{r[9]}~", *r[10:]) for r in ready])
+        con.executemany(insert, [(*r[:id_at], f"{r[id_at]}~", *r[id_at + 1 :]) for r in ready])
         con.execute("COMMIT")
 
     def floor() -> None:
@@ -193,7 +192,7 @@ def _sqlite_floor(path: Path, ready: list[tuple[Any, ...]], stored: int) -> tupl
         ddl = con.execute(q).fetchall()
         for name, _ in ddl:
             con.execute(f'DROP INDEX "{name}"')
-        con.executemany(passes_store._SQLITE_INSERT, ready)
+        con.executemany(insert, ready)
         for _, sql in ddl:
             con.execute(sql)
         con.execute("COMMIT")
@@ -201,6 +200,15 @@ def _sqlite_floor(path: Path, ready: list[tuple[Any, ...]], stored: int) -> tupl
     w, c, _ = cpu_timed(floor)
     con.close()
     return w, c
+
+
+def _sqlite_floor(path: Path, ready: list[tuple[Any, ...]], stored: int) -> tuple[float, float]:
+    """:func:`_load_floor` into ``path``'s sightings (holding ``stored`` rows more first)."""
+    from xueliang.investigate import passes_store
+
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute(f"PRAGMA cache_size = {-passes_store.CACHE_KIB}")
+    return _load_floor(con, "sightings", passes_store._SQLITE_INSERT, ready, 9, bool(stored))
 
 
 _NARROW = (
@@ -236,23 +244,7 @@ def _narrow_floor(path: Path, batch: Any, stored: int) -> tuple[float, float]:
     for ddl in _NARROW:
         con.execute(ddl)
     insert = f"INSERT OR IGNORE INTO passes VALUES (NULL, {', '.join('?' * 11)})"
-    if stored:  # the same rows again under other ids, straight in (not timed)
-        con.execute("BEGIN IMMEDIATE")
-        con.executemany(insert, [(f"{r[0]}~", *r[1:]) for r in ready])
-        con.execute("COMMIT")
-
-    def floor() -> None:
-        con.execute("BEGIN IMMEDIATE")
-        for ddl in _NARROW[1:]:
-            con.execute(f"DROP INDEX {ddl.split(' ON ')[0].split()[-1]}")
-        con.executemany(insert, ready)
-        for ddl in _NARROW[1:]:
-            con.execute(ddl)
-        con.execute("COMMIT")
-
-    w, c, _ = cpu_timed(floor)
-    con.close()
-    return w, c
+    return _load_floor(con, "passes", insert, ready, 0, bool(stored))
 
 
 def _grow(db: Any, copies: int) -> int:
