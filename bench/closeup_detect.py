@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from vision.closeup import MultiScaleDetector, PlateFallbackDetector
-from vision.detect import DetectorSpec, YoloDetector
+from vision.detect import Detector, DetectorSpec, YoloDetector
 from vision.track import iou_matrix
 
 LABELS = ROOT / "tests" / "vision" / "data" / "plates_labels.csv"
@@ -45,14 +45,20 @@ def main() -> None:
     cases = []
     for row in csv.DictReader(LABELS.open(encoding="utf-8")):
         img = cv2.imread(str(DATA / row["photo"]))
+        if img is None:
+            sys.exit(f"{DATA / row['photo']}: cannot read the photo")
         h, w = img.shape[:2]
         box = np.array([[float(row[k]) for k in ("vehicle_x1", "vehicle_y1", "vehicle_x2", "vehicle_y2")]])
         if box[0, 2] - box[0, 0] >= 0.5 * w or box[0, 3] - box[0, 1] >= 0.5 * h:
-            cases.append((row["photo"], row["split"], img, box))
+            cases.append((row["photo"], row["split"], img.astype(np.uint8, copy=False), box))
     for weights in ("yolo11n_int8.tflite", "yolov8n_int8.tflite"):
         base = YoloDetector(DetectorSpec(weights=str(Path(args.models) / weights)))
         multi = MultiScaleDetector(base, when=args.when)
-        variants = {"alone": base, "+ canvas": multi, "+ canvas + plate": PlateFallbackDetector(multi)}
+        variants: dict[str, Detector] = {
+            "alone": base,
+            "+ canvas": multi,
+            "+ canvas + plate": PlateFallbackDetector(multi),
+        }
         for label, det in variants.items():
             hits = {"tuning": [0, 0], "heldout": [0, 0]}
             missed = []

@@ -106,7 +106,7 @@ def strtree_loop(v: Views, targets_xy: np.ndarray, buildings: np.ndarray) -> int
     """What a competent shapely-2 user writes: per camera, its sector polygon queried against an STRtree of the
     targets (``predicate="contains"``), then that camera's sight lines tested in bulk against an STRtree of the
     buildings (the buildings the camera or the target stands in do not block)."""
-    pts = shapely.points(targets_xy[:, 0], targets_xy[:, 1])
+    pts = np.asarray(shapely.points(targets_xy[:, 0], targets_xy[:, 1]))
     ttree = shapely.STRtree(pts)
     btree = shapely.STRtree(buildings)
     target_hosts = _hosts(btree, targets_xy[:, 0], targets_xy[:, 1])
@@ -130,7 +130,7 @@ def strtree_loop(v: Views, targets_xy: np.ndarray, buildings: np.ndarray) -> int
 def vectorised_shapely(v: Views, targets_xy: np.ndarray, buildings: np.ndarray) -> int:
     """Fully vectorised shapely 2: every sector built in one call, one STRtree query of all sectors against
     the targets, all sight lines built in one call and one query of them against the buildings."""
-    pts = shapely.points(targets_xy[:, 0], targets_xy[:, 1])
+    pts = np.asarray(shapely.points(targets_xy[:, 0], targets_xy[:, 1]))
     btree = shapely.STRtree(buildings)
     live = np.flatnonzero(v.radius > 0)
     sectors = _sector_polygons(v, live)

@@ -18,6 +18,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _root import ROOT
@@ -90,7 +91,7 @@ def bench(name: str, osm: Path, cams: list[Camera] | None, reps: int) -> None:
     box = (cx - 0.0032, cy - 0.00225, cx + 0.0032, cy + 0.00225)  # about 500 m
     for label, args in (("whole town z14", (None, 14.0)), ("500 m box z17", (box, 17.0))):
         t = timed(lambda a=args: bm.query(*a), max(3, reps // 3))
-        fc = bm.query(*args)
+        fc: dict[str, Any] = bm.query(*args)
         size = len(json.dumps(fc))
         print(f"   basemap {label:<15} {len(fc['features']):6d} features {size / 1e6:6.2f} MB  {t * 1000:6.0f} ms")
 

@@ -37,7 +37,8 @@ class ModelError(InputError):
 class Detector(Protocol):
     """Anything that finds vehicles in a BGR frame; ``name`` is stored with each video row."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def detect(self, frame: Frame) -> Detections: ...
 
