@@ -41,7 +41,7 @@ from geo.placement.lagrange import (
     set_cover_lagrangian,
 )
 from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
-from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
+from geo.placement.lns import WINDOW_LIMITS, fitted_plan, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.price_split import price_split_bound
@@ -61,7 +61,8 @@ _COUNTY_LAGRANGIAN_ITERATIONS = 3000  # county MCLP: its time share, not this ca
 # county MCLP: priced windows' share of the window time, budget windows get the rest (at 500 m the
 # priced ones gained 21 per s, the budget ones 6)
 _PRICED_SHARE = 0.85
-_SPLIT_SHARE = 0.4  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
+_COUNTY_POLISH = 0.03  # county MCLP: polish's share of the limit (the tiles' plan replaces most of its work)
+_SPLIT_SHARE = 0.6  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
 # MCLP: reduced nonzeros up to which cover_all may run before polish, on all rows (no implied-row product).
@@ -296,15 +297,15 @@ def solve_max_coverage(
     small = red.R.nnz <= _EARLY_COVER_ALL
     if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
         cover_all()
+    county = red.R.nnz > MAX_NONZEROS
     if log.open(st.covered_weight, rel_gap):
         t = time.monotonic()
         polished = st.copy()
-        polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
+        polish_max_coverage(polished, budget, min(deadline, t + (_COUNTY_POLISH if county else 0.2) * time_limit))
         st = better_coverage(polished, st, budget)
         log.log("polish", time.monotonic() - t, st.covered_weight)
     # not at county scale: at 500 m it found nothing in 11, 22 and 24 s (seeds 7 and 11, 120 and
     # 240 s limits); the priced windows gain more with that time
-    county = red.R.nnz > MAX_NONZEROS
     if (
         log.open(st.covered_weight, rel_gap)
         and st.covered_weight >= _COVER_ALL_FROM * log.bound
@@ -350,12 +351,20 @@ def solve_max_coverage(
     # not finish its root LP in time) instead of it
     if exact and county and log.open(st.covered_weight, rel_gap) and log.source == "lagrangian":
         # past the LP's reach: the priced tile bound, tighter than the Lagrangian one (price_split.py)
+        # its tiles' plan, fitted into the budget, is also the start of the priced windows
         assert lag.multipliers is not None
-        until = time.monotonic() + _SPLIT_SHARE * (deadline - time.monotonic())
-        split = price_split_bound(model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads)
+        t = time.monotonic()
+        until = t + _SPLIT_SHARE * (deadline - t)
+        plan = _redirected(st.selected, red.redirect)[red.cols]
+        split = price_split_bound(
+            model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads, plan=plan
+        )
         log.tighten(split.bound, "price split")
+        if split.plan is not None:
+            tiled = state_of_plan(model, red.cols, fitted_plan(red, cost, split.plan, budget))
+            st = better_coverage(tiled, st, budget)
         detail = f"{split.solved} of {split.tiles} tiles solved; price {split.price:.4g}"
-        log.log("price_split", split.seconds, st.covered_weight, split.bound, detail)
+        log.log("price_split", time.monotonic() - t, st.covered_weight, split.bound, detail)
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
         share = 1.0 if county else 0.5
         until = time.monotonic() + share * (deadline - time.monotonic())

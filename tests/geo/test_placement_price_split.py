@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from geo.placement import CoverageProblem
 from geo.placement._model import build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack, max_coverage_lagrangian
+from geo.placement.lns import fitted_plan
 from geo.placement.price_split import price_split_bound, tiles_of_units
 from tests.geo.test_placement_windows import disks, random_instance
 
@@ -118,3 +120,67 @@ def test_tiles_cover_every_unit_and_each_connected_part_has_its_own() -> None:
     row_part = part[: R.shape[0]]
     assert len(set(tiles.tolist())) == len(set(row_part.tolist()))
     assert all(len(set(row_part[tiles[red.row_unit] == t].tolist())) == 1 for t in set(tiles.tolist()))
+
+
+def priced_value(red: UnitCover, cost: np.ndarray, plan: np.ndarray, price: float) -> float:
+    """Covered weight (the constant included) minus the price times the plan's spend."""
+    seen = np.asarray(red.R @ plan.astype(float)) > 0.5
+    covered = np.ones(red.coef.shape[0], dtype=bool)
+    np.logical_and.at(covered, red.row_unit, seen)
+    return float(red.constant[0] + red.coef[:, 0] @ covered - price * (cost @ plan))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 10_000),  # seed
+    st.integers(3, 11),  # candidates
+    st.integers(1, 5),  # tiles
+    st.floats(1.0, 6.0),  # budget
+    st.booleans(),  # out of time: no tile solved
+)
+def test_the_tiles_plan_is_the_incumbent_where_no_tile_was_solved_and_fits_the_budget_once_fitted(
+    seed: int, n_cand: int, n_tiles: int, budget: float, no_time: bool
+) -> None:
+    model, red = random_instance(seed, n_cand, composites=False, fixed_share=0.15, n_dem=40, salt=3)
+    if red.cols.size == 0 or red.R.shape[0] == 0:
+        return
+    c = model.cost[red.cols]
+    lam = max_coverage_lagrangian(red, c, budget, 0.0, seconds=1.0, max_iter=50).multipliers
+    assert lam is not None
+    incumbent = np.random.default_rng(seed).random(red.cols.size) < 0.3
+    deadline = time.monotonic() + (-1.0 if no_time else 30.0)
+
+    out = price_split_bound(model, red, budget, lam, deadline=deadline, n_tiles=n_tiles, threads=1, plan=incumbent)
+    bare = price_split_bound(model, red, budget, lam, deadline=deadline, n_tiles=n_tiles, threads=1)
+
+    assert bare.plan is None
+    assert out.plan is not None and out.plan.shape == incumbent.shape
+    assert out.bound == bare.bound  # asking for the plan changes nothing else
+    if no_time:
+        assert np.array_equal(out.plan, incumbent)
+    fitted = fitted_plan(red, c, out.plan, budget)
+    assert c @ fitted <= budget + 1e-9
+    if c @ out.plan <= budget + 1e-9:  # nothing had to go: fitting only adds what gains
+        assert not (out.plan & ~fitted).any()
+        assert priced_value(red, c, fitted, 0.0) >= priced_value(red, c, out.plan, 0.0)
+
+
+def test_with_one_tile_the_tiles_plan_is_the_priced_optimum() -> None:
+    """One tile holds every camera at its whole cost: its plan earns exactly the bound less the priced budget."""
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        A = disks(seed, 10, 50, 0.25)
+        cost = rng.choice([1.0, 1.6, 2.5], 10)
+        problem = CoverageProblem.from_arrays(A, cost, weight=rng.integers(1, 10, 50).astype(float))
+        model = build_model(problem)
+        red = reduce_units(model, problem.weight[:, None])
+        c = model.cost[red.cols]
+        lag = max_coverage_lagrangian(red, c, 3.0, 0.0, seconds=1.0, max_iter=300)
+        assert lag.multipliers is not None
+        none = np.zeros(red.cols.size, dtype=bool)
+        out = price_split_bound(
+            model, red, 3.0, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=1, plan=none
+        )
+        assert out.plan is not None and out.solved == 1
+        earned = priced_value(red, c, out.plan, out.price)
+        assert earned == pytest.approx(out.bound - out.price * 3.0, rel=1e-6, abs=1e-6)
