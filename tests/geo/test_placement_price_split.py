@@ -166,7 +166,8 @@ def test_the_tiles_plan_is_the_incumbent_where_no_tile_was_solved_and_fits_the_b
 
 
 def test_with_one_tile_the_tiles_plan_is_the_priced_optimum() -> None:
-    """One tile holds every camera at its whole cost: its plan earns exactly the bound less the priced budget."""
+    """One tile (one per connected part) holds each camera at its whole cost: the plan earns exactly the
+    bound less the priced budget."""
     for seed in range(6):
         rng = np.random.default_rng(seed)
         A = disks(seed, 10, 50, 0.25)
@@ -178,9 +179,7 @@ def test_with_one_tile_the_tiles_plan_is_the_priced_optimum() -> None:
         lag = max_coverage_lagrangian(red, c, 3.0, 0.0, seconds=1.0, max_iter=300)
         assert lag.multipliers is not None
         none = np.zeros(red.cols.size, dtype=bool)
-        out = price_split_bound(
-            model, red, 3.0, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=1, plan=none
-        )
-        assert out.plan is not None and out.solved == 1
+        out = price_split_bound(model, red, 3.0, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=1, plan=none)
+        assert out.plan is not None and out.solved == out.tiles
         earned = priced_value(red, c, out.plan, out.price)
         assert earned == pytest.approx(out.bound - out.price * 3.0, rel=1e-6, abs=1e-6)
