@@ -61,7 +61,9 @@ _COUNTY_LAGRANGIAN_ITERATIONS = 3000  # county MCLP: its time share, not this ca
 # county MCLP: priced windows' share of the window time, budget windows get the rest (at 500 m the
 # priced ones gained 21 per s, the budget ones 6)
 _PRICED_SHARE = 0.85
-_COUNTY_POLISH = 0.03  # county MCLP: polish's share of the limit (the tiles' plan replaces most of its work)
+# county MCLP below _HEAVY_OVERLAP candidates per reduced row (250 m: 6.3, 500 m: 23.7): polish's share
+# of the limit (else a fifth); the tiles' plan (price_split.py) replaces most of its work
+_COUNTY_POLISH = 0.03
 _SPLIT_SHARE = 0.6  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
@@ -298,10 +300,12 @@ def solve_max_coverage(
     if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
         cover_all()
     county = red.R.nnz > MAX_NONZEROS
+    # a county at light overlap (the tiles' plan then replaces most of polish's work) polishes briefly
+    polish_share = _COUNTY_POLISH if county and red.R.nnz < _HEAVY_OVERLAP * red.R.shape[0] else 0.2
     if log.open(st.covered_weight, rel_gap):
         t = time.monotonic()
         polished = st.copy()
-        polish_max_coverage(polished, budget, min(deadline, t + (_COUNTY_POLISH if county else 0.2) * time_limit))
+        polish_max_coverage(polished, budget, min(deadline, t + polish_share * time_limit))
         st = better_coverage(polished, st, budget)
         log.log("polish", time.monotonic() - t, st.covered_weight)
     # not at county scale: at 500 m it found nothing in 11, 22 and 24 s (seeds 7 and 11, 120 and
