@@ -238,11 +238,14 @@ def solve_max_coverage(
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
-    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that;
-    half of what is left past 500k reduced nonzeros, where the LP is not tried) and the exact
-    stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
-    windows only (``lns.py``); building the model and the greedy pass come on top. When
+    polish (at most a fifth; 3 % past 500k reduced nonzeros below _HEAVY_OVERLAP per row), the
+    Lagrangian stage (a quarter of what is left, but at least a tenth of the limit, so it may run
+    over by that much; its LP-duals start takes at most 60 % of that; _COUNTY_LAGRANGIAN of what is
+    left past 500k reduced nonzeros, where the LP is not tried) and the exact stage: the MILP, from
+    100k nonzeros after windows solved exactly (half its time), past 500k windows only (``lns.py``),
+    after the priced tile bound (``price_split.py``, _SPLIT_SHARE of the time left, its tiles' plan
+    the windows' start) where the Lagrangian bound is the tightest; building the model and the
+    greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
     first (not past MAX_NONZEROS) (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
     covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
