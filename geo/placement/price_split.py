@@ -14,9 +14,9 @@ Lagrangian bound, so a tile left unsolved (out of time) counts by that share, an
 tile can only tighten it: the result is never above the Lagrangian bound at ``lam``. Solving a tile
 exactly removes the LP's integrality gap inside it; what is lost is at the tile borders.
 
-*The tiles' plan.* Each solved tile also chooses cameras at the price. A camera goes with its *home*
-tile (the one holding its largest share) and takes that tile's choice; cameras whose home tile was
-not solved keep the incumbent's. Past the budget (or under it) the caller fits it (``lns.fitted_plan``).
+*The tiles' plan.* Each solved tile also chooses cameras at the price. A camera takes the choice of
+its *home* tile, the solved tile holding its largest share; a camera no solved tile holds keeps
+the incumbent's. Past the budget (or under it) the caller fits it (``lns.fitted_plan``).
 On the 250 m county (seed 7) that plan, fitted, covered 2,504,494 after the tiles, against 2,503,605
 for 49.5 s of priced windows from the polished plan; the union of the tiles' choices overspent the
 budget by 20 % and covered 2,501,340 once fitted.
@@ -101,7 +101,7 @@ def price_split_bound(
     """The bound above for multipliers ``lam >= 0`` (one per row of ``red``), tiles solved until ``deadline``.
 
     ``plan`` (a mask over ``red.cols``, the incumbent): given, the result's ``plan`` is the tiles' plan
-    (each camera as its home tile chose, the incumbent's choice where that tile was not solved).
+    (each camera as its home tile chose, the incumbent's choice where no solved tile holds it).
     """
     t0 = time.monotonic()
     cost = model.cost[red.cols]
