@@ -305,3 +305,10 @@ def _in_candidates(sub: UnitCover, cols: IntArray) -> UnitCover:
         constant=sub.constant,
         redirect=sub.redirect,
     )
+
+
+def fitted_plan(red: UnitCover, cost: FloatArray, plan: BoolArray, budget: float) -> BoolArray:
+    """``plan`` (a mask over ``red.cols``, any spend) fitted into ``budget`` by :func:`fit_budget`."""
+    state = _Windows(red, cost, plan)
+    fit_budget(state, budget)
+    return state.x

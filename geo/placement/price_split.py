@@ -14,6 +14,13 @@ Lagrangian bound, so a tile left unsolved (out of time) counts by that share, an
 tile can only tighten it: the result is never above the Lagrangian bound at ``lam``. Solving a tile
 exactly removes the LP's integrality gap inside it; what is lost is at the tile borders.
 
+*The tiles' plan.* Each solved tile also chooses cameras at the price. A camera takes the choice of
+its *home* tile, the solved tile holding its largest share; a camera no solved tile holds keeps
+the incumbent's. Past the budget (or under it) the caller fits it (``lns.fitted_plan``).
+On the 250 m county (seed 7) that plan, fitted, covered 2,504,494 after the tiles, against 2,503,605
+for 49.5 s of priced windows from the polished plan; the union of the tiles' choices overspent the
+budget by 20 % and covered 2,501,340 once fitted.
+
 Tiles are Voronoi cells of the row-camera graph (hop distance to random centre cameras), so the
 split needs no coordinates. On the 250 m county instance (seed 7) the LP bound is 2,507,486; 100
 tiles solved at the LP duals' price bound it by 2,506,246 in 36 CPU s, 26 tiles by 2,506,031.
@@ -33,7 +40,7 @@ from geo.placement._model import Model
 from geo.placement._reduce import UnitCover, sub_cover
 from geo.placement.lagrange import _fractional_knapsack
 from geo.placement.milp import MilpLimits, solve_unit_cover_milp
-from geo.placement.problem import FloatArray, IntArray
+from geo.placement.problem import BoolArray, FloatArray, IntArray
 
 _MARGIN = 1e-7
 ROWS_PER_TILE = 2_000  # a tile's MILP (about 600 cameras at 250 m) then solves in a fraction of a second
@@ -48,6 +55,7 @@ class SplitBound:
     tiles: int
     solved: int  # tiles whose MILP gave a bound (the others count by their Lagrangian share)
     seconds: float
+    plan: BoolArray | None = None  # over ``red.cols``: each camera as its home tile chose (see above)
 
 
 def tiles_of_units(red: UnitCover, n_tiles: int, seed: int = 0) -> IntArray:
@@ -88,8 +96,13 @@ def price_split_bound(
     seed: int = 0,
     threads: int = 0,
     rel_gap: float = 1e-6,
+    plan: BoolArray | None = None,
 ) -> SplitBound:
-    """The bound above for multipliers ``lam >= 0`` (one per row of ``red``), tiles solved until ``deadline``."""
+    """The bound above for multipliers ``lam >= 0`` (one per row of ``red``), tiles solved until ``deadline``.
+
+    ``plan`` (a mask over ``red.cols``, the incumbent): given, the result's ``plan`` is the tiles' plan
+    (each camera as its home tile chose, the incumbent's choice where no solved tile holds it).
+    """
     t0 = time.monotonic()
     cost = model.cost[red.cols]
     w = red.coef[:, 0]
@@ -133,6 +146,8 @@ def price_split_bound(
     parts = [tile(t) for t in range(n_t)]
     rows_of = np.argsort(tile_of_row, kind="stable")
     row_starts = np.searchsorted(tile_of_row[rows_of], np.arange(n_t + 1))
+    tiled = None if plan is None else plan.copy()
+    home_share = np.zeros(n_c)  # the largest share of each camera's cost met so far in a solved tile
     for t in np.argsort(-np.array([part[3] for part in parts]), kind="stable").tolist():
         units, cols, share, lagrangian = parts[t]
         value = lagrangian
@@ -145,5 +160,9 @@ def price_split_bound(
             if math.isfinite(out.bound):  # a margin for the solver's tolerances
                 value = min(value, out.bound + _MARGIN * max(1.0, abs(out.bound)))
                 solved += 1
+            if tiled is not None and out.chosen is not None:
+                home = share > home_share[cols]
+                home_share[cols[home]] = share[home]
+                tiled[cols[home]] = out.chosen[red.cols[cols[home]]]
         bound += value
-    return SplitBound(bound, mu, n_t, solved, time.monotonic() - t0)
+    return SplitBound(bound, mu, n_t, solved, time.monotonic() - t0, tiled)

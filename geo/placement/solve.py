@@ -41,7 +41,7 @@ from geo.placement.lagrange import (
     set_cover_lagrangian,
 )
 from geo.placement.light_mclp import coverage_fixings, fits_light_path, improve_by_plans, solve_compact_milp
-from geo.placement.lns import WINDOW_LIMITS, start_price, window_search
+from geo.placement.lns import WINDOW_LIMITS, fitted_plan, start_price, window_search
 from geo.placement.lp_duals import MAX_NONZEROS, cover_duals, unit_cover_duals
 from geo.placement.milp import MilpLimits, solve_row_cover_milp, solve_unit_cover_milp
 from geo.placement.price_split import price_split_bound
@@ -61,7 +61,10 @@ _COUNTY_LAGRANGIAN_ITERATIONS = 3000  # county MCLP: its time share, not this ca
 # county MCLP: priced windows' share of the window time, budget windows get the rest (at 500 m the
 # priced ones gained 21 per s, the budget ones 6)
 _PRICED_SHARE = 0.85
-_SPLIT_SHARE = 0.4  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
+# county MCLP below _HEAVY_OVERLAP candidates per reduced row (250 m: 6.3, 500 m: 23.7): polish's share
+# of the limit (else a fifth); the tiles' plan (price_split.py) replaces most of its work
+_COUNTY_POLISH = 0.03
+_SPLIT_SHARE = 0.6  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
 _TRY_COVER_ALL_FROM = 0.98  # MCLP below _EARLY_COVER_ALL: greedy's share of everything from which cover_all runs first
 # MCLP: reduced nonzeros up to which cover_all may run before polish, on all rows (no implied-row product).
@@ -235,11 +238,14 @@ def solve_max_coverage(
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth), the Lagrangian stage (a quarter of what is left, but at least a tenth
-    of the limit, so it may run over by that much; its LP-duals start takes at most 60 % of that;
-    half of what is left past 500k reduced nonzeros, where the LP is not tried) and the exact
-    stage: the MILP, from 100k nonzeros after windows solved exactly (half its time), past 500k
-    windows only (``lns.py``); building the model and the greedy pass come on top. When
+    polish (at most a fifth; 3 % past 500k reduced nonzeros below _HEAVY_OVERLAP per row), the
+    Lagrangian stage (a quarter of what is left, but at least a tenth of the limit, so it may run
+    over by that much; its LP-duals start takes at most 60 % of that; _COUNTY_LAGRANGIAN of what is
+    left past 500k reduced nonzeros, where the LP is not tried) and the exact stage: the MILP, from
+    100k nonzeros after windows solved exactly (half its time), past 500k windows only (``lns.py``),
+    after the priced tile bound (``price_split.py``, _SPLIT_SHARE of the time left, its tiles' plan
+    the windows' start) where the Lagrangian bound is the tightest; building the model and the
+    greedy pass come on top. When
     the heuristic plan already covers 99 % of what can be covered, a cover-everything search runs
     first (not past MAX_NONZEROS) (it shares the Lagrangian's quarter; up to 200k reduced nonzeros already when greedy
     covers 98 %, before polish). Small light-overlap models without groups (``fits_light_path``) take the
@@ -296,15 +302,17 @@ def solve_max_coverage(
     small = red.R.nnz <= _EARLY_COVER_ALL
     if small and log.open(st.covered_weight, rel_gap) and st.covered_weight >= _TRY_COVER_ALL_FROM * log.bound:
         cover_all()
+    county = red.R.nnz > MAX_NONZEROS
+    # a county at light overlap (the tiles' plan then replaces most of polish's work) polishes briefly
+    polish_share = _COUNTY_POLISH if county and red.R.nnz < _HEAVY_OVERLAP * red.R.shape[0] else 0.2
     if log.open(st.covered_weight, rel_gap):
         t = time.monotonic()
         polished = st.copy()
-        polish_max_coverage(polished, budget, min(deadline, t + 0.2 * time_limit))
+        polish_max_coverage(polished, budget, min(deadline, t + polish_share * time_limit))
         st = better_coverage(polished, st, budget)
         log.log("polish", time.monotonic() - t, st.covered_weight)
     # not at county scale: at 500 m it found nothing in 11, 22 and 24 s (seeds 7 and 11, 120 and
     # 240 s limits); the priced windows gain more with that time
-    county = red.R.nnz > MAX_NONZEROS
     if (
         log.open(st.covered_weight, rel_gap)
         and st.covered_weight >= _COVER_ALL_FROM * log.bound
@@ -350,12 +358,20 @@ def solve_max_coverage(
     # not finish its root LP in time) instead of it
     if exact and county and log.open(st.covered_weight, rel_gap) and log.source == "lagrangian":
         # past the LP's reach: the priced tile bound, tighter than the Lagrangian one (price_split.py)
+        # its tiles' plan, fitted into the budget, is also the start of the priced windows
         assert lag.multipliers is not None
-        until = time.monotonic() + _SPLIT_SHARE * (deadline - time.monotonic())
-        split = price_split_bound(model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads)
+        t = time.monotonic()
+        until = t + _SPLIT_SHARE * (deadline - t)
+        plan = _redirected(st.selected, red.redirect)[red.cols]
+        split = price_split_bound(
+            model, red, budget, lag.multipliers, deadline=until, seed=seed, threads=threads, plan=plan
+        )
         log.tighten(split.bound, "price split")
+        if split.plan is not None:
+            tiled = state_of_plan(model, red.cols, fitted_plan(red, cost, split.plan, budget))
+            st = better_coverage(tiled, st, budget)
         detail = f"{split.solved} of {split.tiles} tiles solved; price {split.price:.4g}"
-        log.log("price_split", split.seconds, st.covered_weight, split.bound, detail)
+        log.log("price_split", time.monotonic() - t, st.covered_weight, split.bound, detail)
     if exact and log.open(st.covered_weight, rel_gap) and _by_windows(model, red):
         share = 1.0 if county else 0.5
         until = time.monotonic() + share * (deadline - time.monotonic())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from geo.placement import CoverageProblem
 from geo.placement._model import build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack, max_coverage_lagrangian
+from geo.placement.lns import fitted_plan
 from geo.placement.price_split import price_split_bound, tiles_of_units
 from tests.geo.test_placement_windows import disks, random_instance
 
@@ -41,6 +43,14 @@ def lagrangian_at(red: UnitCover, cost: np.ndarray, budget: float, lam: np.ndarr
     return float(red.constant[0] + free + _fractional_knapsack(np.asarray(red.R.T @ lam), cost, budget)[0])
 
 
+def priced_value(red: UnitCover, cost: np.ndarray, plan: np.ndarray, price: float) -> float:
+    """Covered weight (the constant included) minus the price times the plan's spend."""
+    seen = np.asarray(red.R @ plan.astype(float)) > 0.5
+    covered = np.ones(red.coef.shape[0], dtype=bool)
+    np.logical_and.at(covered, red.row_unit, seen)
+    return float(red.constant[0] + red.coef[:, 0] @ covered - price * (cost @ plan))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(0, 10_000),  # seed
@@ -51,7 +61,7 @@ def lagrangian_at(red: UnitCover, cost: np.ndarray, budget: float, lam: np.ndarr
     st.booleans(),  # composites
     st.booleans(),  # out of time: no tile solved
 )
-def test_price_split_bound_holds_and_never_exceeds_the_lagrangian_bound(
+def test_price_split_bound_holds_never_exceeds_the_lagrangian_bound_and_its_plan_fits_once_fitted(
     seed: int, n_cand: int, n_tiles: int, budget: float, kind: str, composites: bool, no_time: bool
 ) -> None:
     rng = np.random.default_rng(seed + 3)
@@ -71,17 +81,33 @@ def test_price_split_bound_holds_and_never_exceeds_the_lagrangian_bound(
     optimum = best_value(red, c, budget)
     deadline = time.monotonic() + (-1.0 if no_time else 30.0)
 
+    incumbent = rng.random(red.cols.size) < 0.3
+
     out = price_split_bound(model, red, budget, lam, deadline=deadline, n_tiles=n_tiles, threads=1)
+    with_plan = price_split_bound(
+        model, red, budget, lam, deadline=deadline, n_tiles=n_tiles, threads=1, plan=incumbent
+    )
 
     assert out.bound >= optimum - 1e-6
     assert out.bound <= lagrangian_at(red, c, budget, lam) + 1e-6
     assert out.solved == (0 if no_time else out.tiles)
     assert out.price >= 0
+    # the tiles' plan: asked for, it changes nothing else; where no tile was solved it is the incumbent
+    assert out.plan is None and with_plan.plan is not None
+    assert with_plan.bound == out.bound
+    if no_time:
+        assert np.array_equal(with_plan.plan, incumbent)
+    fitted = fitted_plan(red, c, with_plan.plan, budget)
+    assert c @ fitted <= budget + 1e-9
+    if c @ with_plan.plan <= budget + 1e-9:  # nothing had to go: fitting only adds what gains
+        assert not (with_plan.plan & ~fitted).any()
+        assert priced_value(red, c, fitted, 0.0) >= priced_value(red, c, with_plan.plan, 0.0)
 
 
 def test_one_tile_with_every_camera_is_the_priced_optimum() -> None:
     """With one tile and the budget's price, the bound is mu B + max(W - mu c): at least the optimum,
-    and on these instances within the gap of pricing the budget."""
+    and on these instances within the gap of pricing the budget. One tile (one per connected part)
+    holds each camera at its whole cost: the tiles' plan earns exactly that bound less mu B."""
     checked = 0
     for seed in range(8):
         rng = np.random.default_rng(seed)
@@ -93,9 +119,13 @@ def test_one_tile_with_every_camera_is_the_priced_optimum() -> None:
         c = model.cost[red.cols]
         lag = max_coverage_lagrangian(red, c, 3.0, 0.0, seconds=1.0, max_iter=300)
         assert lag.multipliers is not None
-        out = price_split_bound(model, red, 3.0, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=1)
+        none = np.zeros(red.cols.size, dtype=bool)
+        out = price_split_bound(model, red, 3.0, lag.multipliers, deadline=time.monotonic() + 30, n_tiles=1, plan=none)
         optimum = best_value(red, c, 3.0)
         assert optimum - 1e-6 <= out.bound <= lag.bound + 1e-6
+        assert out.plan is not None and out.solved == out.tiles
+        earned = priced_value(red, c, out.plan, out.price)
+        assert earned == pytest.approx(out.bound - out.price * 3.0, rel=1e-6, abs=1e-6)
         checked += out.bound < lag.bound - 1e-6
     assert checked >= 2, "the exact tile never tightened the Lagrangian bound: the test checks too little"
 
