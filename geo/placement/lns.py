@@ -162,8 +162,9 @@ def window_search(
     """Improve ``plan`` (a bool mask over ``red.cols`` within ``budget``) window by window until ``deadline``.
 
     ``size``: candidates per window (None: :func:`window_size`). ``each``: the limits of one window's
-    exact solve (its time limit is cut to what is left); its seed also orders the windows. ``price``: priced windows (see the module's doc) starting at that price,
-    the plan fitted back into the budget at the end.
+    exact solve (its time limit is cut to what is left); its seed also orders the windows. ``price``:
+    priced windows (see the module's doc) starting at that price, the plan fitted back into the budget
+    at the end.
 
     Needs a model without group limits (a window's group rows would not see the rest of the plan).
     """
