@@ -21,7 +21,7 @@ from geo.placement import CoverageProblem, solve_max_coverage
 from geo.placement._model import Model, build_model
 from geo.placement._reduce import UnitCover, reduce_units
 from geo.placement.lagrange import _fractional_knapsack
-from geo.placement.lns import _Windows, fit_budget, start_price, window_search
+from geo.placement.lns import _WINDOW_MAX, _WINDOW_MIN, _Windows, fit_budget, start_price, window_search, window_size
 from geo.placement.milp import MilpLimits
 
 
@@ -246,3 +246,19 @@ def test_fractional_knapsack_sorting_only_what_fits_matches_the_lp(seed: int, n:
     # rho is the budget row's dual: no item outside the plan beats it, none inside falls below it
     assert (value[x == 0] <= rho * cost[x == 0] + 1e-9).all()
     assert (value[x == 1] >= rho * cost[x == 1] - 1e-9).all()
+
+
+def test_window_size_grows_with_the_candidates_per_row_within_its_limits() -> None:
+    """Wider cameras (more candidates per row) get larger windows; never outside the limits."""
+    sizes, per_row = [], []
+    for radius in (0.03, 0.15, 0.3, 0.6):
+        A = disks(3, 400, 1_500, radius)
+        problem = CoverageProblem.from_arrays(A, np.ones(400), weight=np.ones(1_500))
+        model = build_model(problem)
+        red = reduce_units(model, problem.weight[:, None])
+        per_row.append(red.R.nnz / red.R.shape[0])
+        sizes.append(window_size(red))
+    assert per_row == sorted(per_row) and per_row[0] < 3 and per_row[-1] > 40  # the radii span the range
+    assert sizes == sorted(sizes)
+    assert sizes[0] == _WINDOW_MIN and sizes[-1] == _WINDOW_MAX
+    assert any(_WINDOW_MIN < size < _WINDOW_MAX for size in sizes)
