@@ -47,6 +47,9 @@ def _proof_settings(m: Any) -> None:
     m.setSeparating(PY_SCIP_PARAMSETTING.OFF)
     m.setPresolve(PY_SCIP_PARAMSETTING.OFF)
     m.setParam("branching/pscost/priority", 100_000)
+    # a 0/1 matrix needs no LP scaling: the same trees, 9 % less CPU on the tuning seeds 21-25
+    # (66.0 -> 59.5 CPU s for SCIP alone, seventh session)
+    m.setParam("lp/scaling", 0)
 
 
 def available() -> bool:
