@@ -57,6 +57,16 @@ _SMALL_ENOUGH = 5_000
 _CHUNK = 20_000_000  # products per chunk of an overlap matrix (bounds its memory)
 
 
+# candidates per reduced row below which overlap is light: set covers then go to the MILP first,
+# MCLPs may take the light path (light_mclp.py), and a county MCLP polishes briefly
+_LIGHT_OVERLAP = 8
+
+
+def light_overlap(R: sp.csr_array | sp.csc_array) -> bool:
+    """Fewer than ``_LIGHT_OVERLAP`` candidates see each row of ``R`` on average (rows x candidates)."""
+    return bool(R.nnz < _LIGHT_OVERLAP * R.shape[0])
+
+
 def _product_size(mat: sp.csr_array | sp.csc_array, axis: int) -> int:
     counts = np.bincount(mat.indices, minlength=mat.shape[1 - axis]) if mat.nnz else np.zeros(1, np.int64)
     return int((counts.astype(np.int64) ** 2).sum())

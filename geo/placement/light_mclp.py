@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from geo.placement._model import Model, build_model
-from geo.placement._reduce import UnitCover, reduce_units, seen_weight
+from geo.placement._reduce import UnitCover, light_overlap, reduce_units, seen_weight
 from geo.placement.heuristic import SelectionState, better_coverage, polish_max_coverage, state_of_plan
 from geo.placement.lagrange import CoverageSubgradient, _tol, knapsack_fixings
 from geo.placement.milp import MilpLimits, MilpOutcome, solve_unit_cover_milp
@@ -35,7 +35,6 @@ from geo.placement.progress import round_down
 # plans polished after the subgradient (the best and two runners-up, while the bound leaves the gap
 # open): on ten 250 m seeds where the best alone fell short, end to end 42 against 51 CPU ms on average
 KEEP = 3
-_LIGHT_OVERLAP = 8  # candidates per reduced row below which overlap is light (as for set cover)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +53,7 @@ class LagrangianPlans:
 def fits_light_path(model: Model, red: UnitCover, max_nonzeros: int) -> bool:
     """Light overlap, at most ``max_nonzeros`` reduced nonzeros and no group limits."""
     nnz = red.R.nnz
-    return 0 < nnz <= max_nonzeros and nnz < _LIGHT_OVERLAP * red.R.shape[0] and not (model.group >= 0).any()
+    return 0 < nnz <= max_nonzeros and light_overlap(red.R) and not (model.group >= 0).any()
 
 
 def lagrangian_plans(

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from geo.placement import scip_cover
 from geo.placement._errors import InfeasiblePlanError, PlacementInputError, UncoverableTargetsError
 from geo.placement._model import Model, build_model, counts_for, covered_weight
-from geo.placement._reduce import RowCover, UnitCover, implied_rows, reduce_rows, reduce_units
+from geo.placement._reduce import RowCover, UnitCover, implied_rows, light_overlap, reduce_rows, reduce_units
 from geo.placement.cover_search import cover_local_search
 from geo.placement.heuristic import (
     SelectionState,
@@ -49,7 +49,6 @@ from geo.placement.problem import BoolArray, CoverageProblem, IntArray, Quota
 from geo.placement.progress import Progress, fix_detail, round_up
 from geo.placement.result import PlacementResult
 
-_HEAVY_OVERLAP = 8  # candidates per reduced set-cover row from which the heavy-overlap stages run first
 _COVER_ALL_FROM = 0.99  # MCLP tries to cover everything when the heuristic already covers this share
 # set cover: reduced nonzeros from which the local search restarts (another seed, from its best plan)
 # until its time share is used, instead of stopping at its patience; below, SCIP proves the optimum
@@ -61,8 +60,8 @@ _COUNTY_LAGRANGIAN_ITERATIONS = 3000  # county MCLP: its time share, not this ca
 # county MCLP: priced windows' share of the window time, budget windows get the rest (at 500 m the
 # priced ones gained 21 per s, the budget ones 6)
 _PRICED_SHARE = 0.85
-# county MCLP below _HEAVY_OVERLAP candidates per reduced row (250 m: 6.3, 500 m: 23.7): polish's share
-# of the limit (else a fifth); the tiles' plan (price_split.py) replaces most of its work
+# county MCLP at light overlap (``_reduce.light_overlap``; candidates per reduced row at 250 m: 6.3, at 500 m:
+# 23.7): polish's share of the limit (else a fifth); the tiles' plan (price_split.py) replaces most of its work
 _COUNTY_POLISH = 0.03
 _SPLIT_SHARE = 0.6  # county MCLP: the share of the time after the Lagrangian stage for the priced tile bound
 _WINDOWS_FROM = 100_000  # MCLP: reduced nonzeros from which windows are solved before (or instead of) the MILP
@@ -238,7 +237,7 @@ def solve_max_coverage(
     """Maximum weighted coverage (MCLP) with the added cameras' cost at most ``budget``.
 
     Fixed cameras are always in the plan and cost nothing. ``time_limit`` (seconds) is shared by
-    polish (at most a fifth; 3 % past 500k reduced nonzeros below _HEAVY_OVERLAP per row), the
+    polish (at most a fifth; 3 % past 500k reduced nonzeros at light overlap, ``_reduce.light_overlap``), the
     Lagrangian stage (a quarter of what is left, but at least a tenth of the limit, so it may run
     over by that much; its LP-duals start takes at most 60 % of that; _COUNTY_LAGRANGIAN of what is
     left past 500k reduced nonzeros, where the LP is not tried) and the exact stage: the MILP, from
@@ -304,7 +303,7 @@ def solve_max_coverage(
         cover_all()
     county = red.R.nnz > MAX_NONZEROS
     # a county at light overlap (the tiles' plan then replaces most of polish's work) polishes briefly
-    polish_share = _COUNTY_POLISH if county and red.R.nnz < _HEAVY_OVERLAP * red.R.shape[0] else 0.2
+    polish_share = _COUNTY_POLISH if county and light_overlap(red.R) else 0.2
     if log.open(st.covered_weight, rel_gap):
         t = time.monotonic()
         polished = st.copy()
@@ -456,7 +455,7 @@ def solve_set_cover(
         )
     deadline = t0 + time_limit
     rows = reduce_rows(model, must, column_dominance=not quotas_t)
-    heavy = rows.R.nnz >= _HEAVY_OVERLAP * rows.R.shape[0]
+    heavy = not light_overlap(rows.R)
     cols_cost = model.cost[rows.cols]
     log = Progress("set_cover", maximize=False, step=granularity(cols_cost), bound=0.0, source="trivial")
     st, feasible = SelectionState(model), False
